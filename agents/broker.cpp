@@ -1,0 +1,336 @@
+#include "broker.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "carrier.h"
+#include "citizen.h"
+#include "insider.h"
+
+namespace cardsim {
+namespace {
+
+constexpr double kMinWeight = 0.02;   // an enabled channel keeps some trial effort
+constexpr double kProfitMemory = 0.1; // EMA weight of today's profit observation
+
+bool is_supplier(BrokerKind k) { return k == BrokerKind::LaborAgency || k == BrokerKind::DataSeller; }
+
+bool channel_enabled(const World& w, int c) {
+  switch (Channel(c)) {
+    case Channel::Farmer: return w.p.channel_farmer;
+    case Channel::Harvested: return w.p.channel_harvested;
+    case Channel::White: return w.p.channel_white_card;
+    default: return false;
+  }
+}
+
+/// Buys one identity record from a supplier that has one; kNone when none.
+/// Harvested activations need a face photo, so only labor agencies serve them.
+uint32_t buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
+  w.market.record_ordered += 1;
+  Brokers& b = w.brokers;
+  const auto n = b.kind.size();
+  const std::size_t start = s.below(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (start + k) % n;
+    if (!is_supplier(b.kind[i]) || b.records[i].empty() || !w.broker_present(int32_t(i))) continue;
+    if (need_face && b.kind[i] != BrokerKind::LaborAgency) continue;
+    const uint32_t identity = b.records[i].back();
+    b.records[i].pop_back();
+    w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), w.market.price_record);
+    w.market.record_delivered += 1;
+    return identity;
+  }
+  return kNone;
+}
+
+/// A present insider linked to this broker with white cards left, or -1.
+int32_t find_white_seller(World& w, Stream& s, std::size_t broker) {
+  const auto& links = w.brokers.insiders[broker];
+  if (links.empty()) return -1;
+  const std::size_t start = s.below(links.size());
+  for (std::size_t k = 0; k < links.size(); ++k) {
+    const int32_t ins = links[(start + k) % links.size()];
+    if (w.insider_present(ins) && w.insiders.white_left_today[std::size_t(ins)] > 0) return ins;
+  }
+  return -1;
+}
+
+/// The broker can reach a login that edits activation location (F3).
+bool has_location_login(const World& w, std::size_t broker) {
+  for (int32_t ins : w.brokers.insiders[broker])
+    if (login_edits_location(w, ins)) return true;
+  return false;
+}
+
+void add_to_stock(World& w, std::size_t broker, uint32_t card) {
+  w.brokers.stock[broker].push_back(card);
+  schedule_commission(w, card);
+}
+
+/// Activates a card on a record; used by the harvested, white and raising paths.
+uint32_t activate_on_record(World& w, Stream& s, std::size_t broker, uint32_t identity, uint32_t outlet,
+                            Channel channel, bool insider_login, bool location_edit) {
+  ActivationAttempt a;
+  a.identity = identity;
+  a.outlet = outlet;
+  a.person_present = false;
+  a.reused_photo = !insider_login;
+  a.insider_login = insider_login;
+  a.location_edit = location_edit;
+  if (check_activation(w, s, a) != Refusal::None) return kNone;
+  count_activation(w, identity, outlet);
+  const uint32_t card = w.new_card(channel, identity, outlet, int32_t(broker), insider_login || location_edit);
+  mark_misused(w, identity);
+  return card;
+}
+
+struct ChannelTally {
+  double ordered = 0, obtained = 0, spend = 0;
+};
+
+void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {
+  const uint32_t account = w.ledger.broker(int32_t(m));
+  const int64_t contacts = s.poisson(w.p.farmer_contacts_per_recruiter);
+  w.market.farmer_ordered += double(order);
+  w.market.farmer_contacts_cap += double(contacts);
+  int64_t got = 0, used = 0;
+  for (; used < contacts && got < order; ++used) {
+    const uint32_t person = w.random_identity(s);
+    if (!accepts_farmer_offer(w, s, w.market.price_farmer)) continue;
+    const int64_t want = std::min<int64_t>(w.p.farmer_cards_per_farmer, order - got);
+    for (int64_t k = 0; k < want; ++k) {
+      const uint32_t card = open_farmer_card(w, s, person, int32_t(m));
+      if (card == kNone) break;
+      w.ledger.transfer(account, w.ledger.pool(Pool::Farmers), w.market.price_farmer);
+      t.spend += w.market.price_farmer;
+      add_to_stock(w, m, card);
+      ++got;
+    }
+  }
+  w.market.farmer_contacts_used += double(used);
+  w.market.farmer_obtained += double(got);
+  t.obtained += double(got);
+}
+
+void produce_harvested(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {
+  const uint32_t account = w.ledger.broker(int32_t(m));
+  const bool edit = has_location_login(w, m);
+  for (int64_t k = 0; k < order; ++k) {
+    const uint32_t identity = buy_record(w, s, account, true);
+    if (identity == kNone) break;
+    t.spend += w.market.price_record;
+    const uint32_t outlet = w.random_outlet_in(s, w.brokers.region[m]);
+    const uint32_t card = activate_on_record(w, s, m, identity, outlet, Channel::Harvested, false, edit);
+    if (card == kNone) continue;
+    w.recorder.add(Metric::cards_activated_harvested, 1);
+    add_to_stock(w, m, card);
+    t.obtained += 1;
+  }
+}
+
+/// One white card from `insider`, registered on a bought record; kNone on failure.
+uint32_t make_white_card(World& w, Stream& s, std::size_t broker, int32_t insider, Channel channel,
+                         double& spend) {
+  const uint32_t account = w.ledger.broker(int32_t(broker));
+  w.market.white_ordered += 1;
+  if (!buy_white_card(w, insider, account)) return kNone;
+  spend += w.market.price_white;
+  const uint32_t identity = buy_record(w, s, account, false);
+  if (identity == kNone) return kNone;  // the white card waits unused; its cost is sunk
+  spend += w.market.price_record;
+  const auto outlet = uint32_t(w.insiders.outlet[std::size_t(insider)]);
+  return activate_on_record(w, s, broker, identity, outlet, channel, true, login_edits_location(w, insider));
+}
+
+void produce_white(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {
+  for (int64_t k = 0; k < order; ++k) {
+    const int32_t insider = find_white_seller(w, s, m);
+    if (insider < 0) {
+      w.market.white_ordered += double(order - k);  // unmet orders push the price up
+      break;
+    }
+    const uint32_t card = make_white_card(w, s, m, insider, Channel::White, t.spend);
+    if (card == kNone) continue;
+    w.recorder.add(Metric::cards_activated_white, 1);
+    add_to_stock(w, m, card);
+    t.obtained += 1;
+  }
+}
+
+/// Splits an order across enabled channels by the merchant's weights.
+void split_order(World& w, Stream& s, std::size_t m, int64_t order, int64_t out[kProductionChannels]) {
+  double total = 0;
+  double wt[kProductionChannels];
+  for (int c = 0; c < kProductionChannels; ++c) {
+    wt[c] = channel_enabled(w, c) ? w.brokers.weight[m * kProductionChannels + std::size_t(c)] : 0.0;
+    total += wt[c];
+    out[c] = 0;
+  }
+  if (total <= 0) return;
+  for (int64_t k = 0; k < order; ++k) {
+    double u = s.uniform() * total;
+    int c = 0;
+    while (c < kProductionChannels - 1 && (u -= wt[c]) > 0) ++c;
+    while (wt[c] <= 0) --c;  // rounding at the top end
+    out[c]++;
+  }
+}
+
+void record_profit(World& w, std::size_t m, int c, const ChannelTally& t) {
+  if (t.ordered <= 0) return;
+  const double profit = (t.obtained * w.market.price_scammer - t.spend) / t.ordered;
+  double& ema = w.brokers.profit_ema[m * kProductionChannels + std::size_t(c)];
+  ema += kProfitMemory * (profit - ema);
+}
+
+void run_merchant(World& w, Stream& s, std::size_t m) {
+  const int64_t order = std::max<int64_t>(0, w.p.brokers_target_stock - int64_t(w.brokers.stock[m].size()));
+  if (order == 0) return;
+  int64_t split[kProductionChannels];
+  split_order(w, s, m, order, split);
+  ChannelTally tally[kProductionChannels];
+  for (int c = 0; c < kProductionChannels; ++c) tally[c].ordered = double(split[c]);
+  if (split[0] > 0) produce_farmer(w, s, m, split[0], tally[0]);
+  if (split[1] > 0) produce_harvested(w, s, m, split[1], tally[1]);
+  if (split[2] > 0) produce_white(w, s, m, split[2], tally[2]);
+  double spend = 0, made = 0;
+  for (int c = 0; c < kProductionChannels; ++c) {
+    record_profit(w, m, c, tally[c]);
+    spend += tally[c].spend;
+    made += tally[c].obtained;
+  }
+  if (made > 0) w.brokers.unit_cost_ema[m] += kProfitMemory * (spend / made - w.brokers.unit_cost_ema[m]);
+}
+
+/// Expected profit of raising one card at today's prices and rules.
+double raising_margin(const World& w) {
+  const double commission = w.p.commission_amount_yuan * (1.0 - w.p.raising_insider_share);
+  const double cost = w.market.price_white + w.market.price_record +
+                      w.p.raising_upkeep_yuan * double(w.p.commission_delay_days);
+  return commission + w.p.raising_resale_share * w.market.price_scammer - cost;
+}
+
+void run_raiser(World& w, Stream& s, std::size_t r) {
+  const uint32_t account = w.ledger.broker(int32_t(r));
+  auto& raising = w.brokers.raising[r];
+  if (!raising.empty())
+    w.ledger.transfer(account, w.ledger.pool(Pool::Suppliers), w.p.raising_upkeep_yuan * double(raising.size()));
+  if (!w.p.channel_raising || w.brokers.insiders[r].empty()) return;
+  const int32_t insider = w.brokers.insiders[r][0];
+  const int64_t n = s.poisson(w.p.raising_cards_per_day * w.brokers.effort[r]);
+  double spend = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    const uint32_t card = make_white_card(w, s, r, insider, Channel::Raised, spend);
+    if (card == kNone) continue;
+    w.set_card_state(card, CardState::Raising);
+    raising.push_back(card);
+    schedule_commission(w, card);
+    w.recorder.add(Metric::cards_raised, 1);
+  }
+}
+
+/// Raising effort follows realised profit per card against its cost.
+void update_raiser_effort(World& w, std::size_t r) {
+  const double scale = std::max(1.0, w.market.price_white + w.market.price_record);
+  const double x = w.p.brokers_profit_sensitivity * w.brokers.profit_ema[r * kProductionChannels] / scale;
+  const double target = 1.0 / (1.0 + std::exp(-x));
+  w.brokers.effort[r] += w.p.brokers_adapt_rate * (target - w.brokers.effort[r]);
+}
+
+void harvest_for(World& w, Stream& s, std::size_t i) {
+  const bool face = w.brokers.kind[i] == BrokerKind::LaborAgency;
+  const double rate = (face ? w.p.records_harvest_per_agency : w.p.records_harvest_per_seller) *
+                      (1.0 - w.p.data_protection_level);
+  auto& stock = w.brokers.records[i];
+  const int64_t room = std::max<int64_t>(0, w.p.records_stock_cap - int64_t(stock.size()));
+  const int64_t n = std::min(room, s.poisson(rate));
+  for (int64_t k = 0; k < n; ++k) {
+    const uint32_t identity = w.random_identity(s);
+    w.citizens.flags[identity] |= uint8_t(Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0));
+    stock.push_back(identity);
+  }
+  if (n > 0) {
+    w.ledger.transfer(w.ledger.broker(int32_t(i)), w.ledger.pool(Pool::Suppliers), double(n) * w.p.records_cost_yuan);
+    w.recorder.add(Metric::identity_records_leaked, double(n));
+  }
+}
+
+}  // namespace
+
+void harvest_records(World& w) {
+  if (w.citizens.count == 0) return;
+  for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
+    if (!is_supplier(w.brokers.kind[i]) || !w.broker_present(int32_t(i))) continue;
+    Stream s = w.stream(Phase::Records, i);
+    harvest_for(w, s, i);
+  }
+}
+
+void produce_cards(World& w) {
+  if (w.citizens.count == 0) return;
+  for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
+    if (!w.broker_present(int32_t(i))) continue;
+    Stream s = w.stream(Phase::Production, i);
+    if (w.brokers.kind[i] == BrokerKind::Merchant) run_merchant(w, s, i);
+    if (w.brokers.kind[i] == BrokerKind::Raiser) run_raiser(w, s, i);
+  }
+}
+
+void adapt_merchants(World& w) {
+  Brokers& b = w.brokers;
+  const double scale = std::max(1.0, w.market.price_scammer);
+  for (std::size_t m = 0; m < b.kind.size(); ++m) {
+    if (b.kind[m] == BrokerKind::Raiser) update_raiser_effort(w, m);
+    if (b.kind[m] != BrokerKind::Merchant) continue;
+    double target[kProductionChannels], total = 0;
+    for (int c = 0; c < kProductionChannels; ++c) {
+      const double x = w.p.brokers_profit_sensitivity * b.profit_ema[m * kProductionChannels + std::size_t(c)] / scale;
+      target[c] = channel_enabled(w, c) ? std::exp(std::clamp(x, -50.0, 50.0)) : 0.0;
+      total += target[c];
+    }
+    for (int c = 0; c < kProductionChannels; ++c) {
+      double& wt = b.weight[m * kProductionChannels + std::size_t(c)];
+      const double goal = total > 0 ? std::max(target[c] / total, channel_enabled(w, c) ? kMinWeight : 0.0) : 0.0;
+      wt += w.p.brokers_adapt_rate * (goal - wt);
+    }
+  }
+}
+
+void raiser_commission_paid(World& w, uint32_t card, double share) {
+  const auto r = std::size_t(w.cards.broker[card]);
+  const double cost = w.market.price_white + w.market.price_record +
+                      w.p.raising_upkeep_yuan * double(w.day - w.cards.activation_day[card]);
+  double& ema = w.brokers.profit_ema[r * kProductionChannels];
+  ema += kProfitMemory * (share + w.p.raising_resale_share * w.market.price_scammer - cost - ema);
+}
+
+void raiser_card_lost(World& w, int32_t raiser, double refund) {
+  const double cost = w.market.price_white + w.market.price_record + refund;
+  double& ema = w.brokers.profit_ema[std::size_t(raiser) * kProductionChannels];
+  ema += kProfitMemory * (-cost - ema);
+}
+
+void raised_card_matured(World& w, Stream& s, uint32_t card) {
+  const auto r = std::size_t(w.cards.broker[card]);
+  auto& raising = w.brokers.raising[r];
+  auto it = std::find(raising.begin(), raising.end(), card);
+  if (it != raising.end()) {
+    *it = raising.back();
+    raising.pop_back();
+  }
+  if (s.bernoulli(w.p.raising_resale_share)) {
+    w.set_card_state(card, CardState::Stock);
+    w.brokers.stock[r].push_back(card);
+  } else {
+    w.end_card(card, CardState::Expired);
+  }
+}
+
+void init_broker_expectations(World& w) {
+  const double margin = raising_margin(w);
+  for (std::size_t r = 0; r < w.brokers.kind.size(); ++r)
+    if (w.brokers.kind[r] == BrokerKind::Raiser) w.brokers.profit_ema[r * kProductionChannels] = margin;
+}
+
+}  // namespace cardsim

@@ -1,0 +1,29 @@
+// Brokers: labor agencies and data sellers harvest identity records; card
+// merchants make cards through the farmer, harvested-identity and white-card
+// channels and shift effort toward the most profitable; raising teams keep
+// cards alive for dealer commissions; organisers run code-harvesting groups.
+#pragma once
+
+#include "../sim/world.h"
+
+namespace cardsim {
+
+/// Sets raising teams' expected profit from day-0 prices and rules.
+void init_broker_expectations(World& w);
+
+/// Labor agencies and data sellers gather records (phase Records).
+void harvest_records(World& w);
+
+/// Merchants and raising teams make cards (phase Production).
+void produce_cards(World& w);
+
+/// Merchants move effort between channels by recent profit (phase Adaptation).
+void adapt_merchants(World& w);
+
+// Raising-team bookkeeping, called by the carrier.
+void raiser_commission_paid(World& w, uint32_t card, double share);
+void raiser_card_lost(World& w, int32_t raiser, double refund);
+/// A raised card's commission came in: resell it or let it lapse.
+void raised_card_matured(World& w, Stream& s, uint32_t card);
+
+}  // namespace cardsim

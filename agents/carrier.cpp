@@ -1,0 +1,243 @@
+#include "carrier.h"
+
+#include <algorithm>
+
+#include "broker.h"
+#include "police.h"
+
+namespace cardsim {
+namespace {
+
+int32_t cap_count_today(World& w, uint32_t outlet) {
+  Outlets& o = w.outlets;
+  if (w.day - o.cap_window_start[outlet] >= w.p.dealer_cap_window_days) {
+    o.cap_window_start[outlet] = int32_t(w.day);
+    o.cap_count[outlet] = 0;
+  }
+  return o.cap_count[outlet];
+}
+
+int32_t burst_count_today(World& w, uint32_t outlet) {
+  Outlets& o = w.outlets;
+  if (o.burst_day[outlet] != w.day) {
+    o.burst_day[outlet] = int32_t(w.day);
+    o.burst_count[outlet] = 0;
+  }
+  return o.burst_count[outlet];
+}
+
+int identity_window_count(World& w, uint32_t identity) {
+  Citizens& c = w.citizens;
+  if (w.day - c.window_start[identity] >= w.p.velocity_window_days) {
+    c.window_start[identity] = int32_t(w.day);
+    c.window_count[identity] = 0;
+  }
+  return c.window_count[identity];
+}
+
+Refusal check_remote(World& w, Stream& s, const ActivationAttempt& a) {
+  const bool remote = w.region_of(a.identity) != w.outlets.region[a.outlet];
+  if (!remote || w.p.remote_mode == kRemoteAllow) return Refusal::None;
+  if (a.location_edit && !w.p.location_edit_protected) return Refusal::None;  // F3
+  if (w.p.remote_mode == kRemoteBlock) return Refusal::Remote;
+  const double pass = a.person_present ? 1.0 - w.p.remote_verify_false_reject : w.p.remote_verify_pass;
+  return s.bernoulli(pass) ? Refusal::None : Refusal::Remote;
+}
+
+Refusal check_face(World& w, Stream& s, const ActivationAttempt& a) {
+  if (a.insider_login) return Refusal::None;
+  const double fail = a.reused_photo ? w.p.liveness_strength
+                                     : w.p.liveness_strength * w.p.liveness_false_reject;
+  return s.bernoulli(fail) ? Refusal::Liveness : Refusal::None;
+}
+
+void pay_honest_commissions(World& w) {
+  const auto carriers = std::size_t(w.p.carriers);
+  for (std::size_t c = 0; c < carriers; ++c) {
+    const int64_t n = w.honest_commission_due[std::size_t(w.day) * carriers + c];
+    if (n == 0) continue;
+    const double amount = double(n) * w.p.commission_amount_yuan;
+    w.ledger.transfer(w.ledger.carrier(int(c)), w.ledger.pool(Pool::Dealers), amount);
+    w.recorder.add(Metric::commissions_honest_yuan, amount);
+  }
+}
+
+bool card_live(const World& w, uint32_t card) {
+  const auto s = CardState(w.cards.state[card]);
+  return s == CardState::Stock || s == CardState::Raising || s == CardState::FraudUse;
+}
+
+/// Pays the commission on a live criminal card. Raised cards pay the dealer
+/// insider, who passes the raising team its share.
+void pay_card_commission(World& w, uint32_t card) {
+  const double amount = w.p.commission_amount_yuan;
+  const int32_t insider = w.outlets.insider[w.cards.outlet[card]];
+  const bool to_insider = w.cards.via_insider[card] && w.insider_present(insider);
+  const uint32_t payee = to_insider ? w.ledger.insider(insider) : w.ledger.pool(Pool::Dealers);
+  w.ledger.transfer(w.ledger.carrier(w.outlets.carrier[w.cards.outlet[card]]), payee, amount);
+  w.cards.commission_payee[card] = payee;
+  w.cards.commission_paid[card] = float(amount);
+  w.cards.commission_day[card] = int32_t(w.day);
+  w.recorder.add(Metric::commissions_fraudulent_yuan, amount);
+  if (w.cards.channel[card] == uint8_t(Channel::Raised)) {
+    const int32_t raiser = w.cards.broker[card];
+    const double share = amount * (1.0 - w.p.raising_insider_share);
+    w.ledger.transfer(payee, w.ledger.broker(raiser), share);
+    raiser_commission_paid(w, card, share);
+  }
+}
+
+void clawback(World& w, uint32_t card) {
+  const uint32_t payee = w.cards.commission_payee[card];
+  if (!w.p.commission_clawback || payee == kNone) return;
+  if (w.day - w.cards.commission_day[card] > w.p.commission_clawback_window_days) return;
+  const double amount = w.cards.commission_paid[card];
+  const uint32_t carrier = w.ledger.carrier(w.outlets.carrier[w.cards.outlet[card]]);
+  w.ledger.transfer(payee, carrier, amount);
+  w.recorder.add(Metric::commissions_clawed_back_yuan, amount);
+  w.cards.commission_payee[card] = kNone;
+  if (w.cards.channel[card] == uint8_t(Channel::Raised)) {
+    // The raising team refunds the dealer its share of the clawed-back commission.
+    const int32_t raiser = w.cards.broker[card];
+    const double share = amount * (1.0 - w.p.raising_insider_share);
+    w.ledger.transfer(w.ledger.broker(raiser), payee, share);
+    raiser_card_lost(w, raiser, share);
+  }
+}
+
+void detect_fleet(World& w, Stream& s) {
+  const double h = std::min(1.0, w.p.monitoring_hazard * w.p.monitoring_strength);
+  const double h_raised = std::min(1.0, h * w.p.monitoring_raised_factor);
+  for (auto& fleet : w.rings.fleet)
+    for (uint32_t card : fleet) {
+      const bool raised = w.cards.channel[card] == uint8_t(Channel::Raised);
+      if (s.bernoulli(raised ? h_raised : h)) {
+        const auto due = std::size_t(w.day + w.p.monitoring_delay_days);
+        if (due < w.horizon()) w.shutdown_due[due].push_back(card);
+      }
+    }
+  const double h_raising = std::min(1.0, w.p.monitoring_raising_hazard * w.p.monitoring_strength);
+  for (auto& list : w.brokers.raising)
+    for (uint32_t card : list)
+      if (s.bernoulli(h_raising)) {
+        const auto due = std::size_t(w.day + w.p.monitoring_delay_days);
+        if (due < w.horizon()) w.shutdown_due[due].push_back(card);
+      }
+}
+
+void shut_honest_cards(World& w, Stream& s) {
+  const double rate = w.p.monitoring_false_positive * w.p.monitoring_strength;
+  const int64_t n = s.poisson(double(w.legit_live) * rate);
+  for (int64_t k = 0; k < n; ++k) {
+    for (int tries = 0; tries < 32; ++tries) {
+      const uint32_t id = w.random_identity(s);
+      if (w.citizens.legit_cards[id] > 0) {
+        w.citizens.legit_cards[id]--;
+        w.legit_live--;
+        w.legit_shut++;
+        w.recorder.add(Metric::shutdowns_honest, 1);
+        break;
+      }
+    }
+  }
+}
+
+bool erase_card(std::vector<uint32_t>& list, uint32_t card) {
+  auto it = std::find(list.begin(), list.end(), card);
+  if (it == list.end()) return false;
+  *it = list.back();
+  list.pop_back();
+  return true;
+}
+
+}  // namespace
+
+Refusal check_activation(World& w, Stream& s, const ActivationAttempt& a) {
+  if (w.p.dealer_cap_enabled && cap_count_today(w, a.outlet) >= w.p.dealer_cap_max) return Refusal::DealerCap;
+  if (w.p.velocity_enabled && burst_count_today(w, a.outlet) >= w.p.velocity_max_per_outlet_day)
+    return Refusal::Velocity;
+  const Citizens& c = w.citizens;
+  if (c.legit_cards[a.identity] + c.criminal_cards[a.identity] >= w.p.per_id_cap_max) return Refusal::IdCap;
+  if (w.p.velocity_enabled && identity_window_count(w, a.identity) >= w.p.velocity_max_per_identity)
+    return Refusal::Velocity;
+  if (Refusal r = check_remote(w, s, a); r != Refusal::None) return r;
+  return check_face(w, s, a);
+}
+
+void count_activation(World& w, uint32_t identity, uint32_t outlet) {
+  cap_count_today(w, outlet);
+  w.outlets.cap_count[outlet]++;
+  burst_count_today(w, outlet);
+  w.outlets.burst_count[outlet]++;
+  identity_window_count(w, identity);
+  if (w.citizens.window_count[identity] < 255) w.citizens.window_count[identity]++;
+}
+
+bool requisition_white_card(World& w, uint32_t outlet) {
+  if (w.p.dealer_cap_enabled && cap_count_today(w, outlet) >= w.p.dealer_cap_max) return false;
+  cap_count_today(w, outlet);
+  w.outlets.cap_count[outlet]++;
+  return true;
+}
+
+void schedule_commission(World& w, uint32_t card) {
+  const auto due = std::size_t(w.day + w.p.commission_delay_days);
+  if (due < w.horizon()) w.commission_due[due].push_back(card);
+}
+
+void schedule_honest_commission(World& w, uint32_t outlet) {
+  const auto due = std::size_t(w.day + w.p.commission_delay_days);
+  if (due < w.horizon())
+    w.honest_commission_due[due * std::size_t(w.p.carriers) + w.outlets.carrier[outlet]]++;
+}
+
+void pay_commissions(World& w) {
+  pay_honest_commissions(w);
+  Stream s = w.stream(Phase::Commissions, 0);
+  for (uint32_t card : w.commission_due[std::size_t(w.day)]) {
+    if (!card_live(w, card)) continue;
+    pay_card_commission(w, card);
+    if (CardState(w.cards.state[card]) == CardState::Raising) raised_card_matured(w, s, card);
+  }
+  w.commission_due[std::size_t(w.day)].clear();
+  w.commission_due[std::size_t(w.day)].shrink_to_fit();
+}
+
+void shut_for_fraud(World& w, uint32_t card) {
+  const auto state = CardState(w.cards.state[card]);
+  if (state == CardState::FraudUse) {
+    erase_card(w.rings.fleet[std::size_t(w.cards.ring[card])], card);
+  } else if (state == CardState::Raising) {
+    const int32_t raiser = w.cards.broker[card];
+    erase_card(w.brokers.raising[std::size_t(raiser)], card);
+    raiser_card_lost(w, raiser, 0.0);
+  } else {
+    return;  // already gone (seized, expired, or shut)
+  }
+  w.end_card(card, CardState::ShutFraud);
+  w.recorder.add(Metric::shutdowns_fraud, 1);
+  w.recorder.add_ratio(Metric::days_to_shutdown_mean, double(w.day - w.cards.activation_day[card]), 1);
+  clawback(w, card);
+}
+
+void monitor_cards(World& w) {
+  auto& due = w.shutdown_due[std::size_t(w.day)];
+  for (uint32_t card : due) shut_for_fraud(w, card);
+  due.clear();
+  due.shrink_to_fit();
+  Stream s = w.stream(Phase::Monitoring, 0);
+  detect_fleet(w, s);
+  shut_honest_cards(w, s);
+}
+
+void audit_outlets(World& w) {
+  Stream s = w.stream(Phase::Audits, 0);
+  const double p_audit = w.p.audits_per_year / 365.0;
+  for (std::size_t i = 0; i < w.insiders.outlet.size(); ++i) {
+    if (!w.insider_present(int32_t(i)) || !s.bernoulli(p_audit)) continue;
+    const bool active = w.day - w.insiders.last_business_day[i] <= 30;
+    if (active && s.bernoulli(w.p.audits_detection)) arrest_insider(w, s, int32_t(i));
+  }
+}
+
+}  // namespace cardsim

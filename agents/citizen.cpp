@@ -1,0 +1,104 @@
+#include "citizen.h"
+
+#include <cmath>
+
+#include "carrier.h"
+
+namespace cardsim {
+namespace {
+
+void count_refusal(World& w, Refusal r, uint32_t identity) {
+  w.recorder.add(Metric::honest_refused, 1);
+  switch (r) {
+    case Refusal::IdCap:
+      w.recorder.add(Metric::honest_refused_id_cap, 1);
+      // F2: holders learn their identity was misused when refused for it.
+      if (w.citizens.criminal_cards[identity] > 0) w.recorder.add(Metric::honest_refused_misused, 1);
+      break;
+    case Refusal::Remote: w.recorder.add(Metric::honest_refused_remote, 1); break;
+    case Refusal::Liveness: w.recorder.add(Metric::honest_refused_liveness, 1); break;
+    case Refusal::Velocity: w.recorder.add(Metric::honest_refused_velocity, 1); break;
+    case Refusal::DealerCap: w.recorder.add(Metric::honest_refused_dealer_cap, 1); break;
+    case Refusal::None: break;
+  }
+}
+
+/// One honest customer asks for a card; at a capped outlet they try one more.
+void honest_activation(World& w, Stream& s) {
+  const uint32_t identity = w.random_identity(s);
+  const int home = w.region_of(identity);
+  const int region = s.bernoulli(w.p.citizens_remote_share) && w.p.regions > 1
+                         ? int((home + 1 + int(s.below(uint64_t(w.p.regions - 1)))) % w.p.regions)
+                         : home;
+  ActivationAttempt a;
+  a.identity = identity;
+  a.outlet = w.random_outlet_in(s, region);
+  Refusal r = check_activation(w, s, a);
+  if (r == Refusal::DealerCap) {
+    a.outlet = w.random_outlet_in(s, region);
+    r = check_activation(w, s, a);
+  }
+  if (r != Refusal::None) return count_refusal(w, r, identity);
+  count_activation(w, identity, a.outlet);
+  w.citizens.legit_cards[identity]++;
+  w.legit_live++;
+  w.legit_activated++;
+  w.recorder.add(Metric::cards_activated_legit, 1);
+  schedule_honest_commission(w, a.outlet);
+}
+
+void honest_churn(World& w, Stream& s) {
+  const int64_t n = s.poisson(double(w.legit_live) * w.p.citizens_churn_rate);
+  for (int64_t k = 0; k < n; ++k)
+    for (int tries = 0; tries < 32; ++tries) {
+      const uint32_t id = w.random_identity(s);
+      if (w.citizens.legit_cards[id] == 0) continue;
+      w.citizens.legit_cards[id]--;
+      w.legit_live--;
+      w.legit_churned++;
+      break;
+    }
+}
+
+}  // namespace
+
+void honest_demand(World& w) {
+  if (w.citizens.count == 0) return;
+  Stream s = w.stream(Phase::HonestDemand, 0);
+  const int64_t n = s.poisson(double(w.citizens.count) * w.p.citizens_activation_rate);
+  for (int64_t k = 0; k < n; ++k) honest_activation(w, s);
+  honest_churn(w, s);
+}
+
+bool accepts_farmer_offer(World& w, Stream& s, double offer_yuan) {
+  const double reservation = w.p.farmer_reservation_median_yuan * std::exp(w.p.farmer_reservation_sigma * s.normal());
+  const double ask = reservation * (1.0 + w.p.awareness_farmer_effect * w.p.awareness_level) +
+                     w.p.farmer_risk_premium_yuan * w.risk.farmer;
+  return offer_yuan >= ask;
+}
+
+uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker) {
+  ActivationAttempt a;
+  a.identity = person;
+  a.outlet = w.random_outlet_in(s, w.region_of(person));
+  if (check_activation(w, s, a) != Refusal::None) return kNone;
+  count_activation(w, person, a.outlet);
+  w.citizens.flags[person] |= Citizens::kFarmer;
+  w.recorder.add(Metric::cards_activated_farmer, 1);
+  return w.new_card(Channel::Farmer, person, a.outlet, broker, false);
+}
+
+void mark_misused(World& w, uint32_t identity) {
+  if (w.citizens.flags[identity] & Citizens::kMisused) return;
+  w.citizens.flags[identity] |= Citizens::kMisused;
+  w.recorder.add(Metric::identities_misused, 1);
+}
+
+double deception_probability(const World& w, VictimGroup g) {
+  const double base = g == VictimGroup::Elderly   ? w.p.scammers_success_elderly
+                      : g == VictimGroup::Student ? w.p.scammers_success_student
+                                                  : w.p.scammers_success_other;
+  return base * (1.0 - w.p.awareness_victim_effect * w.p.awareness_level);
+}
+
+}  // namespace cardsim

@@ -1,0 +1,28 @@
+// Identity holders: honest customers who want cards (and are sometimes
+// refused), card farmers who sell cards opened in their own name, and victims
+// whose susceptibility depends on their group and on awareness.
+#pragma once
+
+#include "../sim/world.h"
+
+namespace cardsim {
+
+enum class VictimGroup : uint8_t { Elderly = 0, Student, Other, Count };
+
+/// Honest activations and honest cards given up (phase HonestDemand).
+void honest_demand(World& w);
+
+/// A person reached by a recruiter's ad weighs the offer against their
+/// reservation price, raised by awareness and by arrests they hear of.
+bool accepts_farmer_offer(World& w, Stream& s, double offer_yuan);
+
+/// The farmer opens one card in their own name; kNone when refused.
+uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker);
+
+/// Records that a card was registered to an identity without its owner.
+void mark_misused(World& w, uint32_t identity);
+
+/// Chance that one fraud attempt on a person of this group becomes a case.
+double deception_probability(const World& w, VictimGroup g);
+
+}  // namespace cardsim

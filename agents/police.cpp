@@ -1,0 +1,97 @@
+#include "police.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace cardsim {
+namespace {
+
+double draw_fine(World& w, Stream& s) {
+  return w.p.police_fine_min_yuan + s.uniform() * (w.p.police_fine_max_yuan - w.p.police_fine_min_yuan);
+}
+
+void raise_risk(double& risk, double by) { risk = std::min(1.0, risk + by); }
+
+void seize_all(World& w, std::vector<uint32_t>& cards) {
+  for (uint32_t card : cards) w.end_card(card, CardState::Seized);
+  cards.clear();
+}
+
+void trace_insider_side(World& w, Stream& s, uint32_t card) {
+  if (!w.cards.via_insider[card] || !s.bernoulli(w.p.police_p_outlet)) return;
+  const int32_t insider = w.outlets.insider[w.cards.outlet[card]];
+  if (w.insider_present(insider)) arrest_insider(w, s, insider);
+}
+
+void trace_one(World& w, Stream& s, uint32_t card) {
+  if (s.bernoulli(w.p.police_p_scammer) && w.cards.ring[card] >= 0 && w.ring_present(w.cards.ring[card]))
+    arrest_ring(w, s, w.cards.ring[card]);
+  if (!s.bernoulli(w.p.police_p_identity)) return;
+  if (w.cards.channel[card] == uint8_t(Channel::Farmer))
+    arrest_farmer(w, s, w.cards.identity[card]);
+  else
+    trace_insider_side(w, s, card);  // the identity holder is a victim too
+  const int32_t broker = w.cards.broker[card];
+  if (s.bernoulli(w.p.police_p_broker) && w.broker_present(broker)) arrest_broker(w, s, broker);
+}
+
+}  // namespace
+
+void report_case(World& w, uint32_t card) { w.police_queue.push_back(card); }
+
+void trace_cases(World& w) {
+  Stream s = w.stream(Phase::Police, 0);
+  const double budget = w.p.police_capacity_per_day + w.police_carry;
+  auto n = int64_t(budget);
+  w.police_carry = budget - double(n);
+  while (n-- > 0 && w.police_head < w.police_queue.size()) trace_one(w, s, w.police_queue[w.police_head++]);
+  // Compact the worked part of the queue now and then: amortised O(1) per case.
+  if (w.police_head > 4096 && w.police_head * 2 > w.police_queue.size()) {
+    w.police_queue.erase(w.police_queue.begin(), w.police_queue.begin() + std::ptrdiff_t(w.police_head));
+    w.police_head = 0;
+  }
+}
+
+void arrest_farmer(World& w, Stream& s, uint32_t identity) {
+  w.recorder.add(Metric::arrests_farmer, 1);
+  w.ledger.transfer(w.ledger.pool(Pool::Farmers), w.ledger.pool(Pool::State), draw_fine(w, s));
+  w.citizens.flags[identity] &= uint8_t(~Citizens::kFarmer);
+  raise_risk(w.risk.farmer, w.p.risk_per_arrest);
+}
+
+void arrest_insider(World& w, Stream& s, int32_t insider) {
+  const auto i = std::size_t(insider);
+  w.recorder.add(Metric::arrests_insider, 1);
+  w.ledger.transfer(w.ledger.insider(insider), w.ledger.pool(Pool::State), draw_fine(w, s));
+  w.insiders.vacant_until[i] = int32_t(w.day + w.p.insiders_replacement_days);
+  w.insiders.white_left_today[i] = 0;
+  // The replacement is a new person: new ask, new willingness to share the login.
+  Stream fresh = w.stream(Phase::Police, 1 + i);
+  w.insiders.reservation[i] = w.p.insiders_reservation_yuan * std::exp(w.p.insiders_reservation_sigma * fresh.normal());
+  w.insiders.shares_login[i] = fresh.bernoulli(w.p.insiders_location_edit);
+  raise_risk(w.risk.insider, w.p.risk_per_arrest);
+}
+
+void arrest_broker(World& w, Stream& s, int32_t broker) {
+  const auto b = std::size_t(broker);
+  w.recorder.add(Metric::arrests_broker, 1);
+  w.ledger.transfer(w.ledger.broker(broker), w.ledger.pool(Pool::State), draw_fine(w, s));
+  w.brokers.absent_until[b] = int32_t(w.day + w.p.brokers_replacement_days);
+  seize_all(w, w.brokers.stock[b]);
+  seize_all(w, w.brokers.raising[b]);
+  w.brokers.records[b].clear();
+  for (int c = 0; c < kProductionChannels; ++c) {
+    w.brokers.weight[b * kProductionChannels + std::size_t(c)] = 1.0 / kProductionChannels;
+    w.brokers.profit_ema[b * kProductionChannels + std::size_t(c)] = 0.0;
+  }
+}
+
+void arrest_ring(World& w, Stream& s, int32_t ring) {
+  const auto r = std::size_t(ring);
+  w.recorder.add(Metric::arrests_scammer, 1);
+  w.ledger.transfer(w.ledger.ring(ring), w.ledger.pool(Pool::State), draw_fine(w, s));
+  w.rings.absent_until[r] = int32_t(w.day + w.p.scammers_replacement_days);
+  seize_all(w, w.rings.fleet[r]);
+}
+
+}  // namespace cardsim

@@ -1,0 +1,107 @@
+#include "scammer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "citizen.h"
+#include "police.h"
+
+namespace cardsim {
+namespace {
+
+// Supply shares by channel; raised cards are white cards and count as such.
+constexpr Metric kShareMetric[] = {Metric::share_supply_farmer, Metric::share_supply_harvested,
+                                   Metric::share_supply_white};
+
+/// Brokers with cards for sale today.
+void collect_sellers(World& w, std::vector<int32_t>& sellers) {
+  sellers.clear();
+  for (std::size_t b = 0; b < w.brokers.stock.size(); ++b)
+    if (!w.brokers.stock[b].empty() && w.broker_present(int32_t(b))) sellers.push_back(int32_t(b));
+}
+
+void buy_one(World& w, int32_t ring, int32_t seller) {
+  auto& stock = w.brokers.stock[std::size_t(seller)];
+  const uint32_t card = stock.back();
+  stock.pop_back();
+  const double price = w.market.price_scammer;
+  w.ledger.transfer(w.ledger.ring(ring), w.ledger.broker(seller), price);
+  w.market.paid_by_rings += price;
+  w.set_card_state(card, CardState::FraudUse);
+  w.cards.ring[card] = ring;
+  w.rings.fleet[std::size_t(ring)].push_back(card);
+  w.rings.bought_from[std::size_t(ring) * w.brokers.kind.size() + std::size_t(seller)]++;
+  w.recorder.add(Metric::cards_sold_to_scammers, 1);
+  const int ch = std::min<int>(w.cards.channel[card], int(Channel::White));
+  for (int c = 0; c < 3; ++c) w.recorder.add_ratio(kShareMetric[c], c == ch ? 1.0 : 0.0, 1.0);
+}
+
+void ring_fraud(World& w, Stream& s, int32_t ring) {
+  auto& fleet = w.rings.fleet[std::size_t(ring)];
+  if (fleet.empty()) return;
+  int64_t attempts = s.poisson(double(fleet.size()) * w.p.scammers_attempts_per_card);
+  w.recorder.add(Metric::fraud_attempts, double(attempts));
+  // Victims by group: elderly, then students among the rest, then everyone else.
+  const double share[] = {w.p.citizens_share_elderly,
+                          w.p.citizens_share_elderly < 1
+                              ? w.p.citizens_share_student / (1.0 - w.p.citizens_share_elderly)
+                              : 0.0,
+                          1.0};
+  for (int g = 0; g < int(VictimGroup::Count); ++g) {
+    const int64_t reached = g == 2 ? attempts : s.binomial(attempts, std::min(1.0, share[g]));
+    attempts -= reached;
+    const int64_t cases = s.binomial(reached, deception_probability(w, VictimGroup(g)));
+    for (int64_t k = 0; k < cases; ++k) {
+      const double loss = s.lognormal_mean(w.p.scammers_loss_mean_yuan, w.p.scammers_loss_sigma);
+      w.ledger.transfer(w.ledger.pool(Pool::Victims), w.ledger.ring(ring), loss);
+      w.recorder.add(Metric::fraud_cases, 1);
+      w.recorder.add(Metric::fraud_losses_yuan, loss);
+      const uint32_t card = fleet[s.below(fleet.size())];
+      if (s.bernoulli(w.p.police_report_prob)) report_case(w, card);
+    }
+  }
+}
+
+}  // namespace
+
+double ring_demand(const World& w, int32_t ring) {
+  const auto r = std::size_t(ring);
+  if (!w.ring_present(ring)) return 0;
+  const double deficit = double(w.p.scammers_fleet_target) - double(w.rings.fleet[r].size());
+  if (deficit <= 0) return 0;
+  const double rel = w.market.price_scammer / w.rings.card_value[r];
+  return deficit / (1.0 + std::pow(rel, w.p.scammers_demand_elasticity));
+}
+
+void rings_buy_cards(World& w) {
+  Stream s = w.stream(Phase::Market, 0);
+  static thread_local std::vector<int32_t> sellers;
+  collect_sellers(w, sellers);
+  for (int32_t b : sellers) w.market.scammer_offered += double(w.brokers.stock[std::size_t(b)].size());
+  const auto n = w.rings.fleet.size();
+  if (n == 0) return;
+  const std::size_t start = s.below(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto ring = int32_t((start + k) % n);
+    const double demand = ring_demand(w, ring);
+    w.market.scammer_wanted += demand;
+    for (int64_t want = s.stochastic_round(demand); want > 0 && !sellers.empty(); --want) {
+      const std::size_t pick = s.below(sellers.size());
+      buy_one(w, ring, sellers[pick]);
+      w.market.scammer_bought += 1;
+      if (w.brokers.stock[std::size_t(sellers[pick])].empty()) {
+        sellers[pick] = sellers.back();
+        sellers.pop_back();
+      }
+    }
+  }
+}
+
+void rings_commit_fraud(World& w) {
+  for (std::size_t r = 0; r < w.rings.fleet.size(); ++r) {
+    Stream s = w.stream(Phase::Fraud, r);
+    ring_fraud(w, s, int32_t(r));
+  }
+}
+
+}  // namespace cardsim

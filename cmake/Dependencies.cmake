@@ -1,0 +1,18 @@
+# Every library cardsim links, found from Debian's packages (scripts/install-deps.sh).
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+find_package(HDF5 REQUIRED COMPONENTS C)
+find_package(yaml-cpp REQUIRED)
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)
+
+add_library(cardsim_deps INTERFACE)
+target_link_libraries(cardsim_deps INTERFACE Boost::program_options Eigen3::Eigen hdf5::hdf5 yaml-cpp
+                                             OpenMP::OpenMP_CXX)
+target_include_directories(cardsim_deps SYSTEM INTERFACE ${RANDOM123_INCLUDE_DIR})
+
+if(CARDSIM_SANITIZE)
+  set(CARDSIM_SAN_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+  target_compile_options(cardsim_deps INTERFACE ${CARDSIM_SAN_FLAGS})
+  target_link_options(cardsim_deps INTERFACE ${CARDSIM_SAN_FLAGS})
+endif()

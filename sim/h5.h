@@ -1,0 +1,73 @@
+// Thin RAII helpers over the HDF5 C API, shared by every file cardsim writes.
+#pragma once
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cardsim::h5 {
+
+/// Owns one HDF5 identifier and closes it with the right function.
+class Handle {
+ public:
+  Handle() = default;
+  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {
+    if (id < 0) throw std::runtime_error("HDF5 call failed");
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle(Handle&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+  Handle& operator=(Handle&& o) noexcept {
+    reset();
+    id_ = o.id_;
+    close_ = o.close_;
+    o.id_ = -1;
+    return *this;
+  }
+  ~Handle() { reset(); }
+  hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }
+  void reset() {
+    if (id_ >= 0 && close_) close_(id_);
+    id_ = -1;
+  }
+
+ private:
+  hid_t id_ = -1;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+Handle create_file(const std::string& path);
+Handle open_file(const std::string& path);
+Handle create_group(hid_t parent, const std::string& name);
+Handle open_group(hid_t parent, const std::string& name);
+bool exists(hid_t parent, const std::string& path);
+
+void write_attr(hid_t obj, const std::string& name, const std::string& value);
+void write_attr(hid_t obj, const std::string& name, int64_t value);
+void write_attr(hid_t obj, const std::string& name, uint64_t value);
+void write_attr(hid_t obj, const std::string& name, double value);
+void write_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values);
+std::string read_attr_string(hid_t obj, const std::string& name);
+int64_t read_attr_int(hid_t obj, const std::string& name);
+std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name);
+
+/// Writes a chunked, deflate-compressed dataset of doubles with `dims`.
+Handle write_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                     const double* data);
+Handle write_int64s(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
+                    const int64_t* data);
+/// Reads a dataset of doubles; fills dims.
+std::vector<double> read_doubles(hid_t parent, const std::string& name, std::vector<hsize_t>& dims);
+std::vector<int64_t> read_int64s(hid_t parent, const std::string& name, std::vector<hsize_t>& dims);
+
+/// Names of the links directly under a group, sorted.
+std::vector<std::string> list(hid_t group);
+
+/// Silences HDF5's own error printing; cardsim reports errors itself.
+void quiet();
+
+}  // namespace cardsim::h5

@@ -1,0 +1,53 @@
+// Money: every payment moves yuan from one account to another, so the sum of
+// all balances is zero at all times (checked by the invariants).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace cardsim {
+
+/// Accounts outside the criminal network, one each.
+enum class Pool : uint32_t {
+  Victims = 0,   // identity holders who lost money
+  Farmers,       // card farmers, together
+  State,         // fines
+  Platforms,     // apps paying new-user bounties
+  Suppliers,     // costs paid outside the model (harvesting, upkeep)
+  Dealers,       // honest dealers' commissions
+  Count
+};
+
+enum class Role : uint8_t { Pool = 0, Carrier, Insider, Broker, Ring };
+
+class Ledger {
+ public:
+  void layout(int carriers, int insiders, int brokers, int rings);
+
+  uint32_t pool(Pool p) const { return uint32_t(p); }
+  uint32_t carrier(int c) const { return carrier0_ + uint32_t(c); }
+  uint32_t insider(int i) const { return insider0_ + uint32_t(i); }
+  uint32_t broker(int b) const { return broker0_ + uint32_t(b); }
+  uint32_t ring(int r) const { return ring0_ + uint32_t(r); }
+  Role role_of(uint32_t account) const;
+
+  /// Moves `amount` yuan; returns it for chaining into metrics.
+  double transfer(uint32_t from, uint32_t to, double amount);
+
+  double balance(uint32_t account) const { return balance_[account]; }
+  /// Sum of all balances (zero up to rounding) and the scale of money moved.
+  double sum() const;
+  double moved() const { return moved_; }
+  /// Receipts credited to a role since the last call (for income metrics).
+  double take_receipts(Role role);
+
+  std::vector<double>& raw_balances() { return balance_; }
+
+ private:
+  std::vector<double> balance_;
+  double receipts_[5] = {0, 0, 0, 0, 0};
+  double moved_ = 0;
+  uint32_t carrier0_ = 0, insider0_ = 0, broker0_ = 0, ring0_ = 0;
+};
+
+}  // namespace cardsim

@@ -1,0 +1,166 @@
+#include "params.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+namespace cardsim {
+namespace {
+
+std::vector<std::string> split_choices(const char* text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (const char* p = text; *p; ++p) {
+    if (*p == '|') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += *p;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+constexpr ParamMode STRUCTURAL = ParamMode::Structural;
+constexpr ParamMode DYNAMIC = ParamMode::Dynamic;
+
+std::vector<ParamSpec> build_registry() {
+  std::vector<ParamSpec> r;
+#define P_INT(f, k, d, lo, hi, u, m, s, mode)                                          \
+  r.push_back({k, ParamType::Int, mode, double(d), double(lo), double(hi), u, m, s, {}, \
+               [](const Params& p) { return double(p.f); },                            \
+               [](Params& p, double v) { p.f = int64_t(v); }});
+#define P_REAL(f, k, d, lo, hi, u, m, s, mode)                                          \
+  r.push_back({k, ParamType::Real, mode, double(d), double(lo), double(hi), u, m, s, {}, \
+               [](const Params& p) { return p.f; }, [](Params& p, double v) { p.f = v; }});
+#define P_BOOL(f, k, d, m, s, mode)                                                          \
+  r.push_back({k, ParamType::Bool, mode, (d) ? 1.0 : 0.0, 0.0, 1.0, "flag", m, s, {},        \
+               [](const Params& p) { return p.f ? 1.0 : 0.0; },                             \
+               [](Params& p, double v) { p.f = v != 0.0; }});
+#define P_ENUM(f, k, d, ch, m, s, mode)                                                     \
+  r.push_back({k, ParamType::Enum, mode, double(d), 0.0, double(split_choices(ch).size() - 1), \
+               "choice", m, s, split_choices(ch),                                           \
+               [](const Params& p) { return double(p.f); },                                \
+               [](Params& p, double v) { p.f = int64_t(v); }});
+#include "params.def"
+#undef P_INT
+#undef P_REAL
+#undef P_BOOL
+#undef P_ENUM
+  return r;
+}
+
+std::string format_number(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  // Prefer the shortest text that reads back to the same double.
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::ostringstream t;
+    t.precision(prec);
+    t << v;
+    if (std::strtod(t.str().c_str(), nullptr) == v) return t.str();
+  }
+  return os.str();
+}
+
+}  // namespace
+
+const std::vector<ParamSpec>& param_registry() {
+  static const std::vector<ParamSpec> registry = build_registry();
+  return registry;
+}
+
+const ParamSpec* find_param(std::string_view key) {
+  for (const auto& spec : param_registry())
+    if (spec.key == key) return &spec;
+  return nullptr;
+}
+
+const char* type_name(ParamType t) {
+  switch (t) {
+    case ParamType::Int: return "int";
+    case ParamType::Real: return "real";
+    case ParamType::Bool: return "bool";
+    case ParamType::Enum: return "enum";
+  }
+  return "?";
+}
+
+std::string format_param_value(const ParamSpec& spec, double value) {
+  switch (spec.type) {
+    case ParamType::Bool: return value != 0.0 ? "true" : "false";
+    case ParamType::Enum: return spec.choices.at(std::size_t(value));
+    case ParamType::Int: return std::to_string(int64_t(value));
+    case ParamType::Real: return format_number(value);
+  }
+  return "";
+}
+
+std::string allowed_values(const ParamSpec& spec) {
+  switch (spec.type) {
+    case ParamType::Bool: return "true|false";
+    case ParamType::Enum: {
+      std::string s;
+      for (std::size_t i = 0; i < spec.choices.size(); ++i) s += (i ? "|" : "") + spec.choices[i];
+      return s;
+    }
+    case ParamType::Int:
+    case ParamType::Real:
+      return "[" + format_number(spec.min_value) + ", " + format_number(spec.max_value) + "]";
+  }
+  return "";
+}
+
+std::string check_param_range(const ParamSpec& spec, double value) {
+  if (!std::isfinite(value)) return "value must be a finite number";
+  if (value < spec.min_value || value > spec.max_value)
+    return "value " + format_number(value) + " is outside the allowed range " +
+           allowed_values(spec) + " " + spec.unit;
+  return "";
+}
+
+std::optional<double> parse_param_value(const ParamSpec& spec, std::string_view text,
+                                        std::string& why) {
+  std::string s(text);
+  switch (spec.type) {
+    case ParamType::Bool:
+      if (s == "true") return 1.0;
+      if (s == "false") return 0.0;
+      why = "expected true or false, got '" + s + "'";
+      return std::nullopt;
+    case ParamType::Enum:
+      for (std::size_t i = 0; i < spec.choices.size(); ++i)
+        if (spec.choices[i] == s) return double(i);
+      why = "unknown value '" + s + "'; allowed: " + allowed_values(spec);
+      return std::nullopt;
+    case ParamType::Int: {
+      errno = 0;
+      char* end = nullptr;
+      long long v = std::strtoll(s.c_str(), &end, 10);
+      if (s.empty() || *end != '\0' || errno == ERANGE) {
+        why = "expected a whole number, got '" + s + "'";
+        return std::nullopt;
+      }
+      return double(v);
+    }
+    case ParamType::Real: {
+      char* end = nullptr;
+      double v = std::strtod(s.c_str(), &end);
+      if (s.empty() || *end != '\0') {
+        why = "expected a number, got '" + s + "'";
+        return std::nullopt;
+      }
+      if (!std::isfinite(v)) {
+        why = "value must be a finite number, got '" + s + "'";
+        return std::nullopt;
+      }
+      return v;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace cardsim

@@ -1,0 +1,40 @@
+// Results of a run (all replicates) and the self-describing HDF5 file.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "h5.h"
+#include "scenario.h"
+
+namespace cardsim {
+
+struct RunResult {
+  Scenario scenario;
+  uint64_t seed = 1;
+  int64_t replicates = 0;
+  int64_t days = 0;
+  // daily[replicate][metric * days + day], totals[metric][replicate]
+  std::vector<std::vector<double>> daily;
+  std::vector<std::vector<double>> totals;
+};
+
+/// Root attributes every cardsim file carries: tool version, git commit,
+/// schema version, creation time, seed, replicates, resolved scenario.
+void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64_t replicates);
+
+/// Writes a run to `path` atomically: a temporary file in the same folder,
+/// renamed into place when complete. Throws std::runtime_error with the path
+/// and the reason (unwritable folder, full disk).
+void write_run_file(const std::string& path, const RunResult& result);
+
+/// Calls `write(file)` on a temporary file beside `path` and renames it into
+/// place only when everything was written and flushed.
+void write_atomically(const std::string& path, const std::function<void(hid_t)>& write);
+
+/// Current UTC time as ISO 8601.
+std::string utc_now();
+
+}  // namespace cardsim

@@ -1,0 +1,92 @@
+// Counter-based random streams. Every draw is a pure function of
+// (seed, replicate, day, phase, entity, draw index), so results do not depend
+// on thread count, rank count or the order in which work is done.
+#pragma once
+
+#include <Random123/philox.h>
+
+#include <cmath>
+#include <cstdint>
+
+namespace cardsim {
+
+__extension__ typedef unsigned __int128 uint128_t;
+
+/// The day's phases, in the order they run. Also the phase key of RNG streams.
+enum class Phase : uint32_t {
+  Init = 0,
+  Schedule,
+  Commissions,
+  Records,
+  Insiders,
+  HonestDemand,
+  Production,
+  Market,
+  Fraud,
+  Monitoring,
+  Police,
+  Audits,
+  Adaptation,
+  Count
+};
+
+class Stream {
+ public:
+  Stream(uint64_t seed, uint64_t replicate, int64_t day, Phase phase, uint64_t entity) {
+    key_ = {{seed, replicate}};
+    ctr_ = {{uint64_t(day), uint64_t(phase), entity, 0}};
+  }
+
+  uint64_t next_u64() {
+    if (used_ == 4) refill();
+    return block_[used_++];
+  }
+
+  /// Uniform on the open interval (0, 1).
+  double uniform() { return (double(next_u64() >> 11) + 0.5) * 0x1.0p-53; }
+
+  bool bernoulli(double p) { return uniform() < p; }
+
+  /// Uniform integer in [0, n).
+  uint64_t below(uint64_t n) {
+    if (n == 0) return 0;
+    return uint64_t((static_cast<uint128_t>(next_u64()) * n) >> 64);
+  }
+
+  double normal() {
+    // Box-Muller, one value per call: simple and draw-count stable.
+    const double u1 = uniform(), u2 = uniform();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  }
+
+  /// Log-normal with the given mean (not median) and log-sigma.
+  double lognormal_mean(double mean, double sigma) {
+    return mean * std::exp(sigma * normal() - 0.5 * sigma * sigma);
+  }
+
+  double exponential(double rate) { return -std::log(uniform()) / rate; }
+
+  int64_t poisson(double lambda);
+  int64_t binomial(int64_t n, double p);
+
+  /// Rounds x up or down at random so that the expectation is x.
+  int64_t stochastic_round(double x) {
+    const double f = std::floor(x);
+    return int64_t(f) + (uniform() < x - f ? 1 : 0);
+  }
+
+ private:
+  void refill() {
+    block_ = philox_(ctr_, key_);
+    ctr_.v[3]++;
+    used_ = 0;
+  }
+
+  r123::Philox4x64 philox_;
+  r123::Philox4x64::ctr_type ctr_;
+  r123::Philox4x64::key_type key_;
+  r123::Philox4x64::ctr_type block_{};
+  int used_ = 4;
+};
+
+}  // namespace cardsim

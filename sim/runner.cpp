@@ -1,0 +1,75 @@
+#include "runner.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+
+namespace cardsim {
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Progress::Progress(std::string label, int64_t total, bool enabled)
+    : label_(std::move(label)), total_(total), enabled_(enabled), start_(now_seconds()) {}
+
+void Progress::step() {
+#pragma omp critical(cardsim_progress)
+  {
+    ++done_;
+    if (enabled_) {
+      const double elapsed = now_seconds() - start_;
+      const double eta = done_ > 0 ? elapsed * double(total_ - done_) / double(done_) : 0.0;
+      std::fprintf(stderr, "\r%s: %lld/%lld done, %.1f s elapsed, ETA %.1f s   ", label_.c_str(),
+                   (long long)done_, (long long)total_, elapsed, eta);
+      std::fflush(stderr);
+    }
+  }
+}
+
+void Progress::finish() {
+  if (enabled_) std::fprintf(stderr, "\n");
+}
+
+void store_replicate(RunResult& result, int64_t replicate, const Recorder& rec) {
+  auto& daily = result.daily[std::size_t(replicate)];
+  for (int m = 0; m < kMetricCount; ++m) {
+    std::copy_n(rec.series(m), result.days, &daily[std::size_t(m) * std::size_t(result.days)]);
+    result.totals[std::size_t(m)][std::size_t(replicate)] = rec.total(m);
+  }
+}
+
+RunResult run_scenario(const RunRequest& req) {
+  RunResult result;
+  result.scenario = req.scenario;
+  result.seed = req.seed;
+  result.replicates = req.replicates;
+  result.days = req.scenario.params.days;
+  result.daily.assign(std::size_t(req.replicates),
+                      std::vector<double>(std::size_t(kMetricCount) * std::size_t(result.days), 0.0));
+  result.totals.assign(kMetricCount, std::vector<double>(std::size_t(req.replicates), 0.0));
+  Progress progress("run " + req.scenario.name, req.replicates, req.progress);
+  std::exception_ptr error;
+  const int threads = req.threads > 0 ? req.threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (int64_t rep = 0; rep < req.replicates; ++rep) {
+    try {
+      auto world = run_replicate(req.scenario, req.seed, uint64_t(rep), req.options);
+      store_replicate(result, rep, world->recorder);
+    } catch (...) {
+#pragma omp critical(cardsim_error)
+      if (!error) error = std::current_exception();
+    }
+    progress.step();
+  }
+  progress.finish();
+  if (error) std::rethrow_exception(error);
+  return result;
+}
+
+}  // namespace cardsim

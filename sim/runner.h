@@ -1,0 +1,39 @@
+// Runs all replicates of a scenario, in parallel with OpenMP. Each replicate
+// is independent and keyed by its index, so the thread count never changes
+// the numbers.
+#pragma once
+
+#include "results.h"
+#include "simulation.h"
+
+namespace cardsim {
+
+struct RunRequest {
+  Scenario scenario;
+  uint64_t seed = 1;
+  int64_t replicates = 1;
+  int threads = 0;  // 0: OpenMP's default
+  RunOptions options;
+  bool progress = false;  // print progress and ETA on stderr
+};
+
+RunResult run_scenario(const RunRequest& request);
+
+/// Copies one finished replicate's metrics into a result.
+void store_replicate(RunResult& result, int64_t replicate, const Recorder& recorder);
+
+/// Prints a replicate progress line with ETA on a terminal.
+class Progress {
+ public:
+  Progress(std::string label, int64_t total, bool enabled);
+  void step();  // thread-safe
+  void finish();
+
+ private:
+  std::string label_;
+  int64_t total_, done_ = 0;
+  bool enabled_;
+  double start_;
+};
+
+}  // namespace cardsim

@@ -1,0 +1,315 @@
+#include "scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace cardsim {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kMaxExtendsDepth = 16;
+
+std::string where(const std::string& origin, const YAML::Mark& mark) {
+  if (mark.is_null()) return origin;
+  return origin + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+[[noreturn]] void fail(const std::string& origin, const YAML::Mark& mark, const std::string& key,
+                       const std::string& why) {
+  std::string msg = where(origin, mark) + ": ";
+  if (!key.empty()) msg += "key '" + key + "': ";
+  throw InputError(msg + why);
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+/// "unknown parameter; did you mean 'x'?" when a declared key is close.
+std::string unknown_key_reason(const std::string& key) {
+  std::string best;
+  std::size_t best_d = 4;
+  for (const auto& spec : param_registry()) {
+    std::size_t d = edit_distance(key, spec.key);
+    if (d < best_d) best_d = d, best = spec.key;
+  }
+  std::string why = "unknown parameter (see `cardsim params`)";
+  if (!best.empty()) why += "; did you mean '" + best + "'?";
+  return why;
+}
+
+bool is_group_prefix(const std::string& prefix) {
+  for (const auto& spec : param_registry())
+    if (spec.key.size() > prefix.size() && spec.key.compare(0, prefix.size(), prefix) == 0 &&
+        spec.key[prefix.size()] == '.')
+      return true;
+  return false;
+}
+
+/// Rejects tab indentation up front: YAML forbids it and yaml-cpp's own
+/// message for it does not say so.
+void reject_tabs(const std::string& text, const std::string& origin) {
+  std::istringstream in(text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    for (char c : line) {
+      if (c == '\t') throw InputError(origin + ":" + std::to_string(n) +
+                                      ": tab character in indentation; YAML indents with spaces");
+      if (c != ' ') break;
+    }
+  }
+}
+
+double scalar_value(const YAML::Node& node, const ParamSpec& spec, const std::string& origin) {
+  if (node.IsNull()) fail(origin, node.Mark(), spec.key, "has no value; expected " + allowed_values(spec));
+  if (!node.IsScalar())
+    fail(origin, node.Mark(), spec.key,
+         std::string("expected a single ") + type_name(spec.type) + " value, got a " +
+             (node.IsMap() ? "map" : "list"));
+  std::string why;
+  auto v = parse_param_value(spec, node.Scalar(), why);
+  if (!v) fail(origin, node.Mark(), spec.key, why);
+  std::string range = check_param_range(spec, *v);
+  if (!range.empty()) fail(origin, node.Mark(), spec.key, range);
+  return *v;
+}
+
+/// Walks a map of (possibly nested, possibly dotted) keys and calls `apply`
+/// for every parameter leaf.
+template <class Apply>
+void walk_settings(const YAML::Node& map, const std::string& prefix, const std::string& origin,
+                   const std::set<std::string>& reserved, Apply&& apply) {
+  std::set<std::string> seen;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const YAML::Node key_node = it->first;
+    if (!key_node.IsScalar()) fail(origin, key_node.Mark(), prefix, "keys must be plain names");
+    const std::string name = key_node.Scalar();
+    const std::string key = prefix.empty() ? name : prefix + "." + name;
+    if (!seen.insert(name).second) fail(origin, key_node.Mark(), key, "duplicate key");
+    if (prefix.empty() && reserved.count(name)) continue;
+    const YAML::Node value = it->second;
+    if (const ParamSpec* spec = find_param(key)) {
+      apply(*spec, scalar_value(value, *spec, origin), key_node.Mark());
+    } else if (is_group_prefix(key)) {
+      if (!value.IsMap())
+        fail(origin, key_node.Mark(), key, "is a group of parameters; expected a map of its keys");
+      walk_settings(value, key, origin, {}, apply);
+    } else {
+      fail(origin, key_node.Mark(), key, unknown_key_reason(key));
+    }
+  }
+}
+
+void load_schedule(const YAML::Node& node, const std::string& origin, Scenario& sc) {
+  if (!node.IsSequence())
+    fail(origin, node.Mark(), "schedule", "expected a list of {day: N, set: {key: value}} entries");
+  for (const auto& entry : node) {
+    if (!entry.IsMap()) fail(origin, entry.Mark(), "schedule", "each entry must be a map with 'day' and 'set'");
+    for (auto it = entry.begin(); it != entry.end(); ++it) {
+      std::string k = it->first.Scalar();
+      if (k != "day" && k != "set")
+        fail(origin, it->first.Mark(), "schedule." + k, "unknown key in a schedule entry; allowed: day, set");
+    }
+    const YAML::Node day = entry["day"];
+    if (!day) fail(origin, entry.Mark(), "schedule.day", "missing; each entry needs the day it takes effect");
+    static const ParamSpec day_spec{"schedule.day", ParamType::Int, ParamMode::Structural, 0, 0, 36500,
+                                    "days", "", "", {}, nullptr, nullptr};
+    const int64_t d = int64_t(scalar_value(day, day_spec, origin));
+    const YAML::Node set = entry["set"];
+    if (!set || !set.IsMap())
+      fail(origin, entry.Mark(), "schedule.set", "missing or not a map of parameter: value");
+    walk_settings(set, "", origin, {}, [&](const ParamSpec& spec, double v, const YAML::Mark& m) {
+      if (spec.mode == ParamMode::Structural)
+        fail(origin, m, spec.key, "is fixed when the world is built and cannot be scheduled");
+      sc.schedule.push_back({d, &spec, v, where(origin, m)});
+    });
+  }
+}
+
+const std::set<std::string> kReservedKeys = {"extends", "name", "description", "schedule"};
+
+Scenario load_node(const YAML::Node& root, const std::string& origin, const std::string& base_dir,
+                   int depth);
+
+Scenario load_file_at_depth(const std::string& path, int depth) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open scenario file (" + std::strerror(errno) + ")");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  reject_tabs(text, path);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(where(path, e.mark) + ": YAML syntax error: " + e.msg);
+  }
+  fs::path p(path);
+  Scenario sc = load_node(root, path, p.parent_path().string(), depth);
+  if (sc.name == "baseline" && !root["name"]) sc.name = p.stem().string();
+  sc.source = path;
+  return sc;
+}
+
+Scenario load_node(const YAML::Node& root, const std::string& origin, const std::string& base_dir,
+                   int depth) {
+  if (!root || root.IsNull()) throw InputError(origin + ": scenario file is empty");
+  if (!root.IsMap()) fail(origin, root.Mark(), "", "a scenario must be a map of settings");
+
+  Scenario sc = builtin_baseline();
+  if (const YAML::Node ext = root["extends"]) {
+    if (depth >= kMaxExtendsDepth)
+      fail(origin, ext.Mark(), "extends", "scenarios extend each other too deeply (a cycle?)");
+    if (!ext.IsScalar()) fail(origin, ext.Mark(), "extends", "expected the path of another scenario file");
+    fs::path target = fs::path(base_dir) / ext.Scalar();
+    if (!fs::exists(target) && fs::exists(ext.Scalar())) target = ext.Scalar();
+    sc = load_file_at_depth(target.string(), depth + 1);
+  }
+  if (const YAML::Node n = root["name"]) sc.name = n.Scalar();
+  if (const YAML::Node d = root["description"]) sc.description = d.Scalar();
+  walk_settings(root, "", origin, kReservedKeys,
+                [&](const ParamSpec& spec, double v, const YAML::Mark&) { spec.set(sc.params, v); });
+  if (const YAML::Node s = root["schedule"]) load_schedule(s, origin, sc);
+  std::stable_sort(sc.schedule.begin(), sc.schedule.end(),
+                   [](const ScheduledChange& a, const ScheduledChange& b) { return a.day < b.day; });
+  return sc;
+}
+
+std::string cross_error(const Scenario& sc, const std::string& a, const std::string& b,
+                        const std::string& why) {
+  const ParamSpec* pa = find_param(a);
+  const ParamSpec* pb = find_param(b);
+  return sc.source + ": '" + a + "' = " + format_param_value(*pa, pa->get(sc.params)) + " and '" + b +
+         "' = " + format_param_value(*pb, pb->get(sc.params)) + ": " + why;
+}
+
+void check_pair_order(const Scenario& sc, const Params& p, const std::string& lo, const std::string& hi) {
+  if (find_param(lo)->get(p) > find_param(hi)->get(p))
+    throw InputError(cross_error(sc, lo, hi, "the first must not exceed the second"));
+}
+
+void check_consistency(const Scenario& sc, const Params& p, const std::string& when) {
+  try {
+    if (p.citizens_share_elderly + p.citizens_share_student > 1.0)
+      throw InputError(cross_error(sc, "citizens.share_elderly", "citizens.share_student",
+                                   "the shares add up to more than 1"));
+    check_pair_order(sc, p, "controls.police.sentence_min_days", "controls.police.sentence_max_days");
+    check_pair_order(sc, p, "controls.police.fine_min_yuan", "controls.police.fine_max_yuan");
+  } catch (const InputError& e) {
+    throw InputError(std::string(e.what()) + when);
+  }
+}
+
+}  // namespace
+
+Scenario builtin_baseline() { return Scenario{}; }
+
+Scenario load_scenario_file(const std::string& path) {
+  Scenario sc = load_file_at_depth(path, 0);
+  validate_scenario(sc);
+  return sc;
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& origin,
+                            const std::string& base_dir) {
+  reject_tabs(text, origin);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(where(origin, e.mark) + ": YAML syntax error: " + e.msg);
+  }
+  Scenario sc = load_node(root, origin, base_dir, 0);
+  sc.source = origin;
+  validate_scenario(sc);
+  return sc;
+}
+
+void apply_override(Scenario& scenario, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError("--set '" + assignment + "': expected key=value");
+  const std::string key = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  const ParamSpec* spec = find_param(key);
+  if (!spec) throw InputError("--set: key '" + key + "': " + unknown_key_reason(key));
+  std::string why;
+  auto v = parse_param_value(*spec, text, why);
+  if (!v) throw InputError("--set: key '" + key + "': " + why);
+  std::string range = check_param_range(*spec, *v);
+  if (!range.empty()) throw InputError("--set: key '" + key + "': " + range);
+  spec->set(scenario.params, *v);
+}
+
+void validate_scenario(const Scenario& sc) {
+  check_consistency(sc, sc.params, "");
+  for (const auto& ch : sc.schedule) {
+    if (ch.day >= sc.params.days)
+      throw InputError(ch.origin + ": key '" + ch.spec->key + "': scheduled on day " +
+                       std::to_string(ch.day) + " but the run has only " +
+                       std::to_string(sc.params.days) + " days (0.." +
+                       std::to_string(sc.params.days - 1) + ")");
+    check_consistency(sc, params_on_day(sc, ch.day),
+                      " (after the change scheduled at " + ch.origin + ")");
+  }
+}
+
+Params params_on_day(const Scenario& scenario, int64_t day) {
+  Params p = scenario.params;
+  for (const auto& ch : scenario.schedule)
+    if (ch.day <= day) ch.spec->set(p, ch.value);
+  return p;
+}
+
+std::string resolved_yaml(const Scenario& sc) {
+  std::ostringstream out;
+  out << "# cardsim resolved scenario: every parameter, as run\n";
+  out << "name: " << YAML::Dump(YAML::Node(sc.name)) << "\n";
+  if (!sc.description.empty()) out << "description: " << YAML::Dump(YAML::Node(sc.description)) << "\n";
+  std::vector<std::string> open;  // currently open group path
+  for (const auto& spec : param_registry()) {
+    std::vector<std::string> parts;
+    std::stringstream ks(spec.key);
+    for (std::string part; std::getline(ks, part, '.');) parts.push_back(part);
+    std::size_t common = 0;
+    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common]) ++common;
+    open.resize(common);
+    for (std::size_t i = common; i + 1 < parts.size(); ++i) {
+      out << std::string(2 * i, ' ') << parts[i] << ":\n";
+      open.push_back(parts[i]);
+    }
+    out << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": "
+        << format_param_value(spec, spec.get(sc.params)) << "  # " << spec.unit << "\n";
+  }
+  if (!sc.schedule.empty()) {
+    out << "schedule:\n";
+    for (const auto& ch : sc.schedule)
+      out << "  - day: " << ch.day << "\n    set: {" << ch.spec->key << ": "
+          << format_param_value(*ch.spec, ch.value) << "}\n";
+  }
+  return out.str();
+}
+
+uint64_t scenario_hash(const Scenario& scenario) {
+  // FNV-1a over the resolved YAML: stable across platforms and runs.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : resolved_yaml(scenario)) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace cardsim
