@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "commands.h"
 
 #include <unistd.h>
 
@@ -34,10 +35,7 @@ const char* kUsage =
     "Run `cardsim <command> --help` for the options of a command.\n"
     "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure.\n";
 
-struct Parsed {
-  po::variables_map vm;
-  bool help = false;
-};
+}  // namespace
 
 Parsed parse(const std::vector<std::string>& args, const po::options_description& opts,
              const po::positional_options_description& pos) {
@@ -52,6 +50,10 @@ Parsed parse(const std::vector<std::string>& args, const po::options_description
   return out;
 }
 
+namespace {
+
+}  // namespace
+
 Scenario load_or_baseline(const po::variables_map& vm) {
   Scenario sc = vm.count("scenario") ? load_scenario_file(vm["scenario"].as<std::string>()) : builtin_baseline();
   if (vm.count("set"))
@@ -59,6 +61,8 @@ Scenario load_or_baseline(const po::variables_map& vm) {
   validate_scenario(sc);
   return sc;
 }
+
+namespace {
 
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description opts("cardsim run [SCENARIO] [options]\n\n"
@@ -163,9 +167,13 @@ int cmd_params(const std::vector<std::string>& args) {
 
 using Command = int (*)(const std::vector<std::string>&);
 
+// One row per command; each command's code lives in its own function/file.
 const std::map<std::string, Command>& commands() {
   static const std::map<std::string, Command> table = {
-      {"run", cmd_run}, {"validate", cmd_validate}, {"params", cmd_params}};
+      {"run", cmd_run},
+      {"validate", cmd_validate},
+      {"params", cmd_params},
+  };
   return table;
 }
 

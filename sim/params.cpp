@@ -108,6 +108,7 @@ std::string allowed_values(const ParamSpec& spec) {
       return s;
     }
     case ParamType::Int:
+      return "[" + std::to_string(int64_t(spec.min_value)) + ", " + std::to_string(int64_t(spec.max_value)) + "]";
     case ParamType::Real:
       return "[" + format_number(spec.min_value) + ", " + format_number(spec.max_value) + "]";
   }
