@@ -56,6 +56,13 @@ int32_t find_white_seller(World& w, Stream& s, std::size_t broker) {
   return -1;
 }
 
+/// A linked insider is present but asks more than today's white-card price.
+bool linked_insider_priced_out(const World& w, std::size_t broker) {
+  for (int32_t ins : w.brokers.insiders[broker])
+    if (w.insider_present(ins) && insider_ask(w, ins) > w.market.price_white) return true;
+  return false;
+}
+
 /// The broker can reach a login that edits activation location (F3).
 bool has_location_login(const World& w, std::size_t broker) {
   for (int32_t ins : w.brokers.insiders[broker])
@@ -133,8 +140,11 @@ void produce_harvested(World& w, Stream& s, std::size_t m, int64_t order, Channe
 uint32_t make_white_card(World& w, Stream& s, std::size_t broker, int32_t insider, Channel channel,
                          double& spend) {
   const uint32_t account = w.ledger.broker(int32_t(broker));
+  if (!buy_white_card(w, insider, account)) {
+    if (w.insider_present(insider) && insider_ask(w, insider) > w.market.price_white) w.market.white_ordered += 1;
+    return kNone;
+  }
   w.market.white_ordered += 1;
-  if (!buy_white_card(w, insider, account)) return kNone;
   spend += w.market.price_white;
   const uint32_t identity = buy_record(w, s, account, false);
   if (identity == kNone) return kNone;  // the white card waits unused; its cost is sunk
@@ -147,7 +157,9 @@ void produce_white(World& w, Stream& s, std::size_t m, int64_t order, ChannelTal
   for (int64_t k = 0; k < order; ++k) {
     const int32_t insider = find_white_seller(w, s, m);
     if (insider < 0) {
-      w.market.white_ordered += double(order - k);  // unmet orders push the price up
+      // Insiders who would sell at a higher price push the price up; those
+      // who simply have no cards left today ration by quantity instead.
+      if (linked_insider_priced_out(w, m)) w.market.white_ordered += 1;
       break;
     }
     const uint32_t card = make_white_card(w, s, m, insider, Channel::White, t.spend);

@@ -25,8 +25,9 @@ double merchants_unit_cost(const World& w) {
 }  // namespace
 
 double excess_demand(double wanted, double available) {
-  const double total = wanted + available;
-  return total > 0 ? (wanted - available) / total : 0.0;
+  // One unit of damping: a sliver of demand against an empty shelf is not a
+  // reason for the price to run away.
+  return (wanted - available) / (wanted + available + 1.0);
 }
 
 void update_prices(World& w) {
@@ -47,9 +48,11 @@ void update_prices(World& w) {
                            w.p.market_farmer_price_cap_share * m.price_scammer);
   }
 
-  // White cards: orders against the capacity of insiders willing at this price.
+  // White cards: orders against the capacity of insiders willing at this
+  // price; openers pay at most what a finished card fetches, less its record.
+  const double white_ceiling = (m.price_scammer - m.price_record) / markup;
   if (m.white_ordered > 0 || m.white_capacity > 0)
-    m.price_white = moved(m.price_white, speed, excess_demand(m.white_ordered, m.white_capacity), 1.0, 1e9);
+    m.price_white = moved(m.price_white, speed, excess_demand(m.white_ordered, m.white_capacity), 1.0, white_ceiling);
 
   // Records: orders against suppliers' stock; floor at the harvesting cost.
   double stock = 0;

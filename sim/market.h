@@ -6,7 +6,7 @@
 
 namespace cardsim {
 
-/// Excess demand in [-1, 1]: (wanted - available) / (wanted + available).
+/// Excess demand in (-1, 1): (wanted - available) / (wanted + available + 1).
 double excess_demand(double wanted, double available);
 
 /// Updates the four prices from today's tallies (phase Adaptation).
