@@ -53,6 +53,7 @@ std::vector<ParamSpec> build_registry() {
 }
 
 std::string format_number(double v) {
+  if (std::floor(v) == v && std::fabs(v) < 1e15) return std::to_string(int64_t(v));
   std::ostringstream os;
   os.precision(17);
   os << v;

@@ -276,26 +276,50 @@ Params params_on_day(const Scenario& scenario, int64_t day) {
   return p;
 }
 
+namespace {
+
+/// Parameter keys as a tree of groups, in order of first appearance, so a
+/// group is written once even if its keys are declared apart.
+struct KeyTree {
+  std::string name;
+  const ParamSpec* spec = nullptr;
+  std::vector<KeyTree> children;
+
+  KeyTree& child(const std::string& n) {
+    for (auto& c : children)
+      if (c.name == n) return c;
+    children.push_back({n, nullptr, {}});
+    return children.back();
+  }
+};
+
+void emit_tree(std::ostream& out, const KeyTree& node, const Params& params, int depth) {
+  for (const auto& c : node.children) {
+    out << std::string(std::size_t(2 * depth), ' ') << c.name << ":";
+    if (c.spec) {
+      out << " " << format_param_value(*c.spec, c.spec->get(params)) << "  # " << c.spec->unit << "\n";
+    } else {
+      out << "\n";
+      emit_tree(out, c, params, depth + 1);
+    }
+  }
+}
+
+}  // namespace
+
 std::string resolved_yaml(const Scenario& sc) {
   std::ostringstream out;
   out << "# cardsim resolved scenario: every parameter, as run\n";
   out << "name: " << YAML::Dump(YAML::Node(sc.name)) << "\n";
   if (!sc.description.empty()) out << "description: " << YAML::Dump(YAML::Node(sc.description)) << "\n";
-  std::vector<std::string> open;  // currently open group path
+  KeyTree root;
   for (const auto& spec : param_registry()) {
-    std::vector<std::string> parts;
+    KeyTree* node = &root;
     std::stringstream ks(spec.key);
-    for (std::string part; std::getline(ks, part, '.');) parts.push_back(part);
-    std::size_t common = 0;
-    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common]) ++common;
-    open.resize(common);
-    for (std::size_t i = common; i + 1 < parts.size(); ++i) {
-      out << std::string(2 * i, ' ') << parts[i] << ":\n";
-      open.push_back(parts[i]);
-    }
-    out << std::string(2 * (parts.size() - 1), ' ') << parts.back() << ": "
-        << format_param_value(spec, spec.get(sc.params)) << "  # " << spec.unit << "\n";
+    for (std::string part; std::getline(ks, part, '.');) node = &node->child(part);
+    node->spec = &spec;
   }
+  emit_tree(out, root, sc.params, 0);
   if (!sc.schedule.empty()) {
     out << "schedule:\n";
     for (const auto& ch : sc.schedule)

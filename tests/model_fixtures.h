@@ -1,0 +1,59 @@
+// Shared helpers for tests that run the model.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/metrics.h"
+#include "sim/runner.h"
+#include "sim/scenario.h"
+#include "sim/summary.h"
+
+namespace cardsim::testing {
+
+/// The baseline at a size that keeps tests quick.
+inline Scenario small_baseline(int64_t population = 300000, int64_t days = 240) {
+  Scenario sc = builtin_baseline();
+  sc.params.population = population;
+  sc.params.days = days;
+  return sc;
+}
+
+inline Scenario with(Scenario sc, const std::vector<std::string>& sets) {
+  for (const auto& kv : sets) apply_override(sc, kv);
+  validate_scenario(sc);
+  return sc;
+}
+
+inline RunResult run(const Scenario& sc, int64_t replicates, uint64_t seed = 1, int threads = 0,
+                     bool check = false) {
+  RunRequest req;
+  req.scenario = sc;
+  req.seed = seed;
+  req.replicates = replicates;
+  req.threads = threads;
+  req.options.check_invariants = check;
+  return run_scenario(req);
+}
+
+inline const std::vector<double>& totals(const RunResult& r, const std::string& metric) {
+  const int m = find_metric(metric);
+  if (m < 0) throw std::runtime_error("unknown metric " + metric);
+  return r.totals[std::size_t(m)];
+}
+
+inline double mean_total(const RunResult& r, const std::string& metric) {
+  return summarize(totals(r, metric)).mean;
+}
+
+/// Mean and 90% interval of the paired differences b - a (common random numbers).
+inline Interval paired_difference(const RunResult& a, const RunResult& b, const std::string& metric) {
+  const auto& x = totals(a, metric);
+  const auto& y = totals(b, metric);
+  std::vector<double> d(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) d[i] = y[i] - x[i];
+  return summarize(d);
+}
+
+}  // namespace cardsim::testing

@@ -1,0 +1,51 @@
+// Conservation holds every day: each card in exactly one state, honest and
+// criminal cards per identity add up, money paid equals money received.
+// check_invariants throws on the first broken day, so running with the check
+// on is the test.
+#include <catch2/catch.hpp>
+
+#include "model_fixtures.h"
+#include "sim/invariants.h"
+#include "sim/simulation.h"
+
+using namespace cardsim;
+using namespace cardsim::testing;
+
+TEST_CASE("invariants hold every day of the baseline", "[conservation]") {
+  REQUIRE_NOTHROW(run(small_baseline(200000, 365), 2, 1, 0, true));
+}
+
+TEST_CASE("invariants hold every day with each channel alone", "[conservation]") {
+  const char* channels[] = {"farmer", "harvested", "white_card", "raising", "code_harvesting"};
+  for (const char* only : channels) {
+    std::vector<std::string> sets;
+    for (const char* c : channels)
+      sets.push_back(std::string("channels.") + c + ".enabled=" + (std::string(c) == only ? "true" : "false"));
+    INFO("only channel: " << only);
+    REQUIRE_NOTHROW(run(with(small_baseline(100000, 200), sets), 1, 2, 0, true));
+  }
+}
+
+TEST_CASE("invariants hold under strict controls and heavy enforcement", "[conservation]") {
+  const Scenario sc = with(small_baseline(100000, 200),
+                           {"controls.dealer_cap.enabled=true", "controls.dealer_cap.max_activations=5",
+                            "controls.velocity.enabled=true", "commission.clawback=true",
+                            "controls.police.capacity_per_day=20", "controls.police.p_broker=0.9",
+                            "controls.audits.per_year=50", "controls.monitoring.strength=5"});
+  REQUIRE_NOTHROW(run(sc, 2, 3, 0, true));
+}
+
+TEST_CASE("a broken invariant names the day and the invariant", "[conservation]") {
+  auto w = build_world(small_baseline(50000, 20), 1, 0);
+  RunOptions opts;
+  opts.check_invariants = true;
+  run_days(*w, small_baseline(50000, 20), 10, opts);
+  w->legit_live += 1;  // corrupt the honest-card count
+  try {
+    check_invariants(*w);
+    FAIL("corruption not detected");
+  } catch (const InvariantError& e) {
+    CHECK(e.invariant == "honest cards");
+    CHECK(std::string(e.what()).find("day 10") != std::string::npos);
+  }
+}

@@ -1,0 +1,99 @@
+// The HDF5 results file is self-describing and written atomically.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "model_fixtures.h"
+#include "sim/h5.h"
+#include "sim/results.h"
+
+using namespace cardsim;
+using namespace cardsim::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("cardsim-test-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
+TEST_CASE("results file carries provenance, series and totals with units", "[results]") {
+  const fs::path dir = temp_dir("results");
+  const RunResult r = run(small_baseline(50000, 30), 3, 9);
+  const std::string path = (dir / "run.h5").string();
+  write_run_file(path, r);
+  h5::quiet();
+  h5::Handle f = h5::open_file(path);
+  for (const char* attr : {"cardsim_version", "git_commit", "created_utc", "scenario_yaml"})
+    CHECK_FALSE(h5::read_attr_string(f, attr).empty());
+  CHECK(h5::read_attr_int(f, "schema_version") == 1);
+  CHECK(h5::read_attr_int(f, "seed") == 9);
+  CHECK(h5::read_attr_int(f, "replicates") == 3);
+  // The stored scenario reloads to the scenario that ran.
+  const Scenario back = load_scenario_text(h5::read_attr_string(f, "scenario_yaml"), "file", ".");
+  CHECK(back.params.population == 50000);
+  CHECK(back.params.days == 30);
+  for (const char* metric : {"cards_activated_farmer", "cards_sold_to_scammers", "fraud_attempts", "fraud_cases",
+                             "fraud_losses_yuan", "shutdowns_fraud", "price_scammer_yuan"}) {
+    INFO(metric);
+    std::vector<hsize_t> dims;
+    const auto series = h5::read_doubles(f, std::string("timeseries/") + metric, dims);
+    REQUIRE(dims == std::vector<hsize_t>{3, 30});
+    const auto tot = h5::read_doubles(f, std::string("totals/") + metric, dims);
+    REQUIRE(dims == std::vector<hsize_t>{3});
+    CHECK(tot == totals(r, metric));
+    h5::Handle ds(H5Dopen2(f, (std::string("timeseries/") + metric).c_str(), H5P_DEFAULT), H5Dclose);
+    CHECK_FALSE(h5::read_attr_string(ds, "units").empty());
+    CHECK_FALSE(h5::read_attr_string(ds, "description").empty());
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("an unwritable output folder is a clear error and leaves no file", "[results][faults]") {
+  if (geteuid() == 0) {
+    // root ignores permission bits; a path under a regular file cannot be created by anyone.
+    const fs::path dir = temp_dir("unwritable");
+    std::FILE* blocker = std::fopen((dir / "file").c_str(), "w");
+    std::fclose(blocker);
+    const std::string path = (dir / "file" / "out.h5").string();
+    const RunResult r = run(small_baseline(20000, 5), 1);
+    try {
+      write_run_file(path, r);
+      FAIL("no error for an impossible output path");
+    } catch (const std::runtime_error& e) {
+      CHECK(std::string(e.what()).find(path) != std::string::npos);
+    }
+    CHECK_FALSE(fs::exists(path));
+    fs::remove_all(dir);
+  } else {
+    const fs::path dir = temp_dir("unwritable");
+    chmod(dir.c_str(), 0500);
+    const std::string path = (dir / "out.h5").string();
+    CHECK_THROWS(write_run_file(path, run(small_baseline(20000, 5), 1)));
+    CHECK_FALSE(fs::exists(path));
+    chmod(dir.c_str(), 0700);
+    fs::remove_all(dir);
+  }
+}
+
+TEST_CASE("a write that fails half-way leaves no finished-looking file", "[results][faults]") {
+  const fs::path dir = temp_dir("halfway");
+  const std::string path = (dir / "out.h5").string();
+  CHECK_THROWS(write_atomically(path, [](hid_t file) {
+    h5::write_attr(file, "cardsim_version", std::string("x"));
+    throw std::runtime_error("simulated failure");
+  }));
+  CHECK_FALSE(fs::exists(path));
+  std::size_t leftovers = 0;
+  for (const auto& e : fs::directory_iterator(dir)) leftovers += e.is_regular_file();
+  CHECK(leftovers == 0);
+  fs::remove_all(dir);
+}
