@@ -1,0 +1,109 @@
+// The whole market: channels switch off cleanly, controls move their targets,
+// blocking one route displaces supply to others, scarcity raises prices.
+// Policy effects are paired differences over replicates with common random
+// numbers (same seed, same replicate indices), judged by their 90% interval.
+#include <catch2/catch.hpp>
+
+#include "model_fixtures.h"
+
+using namespace cardsim;
+using namespace cardsim::testing;
+
+namespace {
+
+constexpr int kReplicates = 20;
+
+const RunResult& baseline_runs() {
+  static const RunResult r = run(small_baseline(1000000), kReplicates, 42);
+  return r;
+}
+
+enum class Direction { Up, Down };
+
+struct ControlRow {
+  const char* control;
+  std::vector<std::string> sets;
+  const char* target_metric;
+  Direction direction;
+};
+
+}  // namespace
+
+TEST_CASE("each channel switched off alone has zero volume and the run completes", "[market][channels]") {
+  const std::pair<const char*, const char*> rows[] = {
+      {"channels.farmer.enabled=false", "cards_activated_farmer"},
+      {"channels.harvested.enabled=false", "cards_activated_harvested"},
+      {"channels.white_card.enabled=false", "cards_activated_white"},
+      {"channels.raising.enabled=false", "cards_raised"},
+      {"channels.code_harvesting.enabled=false", "accounts_hijacked"},
+  };
+  for (const auto& [set, metric] : rows) {
+    INFO(set);
+    const RunResult off = run(with(small_baseline(1000000), {set}), 3, 42);
+    CHECK(mean_total(off, metric) == 0.0);
+    CHECK(mean_total(baseline_runs(), metric) > 0.0);
+    CHECK(mean_total(off, "cards_sold_to_scammers") > 0.0);  // the rest of the market carries on
+  }
+}
+
+TEST_CASE("every control moves its own target metric the expected way", "[market][controls]") {
+  const std::vector<ControlRow> table = {
+      {"dealer cap", {"controls.dealer_cap.enabled=true", "controls.dealer_cap.max_activations=20"},
+       "cards_activated_white", Direction::Down},
+      {"dealer cap refuses honest customers", {"controls.dealer_cap.enabled=true", "controls.dealer_cap.max_activations=20"},
+       "honest_refused_dealer_cap", Direction::Up},
+      {"remote-activation block", {"controls.remote_activation.mode=block", "controls.remote_activation.location_edit_protected=true"},
+       "cards_activated_harvested", Direction::Down},
+      {"remote-activation block refuses migrants", {"controls.remote_activation.mode=block"},
+       "honest_refused_remote", Direction::Up},
+      {"location-edit protection", {"controls.remote_activation.location_edit_protected=true"},
+       "cards_activated_white", Direction::Down},
+      {"per-ID cap 1", {"controls.per_id_cap.max_cards=1"}, "honest_refused_id_cap", Direction::Up},
+      {"per-ID cap 1 cuts supply to scammers", {"controls.per_id_cap.max_cards=1"}, "cards_sold_to_scammers", Direction::Down},
+      {"liveness check", {"controls.liveness.strength=0.95"}, "cards_activated_harvested", Direction::Down},
+      {"velocity check", {"controls.velocity.enabled=true", "controls.velocity.max_per_outlet_day=3"},
+       "cards_activated_white", Direction::Down},
+      {"velocity check refuses honest bursts", {"controls.velocity.enabled=true"}, "honest_refused_velocity", Direction::Up},
+      {"stronger monitoring", {"controls.monitoring.strength=2"}, "days_to_shutdown_mean", Direction::Down},
+      {"stronger monitoring shuts honest cards", {"controls.monitoring.strength=2"}, "shutdowns_honest", Direction::Up},
+      {"commission clawback", {"commission.clawback=true"}, "commissions_clawed_back_yuan", Direction::Up},
+      {"commission delay", {"commission.delay_days=180"}, "commissions_fraudulent_yuan", Direction::Down},
+      {"insider audits", {"controls.audits.per_year=12", "controls.audits.detection=0.5"}, "arrests_insider", Direction::Up},
+      {"police capacity x4", {"controls.police.capacity_per_day=2.4"}, "arrests_farmer", Direction::Up},
+      {"awareness campaign", {"controls.awareness.level=0.8"}, "fraud_cases", Direction::Down},
+      {"data protection", {"controls.data_protection.level=0.8"}, "identity_records_leaked", Direction::Down},
+  };
+  for (const auto& row : table) {
+    INFO(row.control << ": " << row.target_metric);
+    const RunResult policy = run(with(small_baseline(1000000), row.sets), kReplicates, 42);
+    const Interval d = paired_difference(baseline_runs(), policy, row.target_metric);
+    INFO("difference mean " << d.mean << ", 90% interval [" << d.lo << ", " << d.hi << "]");
+    if (row.direction == Direction::Up)
+      CHECK(d.lo > 0);
+    else
+      CHECK(d.hi < 0);
+  }
+}
+
+TEST_CASE("blocking remote activation displaces supply to card farmers", "[market][displacement]") {
+  const RunResult blocked = run(with(small_baseline(1000000), {"controls.remote_activation.mode=block",
+                                                        "controls.remote_activation.location_edit_protected=true"}),
+                                kReplicates, 42);
+  const Interval harvested = paired_difference(baseline_runs(), blocked, "cards_activated_harvested");
+  const Interval white = paired_difference(baseline_runs(), blocked, "cards_activated_white");
+  const Interval farmer = paired_difference(baseline_runs(), blocked, "cards_activated_farmer");
+  INFO("harvested " << harvested.mean << " white " << white.mean << " farmer " << farmer.mean);
+  CHECK(harvested.hi < 0);
+  CHECK(white.hi < 0);
+  CHECK(farmer.mean > 0);
+  CHECK(farmer.lo > 0);
+}
+
+TEST_CASE("halving the farmer supply raises the scammer card price", "[market][scarcity]") {
+  const double half = small_baseline().params.farmer_contacts_per_recruiter / 2;
+  const RunResult scarce =
+      run(with(small_baseline(1000000), {"farmer.contacts_per_recruiter=" + std::to_string(half)}), kReplicates, 42);
+  const Interval price = paired_difference(baseline_runs(), scarce, "price_scammer_yuan");
+  INFO("price change " << price.mean << " [" << price.lo << ", " << price.hi << "]");
+  CHECK(price.lo > 0);
+}
