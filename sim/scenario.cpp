@@ -75,6 +75,15 @@ void reject_tabs(const std::string& text, const std::string& origin) {
   }
 }
 
+/// Records that `key` is set at `mark`. yaml-cpp only sees duplicates of the
+/// same text in one map; `a.b: 1` beside `a: {b: 2}` sets the same key twice
+/// too, and the later one would silently win.
+void claim_key(std::map<std::string, std::string>& claimed, const std::string& key,
+               const std::string& origin, const YAML::Mark& mark) {
+  auto [it, fresh] = claimed.emplace(key, where(origin, mark));
+  if (!fresh) fail(origin, mark, key, "duplicate key (also set at " + it->second + ")");
+}
+
 double scalar_value(const YAML::Node& node, const ParamSpec& spec, const std::string& origin) {
   if (node.IsNull()) fail(origin, node.Mark(), spec.key, "has no value; expected " + allowed_values(spec));
   if (!node.IsScalar())
@@ -120,10 +129,12 @@ void load_schedule(const YAML::Node& node, const std::string& origin, Scenario& 
     fail(origin, node.Mark(), "schedule", "expected a list of {day: N, set: {key: value}} entries");
   for (const auto& entry : node) {
     if (!entry.IsMap()) fail(origin, entry.Mark(), "schedule", "each entry must be a map with 'day' and 'set'");
+    std::set<std::string> seen;  // entry["day"] would silently take the first of two
     for (auto it = entry.begin(); it != entry.end(); ++it) {
       std::string k = it->first.Scalar();
       if (k != "day" && k != "set")
         fail(origin, it->first.Mark(), "schedule." + k, "unknown key in a schedule entry; allowed: day, set");
+      if (!seen.insert(k).second) fail(origin, it->first.Mark(), "schedule." + k, "duplicate key");
     }
     const YAML::Node day = entry["day"];
     if (!day) fail(origin, entry.Mark(), "schedule.day", "missing; each entry needs the day it takes effect");
@@ -133,7 +144,9 @@ void load_schedule(const YAML::Node& node, const std::string& origin, Scenario& 
     const YAML::Node set = entry["set"];
     if (!set || !set.IsMap())
       fail(origin, entry.Mark(), "schedule.set", "missing or not a map of parameter: value");
+    std::map<std::string, std::string> claimed;
     walk_settings(set, "", origin, {}, [&](const ParamSpec& spec, double v, const YAML::Mark& m) {
+      claim_key(claimed, spec.key, origin, m);
       if (spec.mode == ParamMode::Structural)
         fail(origin, m, spec.key, "is fixed when the world is built and cannot be scheduled");
       sc.schedule.push_back({d, &spec, v, where(origin, m)});
@@ -147,6 +160,9 @@ Scenario load_node(const YAML::Node& root, const std::string& origin, const std:
                    int depth);
 
 Scenario load_file_at_depth(const std::string& path, int depth) {
+  // An ifstream opens a directory and reads nothing: say so, not "empty".
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw InputError(path + ": is a directory, not a scenario file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open scenario file (" + std::strerror(errno) + ")");
   std::stringstream buf;
@@ -182,19 +198,31 @@ Scenario load_node(const YAML::Node& root, const std::string& origin, const std:
   }
   if (const YAML::Node n = root["name"]) sc.name = n.Scalar();
   if (const YAML::Node d = root["description"]) sc.description = d.Scalar();
-  walk_settings(root, "", origin, kReservedKeys,
-                [&](const ParamSpec& spec, double v, const YAML::Mark&) { spec.set(sc.params, v); });
+  std::map<std::string, std::string> claimed;
+  walk_settings(root, "", origin, kReservedKeys, [&](const ParamSpec& spec, double v, const YAML::Mark& m) {
+    claim_key(claimed, spec.key, origin, m);
+    spec.set(sc.params, v);
+    sc.origins[spec.key] = where(origin, m);
+  });
   if (const YAML::Node s = root["schedule"]) load_schedule(s, origin, sc);
   std::stable_sort(sc.schedule.begin(), sc.schedule.end(),
                    [](const ScheduledChange& a, const ScheduledChange& b) { return a.day < b.day; });
   return sc;
 }
 
+/// Where a message about keys `a` and `b` points: the line that set `b`, else
+/// the one that set `a`, else (both defaults) the scenario itself.
+std::string pair_origin(const Scenario& sc, const std::string& a, const std::string& b) {
+  for (const std::string* k : {&b, &a})
+    if (auto it = sc.origins.find(*k); it != sc.origins.end()) return it->second;
+  return sc.source;
+}
+
 std::string cross_error(const Scenario& sc, const std::string& a, const std::string& b,
                         const std::string& why) {
   const ParamSpec* pa = find_param(a);
   const ParamSpec* pb = find_param(b);
-  return sc.source + ": '" + a + "' = " + format_param_value(*pa, pa->get(sc.params)) + " and '" + b +
+  return pair_origin(sc, a, b) + ": '" + a + "' = " + format_param_value(*pa, pa->get(sc.params)) + " and '" + b +
          "' = " + format_param_value(*pb, pb->get(sc.params)) + ": " + why;
 }
 
@@ -254,6 +282,7 @@ void apply_override(Scenario& scenario, const std::string& assignment) {
   std::string range = check_param_range(*spec, *v);
   if (!range.empty()) throw InputError("--set: key '" + key + "': " + range);
   spec->set(scenario.params, *v);
+  scenario.origins[key] = "--set";
 }
 
 void validate_scenario(const Scenario& sc) {
