@@ -57,11 +57,14 @@ std::string format_number(double v) {
   std::ostringstream os;
   os.precision(17);
   os << v;
-  // Prefer the shortest text that reads back to the same double.
+  // Prefer the shortest text that reads back to the same double, but write
+  // whole numbers of ordinary size in full ("10000", not "1e+04").
+  const bool whole = v == std::trunc(v) && std::fabs(v) < 1e15;
   for (int prec = 1; prec <= 17; ++prec) {
     std::ostringstream t;
     t.precision(prec);
     t << v;
+    if (whole && t.str().find('e') != std::string::npos) continue;
     if (std::strtod(t.str().c_str(), nullptr) == v) return t.str();
   }
   return os.str();

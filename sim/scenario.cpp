@@ -194,6 +194,9 @@ Scenario load_node(const YAML::Node& root, const std::string& origin, const std:
     if (!ext.IsScalar()) fail(origin, ext.Mark(), "extends", "expected the path of another scenario file");
     fs::path target = fs::path(base_dir) / ext.Scalar();
     if (!fs::exists(target) && fs::exists(ext.Scalar())) target = ext.Scalar();
+    // Point at the `extends:` line, not only at the missing file.
+    if (!fs::exists(target))
+      fail(origin, ext.Mark(), "extends", "cannot find scenario file '" + target.string() + "'");
     sc = load_file_at_depth(target.string(), depth + 1);
   }
   if (const YAML::Node n = root["name"]) sc.name = n.Scalar();
@@ -218,23 +221,24 @@ std::string pair_origin(const Scenario& sc, const std::string& a, const std::str
   return sc.source;
 }
 
-std::string cross_error(const Scenario& sc, const std::string& a, const std::string& b,
+/// The values are those of `p` (the day checked), not the scenario's base.
+std::string cross_error(const Scenario& sc, const Params& p, const std::string& a, const std::string& b,
                         const std::string& why) {
   const ParamSpec* pa = find_param(a);
   const ParamSpec* pb = find_param(b);
-  return pair_origin(sc, a, b) + ": '" + a + "' = " + format_param_value(*pa, pa->get(sc.params)) + " and '" + b +
-         "' = " + format_param_value(*pb, pb->get(sc.params)) + ": " + why;
+  return pair_origin(sc, a, b) + ": '" + a + "' = " + format_param_value(*pa, pa->get(p)) + " and '" + b +
+         "' = " + format_param_value(*pb, pb->get(p)) + ": " + why;
 }
 
 void check_pair_order(const Scenario& sc, const Params& p, const std::string& lo, const std::string& hi) {
   if (find_param(lo)->get(p) > find_param(hi)->get(p))
-    throw InputError(cross_error(sc, lo, hi, "the first must not exceed the second"));
+    throw InputError(cross_error(sc, p, lo, hi, "the first must not exceed the second"));
 }
 
 void check_consistency(const Scenario& sc, const Params& p, const std::string& when) {
   try {
     if (p.citizens_share_elderly + p.citizens_share_student > 1.0)
-      throw InputError(cross_error(sc, "citizens.share_elderly", "citizens.share_student",
+      throw InputError(cross_error(sc, p, "citizens.share_elderly", "citizens.share_student",
                                    "the shares add up to more than 1"));
     check_pair_order(sc, p, "controls.police.sentence_min_days", "controls.police.sentence_max_days");
     check_pair_order(sc, p, "controls.police.fine_min_yuan", "controls.police.fine_max_yuan");
