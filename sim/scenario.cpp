@@ -247,6 +247,38 @@ void check_consistency(const Scenario& sc, const Params& p, const std::string& w
   }
 }
 
+std::vector<std::string> split_key(const std::string& key) {
+  std::vector<std::string> parts;
+  std::stringstream ks(key);
+  for (std::string part; std::getline(ks, part, '.');) parts.push_back(part);
+  return parts;
+}
+
+/// The registry ordered so that each group's keys are contiguous, groups in
+/// the order they first appear. params.def interleaves some groups (e.g.
+/// `adaptation.*` between `controls.*` rows), and writing a group twice would
+/// make a duplicate YAML key that no loader accepts.
+std::vector<const ParamSpec*> grouped_registry() {
+  const auto& reg = param_registry();
+  std::map<std::string, std::size_t> first;  // group path -> first row using it
+  for (std::size_t i = 0; i < reg.size(); ++i)
+    for (std::size_t dot = reg[i].key.find('.'); dot != std::string::npos; dot = reg[i].key.find('.', dot + 1))
+      first.emplace(reg[i].key.substr(0, dot), i);
+  auto rank = [&](std::size_t i) {  // first rows of its enclosing groups, then its own
+    std::vector<std::size_t> r;
+    for (std::size_t dot = reg[i].key.find('.'); dot != std::string::npos; dot = reg[i].key.find('.', dot + 1))
+      r.push_back(first.at(reg[i].key.substr(0, dot)));
+    r.push_back(i);
+    return r;
+  };
+  std::vector<std::size_t> idx(reg.size());
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return rank(a) < rank(b); });
+  std::vector<const ParamSpec*> out;
+  for (std::size_t i : idx) out.push_back(&reg[i]);
+  return out;
+}
+
 }  // namespace
 
 Scenario builtin_baseline() { return Scenario{}; }
@@ -315,10 +347,9 @@ std::string resolved_yaml(const Scenario& sc) {
   out << "name: " << YAML::Dump(YAML::Node(sc.name)) << "\n";
   if (!sc.description.empty()) out << "description: " << YAML::Dump(YAML::Node(sc.description)) << "\n";
   std::vector<std::string> open;  // currently open group path
-  for (const auto& spec : param_registry()) {
-    std::vector<std::string> parts;
-    std::stringstream ks(spec.key);
-    for (std::string part; std::getline(ks, part, '.');) parts.push_back(part);
+  for (const ParamSpec* s : grouped_registry()) {
+    const ParamSpec& spec = *s;
+    const std::vector<std::string> parts = split_key(spec.key);
     std::size_t common = 0;
     while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common]) ++common;
     open.resize(common);
