@@ -177,7 +177,9 @@ Scenario load_file_at_depth(const std::string& path, int depth) {
   }
   fs::path p(path);
   Scenario sc = load_node(root, path, p.parent_path().string(), depth);
-  if (sc.name == "baseline" && !root["name"]) sc.name = p.stem().string();
+  // A file without `name:` is named after itself, not after the file it
+  // extends: results go to results/<name>.h5 and must not overwrite the base's.
+  if (!root["name"]) sc.name = p.stem().string();
   sc.source = path;
   return sc;
 }
