@@ -84,8 +84,11 @@ void claim_key(std::map<std::string, std::string>& claimed, const std::string& k
   if (!fresh) fail(origin, mark, key, "duplicate key (also set at " + it->second + ")");
 }
 
-double scalar_value(const YAML::Node& node, const ParamSpec& spec, const std::string& origin) {
-  if (node.IsNull()) fail(origin, node.Mark(), spec.key, "has no value; expected " + allowed_values(spec));
+/// `key_mark` locates a missing value: yaml-cpp marks an empty value where
+/// the next token starts, often on a later line.
+double scalar_value(const YAML::Node& node, const ParamSpec& spec, const std::string& origin,
+                    const YAML::Mark& key_mark) {
+  if (node.IsNull()) fail(origin, key_mark, spec.key, "has no value; expected " + allowed_values(spec));
   if (!node.IsScalar())
     fail(origin, node.Mark(), spec.key,
          std::string("expected a single ") + type_name(spec.type) + " value, got a " +
@@ -113,7 +116,7 @@ void walk_settings(const YAML::Node& map, const std::string& prefix, const std::
     if (prefix.empty() && reserved.count(name)) continue;
     const YAML::Node value = it->second;
     if (const ParamSpec* spec = find_param(key)) {
-      apply(*spec, scalar_value(value, *spec, origin), key_node.Mark());
+      apply(*spec, scalar_value(value, *spec, origin, key_node.Mark()), key_node.Mark());
     } else if (is_group_prefix(key)) {
       if (!value.IsMap())
         fail(origin, key_node.Mark(), key, "is a group of parameters; expected a map of its keys");
@@ -140,7 +143,7 @@ void load_schedule(const YAML::Node& node, const std::string& origin, Scenario& 
     if (!day) fail(origin, entry.Mark(), "schedule.day", "missing; each entry needs the day it takes effect");
     static const ParamSpec day_spec{"schedule.day", ParamType::Int, ParamMode::Structural, 0, 0, 36500,
                                     "days", "", "", {}, nullptr, nullptr};
-    const int64_t d = int64_t(scalar_value(day, day_spec, origin));
+    const int64_t d = int64_t(scalar_value(day, day_spec, origin, entry.Mark()));
     const YAML::Node set = entry["set"];
     if (!set || !set.IsMap())
       fail(origin, entry.Mark(), "schedule.set", "missing or not a map of parameter: value");
