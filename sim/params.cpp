@@ -1,5 +1,6 @@
 #include "params.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -57,14 +58,41 @@ std::string format_number(double v) {
   std::ostringstream os;
   os.precision(17);
   os << v;
-  // Prefer the shortest text that reads back to the same double.
+  // Prefer the shortest text that reads back to the same double, but write
+  // whole numbers of ordinary size in full ("10000", not "1e+04").
+  const bool whole = v == std::trunc(v) && std::fabs(v) < 1e15;
   for (int prec = 1; prec <= 17; ++prec) {
     std::ostringstream t;
     t.precision(prec);
     t << v;
+    if (whole && t.str().find('e') != std::string::npos) continue;
     if (std::strtod(t.str().c_str(), nullptr) == v) return t.str();
   }
   return os.str();
+}
+
+/// True for the spellings of NaN and infinity in YAML (".nan", "-.inf") and
+/// in C ("nan", "inf"), so that they get "must be finite" rather than the
+/// misleading "expected a number".
+bool names_non_finite(std::string s) {
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.erase(0, 1);
+  if (!s.empty() && s[0] == '.') s.erase(0, 1);
+  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return s == "nan" || s == "inf" || s == "infinity";
+}
+
+/// A whole number written in decimal, possibly as an integral real ("1e6",
+/// "1000000.0"): people write counts that way and YAML reads them as floats.
+std::optional<double> parse_whole_number(const std::string& s) {
+  errno = 0;
+  char* end = nullptr;
+  long long n = std::strtoll(s.c_str(), &end, 10);
+  if (!s.empty() && *end == '\0' && errno != ERANGE) return double(n);
+  // Only plain decimal text, so that strtod's hex and "inf" forms stay errors.
+  if (s.empty() || s.find_first_not_of("0123456789+-.eE") != std::string::npos) return std::nullopt;
+  double v = std::strtod(s.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(v) || v != std::trunc(v)) return std::nullopt;
+  return v;
 }
 
 }  // namespace
@@ -139,16 +167,19 @@ std::optional<double> parse_param_value(const ParamSpec& spec, std::string_view 
       why = "unknown value '" + s + "'; allowed: " + allowed_values(spec);
       return std::nullopt;
     case ParamType::Int: {
-      errno = 0;
-      char* end = nullptr;
-      long long v = std::strtoll(s.c_str(), &end, 10);
-      if (s.empty() || *end != '\0' || errno == ERANGE) {
-        why = "expected a whole number, got '" + s + "'";
+      if (names_non_finite(s)) {
+        why = "value must be a finite number in " + allowed_values(spec) + ", got '" + s + "'";
         return std::nullopt;
       }
-      return double(v);
+      auto v = parse_whole_number(s);
+      if (!v) why = "expected a whole number, got '" + s + "'";
+      return v;
     }
     case ParamType::Real: {
+      if (names_non_finite(s)) {
+        why = "value must be a finite number in " + allowed_values(spec) + ", got '" + s + "'";
+        return std::nullopt;
+      }
       char* end = nullptr;
       double v = std::strtod(s.c_str(), &end);
       if (s.empty() || *end != '\0') {
@@ -156,7 +187,7 @@ std::optional<double> parse_param_value(const ParamSpec& spec, std::string_view 
         return std::nullopt;
       }
       if (!std::isfinite(v)) {
-        why = "value must be a finite number, got '" + s + "'";
+        why = "value must be a finite number in " + allowed_values(spec) + ", got '" + s + "'";
         return std::nullopt;
       }
       return v;

@@ -75,8 +75,20 @@ void reject_tabs(const std::string& text, const std::string& origin) {
   }
 }
 
-double scalar_value(const YAML::Node& node, const ParamSpec& spec, const std::string& origin) {
-  if (node.IsNull()) fail(origin, node.Mark(), spec.key, "has no value; expected " + allowed_values(spec));
+/// Records that `key` is set at `mark`. yaml-cpp only sees duplicates of the
+/// same text in one map; `a.b: 1` beside `a: {b: 2}` sets the same key twice
+/// too, and the later one would silently win.
+void claim_key(std::map<std::string, std::string>& claimed, const std::string& key,
+               const std::string& origin, const YAML::Mark& mark) {
+  auto [it, fresh] = claimed.emplace(key, where(origin, mark));
+  if (!fresh) fail(origin, mark, key, "duplicate key (also set at " + it->second + ")");
+}
+
+/// `key_mark` locates a missing value: yaml-cpp marks an empty value where
+/// the next token starts, often on a later line.
+double scalar_value(const YAML::Node& node, const ParamSpec& spec, const std::string& origin,
+                    const YAML::Mark& key_mark) {
+  if (node.IsNull()) fail(origin, key_mark, spec.key, "has no value; expected " + allowed_values(spec));
   if (!node.IsScalar())
     fail(origin, node.Mark(), spec.key,
          std::string("expected a single ") + type_name(spec.type) + " value, got a " +
@@ -104,7 +116,7 @@ void walk_settings(const YAML::Node& map, const std::string& prefix, const std::
     if (prefix.empty() && reserved.count(name)) continue;
     const YAML::Node value = it->second;
     if (const ParamSpec* spec = find_param(key)) {
-      apply(*spec, scalar_value(value, *spec, origin), key_node.Mark());
+      apply(*spec, scalar_value(value, *spec, origin, key_node.Mark()), key_node.Mark());
     } else if (is_group_prefix(key)) {
       if (!value.IsMap())
         fail(origin, key_node.Mark(), key, "is a group of parameters; expected a map of its keys");
@@ -120,20 +132,24 @@ void load_schedule(const YAML::Node& node, const std::string& origin, Scenario& 
     fail(origin, node.Mark(), "schedule", "expected a list of {day: N, set: {key: value}} entries");
   for (const auto& entry : node) {
     if (!entry.IsMap()) fail(origin, entry.Mark(), "schedule", "each entry must be a map with 'day' and 'set'");
+    std::set<std::string> seen;  // entry["day"] would silently take the first of two
     for (auto it = entry.begin(); it != entry.end(); ++it) {
       std::string k = it->first.Scalar();
       if (k != "day" && k != "set")
         fail(origin, it->first.Mark(), "schedule." + k, "unknown key in a schedule entry; allowed: day, set");
+      if (!seen.insert(k).second) fail(origin, it->first.Mark(), "schedule." + k, "duplicate key");
     }
     const YAML::Node day = entry["day"];
     if (!day) fail(origin, entry.Mark(), "schedule.day", "missing; each entry needs the day it takes effect");
     static const ParamSpec day_spec{"schedule.day", ParamType::Int, ParamMode::Structural, 0, 0, 36500,
                                     "days", "", "", {}, nullptr, nullptr};
-    const int64_t d = int64_t(scalar_value(day, day_spec, origin));
+    const int64_t d = int64_t(scalar_value(day, day_spec, origin, entry.Mark()));
     const YAML::Node set = entry["set"];
     if (!set || !set.IsMap())
       fail(origin, entry.Mark(), "schedule.set", "missing or not a map of parameter: value");
+    std::map<std::string, std::string> claimed;
     walk_settings(set, "", origin, {}, [&](const ParamSpec& spec, double v, const YAML::Mark& m) {
+      claim_key(claimed, spec.key, origin, m);
       if (spec.mode == ParamMode::Structural)
         fail(origin, m, spec.key, "is fixed when the world is built and cannot be scheduled");
       sc.schedule.push_back({d, &spec, v, where(origin, m)});
@@ -147,6 +163,9 @@ Scenario load_node(const YAML::Node& root, const std::string& origin, const std:
                    int depth);
 
 Scenario load_file_at_depth(const std::string& path, int depth) {
+  // An ifstream opens a directory and reads nothing: say so, not "empty".
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw InputError(path + ": is a directory, not a scenario file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open scenario file (" + std::strerror(errno) + ")");
   std::stringstream buf;
@@ -161,7 +180,9 @@ Scenario load_file_at_depth(const std::string& path, int depth) {
   }
   fs::path p(path);
   Scenario sc = load_node(root, path, p.parent_path().string(), depth);
-  if (sc.name == "baseline" && !root["name"]) sc.name = p.stem().string();
+  // A file without `name:` is named after itself, not after the file it
+  // extends: results go to results/<name>.h5 and must not overwrite the base's.
+  if (!root["name"]) sc.name = p.stem().string();
   sc.source = path;
   return sc;
 }
@@ -178,35 +199,51 @@ Scenario load_node(const YAML::Node& root, const std::string& origin, const std:
     if (!ext.IsScalar()) fail(origin, ext.Mark(), "extends", "expected the path of another scenario file");
     fs::path target = fs::path(base_dir) / ext.Scalar();
     if (!fs::exists(target) && fs::exists(ext.Scalar())) target = ext.Scalar();
+    // Point at the `extends:` line, not only at the missing file.
+    if (!fs::exists(target))
+      fail(origin, ext.Mark(), "extends", "cannot find scenario file '" + target.string() + "'");
     sc = load_file_at_depth(target.string(), depth + 1);
   }
   if (const YAML::Node n = root["name"]) sc.name = n.Scalar();
   if (const YAML::Node d = root["description"]) sc.description = d.Scalar();
-  walk_settings(root, "", origin, kReservedKeys,
-                [&](const ParamSpec& spec, double v, const YAML::Mark&) { spec.set(sc.params, v); });
+  std::map<std::string, std::string> claimed;
+  walk_settings(root, "", origin, kReservedKeys, [&](const ParamSpec& spec, double v, const YAML::Mark& m) {
+    claim_key(claimed, spec.key, origin, m);
+    spec.set(sc.params, v);
+    sc.origins[spec.key] = where(origin, m);
+  });
   if (const YAML::Node s = root["schedule"]) load_schedule(s, origin, sc);
   std::stable_sort(sc.schedule.begin(), sc.schedule.end(),
                    [](const ScheduledChange& a, const ScheduledChange& b) { return a.day < b.day; });
   return sc;
 }
 
-std::string cross_error(const Scenario& sc, const std::string& a, const std::string& b,
+/// Where a message about keys `a` and `b` points: the line that set `b`, else
+/// the one that set `a`, else (both defaults) the scenario itself.
+std::string pair_origin(const Scenario& sc, const std::string& a, const std::string& b) {
+  for (const std::string* k : {&b, &a})
+    if (auto it = sc.origins.find(*k); it != sc.origins.end()) return it->second;
+  return sc.source;
+}
+
+/// The values are those of `p` (the day checked), not the scenario's base.
+std::string cross_error(const Scenario& sc, const Params& p, const std::string& a, const std::string& b,
                         const std::string& why) {
   const ParamSpec* pa = find_param(a);
   const ParamSpec* pb = find_param(b);
-  return sc.source + ": '" + a + "' = " + format_param_value(*pa, pa->get(sc.params)) + " and '" + b +
-         "' = " + format_param_value(*pb, pb->get(sc.params)) + ": " + why;
+  return pair_origin(sc, a, b) + ": '" + a + "' = " + format_param_value(*pa, pa->get(p)) + " and '" + b +
+         "' = " + format_param_value(*pb, pb->get(p)) + ": " + why;
 }
 
 void check_pair_order(const Scenario& sc, const Params& p, const std::string& lo, const std::string& hi) {
   if (find_param(lo)->get(p) > find_param(hi)->get(p))
-    throw InputError(cross_error(sc, lo, hi, "the first must not exceed the second"));
+    throw InputError(cross_error(sc, p, lo, hi, "the first must not exceed the second"));
 }
 
 void check_consistency(const Scenario& sc, const Params& p, const std::string& when) {
   try {
     if (p.citizens_share_elderly + p.citizens_share_student > 1.0)
-      throw InputError(cross_error(sc, "citizens.share_elderly", "citizens.share_student",
+      throw InputError(cross_error(sc, p, "citizens.share_elderly", "citizens.share_student",
                                    "the shares add up to more than 1"));
     check_pair_order(sc, p, "controls.police.sentence_min_days", "controls.police.sentence_max_days");
     check_pair_order(sc, p, "controls.police.fine_min_yuan", "controls.police.fine_max_yuan");
@@ -254,6 +291,7 @@ void apply_override(Scenario& scenario, const std::string& assignment) {
   std::string range = check_param_range(*spec, *v);
   if (!range.empty()) throw InputError("--set: key '" + key + "': " + range);
   spec->set(scenario.params, *v);
+  scenario.origins[key] = "--set";
 }
 
 void validate_scenario(const Scenario& sc) {

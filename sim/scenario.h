@@ -2,6 +2,7 @@
 // changes, validation, and the resolved YAML written into every output.
 #pragma once
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ struct Scenario {
   std::string source = "<built-in baseline>";
   Params params;
   std::vector<ScheduledChange> schedule;  // sorted by day, stable in file order
+  /// Where each parameter was last set ("file:line:col" or "--set"), so that
+  /// messages about contradictory settings can point at a line. Unset
+  /// parameters are absent.
+  std::map<std::string, std::string> origins;
 };
 
 /// The built-in baseline: every parameter at its declared default.
