@@ -63,11 +63,11 @@ bool linked_insider_priced_out(const World& w, std::size_t broker) {
   return false;
 }
 
-/// The broker can reach a login that edits activation location (F3).
-bool has_location_login(const World& w, std::size_t broker) {
+/// A linked insider whose login can edit the activation location (F3), or -1.
+int32_t location_login(const World& w, std::size_t broker) {
   for (int32_t ins : w.brokers.insiders[broker])
-    if (login_edits_location(w, ins)) return true;
-  return false;
+    if (login_edits_location(w, ins)) return ins;
+  return -1;
 }
 
 void add_to_stock(World& w, std::size_t broker, uint32_t card) {
@@ -75,19 +75,25 @@ void add_to_stock(World& w, std::size_t broker, uint32_t card) {
   schedule_commission(w, card);
 }
 
-/// Activates a card on a record; used by the harvested, white and raising paths.
+/// Activates a card on a record; used by the harvested, white and raising
+/// paths. `insider` is the insider whose white card (insider_login) or
+/// location-editing login is used, -1 for none.
 uint32_t activate_on_record(World& w, Stream& s, std::size_t broker, uint32_t identity, uint32_t outlet,
-                            Channel channel, bool insider_login, bool location_edit) {
+                            Channel channel, bool insider_login, int32_t insider) {
   ActivationAttempt a;
   a.identity = identity;
   a.outlet = outlet;
   a.person_present = false;
   a.reused_photo = !insider_login;
   a.insider_login = insider_login;
-  a.location_edit = location_edit;
+  a.location_edit = insider >= 0 && login_edits_location(w, insider);
   if (check_activation(w, s, a) != Refusal::None) return kNone;
   count_activation(w, identity, outlet);
-  const uint32_t card = w.new_card(channel, identity, outlet, int32_t(broker), insider_login || location_edit);
+  const bool remote = w.region_of(identity) != w.outlets.region[outlet];
+  // A harvested card involves the insider only when their login edited its location.
+  const bool edited = remote && a.location_edit && w.p.remote_mode != kRemoteAllow;
+  const int32_t involved = insider_login || edited ? insider : -1;
+  const uint32_t card = w.new_card(channel, identity, outlet, int32_t(broker), involved);
   mark_misused(w, identity);
   return card;
 }
@@ -122,13 +128,13 @@ void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTa
 
 void produce_harvested(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {
   const uint32_t account = w.ledger.broker(int32_t(m));
-  const bool edit = has_location_login(w, m);
+  const int32_t login = location_login(w, m);
   for (int64_t k = 0; k < order; ++k) {
     const uint32_t identity = buy_record(w, s, account, true);
     if (identity == kNone) break;
     t.spend += w.market.price_record;
     const uint32_t outlet = w.random_outlet_in(s, w.brokers.region[m]);
-    const uint32_t card = activate_on_record(w, s, m, identity, outlet, Channel::Harvested, false, edit);
+    const uint32_t card = activate_on_record(w, s, m, identity, outlet, Channel::Harvested, false, login);
     if (card == kNone) continue;
     w.recorder.add(Metric::cards_activated_harvested, 1);
     add_to_stock(w, m, card);
@@ -150,7 +156,7 @@ uint32_t make_white_card(World& w, Stream& s, std::size_t broker, int32_t inside
   if (identity == kNone) return kNone;  // the white card waits unused; its cost is sunk
   spend += w.market.price_record;
   const auto outlet = uint32_t(w.insiders.outlet[std::size_t(insider)]);
-  return activate_on_record(w, s, broker, identity, outlet, channel, true, login_edits_location(w, insider));
+  return activate_on_record(w, s, broker, identity, outlet, channel, true, insider);
 }
 
 void produce_white(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {

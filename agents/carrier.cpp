@@ -71,8 +71,9 @@ bool card_live(const World& w, uint32_t card) {
 /// insider, who passes the raising team its share.
 void pay_card_commission(World& w, uint32_t card) {
   const double amount = w.p.commission_amount_yuan;
-  const int32_t insider = w.outlets.insider[w.cards.outlet[card]];
-  const bool to_insider = w.cards.via_insider[card] && w.insider_present(insider);
+  // The insider whose stock or login made the card collects it as the dealer.
+  const int32_t insider = w.cards.insider[card];
+  const bool to_insider = insider >= 0 && w.insider_present(insider);
   const uint32_t payee = to_insider ? w.ledger.insider(insider) : w.ledger.pool(Pool::Dealers);
   w.ledger.transfer(w.ledger.carrier(w.outlets.carrier[w.cards.outlet[card]]), payee, amount);
   w.cards.commission_payee[card] = payee;
@@ -140,6 +141,13 @@ void shut_honest_cards(World& w, Stream& s) {
       }
     }
   }
+}
+
+void shut_due_today(World& w) {
+  auto& due = w.shutdown_due[std::size_t(w.day)];
+  for (uint32_t card : due) shut_for_fraud(w, card);
+  due.clear();
+  due.shrink_to_fit();
 }
 
 bool erase_card(std::vector<uint32_t>& list, uint32_t card) {
@@ -221,12 +229,10 @@ void shut_for_fraud(World& w, uint32_t card) {
 }
 
 void monitor_cards(World& w) {
-  auto& due = w.shutdown_due[std::size_t(w.day)];
-  for (uint32_t card : due) shut_for_fraud(w, card);
-  due.clear();
-  due.shrink_to_fit();
+  shut_due_today(w);
   Stream s = w.stream(Phase::Monitoring, 0);
   detect_fleet(w, s);
+  if (w.p.monitoring_delay_days == 0) shut_due_today(w);  // detected today, shut today
   shut_honest_cards(w, s);
 }
 

@@ -85,7 +85,7 @@ uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker) 
   count_activation(w, person, a.outlet);
   w.citizens.flags[person] |= Citizens::kFarmer;
   w.recorder.add(Metric::cards_activated_farmer, 1);
-  return w.new_card(Channel::Farmer, person, a.outlet, broker, false);
+  return w.new_card(Channel::Farmer, person, a.outlet, broker, -1);
 }
 
 void mark_misused(World& w, uint32_t identity) {

@@ -6,6 +6,14 @@
 namespace cardsim {
 namespace {
 
+/// Deterrence: peers' perceived risk rises with the sentence handed down
+/// (one risk_per_arrest per year of sentence).
+double sentence_years(World& w, Stream& s) {
+  const double days = double(w.p.police_sentence_min_days) +
+                      s.uniform() * double(w.p.police_sentence_max_days - w.p.police_sentence_min_days);
+  return days / 365.0;
+}
+
 double draw_fine(World& w, Stream& s) {
   return w.p.police_fine_min_yuan + s.uniform() * (w.p.police_fine_max_yuan - w.p.police_fine_min_yuan);
 }
@@ -18,8 +26,8 @@ void seize_all(World& w, std::vector<uint32_t>& cards) {
 }
 
 void trace_insider_side(World& w, Stream& s, uint32_t card) {
-  if (!w.cards.via_insider[card] || !s.bernoulli(w.p.police_p_outlet)) return;
-  const int32_t insider = w.outlets.insider[w.cards.outlet[card]];
+  const int32_t insider = w.cards.insider[card];
+  if (insider < 0 || !s.bernoulli(w.p.police_p_outlet)) return;
   if (w.insider_present(insider)) arrest_insider(w, s, insider);
 }
 
@@ -56,7 +64,7 @@ void arrest_farmer(World& w, Stream& s, uint32_t identity) {
   w.recorder.add(Metric::arrests_farmer, 1);
   w.ledger.transfer(w.ledger.pool(Pool::Farmers), w.ledger.pool(Pool::State), draw_fine(w, s));
   w.citizens.flags[identity] &= uint8_t(~Citizens::kFarmer);
-  raise_risk(w.risk.farmer, w.p.risk_per_arrest);
+  raise_risk(w.risk.farmer, w.p.risk_per_arrest * sentence_years(w, s));
 }
 
 void arrest_insider(World& w, Stream& s, int32_t insider) {
@@ -69,7 +77,7 @@ void arrest_insider(World& w, Stream& s, int32_t insider) {
   Stream fresh = w.stream(Phase::Police, 1 + i);
   w.insiders.reservation[i] = w.p.insiders_reservation_yuan * std::exp(w.p.insiders_reservation_sigma * fresh.normal());
   w.insiders.shares_login[i] = fresh.bernoulli(w.p.insiders_location_edit);
-  raise_risk(w.risk.insider, w.p.risk_per_arrest);
+  raise_risk(w.risk.insider, w.p.risk_per_arrest * sentence_years(w, s));
 }
 
 void arrest_broker(World& w, Stream& s, int32_t broker) {

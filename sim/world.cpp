@@ -172,13 +172,13 @@ uint32_t World::random_outlet_in(Stream& s, int region) const {
   return uint32_t(first + int64_t(s.below(uint64_t(last - first))));
 }
 
-uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, bool via_insider) {
+uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider) {
   cards.channel.push_back(uint8_t(ch));
   cards.state.push_back(uint8_t(CardState::Stock));
-  cards.via_insider.push_back(via_insider);
   cards.identity.push_back(identity);
   cards.outlet.push_back(outlet);
   cards.broker.push_back(broker);
+  cards.insider.push_back(insider);
   cards.ring.push_back(-1);
   cards.activation_day.push_back(int32_t(day));
   cards.commission_day.push_back(-1);

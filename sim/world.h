@@ -46,9 +46,9 @@ struct Citizens {
 /// Criminal cards (honest cards are only counted per identity).
 struct Cards {
   std::vector<uint8_t> channel, state;
-  std::vector<uint8_t> via_insider;      // an insider's login or stock was used
   std::vector<uint32_t> identity, outlet;
   std::vector<int32_t> broker;           // who produced it
+  std::vector<int32_t> insider;          // whose white card or login was used, -1 none
   std::vector<int32_t> ring;             // who bought it, -1 before sale
   std::vector<int32_t> activation_day, commission_day;
   std::vector<uint32_t> commission_payee;  // ledger account, kNone when unpaid
@@ -158,7 +158,7 @@ struct World {
   int64_t outlet_count() const { return int64_t(outlets.region.size()); }
 
   // Card life.
-  uint32_t new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, bool via_insider);
+  uint32_t new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider);
   void set_card_state(uint32_t card, CardState s);
   /// Ends a live card (shut, seized, expired): frees its slot under the per-ID cap.
   void end_card(uint32_t card, CardState s);

@@ -100,10 +100,11 @@ TEST_CASE("blocking remote activation displaces supply to card farmers", "[marke
 }
 
 TEST_CASE("halving the farmer supply raises the scammer card price", "[market][scarcity]") {
+  const RunResult base = run(small_baseline(1000000, 365), kReplicates, 42);
   const double half = small_baseline().params.farmer_contacts_per_recruiter / 2;
   const RunResult scarce =
-      run(with(small_baseline(1000000), {"farmer.contacts_per_recruiter=" + std::to_string(half)}), kReplicates, 42);
-  const Interval price = paired_difference(baseline_runs(), scarce, "price_scammer_yuan");
+      run(with(small_baseline(1000000, 365), {"farmer.contacts_per_recruiter=" + std::to_string(half)}), kReplicates, 42);
+  const Interval price = paired_difference(base, scarce, "price_scammer_yuan");
   INFO("price change " << price.mean << " [" << price.lo << ", " << price.hi << "]");
   CHECK(price.lo > 0);
 }
