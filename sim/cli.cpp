@@ -31,6 +31,7 @@ const char* kUsage =
     "  run [SCENARIO]       run a scenario (default: the built-in baseline) and write HDF5 results\n"
     "  validate SCENARIO    check a scenario file and print it fully resolved\n"
     "  params               list every parameter: key, type, default, range, unit, meaning, source\n"
+    "  compare BASE POLICY...  policies against a base with common random numbers: effects, costs, ranking\n"
     "\n"
     "Run `cardsim <command> --help` for the options of a command.\n"
     "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure.\n";
@@ -173,6 +174,7 @@ const std::map<std::string, Command>& commands() {
       {"run", cmd_run},
       {"validate", cmd_validate},
       {"params", cmd_params},
+      {"compare", cmd_compare},
   };
   return table;
 }
