@@ -260,6 +260,41 @@ template <class V> void visit_world(V& v, World& w) {
   visit_events(v, w);
 }
 
+// The scenario is stored flat ("key=value", "day:key=value") as well as in
+// the provenance YAML: resolved_yaml() repeats a group key when params.def
+// interleaves groups (e.g. controls.* after adaptation.*), which the YAML
+// loader rightly refuses as a duplicate key.
+std::vector<std::string> flat_params(const Scenario& sc) {
+  std::vector<std::string> out;
+  for (const auto& spec : param_registry()) out.push_back(spec.key + "=" + format_param_value(spec, spec.get(sc.params)));
+  return out;
+}
+
+std::vector<std::string> flat_schedule(const Scenario& sc) {
+  std::vector<std::string> out;
+  for (const auto& ch : sc.schedule)
+    out.push_back(std::to_string(ch.day) + ":" + ch.spec->key + "=" + format_param_value(*ch.spec, ch.value));
+  return out;
+}
+
+Scenario scenario_from_flat(hid_t file, const std::string& path) {
+  Scenario sc = builtin_baseline();
+  sc.name = h5::read_attr_string(file, "scenario_name");
+  sc.source = path + " (stored scenario)";
+  for (const auto& kv : h5::read_attr_strings(file, "scenario_params")) apply_override(sc, kv);
+  const bool has_schedule = H5Aexists(file, "scenario_schedule") > 0;
+  for (const auto& entry : has_schedule ? h5::read_attr_strings(file, "scenario_schedule") : std::vector<std::string>{}) {
+    const auto colon = entry.find(':');
+    Scenario one = builtin_baseline();
+    apply_override(one, entry.substr(colon + 1));
+    const std::string key = entry.substr(colon + 1, entry.find('=') - colon - 1);
+    const ParamSpec* spec = find_param(key);
+    sc.schedule.push_back({std::stoll(entry.substr(0, colon)), spec, spec->get(one.params), sc.source});
+  }
+  validate_scenario(sc);
+  return sc;
+}
+
 std::string replicate_group(int64_t replicate) {
   char name[32];
   std::snprintf(name, sizeof name, "replicate_%06lld", (long long)replicate);
@@ -295,6 +330,9 @@ void write_snapshot_file(const std::string& path, const Scenario& scenario, uint
     h5::write_attr(file, "kind", std::string("snapshot"));
     h5::write_attr(file, "snapshot_format", kSnapshotFormat);
     h5::write_attr(file, "day", worlds.empty() ? int64_t(0) : worlds.front()->day);
+    h5::write_attr(file, "scenario_params", flat_params(scenario));
+    // A zero-length attribute does not read back cleanly: leave it out.
+    if (!scenario.schedule.empty()) h5::write_attr(file, "scenario_schedule", flat_schedule(scenario));
     for (std::size_t i = 0; i < worlds.size(); ++i) {
       h5::Handle g = h5::create_group(file, replicate_group(int64_t(i)));
       save_world(g, *worlds[i]);
@@ -315,7 +353,7 @@ SnapshotInfo read_snapshot_info(const std::string& path) {
     throw InputError(path + ": snapshot format " + std::to_string(h5::read_attr_int(file, "snapshot_format")) +
                      " is not the format " + std::to_string(kSnapshotFormat) + " this cardsim reads");
   SnapshotInfo info;
-  info.scenario = load_scenario_text(h5::read_attr_string(file, "scenario_yaml"), path + " (stored scenario)", ".");
+  info.scenario = scenario_from_flat(file, path);
   info.seed = uint64_t(h5::read_attr_int(file, "seed"));
   info.replicates = h5::read_attr_int(file, "replicates");
   info.day = h5::read_attr_int(file, "day");
