@@ -253,6 +253,12 @@ TEST_CASE("cardsim compare writes HDF5 and CSV, and refuses bad input with exit 
   CHECK(WEXITSTATUS(bad_window) == 2);
   const int only_base = std::system((bin + " compare " + kScenarios + "baseline.yaml" + common).c_str());
   CHECK(WEXITSTATUS(only_base) == 2);
+  // A warm start saves its snapshot beside the output; `run` continues it.
+  CHECK(std::system((bin + " compare" + files + " --burn-in 20" + common).c_str()) == 0);
+  const std::string snapshot = fs::path(out).replace_extension(".snapshot.h5").string();
+  REQUIRE(fs::exists(snapshot));
+  CHECK(std::system((bin + " run --from-snapshot " + snapshot + " -q --out " + out + ".run.h5 > /dev/null 2>&1").c_str()) == 0);
+  CHECK(fs::exists(out + ".run.h5"));
   const int not_snapshot = std::system((bin + " run --from-snapshot " + out + " -q --out " + out + ".x > /dev/null 2>&1").c_str());
   CHECK(WEXITSTATUS(not_snapshot) == 2);
   fs::remove_all(fs::path(out).parent_path().parent_path());
