@@ -150,6 +150,14 @@ PolicyEffect paired_effect(const std::vector<std::vector<double>>& base,
     for (std::size_t r = 0; r < b.size(); ++r) d[r] = p[r] - b[r];
     e.interval.push_back(summarize(d));
   }
+  // The uncertainty of the cost-effectiveness inputs, per replicate.
+  std::vector<double> avoided, harmed;
+  for (std::size_t r = 0; r < e.diff[0].size(); ++r) {
+    avoided.push_back(-e.diff[std::size_t(Metric::fraud_losses_yuan)][r]);
+    harmed.push_back(e.diff[std::size_t(Metric::honest_refused)][r] + e.diff[std::size_t(Metric::shutdowns_honest)][r]);
+  }
+  e.avoided_interval = summarize(avoided);
+  e.harmed_interval = summarize(harmed);
   return e;
 }
 
@@ -274,15 +282,17 @@ void print_ranking(std::ostream& out, const CompareResult& r) {
   std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->rank < b->rank; });
   out << "\ncost-effectiveness: losses avoided per honest customer harmed (refused + wrongly shut), best first\n";
   char line[256];
-  std::snprintf(line, sizeof line, "  %4s  %-28s %16s %14s %16s  %s\n", "rank", "policy", "losses avoided",
+  std::snprintf(line, sizeof line, "  %4s  %-28s %16s %16s %16s  %s\n", "rank", "policy", "losses avoided",
                 "harmed", "yuan per harmed", "frontier");
   out << line;
   for (const PolicyEffect* e : order) {
-    std::snprintf(line, sizeof line, "  %4lld  %-28s %16.0f %+14.1f %16s  %s\n", (long long)e->rank, e->name.c_str(),
-                  e->losses_avoided_yuan, e->honest_harmed, ratio_text(e->avoided_per_harmed).c_str(),
-                  e->on_frontier ? "yes" : "");
+    std::snprintf(line, sizeof line, "  %4lld  %-28s %15.0f%s %+15.1f%s %16s  %s\n", (long long)e->rank,
+                  e->name.c_str(), e->losses_avoided_yuan, spans_zero(e->avoided_interval) ? "~" : " ",
+                  e->honest_harmed, spans_zero(e->harmed_interval) ? "~" : " ",
+                  ratio_text(e->avoided_per_harmed).c_str(), e->on_frontier ? "yes" : "");
     out << line;
   }
+  out << "'~': the 90% interval of that column spans zero; the ranking uses means and is only as firm as they are\n";
   out << "frontier (no policy nor the status quo avoids more losses with less harm):";
   for (const PolicyEffect* e : order)
     if (e->on_frontier) out << " " << e->name;

@@ -39,6 +39,8 @@ struct PolicyEffect {
   double losses_avoided_yuan = 0;  // -(mean diff of fraud_losses_yuan)
   double honest_harmed = 0;        // mean diff of honest_refused + shutdowns_honest
   double avoided_per_harmed = 0;   // yuan per extra honest customer harmed; +inf when none harmed
+  Interval avoided_interval;       // per-replicate losses avoided: mean and 5%/95%
+  Interval harmed_interval;        // per-replicate extra honest customers harmed
   int64_t rank = 0;                // 1 = best buy
   bool on_frontier = false;        // not dominated by another policy nor by doing nothing
 };

@@ -119,7 +119,18 @@ void write_cost_effectiveness(hid_t file, const CompareResult& r) {
     rank.push_back(e.rank);
     frontier.push_back(e.on_frontier);
   }
+  std::vector<double> avoided_lo, avoided_hi, harmed_lo, harmed_hi;
+  for (const auto& e : r.effects) {
+    avoided_lo.push_back(e.avoided_interval.lo);
+    avoided_hi.push_back(e.avoided_interval.hi);
+    harmed_lo.push_back(e.harmed_interval.lo);
+    harmed_hi.push_back(e.harmed_interval.hi);
+  }
   const std::vector<hsize_t> dims = {hsize_t(r.effects.size())};
+  h5::write_doubles(g, "losses_avoided_p05", dims, avoided_lo.data());
+  h5::write_doubles(g, "losses_avoided_p95", dims, avoided_hi.data());
+  h5::write_doubles(g, "honest_harmed_p05", dims, harmed_lo.data());
+  h5::write_doubles(g, "honest_harmed_p95", dims, harmed_hi.data());
   h5::write_doubles(g, "losses_avoided_yuan", dims, avoided.data());
   h5::write_doubles(g, "honest_harmed", dims, harmed.data());
   h5::write_doubles(g, "avoided_per_harmed", dims, ratio.data());
