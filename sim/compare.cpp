@@ -6,8 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <memory>
