@@ -18,6 +18,7 @@
 #include "params.h"
 #include "runner.h"
 #include "scenario.h"
+#include "snapshot.h"
 #include "summary.h"
 #include "version.h"
 
@@ -34,6 +35,7 @@ const char* kUsage =
     "  run [SCENARIO]       run a scenario (default: the built-in baseline) and write HDF5 results\n"
     "  validate SCENARIO    check a scenario file and print it fully resolved\n"
     "  params               list every parameter: key, type, default, range, unit, meaning, source\n"
+    "  compare BASE POLICY...  policies against a base with common random numbers: effects, costs, ranking\n"
     "\n"
     "Run `cardsim <command> --help` for the options of a command.\n"
     "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure.\n";
@@ -67,6 +69,29 @@ Scenario load_or_baseline(const po::variables_map& vm) {
 
 namespace {
 
+/// `run --from-snapshot FILE`: the snapshot fixes seed and replicates; the
+/// scenario defaults to the one the snapshot was taken under.
+void continue_from_snapshot(const po::variables_map& vm, RunRequest& req) {
+  const std::string path = vm["from-snapshot"].as<std::string>();
+  const SnapshotInfo info = read_snapshot_info(path);
+  if (!vm.count("scenario")) {
+    req.scenario = info.scenario;
+    if (vm.count("set"))
+      for (const auto& kv : vm["set"].as<std::vector<std::string>>()) apply_override(req.scenario, kv);
+    validate_scenario(req.scenario);
+  }
+  check_same_structure(info.scenario, req.scenario, "a snapshot continues only under the structure it was built with");
+  if (!vm["seed"].defaulted() && req.seed != info.seed)
+    throw InputError("--seed " + std::to_string(req.seed) + ": " + path + " was taken with seed " +
+                     std::to_string(info.seed) + "; a continued run keeps the snapshot's seed");
+  if (!vm["replicates"].defaulted() && req.replicates > info.replicates)
+    throw InputError("--replicates " + std::to_string(req.replicates) + ": " + path + " holds only " +
+                     std::to_string(info.replicates));
+  req.seed = info.seed;
+  if (vm["replicates"].defaulted()) req.replicates = info.replicates;
+  req.from_snapshot = path;
+}
+
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description opts("cardsim run [SCENARIO] [options]\n\n"
                                "Runs every replicate of a scenario and writes one HDF5 file with daily series\n"
@@ -80,6 +105,10 @@ int cmd_run(const std::vector<std::string>& args) {
       "set", po::value<std::vector<std::string>>()->composing(),
       "override a parameter, key=value with dotted keys (repeatable), e.g. --set controls.per_id_cap.max_cards=3")(
       "check", "assert conservation invariants every day (slower)")(
+      "from-snapshot", po::value<std::string>(),
+      "continue the worlds saved in this snapshot (e.g. by compare --burn-in) instead of starting at day 0; "
+      "seed and replicates come from the snapshot, the scenario (default: the snapshot's own) must have its "
+      "structure")(
       "quiet,q", "print no summary")("scenario", po::value<std::string>(), "scenario YAML file");
   po::positional_options_description pos;
   pos.add("scenario", 1);
@@ -100,6 +129,7 @@ int cmd_run(const std::vector<std::string>& args) {
                req.scenario.source);
   req.options.check_invariants = p.vm.count("check") > 0;
   req.progress = isatty(STDERR_FILENO);
+  if (p.vm.count("from-snapshot")) continue_from_snapshot(p.vm, req);
   const std::string out =
       p.vm.count("out") ? p.vm["out"].as<std::string>() : "results/" + req.scenario.name + ".h5";
   RunResult result = run_scenario(req);
@@ -184,6 +214,7 @@ const std::map<std::string, Command>& commands() {
       {"run", cmd_run},
       {"validate", cmd_validate},
       {"params", cmd_params},
+      {"compare", cmd_compare},
   };
   return table;
 }

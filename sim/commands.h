@@ -24,4 +24,7 @@ Parsed parse(const std::vector<std::string>& args, const boost::program_options:
 /// with every --set applied and validated.
 Scenario load_or_baseline(const boost::program_options::variables_map& vm);
 
+/// `cardsim compare`: policies against a base with common random numbers (compare_cli.cpp).
+int cmd_compare(const std::vector<std::string>& args);
+
 }  // namespace cardsim

@@ -161,8 +161,11 @@ std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name) {
   H5Sget_simple_extent_dims(space, &n, nullptr);
   Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(mem, H5T_VARIABLE);
+  // The character set must match the file's: HDF5 does not convert ASCII <-> UTF-8.
+  Handle file_type(H5Aget_type(attr), H5Tclose);
+  H5Tset_cset(mem, H5Tget_cset(file_type));
   std::vector<char*> ptrs(n, nullptr);
-  H5Aread(attr, mem, ptrs.data());
+  if (n > 0 && H5Aread(attr, mem, ptrs.data()) < 0) throw std::runtime_error("HDF5: cannot read attribute " + name);
   std::vector<std::string> out;
   for (char* p : ptrs) {
     out.emplace_back(p ? p : "");

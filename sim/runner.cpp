@@ -6,8 +6,20 @@
 #include <cstdio>
 #include <exception>
 
+#include "snapshot.h"
+
 namespace cardsim {
 namespace {
+
+/// The replicate's world at the start of the run: freshly built, or read back
+/// from a snapshot (HDF5 reads are serialised: the library is not thread-safe).
+std::unique_ptr<World> starting_world(const RunRequest& req, int64_t rep) {
+  if (req.from_snapshot.empty()) return build_world(req.scenario, req.seed, uint64_t(rep));
+  std::unique_ptr<World> w;
+#pragma omp critical(cardsim_hdf5)
+  w = read_snapshot_world(req.from_snapshot, req.scenario, rep);
+  return w;
+}
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -59,7 +71,8 @@ RunResult run_scenario(const RunRequest& req) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int64_t rep = 0; rep < req.replicates; ++rep) {
     try {
-      auto world = run_replicate(req.scenario, req.seed, uint64_t(rep), req.options);
+      auto world = starting_world(req, rep);
+      run_days(*world, req.scenario, req.scenario.params.days, req.options);
       store_replicate(result, rep, world->recorder);
     } catch (...) {
 #pragma omp critical(cardsim_error)

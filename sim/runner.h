@@ -15,6 +15,7 @@ struct RunRequest {
   int threads = 0;  // 0: OpenMP's default
   RunOptions options;
   bool progress = false;  // print progress and ETA on stderr
+  std::string from_snapshot;  // continue the worlds saved in this snapshot file ("" = start at day 0)
 };
 
 RunResult run_scenario(const RunRequest& request);

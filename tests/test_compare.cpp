@@ -1,0 +1,265 @@
+// Policy comparisons: common random numbers, direction of the main controls'
+// effects, honest-harm columns, cost-effectiveness ranking, windows,
+// snapshots and warm starts. Small worlds (100,000 identity holders, 120
+// days) keep each case to a few seconds.
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <string>
+
+#include "sim/compare.h"
+#include "sim/metrics.h"
+#include "sim/snapshot.h"
+
+using namespace cardsim;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kScenarios = std::string(CARDSIM_SOURCE_DIR) + "/scenarios/";
+
+Scenario small(Scenario sc, int64_t days = 120) {
+  apply_override(sc, "population=100000");
+  apply_override(sc, "days=" + std::to_string(days));
+  validate_scenario(sc);
+  return sc;
+}
+
+Scenario small_file(const std::string& file, int64_t days = 120) {
+  return small(load_scenario_file(kScenarios + file), days);
+}
+
+CompareRequest request(const std::vector<std::string>& policy_files, int64_t replicates) {
+  CompareRequest req;
+  req.base = small_file("baseline.yaml");
+  for (const auto& f : policy_files) req.policies.push_back(small_file("policies/" + f));
+  req.replicates = replicates;
+  req.threads = 2;
+  return req;
+}
+
+const PolicyEffect& effect_of(const CompareResult& r, const std::string& policy) {
+  for (const auto& e : r.effects)
+    if (e.name == policy) return e;
+  FAIL("no policy " << policy);
+  return r.effects.front();
+}
+
+Interval interval_of(const CompareResult& r, const std::string& policy, const std::string& metric) {
+  const int m = find_metric(metric);
+  REQUIRE(m >= 0);
+  return effect_of(r, policy).interval[std::size_t(m)];
+}
+
+/// The whole 90% interval lies below (sign -1) or above (sign +1) zero.
+void require_direction(const CompareResult& r, const std::string& policy, const std::string& metric, int sign) {
+  const Interval iv = interval_of(r, policy, metric);
+  INFO(policy << " " << metric << ": mean " << iv.mean << ", 90% interval [" << iv.lo << ", " << iv.hi << "]");
+  if (sign < 0) CHECK(iv.hi < 0.0);
+  else CHECK(iv.lo > 0.0);
+}
+
+std::string temp_path(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("cardsim_test_compare_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  return (dir / name).string();
+}
+
+void require_same_series(const Recorder& a, const Recorder& b) {
+  for (int m = 0; m < kMetricCount; ++m) {
+    INFO("metric " << metric_registry()[std::size_t(m)].name);
+    for (int64_t d = 0; d < a.days(); ++d) REQUIRE(a.series(m)[d] == b.series(m)[d]);
+    REQUIRE(a.total(m) == b.total(m));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("comparing the baseline with itself gives exactly zero differences", "[compare]") {
+  CompareRequest req = request({}, 8);
+  req.policies = {small_file("baseline.yaml"), small(builtin_baseline())};
+  for (int64_t burn_in : {0, 40}) {
+    req.burn_in = burn_in;
+    const CompareResult r = run_compare(req);
+    REQUIRE(r.effects.size() == 2);
+    for (const auto& e : r.effects) {
+      for (int m = 0; m < kMetricCount; ++m)
+        for (double d : e.diff[std::size_t(m)]) REQUIRE(d == 0.0);
+      CHECK(spans_zero(e.interval[std::size_t(Metric::fraud_losses_yuan)]));
+      CHECK(e.losses_avoided_yuan == 0.0);
+      CHECK(e.honest_harmed == 0.0);
+    }
+  }
+}
+
+TEST_CASE("dealer cap, remote block, per-ID cap and clawback act in the expected direction", "[compare]") {
+  const CompareResult r =
+      run_compare(request({"dealer_cap.yaml", "remote_lockdown.yaml", "per_id_cap_1.yaml", "commission_clawback.yaml"}, 20));
+  // Dealer cap: insider outlets hit the cap first, so fewer white cards.
+  require_direction(r, "dealer_cap", "cards_activated_white", -1);
+  require_direction(r, "dealer_cap", "honest_refused_dealer_cap", +1);
+  // Remote block with location edits protected: harvested identities of other
+  // regions can no longer be activated, and honest remote customers are refused.
+  require_direction(r, "remote_lockdown", "cards_activated_harvested", -1);
+  require_direction(r, "remote_lockdown", "honest_refused_remote", +1);
+  // One card per identity: harvested records find few free identities.
+  require_direction(r, "per_id_cap_1", "cards_activated_harvested", -1);
+  require_direction(r, "per_id_cap_1", "honest_refused_id_cap", +1);
+  // Clawback recovers commissions on cards later shut for fraud.
+  require_direction(r, "commission_clawback", "commissions_clawed_back_yuan", +1);
+  const PolicyEffect& claw = effect_of(r, "commission_clawback");
+  std::vector<double> net;
+  for (std::size_t i = 0; i < claw.diff[0].size(); ++i)
+    net.push_back(claw.diff[std::size_t(Metric::commissions_fraudulent_yuan)][i] -
+                  claw.diff[std::size_t(Metric::commissions_clawed_back_yuan)][i]);
+  const Interval net_iv = summarize(net);
+  INFO("net fraudulent commissions: mean " << net_iv.mean << " [" << net_iv.lo << ", " << net_iv.hi << "]");
+  CHECK(net_iv.hi < 0.0);
+}
+
+TEST_CASE("honest-harm columns are non-zero for the controls that refuse honest customers", "[compare]") {
+  const CompareResult r = run_compare(request({"dealer_cap.yaml", "remote_block.yaml", "per_id_cap_3.yaml",
+                                               "per_id_cap_1.yaml", "liveness.yaml", "velocity_check.yaml",
+                                               "monitoring_strong.yaml"},
+                                              20));
+  for (const char* p : {"dealer_cap", "remote_block", "per_id_cap_3", "per_id_cap_1", "liveness", "velocity_check"}) {
+    require_direction(r, p, "honest_refused", +1);
+    CHECK(effect_of(r, p).honest_harmed > 0.0);
+  }
+  // Stronger monitoring refuses nobody but wrongly shuts more honest cards.
+  require_direction(r, "monitoring_strong", "shutdowns_honest", +1);
+  CHECK(effect_of(r, "monitoring_strong").honest_harmed > 0.0);
+}
+
+TEST_CASE("a control scheduled on day 180 leaves the days before it untouched", "[compare]") {
+  CompareRequest req;
+  req.base = small_file("baseline.yaml", 240);
+  req.policies = {small_file("policies/per_id_cap_3_from_day180.yaml", 240)};
+  req.replicates = 6;
+  req.threads = 2;
+  req.from_day = 180;
+  const CompareResult r = run_compare(req);
+  const int64_t days = 240;
+  for (int64_t rep = 0; rep < req.replicates; ++rep)
+    for (int m = 0; m < kMetricCount; ++m)
+      for (int64_t d = 0; d < 180; ++d)
+        REQUIRE(r.runs[0].daily[std::size_t(rep)][std::size_t(m * days + d)] ==
+                r.runs[1].daily[std::size_t(rep)][std::size_t(m * days + d)]);
+  // The window holds only the treated days, and the cap refuses honest customers there.
+  const int refused = int(Metric::honest_refused);
+  double sum = 0;
+  for (int64_t d = 180; d < days; ++d) sum += r.runs[1].daily[0][std::size_t(refused * days + d)];
+  CHECK(r.window[1][std::size_t(refused)][0] == sum);
+  require_direction(r, "per_id_cap_3_from_day180", "honest_refused_id_cap", +1);
+}
+
+TEST_CASE("ranking by losses avoided per honest customer harmed, and the frontier", "[compare]") {
+  auto make = [](const std::string& name, double avoided, double refused) {
+    PolicyEffect e;
+    e.name = name;
+    e.interval.assign(kMetricCount, Interval{});
+    e.interval[std::size_t(Metric::fraud_losses_yuan)].mean = -avoided;
+    e.interval[std::size_t(Metric::honest_refused)].mean = refused;
+    return e;
+  };
+  std::vector<PolicyEffect> effects = {make("a", 100, 10), make("free", 50, 0), make("big", 200, 100),
+                                       make("worse_than_a", 40, 20), make("harmful", -10, 5)};
+  rank_policies(effects);
+  CHECK(effects[1].avoided_per_harmed == std::numeric_limits<double>::infinity());
+  CHECK(effects[0].avoided_per_harmed == 10.0);
+  CHECK(effects[1].rank == 1);
+  CHECK(effects[0].rank == 2);
+  CHECK(effects[2].rank == 3);
+  CHECK(effects[3].rank == 4);
+  CHECK(effects[4].rank == 5);
+  CHECK(effects[0].on_frontier);
+  CHECK(effects[1].on_frontier);
+  CHECK(effects[2].on_frontier);
+  CHECK_FALSE(effects[3].on_frontier);  // dominated by a
+  CHECK_FALSE(effects[4].on_frontier);  // dominated by doing nothing
+}
+
+TEST_CASE("snapshot continuation is bit-identical to the run done in one piece", "[snapshot]") {
+  // A scheduled change after the snapshot day must still apply by day.
+  Scenario sc = small(load_scenario_text("name: scheduled\nschedule:\n  - day: 70\n    set: {controls.per_id_cap.max_cards: 3}\n",
+                                         "inline", "."));
+  const std::string path = temp_path("continuation.snapshot.h5");
+  std::vector<std::unique_ptr<World>> halfway;
+  for (uint64_t rep = 0; rep < 3; ++rep) {
+    halfway.push_back(build_world(sc, 7, rep));
+    run_days(*halfway.back(), sc, 45, RunOptions{});
+  }
+  write_snapshot_file(path, sc, 7, halfway);
+  const SnapshotInfo info = read_snapshot_info(path);
+  CHECK(info.day == 45);
+  CHECK(info.seed == 7);
+  CHECK(info.replicates == 3);
+  CHECK(scenario_hash(info.scenario) == scenario_hash(sc));
+  for (uint64_t rep = 0; rep < 3; ++rep) {
+    auto whole = run_replicate(sc, 7, rep, RunOptions{});
+    auto continued = read_snapshot_world(path, info.scenario, int64_t(rep));
+    RunOptions checked;
+    checked.check_invariants = true;  // the restored world is consistent, day after day
+    run_days(*continued, info.scenario, sc.params.days, checked);
+    require_same_series(whole->recorder, continued->recorder);
+    CHECK(whole->ledger.raw_balances() == continued->ledger.raw_balances());
+    CHECK(whole->cards.state == continued->cards.state);
+    CHECK(whole->citizens.legit_cards == continued->citizens.legit_cards);
+  }
+  fs::remove_all(fs::path(path).parent_path());
+}
+
+TEST_CASE("a policy branched from a burn-in equals the policy scheduled at the burn-in day", "[snapshot][compare]") {
+  CompareRequest req = request({"per_id_cap_3.yaml"}, 3);
+  req.burn_in = 60;
+  req.snapshot_path = temp_path("burnin.snapshot.h5");
+  const CompareResult r = run_compare(req);
+  CHECK(fs::exists(req.snapshot_path));
+  Scenario scheduled = small(load_scenario_text(
+      "name: scheduled\nschedule:\n  - day: 60\n    set: {controls.per_id_cap.max_cards: 3}\n", "inline", "."));
+  for (uint64_t rep = 0; rep < 3; ++rep) {
+    auto whole = run_replicate(scheduled, req.seed, rep, RunOptions{});
+    const auto& branched = r.runs[1].daily[rep];
+    for (int m = 0; m < kMetricCount; ++m)
+      for (int64_t d = 0; d < 120; ++d) REQUIRE(branched[std::size_t(m * 120 + d)] == whole->recorder.series(m)[d]);
+  }
+  fs::remove_all(fs::path(req.snapshot_path).parent_path());
+}
+
+TEST_CASE("pairing scenarios of different lengths is bad input", "[compare]") {
+  CompareRequest req = request({}, 2);
+  req.policies = {small_file("policies/dealer_cap.yaml", 100)};
+  CHECK_THROWS_AS(run_compare(req), InputError);
+  req.policies = {small(builtin_baseline())};
+  req.burn_in = 20;
+  apply_override(req.policies[0], "regions=2");
+  CHECK_THROWS_WITH(run_compare(req), Catch::Contains("'regions'") && Catch::Contains("--burn-in"));
+}
+
+TEST_CASE("cardsim compare writes HDF5 and CSV, and refuses bad input with exit code 2", "[compare][cli]") {
+  const std::string out = temp_path("cli/compare.h5");
+  const std::string bin = CARDSIM_BINARY;
+  const std::string common = " --set population=100000 --set days=60 -r 3 -t 2 -q --out " + out + " > /dev/null 2>&1";
+  const std::string files = " " + kScenarios + "baseline.yaml " + kScenarios + "policies/dealer_cap.yaml";
+  CHECK(std::system((bin + " compare" + files + common).c_str()) == 0);
+  CHECK(fs::exists(out));
+  CHECK(fs::exists(fs::path(out).replace_extension(".csv")));
+  const int bad_window = std::system((bin + " compare" + files + " --from-day 60" + common).c_str());
+  CHECK(WEXITSTATUS(bad_window) == 2);
+  const int only_base = std::system((bin + " compare " + kScenarios + "baseline.yaml" + common).c_str());
+  CHECK(WEXITSTATUS(only_base) == 2);
+  // A warm start saves its snapshot beside the output; `run` continues it.
+  CHECK(std::system((bin + " compare" + files + " --burn-in 20" + common).c_str()) == 0);
+  const std::string snapshot = fs::path(out).replace_extension(".snapshot.h5").string();
+  REQUIRE(fs::exists(snapshot));
+  CHECK(std::system((bin + " run --from-snapshot " + snapshot + " -q --out " + out + ".run.h5 > /dev/null 2>&1").c_str()) == 0);
+  CHECK(fs::exists(out + ".run.h5"));
+  const int not_snapshot = std::system((bin + " run --from-snapshot " + out + " -q --out " + out + ".x > /dev/null 2>&1").c_str());
+  CHECK(WEXITSTATUS(not_snapshot) == 2);
+  fs::remove_all(fs::path(out).parent_path().parent_path());
+}
