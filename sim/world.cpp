@@ -13,6 +13,20 @@ double lognormal_median(Stream& s, double median, double sigma) {
   return median * std::exp(sigma * s.normal());
 }
 
+/// Cumulative Poisson(mean) probabilities for 0..cap-1 cards; the rest of the
+/// mass goes to `cap`. One table lookup per identity instead of a Poisson
+/// draw with its exp(): initialisation is the only per-person loop of a run.
+std::vector<double> initial_cards_cdf(double mean, int64_t cap) {
+  std::vector<double> cdf;
+  double term = std::exp(-mean), sum = 0;
+  for (int64_t k = 0; k < cap; ++k) {
+    sum += term;
+    cdf.push_back(sum);
+    term *= mean / double(k + 1);
+  }
+  return cdf;
+}
+
 void init_citizens(World& w) {
   Citizens& c = w.citizens;
   c.count = w.p.population;
@@ -23,11 +37,14 @@ void init_citizens(World& w) {
   c.window_start.assign(n, 0);
   c.window_count.assign(n, 0);
   const int64_t cap = std::min<int64_t>(w.p.per_id_cap_max, 255);
+  const std::vector<double> cdf = initial_cards_cdf(w.p.citizens_cards_initial_mean, cap);
   for (int64_t block = 0; block * kInitBlock < c.count; ++block) {
     Stream s(w.seed, w.replicate, -1, Phase::Init, uint64_t(block));
     const int64_t end = std::min(c.count, (block + 1) * kInitBlock);
     for (int64_t i = block * kInitBlock; i < end; ++i) {
-      const int64_t k = std::min(cap, s.poisson(w.p.citizens_cards_initial_mean));
+      const double u = s.uniform();
+      int64_t k = 0;
+      while (k < cap && u > cdf[std::size_t(k)]) ++k;
       c.legit_cards[std::size_t(i)] = uint8_t(k);
       w.legit_live += k;
     }
