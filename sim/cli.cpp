@@ -31,6 +31,8 @@ const char* kUsage =
     "  run [SCENARIO]       run a scenario (default: the built-in baseline) and write HDF5 results\n"
     "  validate SCENARIO    check a scenario file and print it fully resolved\n"
     "  params               list every parameter: key, type, default, range, unit, meaning, source\n"
+    "  sweep SPEC           run a parameter sweep (grid, lhs, sobol, morris); OpenMP, MPI, shards, --resume\n"
+    "  merge SHARD...       join the shard files of a sweep into one file\n"
     "\n"
     "Run `cardsim <command> --help` for the options of a command.\n"
     "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure.\n";
@@ -173,6 +175,8 @@ const std::map<std::string, Command>& commands() {
       {"run", cmd_run},
       {"validate", cmd_validate},
       {"params", cmd_params},
+      {"sweep", cmd_sweep},
+      {"merge", cmd_merge},
   };
   return table;
 }

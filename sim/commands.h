@@ -24,4 +24,8 @@ Parsed parse(const std::vector<std::string>& args, const boost::program_options:
 /// with every --set applied and validated.
 Scenario load_or_baseline(const boost::program_options::variables_map& vm);
 
+// Commands defined in their own files.
+int cmd_sweep(const std::vector<std::string>& args);        // sweep_cli.cpp
+int cmd_merge(const std::vector<std::string>& args);        // sweep_cli.cpp
+
 }  // namespace cardsim
