@@ -149,15 +149,15 @@ Column load_column(const Ctx& c, const ParamSpec& spec, const YAML::Node& value,
   if (!value.IsSequence())
     fail(c, value, spec.key, kind == DesignKind::Grid ? "expected a list of values, e.g. [1, 3, 5]"
                                                       : "expected a range [min, max]");
+  if (kind != DesignKind::Grid && (spec.type == ParamType::Bool || spec.type == ParamType::Enum))
+    fail(c, key_node, spec.key, std::string("is categorical (") + allowed_values(spec) +
+                                    "); only grid designs can vary it");
   Column col{&spec, {}};
   for (const auto& v : value) col.values.push_back(param_value(c, v, spec));
   if (kind == DesignKind::Grid) {
     if (col.values.empty()) fail(c, value, spec.key, "a grid needs at least one value");
     return col;
   }
-  if (spec.type == ParamType::Bool || spec.type == ParamType::Enum)
-    fail(c, key_node, spec.key, std::string("is categorical (") + allowed_values(spec) +
-                                    "); only grid designs can vary it");
   if (col.values.size() != 2 || !(col.values[0] < col.values[1]))
     fail(c, value, spec.key, "expected a range [min, max] with min < max");
   return col;
