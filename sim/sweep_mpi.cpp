@@ -51,7 +51,7 @@ std::vector<double> make_request(int64_t wanted, const std::vector<int64_t>& tas
 std::pair<int, int64_t> serve_request(const MPI_Status& probe, std::size_t record_size, const TaskDone& done) {
   int count = 0;
   MPI_Get_count(&probe, MPI_DOUBLE, &count);
-  std::vector<double> msg(std::size_t(count));
+  std::vector<double> msg(static_cast<std::size_t>(count));
   MPI_Recv(msg.data(), count, MPI_DOUBLE, probe.MPI_SOURCE, kTagRequest, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
   const auto n = std::size_t(msg[1]);
   std::size_t pos = 2;
@@ -64,6 +64,7 @@ void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& d
                 const std::vector<int64_t>& pending, const TaskDone& done) {
   std::size_t next = 0;
   int workers = world.size - 1;
+  std::vector<int64_t> runs_by_rank(std::size_t(world.size), 0);
   while (workers > 0 || next < pending.size()) {
     int flag = 0;
     MPI_Status st;
@@ -71,6 +72,7 @@ void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& d
     if (!flag && next < pending.size()) {  // nobody waiting: do one task here
       const int64_t task = pending[next++];
       done(task, run_task(spec, data, task));
+      ++runs_by_rank[0];
       continue;
     }
     if (!flag) MPI_Probe(MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &st);
@@ -78,8 +80,12 @@ void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& d
     std::vector<int64_t> batch;
     while (int64_t(batch.size()) < wanted && next < pending.size()) batch.push_back(pending[next++]);
     if (batch.empty()) --workers;
+    runs_by_rank[std::size_t(source)] += int64_t(batch.size());
     MPI_Send(batch.data(), int(batch.size()), MPI_INT64_T, source, kTagWork, MPI_COMM_WORLD);
   }
+  std::cerr << "cardsim: runs done per MPI rank:";
+  for (int64_t n : runs_by_rank) std::cerr << " " << n;
+  std::cerr << "\n";
 }
 
 void work(const SweepSpec& spec, const SweepData& data, int threads) {

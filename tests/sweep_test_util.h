@@ -78,10 +78,8 @@ inline Child start(const std::vector<std::string>& argv, const std::string& cwd,
   return c;
 }
 
-/// Runs `cardsim ARGS...` to the end; returns the exit code, fills `output`.
-inline int cardsim(const std::vector<std::string>& args, const std::string& cwd, std::string& output) {
-  std::vector<std::string> argv{CARDSIM_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
+/// Runs a command to the end; returns the exit code, fills `output`.
+inline int run_command(const std::vector<std::string>& argv, const std::string& cwd, std::string& output) {
   const std::string log = (cwd.empty() ? fs::temp_directory_path().string() : cwd) + "/.cardsim-test-" +
                           std::to_string(getpid()) + ".log";
   Child c = start(argv, cwd, log);
@@ -89,6 +87,18 @@ inline int cardsim(const std::vector<std::string>& args, const std::string& cwd,
   output = c.output();
   fs::remove(log);
   return rc;
+}
+
+/// Runs `cardsim ARGS...` to the end; returns the exit code, fills `output`.
+inline int cardsim(const std::vector<std::string>& args, const std::string& cwd, std::string& output) {
+  std::vector<std::string> argv{CARDSIM_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, cwd, output);
+}
+
+/// Runs any command (argv[0] looked up on PATH) in the current folder.
+inline int run_tool(const std::vector<std::string>& argv, std::string& output) {
+  return run_command(argv, "", output);
 }
 
 inline bool same_double(double a, double b) {

@@ -186,3 +186,53 @@ TEST_CASE("resume refuses a journal of another spec", "[sweep][resume]") {
   SweepData b = make_sweep_data(load_sweep_spec(dir / "b.yaml"), Shard{});
   CHECK_THROWS_AS(Journal(dir / "x.h5.journal", b, true), InputError);
 }
+
+namespace {
+
+bool on_path(const std::string& tool) {
+  std::string out;
+  return sweeptest::run_tool({"/bin/sh", "-c", "command -v " + tool}, out) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("1 thread, 2 threads, mpirun -n 2 and 3 merged shards give identical design and totals",
+          "[sweep][mpi][shard]") {
+#ifndef CARDSIM_MPI
+  WARN("SKIPPED: cardsim was built without MPI (CMake found none); the MPI part of this test did not run");
+  return;
+#else
+  if (!on_path("mpirun")) {
+    WARN("SKIPPED: mpirun is not on PATH (install openmpi-bin); the MPI part of this test did not run");
+    return;
+  }
+  TempDir dir;
+  write_text(dir / "spec.yaml", sweeptest::tiny_grid_spec(3));
+  run_local(dir / "spec.yaml", dir / "t1.h5", 1);
+  run_local(dir / "spec.yaml", dir / "t2.h5", 2);
+  run_shards(dir, dir / "spec.yaml", 3);
+  std::string out;
+  REQUIRE(merge(dir, {"shard0.h5", "shard1.h5", "shard2.h5"}, out) == 0);
+
+  // As root Open MPI refuses to start without these; on 2 cores it needs
+  // oversubscription. ASan builds need Open MPI's own leaks suppressed.
+  setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+  setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  write_text(dir / "lsan.supp",
+             "leak:libmpi\nleak:libopen-pal\nleak:libopen-rte\nleak:libhwloc\nleak:libpmix\nleak:libevent\nleak:mca_\n");
+  setenv("LSAN_OPTIONS", ("suppressions=" + (dir / "lsan.supp")).c_str(), 1);
+  const int rc = sweeptest::run_tool({"mpirun", "--oversubscribe", "--bind-to", "none", "-x", "LSAN_OPTIONS", "-n",
+                                          "2", CARDSIM_BINARY, "sweep", dir / "spec.yaml", "--out", dir / "mpi.h5",
+                                          "--threads", "1"},
+                                         out);
+  unsetenv("LSAN_OPTIONS");
+  INFO(out);
+  REQUIRE(rc == 0);
+  CHECK(out.find("runs done per MPI rank:") != std::string::npos);
+  const std::vector<std::string> compared{"design", "totals/"};
+  CHECK(sweeptest::compare_files(dir / "t1.h5", dir / "t2.h5", compared) == "");
+  CHECK(sweeptest::compare_files(dir / "t1.h5", dir / "mpi.h5", compared) == "");
+  CHECK(sweeptest::compare_files(dir / "t1.h5", dir / "merged.h5", compared) == "");
+  CHECK(sweeptest::compare_files(dir / "t1.h5", dir / "mpi.h5") == "");  // series too
+#endif
+}
