@@ -33,6 +33,7 @@ const char* kUsage =
     "  params               list every parameter: key, type, default, range, unit, meaning, source\n"
     "  sweep SPEC           run a parameter sweep (grid, lhs, sobol, morris); OpenMP, MPI, shards, --resume\n"
     "  merge SHARD...       join the shard files of a sweep into one file\n"
+    "  sensitivity FILE     Sobol or Morris sensitivity indices of a sobol/morris sweep\n"
     "\n"
     "Run `cardsim <command> --help` for the options of a command.\n"
     "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure.\n";
@@ -177,6 +178,7 @@ const std::map<std::string, Command>& commands() {
       {"params", cmd_params},
       {"sweep", cmd_sweep},
       {"merge", cmd_merge},
+      {"sensitivity", cmd_sensitivity},
   };
   return table;
 }

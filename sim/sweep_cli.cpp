@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "sensitivity.h"
 #include "sweep.h"
 
 namespace cardsim {
@@ -71,6 +72,40 @@ int cmd_merge(const std::vector<std::string>& args) {
   const auto shards = p.vm["shards"].as<std::vector<std::string>>();
   merge_shards(shards, p.vm["out"].as<std::string>());
   std::cerr << "cardsim: merged " << shards.size() << " shards into " << p.vm["out"].as<std::string>() << "\n";
+  return kExitOk;
+}
+
+}  // namespace cardsim
+
+namespace cardsim {
+
+int cmd_sensitivity(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "cardsim sensitivity FILE [--bootstrap B] [--metric NAME]... [--all]\n\n"
+      "Computes sensitivity indices of every output metric (mean of run totals over replicates) from a sobol\n"
+      "or morris sweep: Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices with 90% bootstrap\n"
+      "intervals, or Morris mu*, mu and sigma. Writes them to FILE under /sensitivity/<metric>\n"
+      "[parameter, index] and prints a table.\n\noptions");
+  opts.add_options()("help,h", "show this help")("bootstrap", po::value<int>()->default_value(500),
+                                                  "bootstrap resamples for the Sobol intervals")(
+      "metric", po::value<std::vector<std::string>>()->composing(), "print this metric (repeatable)")(
+      "all", "print every metric (default: the main fraud and market outcomes)")(
+      "file", po::value<std::string>(), "sweep results file");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  Parsed p = parse(args, opts, pos);
+  if (p.help) {
+    std::cout << opts << "\n";
+    return kExitOk;
+  }
+  if (!p.vm.count("file")) throw InputError("sensitivity: missing FILE (see cardsim sensitivity --help)");
+  const int bootstrap = p.vm["bootstrap"].as<int>();
+  if (bootstrap < 0 || bootstrap > 100000) throw InputError("--bootstrap must be between 0 and 100000");
+  std::vector<std::string> show{"fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers", "honest_refused",
+                                "price_scammer_yuan"};
+  if (p.vm.count("metric")) show = p.vm["metric"].as<std::vector<std::string>>();
+  if (p.vm.count("all")) show.clear();
+  sensitivity_command(p.vm["file"].as<std::string>(), bootstrap, show, std::cout);
   return kExitOk;
 }
 
