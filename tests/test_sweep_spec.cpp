@@ -162,3 +162,16 @@ TEST_CASE("Morris trajectories move one factor at a time by delta on the level g
     CHECK(moved.size() == k);  // every factor moves once per trajectory
   }
 }
+
+TEST_CASE("the shipped sweep specs in scenarios/sweeps load", "[sweep][spec]") {
+  int specs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(CARDSIM_SOURCE_DIR "/scenarios/sweeps")) {
+    if (entry.path().extension() != ".yaml") continue;
+    INFO(entry.path());
+    const SweepSpec s = load_sweep_spec(entry.path().string());
+    CHECK(s.design.points > 0);
+    if (s.design.kind != DesignKind::Grid) CHECK(s.design.columns() == 10);
+    ++specs;
+  }
+  CHECK(specs >= 3);
+}
