@@ -140,6 +140,7 @@ void run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   } catch (const std::exception& e) {
     // Workers wait for rank 0's work; stop them all rather than hang.
     if (world.active) mpi_abort(world, e.what(), dynamic_cast<const InputError*>(&e) ? 2 : 1);
+    mpi_stop(world);
     throw;
   }
   mpi_stop(world);

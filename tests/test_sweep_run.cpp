@@ -215,17 +215,24 @@ TEST_CASE("1 thread, 2 threads, mpirun -n 2 and 3 merged shards give identical d
   REQUIRE(merge(dir, {"shard0.h5", "shard1.h5", "shard2.h5"}, out) == 0);
 
   // As root Open MPI refuses to start without these; on 2 cores it needs
-  // oversubscription. ASan builds need Open MPI's own leaks suppressed.
+  // oversubscription, and ranks with OpenMP threads must not be bound.
   setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
   setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
-  write_text(dir / "lsan.supp",
-             "leak:libmpi\nleak:libopen-pal\nleak:libopen-rte\nleak:libhwloc\nleak:libpmix\nleak:libevent\nleak:mca_\n");
-  setenv("LSAN_OPTIONS", ("suppressions=" + (dir / "lsan.supp")).c_str(), 1);
-  const int rc = sweeptest::run_tool({"mpirun", "--oversubscribe", "--bind-to", "none", "-x", "LSAN_OPTIONS", "-n",
-                                          "2", CARDSIM_BINARY, "sweep", dir / "spec.yaml", "--out", dir / "mpi.h5",
-                                          "--threads", "1"},
-                                         out);
-  unsetenv("LSAN_OPTIONS");
+#ifdef __SANITIZE_ADDRESS__
+  // Open MPI leaks at exit inside components it has already dlclose'd, so
+  // LSan cannot name (or suppress) them. Memory errors are still checked in
+  // the ranks; leaks of the same sweep code are checked by the tests above.
+  WARN("ASan build: leak detection is off inside the MPI ranks (Open MPI's own leaks cannot be suppressed)");
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const std::string saved = asan ? asan : "";
+  setenv("ASAN_OPTIONS", (saved + (saved.empty() ? "" : ":") + "detect_leaks=0").c_str(), 1);
+#endif
+  const int rc = sweeptest::run_tool({"mpirun", "--oversubscribe", "--bind-to", "none", "-n", "2", CARDSIM_BINARY,
+                                      "sweep", dir / "spec.yaml", "--out", dir / "mpi.h5", "--threads", "1"},
+                                     out);
+#ifdef __SANITIZE_ADDRESS__
+  setenv("ASAN_OPTIONS", saved.c_str(), 1);
+#endif
   INFO(out);
   REQUIRE(rc == 0);
   CHECK(out.find("runs done per MPI rank:") != std::string::npos);
