@@ -14,7 +14,17 @@ namespace cardsim {
 
 #ifndef CARDSIM_MPI
 
-MpiWorld mpi_start() { return {}; }
+MpiWorld mpi_start() {
+  // Without MPI every rank of an mpirun would run the whole sweep and race on
+  // the same journal and output: refuse instead.
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    const char* size = std::getenv(v);
+    if (size && std::atoi(size) > 1)
+      throw InputError("this cardsim was built without MPI, so it cannot share a sweep across mpirun ranks; "
+                       "rebuild with MPI (libopenmpi-dev) or run it without mpirun");
+  }
+  return {};
+}
 void mpi_stop(const MpiWorld&) {}
 void mpi_run_tasks(const MpiWorld&, const SweepSpec&, const SweepData&, const std::vector<int64_t>&, int,
                    const TaskDone&) {}

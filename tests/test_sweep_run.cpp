@@ -189,7 +189,7 @@ TEST_CASE("resume refuses a journal of another spec", "[sweep][resume]") {
 
 namespace {
 
-bool on_path(const std::string& tool) {
+[[maybe_unused]] bool on_path(const std::string& tool) {  // unused without MPI
   std::string out;
   return sweeptest::run_tool({"/bin/sh", "-c", "command -v " + tool}, out) == 0;
 }
