@@ -16,3 +16,17 @@ if(CARDSIM_SANITIZE)
   target_compile_options(cardsim_deps INTERFACE ${CARDSIM_SAN_FLAGS})
   target_link_options(cardsim_deps INTERFACE ${CARDSIM_SAN_FLAGS})
 endif()
+
+# MPI is optional: with it `cardsim sweep` under mpirun shares runs across
+# ranks; without it the same command runs on one machine only.
+option(CARDSIM_WITH_MPI "Build MPI support for sweeps when MPI is found" ON)
+if(CARDSIM_WITH_MPI)
+  find_package(MPI COMPONENTS CXX)
+endif()
+if(MPI_CXX_FOUND)
+  target_link_libraries(cardsim_deps INTERFACE MPI::MPI_CXX)
+  target_compile_definitions(cardsim_deps INTERFACE CARDSIM_MPI)
+  message(STATUS "cardsim: MPI found, sweeps can run under mpirun")
+else()
+  message(STATUS "cardsim: MPI not found or disabled, sweeps run on one machine")
+endif()

@@ -36,6 +36,9 @@ const char* kUsage =
     "  validate SCENARIO    check a scenario file and print it fully resolved\n"
     "  params               list every parameter: key, type, default, range, unit, meaning, source\n"
     "  compare BASE POLICY...  policies against a base with common random numbers: effects, costs, ranking\n"
+    "  sweep SPEC           run a parameter sweep (grid, lhs, sobol, morris); OpenMP, MPI, shards, --resume\n"
+    "  merge SHARD...       join the shard files of a sweep into one file\n"
+    "  sensitivity FILE     Sobol or Morris sensitivity indices of a sobol/morris sweep\n"
     "\n"
     "Run `cardsim <command> --help` for the options of a command.\n"
     "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure.\n";
@@ -215,6 +218,9 @@ const std::map<std::string, Command>& commands() {
       {"validate", cmd_validate},
       {"params", cmd_params},
       {"compare", cmd_compare},
+      {"sweep", cmd_sweep},
+      {"merge", cmd_merge},
+      {"sensitivity", cmd_sensitivity},
   };
   return table;
 }

@@ -26,5 +26,9 @@ Scenario load_or_baseline(const boost::program_options::variables_map& vm);
 
 /// `cardsim compare`: policies against a base with common random numbers (compare_cli.cpp).
 int cmd_compare(const std::vector<std::string>& args);
+// Commands defined in their own files.
+int cmd_sweep(const std::vector<std::string>& args);        // sweep_cli.cpp
+int cmd_merge(const std::vector<std::string>& args);        // sweep_cli.cpp
+int cmd_sensitivity(const std::vector<std::string>& args);  // sweep_cli.cpp
 
 }  // namespace cardsim

@@ -1,0 +1,173 @@
+#include "sweep_mpi.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#ifdef CARDSIM_MPI
+#include <mpi.h>
+#include <omp.h>
+
+#include <exception>
+#endif
+
+namespace cardsim {
+
+#ifndef CARDSIM_MPI
+
+MpiWorld mpi_start() {
+  // Without MPI every rank of an mpirun would run the whole sweep and race on
+  // the same journal and output: refuse instead.
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
+    const char* size = std::getenv(v);
+    if (size && std::atoi(size) > 1)
+      throw InputError("this cardsim was built without MPI, so it cannot share a sweep across mpirun ranks; "
+                       "rebuild with MPI (libopenmpi-dev) or run it without mpirun");
+  }
+  return {};
+}
+void mpi_stop(const MpiWorld&) {}
+void mpi_run_tasks(const MpiWorld&, const SweepSpec&, const SweepData&, const std::vector<int64_t>&, int,
+                   const TaskDone&) {}
+void mpi_abort(const MpiWorld&, const std::string& why, int exit_code) {
+  std::cerr << "cardsim: error: " << why << "\n";
+  std::exit(exit_code);
+}
+
+#else
+
+namespace {
+
+constexpr int kTagRequest = 1;  // worker -> rank 0: finished records and a request for more
+constexpr int kTagWork = 2;     // rank 0 -> worker: task ids; none means stop
+
+bool launched_by_mpirun() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"})
+    if (std::getenv(v)) return true;
+  return false;
+}
+
+/// Request layout: [wanted, count, then count times (task, record...)].
+std::vector<double> make_request(int64_t wanted, const std::vector<int64_t>& tasks,
+                                 const std::vector<std::vector<double>>& records) {
+  std::vector<double> msg{double(wanted), double(tasks.size())};
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    msg.push_back(double(tasks[i]));  // exact: task counts stay far below 2^53
+    msg.insert(msg.end(), records[i].begin(), records[i].end());
+  }
+  return msg;
+}
+
+/// Receives one request, reports its records, returns (source, wanted).
+std::pair<int, int64_t> serve_request(const MPI_Status& probe, std::size_t record_size, const TaskDone& done) {
+  int count = 0;
+  MPI_Get_count(&probe, MPI_DOUBLE, &count);
+  std::vector<double> msg(static_cast<std::size_t>(count));
+  MPI_Recv(msg.data(), count, MPI_DOUBLE, probe.MPI_SOURCE, kTagRequest, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  const auto n = std::size_t(msg[1]);
+  std::size_t pos = 2;
+  for (std::size_t i = 0; i < n; ++i, pos += 1 + record_size)
+    done(int64_t(msg[pos]), std::vector<double>(msg.begin() + long(pos) + 1, msg.begin() + long(pos + 1 + record_size)));
+  return {probe.MPI_SOURCE, int64_t(msg[0])};
+}
+
+void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& data,
+                const std::vector<int64_t>& pending, const TaskDone& done) {
+  std::size_t next = 0;
+  int workers = world.size - 1;
+  std::vector<int64_t> runs_by_rank(std::size_t(world.size), 0);
+  while (workers > 0 || next < pending.size()) {
+    int flag = 0;
+    MPI_Status st;
+    MPI_Iprobe(MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &flag, &st);
+    if (!flag && next < pending.size()) {  // nobody waiting: do one task here
+      const int64_t task = pending[next++];
+      done(task, run_task(spec, data, task));
+      ++runs_by_rank[0];
+      continue;
+    }
+    if (!flag) MPI_Probe(MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &st);
+    auto [source, wanted] = serve_request(st, data.record_size(), done);
+    std::vector<int64_t> batch;
+    while (int64_t(batch.size()) < wanted && next < pending.size()) batch.push_back(pending[next++]);
+    if (batch.empty()) --workers;
+    runs_by_rank[std::size_t(source)] += int64_t(batch.size());
+    MPI_Send(batch.data(), int(batch.size()), MPI_INT64_T, source, kTagWork, MPI_COMM_WORLD);
+  }
+  std::cerr << "cardsim: runs done per MPI rank:";
+  for (int64_t n : runs_by_rank) std::cerr << " " << n;
+  std::cerr << "\n";
+}
+
+void work(const SweepSpec& spec, const SweepData& data, int threads) {
+  const int n = threads > 0 ? threads : omp_get_max_threads();
+  std::vector<int64_t> tasks;
+  std::vector<std::vector<double>> records;
+  while (true) {
+    std::vector<double> req = make_request(n, tasks, records);
+    MPI_Send(req.data(), int(req.size()), MPI_DOUBLE, 0, kTagRequest, MPI_COMM_WORLD);
+    MPI_Status st;
+    MPI_Probe(0, kTagWork, MPI_COMM_WORLD, &st);
+    int count = 0;
+    MPI_Get_count(&st, MPI_INT64_T, &count);
+    tasks.assign(std::size_t(count), 0);
+    MPI_Recv(tasks.data(), count, MPI_INT64_T, 0, kTagWork, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    if (tasks.empty()) return;
+    records.assign(tasks.size(), {});
+    std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n)
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+      try {
+        records[i] = run_task(spec, data, tasks[i]);
+      } catch (...) {
+#pragma omp critical(cardsim_mpi_error)
+        if (!error) error = std::current_exception();
+      }
+    }
+    if (error) std::rethrow_exception(error);
+  }
+}
+
+}  // namespace
+
+MpiWorld mpi_start() {
+  MpiWorld w;
+  if (!launched_by_mpirun()) return w;
+  int provided = 0;
+  // Only the main thread calls MPI; OpenMP threads just compute.
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &w.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &w.size);
+  w.active = w.size > 1;
+  return w;
+}
+
+void mpi_stop(const MpiWorld&) {
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (initialized && !finalized) MPI_Finalize();
+}
+
+void mpi_run_tasks(const MpiWorld& world, const SweepSpec& spec, const SweepData& data,
+                   const std::vector<int64_t>& pending, int threads, const TaskDone& done) {
+  try {
+    if (world.rank == 0)
+      coordinate(world, spec, data, pending, done);
+    else
+      work(spec, data, threads);
+  } catch (const std::exception& e) {
+    mpi_abort(world, e.what(), 1);
+  }
+}
+
+void mpi_abort(const MpiWorld& world, const std::string& why, int exit_code) {
+  std::cerr << "cardsim: error (rank " << world.rank << "): " << why << "\n";
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (initialized && world.active) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::exit(exit_code);
+}
+
+#endif
+
+}  // namespace cardsim

@@ -1,0 +1,177 @@
+// Sweep specs: the minimal form, strict validation, and the four designs.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "sim/sweep_spec.h"
+#include "sweep_test_util.h"
+
+using namespace cardsim;
+using sweeptest::TempDir;
+using sweeptest::write_text;
+
+namespace {
+
+SweepSpec from_text(const std::string& text) { return load_sweep_spec_text(text, "spec.yaml", "."); }
+
+/// The InputError message for a spec, or "" when it loads.
+std::string error_of(const std::string& text) {
+  try {
+    from_text(text);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+const char* kMinimal =
+    "base: scenarios/baseline.yaml   # relative paths resolve against the spec file's folder or the working directory\n"
+    "replicates: 2\n"
+    "set: {days: 60}                 # overrides applied to every point\n"
+    "design:\n"
+    "  kind: grid\n"
+    "  parameters:\n"
+    "    controls.per_id_cap.max_cards: [1, 3, 5]\n";
+
+}  // namespace
+
+TEST_CASE("the minimal spec of issue 5 loads exactly as written", "[sweep][spec]") {
+  TempDir dir;
+  write_text(dir / "scenarios/baseline.yaml", "name: baseline\npopulation: 20000\n");
+  write_text(dir / "minimal.yaml", kMinimal);
+  const SweepSpec spec = load_sweep_spec(dir / "minimal.yaml");
+  CHECK(spec.replicates == 2);
+  CHECK(spec.base.params.days == 60);
+  CHECK(spec.base.params.population == 20000);  // from the base file beside the spec
+  REQUIRE(spec.design.points == 3);
+  CHECK(spec.design.parameters == std::vector<std::string>{"controls.per_id_cap.max_cards"});
+  CHECK(spec.design.values == std::vector<double>{1, 3, 5});
+  CHECK(point_scenario(spec, 1).params.per_id_cap_max == 3);
+}
+
+TEST_CASE("the base path falls back to the working directory", "[sweep][spec]") {
+  TempDir dir;
+  write_text(dir / "scenarios/baseline.yaml", "name: baseline\npopulation: 20000\n");
+  write_text(dir / "specs/minimal.yaml", std::string(kMinimal) + "    controls.remote_activation.mode: [allow]\n");
+  std::string out;
+  // From the folder that holds scenarios/: the spec's own folder has no scenarios/.
+  const int rc = sweeptest::cardsim({"sweep", "specs/minimal.yaml", "--out", "r.h5", "-t", "2"}, dir.path.string(), out);
+  INFO(out);
+  CHECK(rc == 0);
+  CHECK(std::filesystem::exists(dir / "r.h5"));
+}
+
+TEST_CASE("sweep specs are validated as strictly as scenarios", "[sweep][spec]") {
+  const std::string grid = "design:\n  kind: grid\n  parameters:\n";
+  struct Case {
+    std::string text, needle;
+  };
+  const std::vector<Case> cases = {
+      {"replicate: 2\n" + grid + "    days: [10]\n", "spec.yaml:1:1: key 'replicate': unknown key"},
+      {grid + "    controls.per_id_cap.max_card: [1, 2]\n", "spec.yaml:4:5: key 'controls.per_id_cap.max_card': unknown parameter"},
+      {grid + "    controls.per_id_cap.max_cards: [1, two]\n", "spec.yaml:4:40: key 'controls.per_id_cap.max_cards': expected a whole number"},
+      {grid + "    controls.per_id_cap.max_cards: [1, 500]\n", "spec.yaml:4:40: key 'controls.per_id_cap.max_cards': value 500 is outside"},
+      {grid + "    controls.remote_activation.mode: [allow, sometimes]\n", "unknown value 'sometimes'"},
+      {"replicates: 0\n" + grid + "    controls.per_id_cap.max_cards: [1]\n", "spec.yaml:1:13: key 'replicates'"},
+      {"set: {days: -1}\n" + grid + "    controls.per_id_cap.max_cards: [1]\n", "key 'days': value -1 is outside"},
+      {"design:\n  kind: lhs\n  parameters:\n    scammers.card_value_yuan: [100, 2000]\n", "key 'design.samples': missing"},
+      {"design:\n  kind: sobol\n  samples: 8\n  parameters:\n    controls.remote_activation.mode: [0, 2]\n",
+       "is categorical"},
+      {"design:\n  kind: morris\n  trajectories: 4\n  parameters:\n    scammers.card_value_yuan: [2000, 100]\n",
+       "min < max"},
+      {"design:\n  kind: grid\n  samples: 4\n  parameters:\n    scammers.card_value_yuan: [100]\n",
+       "key 'design.samples': unknown key"},
+      {"design:\n  kind: factorial\n  parameters:\n    scammers.card_value_yuan: [100]\n", "unknown design kind"},
+      {"series: [fraud_casez]\n" + grid + "    controls.per_id_cap.max_cards: [1]\n", "unknown metric 'fraud_casez'"},
+      {"base: nowhere.yaml\n" + grid + "    controls.per_id_cap.max_cards: [1]\n", "key 'base': scenario file 'nowhere.yaml' not found"},
+      {grid + "    controls.police.sentence_min_days: [100, 2000]\n", "design point 1"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    const std::string msg = error_of(c.text);
+    INFO(msg);
+    CHECK(msg.find(c.needle) != std::string::npos);
+  }
+}
+
+TEST_CASE("grid designs enumerate every combination, last parameter fastest", "[sweep][design]") {
+  const SweepSpec s = from_text(
+      "design:\n  kind: grid\n  parameters:\n    controls.dealer_cap.enabled: [true, false]\n"
+      "    controls.remote_activation.mode: [allow, verify, block]\n");
+  REQUIRE(s.design.points == 6);
+  CHECK(s.design.values == std::vector<double>{1, 0, 1, 1, 1, 2, 0, 0, 0, 1, 0, 2});
+}
+
+TEST_CASE("Latin hypercube columns hit every stratum once and are reproducible", "[sweep][design]") {
+  const auto u = lhs_unit(50, 3, 11);
+  for (std::size_t j = 0; j < 3; ++j) {
+    std::set<int> strata;
+    for (int64_t i = 0; i < 50; ++i) strata.insert(int(u[std::size_t(i) * 3 + j] * 50));
+    CHECK(strata.size() == 50);
+  }
+  CHECK(lhs_unit(50, 3, 11) == u);
+  CHECK(lhs_unit(50, 3, 12) != u);
+  const SweepSpec s = from_text("design:\n  kind: lhs\n  samples: 20\n  parameters:\n"
+                                "    controls.per_id_cap.max_cards: [1, 10]\n    scammers.card_value_yuan: [100, 2000]\n");
+  for (int64_t p = 0; p < s.design.points; ++p) {
+    CHECK(s.design.at(p, 0) == std::round(s.design.at(p, 0)));  // integers are run as integers
+    CHECK(s.design.at(p, 1) >= 100);
+    CHECK(s.design.at(p, 1) <= 2000);
+  }
+}
+
+TEST_CASE("Saltelli rows are A, B, then A with one column of B", "[sweep][design]") {
+  const std::size_t k = 3;
+  const auto u = saltelli_unit(5, k, 3);
+  REQUIRE(u.size() == 5 * (k + 2) * k);
+  for (std::size_t i = 0; i < 5; ++i) {
+    const double* a = &u[i * (k + 2) * k];
+    const double* b = a + k;
+    for (std::size_t j = 0; j < k; ++j) {
+      const double* ab = b + (j + 1) * k;
+      for (std::size_t m = 0; m < k; ++m) CHECK(ab[m] == (m == j ? b[m] : a[m]));
+    }
+  }
+}
+
+TEST_CASE("Morris trajectories move one factor at a time by delta on the level grid", "[sweep][design]") {
+  const std::size_t k = 4;
+  const int64_t levels = 4;
+  const auto u = morris_unit(6, k, levels, 5);
+  REQUIRE(u.size() == 6 * (k + 1) * k);
+  const double delta = double(levels) / (2.0 * double(levels - 1));
+  for (std::size_t t = 0; t < 6; ++t) {
+    std::set<std::size_t> moved;
+    for (std::size_t s = 0; s < k; ++s) {
+      const double* x0 = &u[(t * (k + 1) + s) * k];
+      const double* x1 = x0 + k;
+      int changed = 0;
+      for (std::size_t m = 0; m < k; ++m) {
+        CHECK(x1[m] >= 0.0);
+        CHECK(x1[m] <= 1.0);
+        if (x1[m] != x0[m]) {
+          ++changed;
+          moved.insert(m);
+          CHECK(std::abs(std::abs(x1[m] - x0[m]) - delta) < 1e-12);
+        }
+      }
+      CHECK(changed == 1);
+    }
+    CHECK(moved.size() == k);  // every factor moves once per trajectory
+  }
+}
+
+TEST_CASE("the shipped sweep specs in scenarios/sweeps load", "[sweep][spec]") {
+  int specs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(CARDSIM_SOURCE_DIR "/scenarios/sweeps")) {
+    if (entry.path().extension() != ".yaml") continue;
+    INFO(entry.path());
+    const SweepSpec s = load_sweep_spec(entry.path().string());
+    CHECK(s.design.points > 0);
+    if (s.design.kind != DesignKind::Grid) CHECK(s.design.columns() == 10);
+    ++specs;
+  }
+  CHECK(specs >= 3);
+}
