@@ -35,3 +35,7 @@ docs: build
 
 clean:
 	rm -rf build
+
+# Benchmarks with their targets; writes bench/RESULTS.md (not part of `make test`).
+bench: build
+	@bash bench/run_benchmarks.sh

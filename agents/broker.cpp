@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "carrier.h"
 #include "citizen.h"
@@ -24,17 +25,26 @@ bool channel_enabled(const World& w, int c) {
   }
 }
 
+/// Brokers are laid out merchants, labor agencies, data sellers, raisers,
+/// organisers (world.cpp), so suppliers are one contiguous range: labor
+/// agencies alone when a face photo is needed, both kinds otherwise.
+std::pair<std::size_t, std::size_t> supplier_range(const World& w, bool need_face) {
+  const auto first = std::size_t(w.p.brokers_merchants);
+  const auto agencies = std::size_t(w.p.brokers_labor_agencies);
+  return {first, need_face ? agencies : agencies + std::size_t(w.p.brokers_data_sellers)};
+}
+
 /// Buys one identity record from a supplier that has one; kNone when none.
 /// Harvested activations need a face photo, so only labor agencies serve them.
 uint32_t buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
   w.market.record_ordered += 1;
   Brokers& b = w.brokers;
-  const auto n = b.kind.size();
-  const std::size_t start = s.below(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    const std::size_t i = (start + k) % n;
-    if (!is_supplier(b.kind[i]) || b.records[i].empty() || !w.broker_present(int32_t(i))) continue;
-    if (need_face && b.kind[i] != BrokerKind::LaborAgency) continue;
+  const auto [first, count] = supplier_range(w, need_face);
+  if (count == 0) return kNone;
+  const std::size_t start = s.below(count);
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::size_t i = first + (start + k) % count;
+    if (b.records[i].empty() || !w.broker_present(int32_t(i))) continue;
     const uint32_t identity = b.records[i].back();
     b.records[i].pop_back();
     w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), w.market.price_record);
