@@ -132,8 +132,8 @@ void shut_honest_cards(World& w, Stream& s) {
   for (int64_t k = 0; k < n; ++k) {
     for (int tries = 0; tries < 32; ++tries) {
       const uint32_t id = w.random_identity(s);
-      if (w.citizens.legit_cards[id] > 0) {
-        w.citizens.legit_cards[id]--;
+      if (const int have = w.legit_cards(id); have > 0) {
+        w.set_legit_cards(id, have - 1);
         w.legit_live--;
         w.legit_shut++;
         w.recorder.add(Metric::shutdowns_honest, 1);
@@ -165,7 +165,7 @@ Refusal check_activation(World& w, Stream& s, const ActivationAttempt& a) {
   if (w.p.velocity_enabled && burst_count_today(w, a.outlet) >= w.p.velocity_max_per_outlet_day)
     return Refusal::Velocity;
   const Citizens& c = w.citizens;
-  if (c.legit_cards[a.identity] + c.criminal_cards[a.identity] >= w.p.per_id_cap_max) return Refusal::IdCap;
+  if (w.legit_cards(a.identity) + c.criminal_cards[a.identity] >= w.p.per_id_cap_max) return Refusal::IdCap;
   if (w.p.velocity_enabled && identity_window_count(w, a.identity) >= w.p.velocity_max_per_identity)
     return Refusal::Velocity;
   if (Refusal r = check_remote(w, s, a); r != Refusal::None) return r;
@@ -177,6 +177,9 @@ void count_activation(World& w, uint32_t identity, uint32_t outlet) {
   w.outlets.cap_count[outlet]++;
   burst_count_today(w, outlet);
   w.outlets.burst_count[outlet]++;
+  // Identity windows are kept only while the velocity check is on: it counts
+  // activations from the day it is switched on.
+  if (!w.p.velocity_enabled) return;
   identity_window_count(w, identity);
   if (w.citizens.window_count[identity] < 255) w.citizens.window_count[identity]++;
 }

@@ -40,7 +40,7 @@ void honest_activation(World& w, Stream& s) {
   }
   if (r != Refusal::None) return count_refusal(w, r, identity);
   count_activation(w, identity, a.outlet);
-  w.citizens.legit_cards[identity]++;
+  w.set_legit_cards(identity, w.legit_cards(identity) + 1);
   w.legit_live++;
   w.legit_activated++;
   w.recorder.add(Metric::cards_activated_legit, 1);
@@ -52,8 +52,9 @@ void honest_churn(World& w, Stream& s) {
   for (int64_t k = 0; k < n; ++k)
     for (int tries = 0; tries < 32; ++tries) {
       const uint32_t id = w.random_identity(s);
-      if (w.citizens.legit_cards[id] == 0) continue;
-      w.citizens.legit_cards[id]--;
+      const int have = w.legit_cards(id);
+      if (have == 0) continue;
+      w.set_legit_cards(id, have - 1);
       w.legit_live--;
       w.legit_churned++;
       break;

@@ -35,14 +35,17 @@ void check_cards(const World& w) {
 }
 
 void check_identities(const World& w) {
-  int64_t legit = 0, criminal = 0;
+  int64_t legit = 0, initial = 0, criminal = 0;
   for (int64_t i = 0; i < w.citizens.count; ++i) {
-    legit += w.citizens.legit_cards[std::size_t(i)];
+    legit += w.legit_cards(uint32_t(i));
+    initial += w.initial_legit_cards(uint32_t(i));
     criminal += w.citizens.criminal_cards[std::size_t(i)];
   }
-  require(legit == w.legit_live, w, "honest cards",
-          "identities hold " + std::to_string(legit) + " honest cards, the count says " + std::to_string(w.legit_live));
-  require(w.legit_initial + w.legit_activated - w.legit_churned - w.legit_shut == w.legit_live, w, "honest cards",
+  const int64_t changed = w.legit_activated - w.legit_churned - w.legit_shut;
+  require(legit - initial == changed, w, "honest cards",
+          "identities hold " + std::to_string(legit - initial) + " honest cards more than at the start, the count says " +
+              std::to_string(changed));
+  require(w.legit_initial + changed == w.legit_live, w, "honest cards",
           "initial + activated - churned - shut differs from live");
   int64_t live = 0;
   for (uint8_t s : w.cards.state) live += is_live(CardState(s));

@@ -24,7 +24,7 @@ static_assert(sizeof(Risk) == 16, "Risk changed: serialise the new field in sim/
 static_assert(sizeof(Ledger) == 88, "Ledger changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Recorder) == 136, "Recorder changed: serialise the new field in sim/snapshot.cpp, then update");
 // Params is left out: parameters are added often and are not saved (see visit_world).
-static_assert(sizeof(World) - sizeof(Params) == 1704,
+static_assert(sizeof(World) - sizeof(Params) == 1728,
               "World changed: serialise the new field in sim/snapshot.cpp, then update");
 #endif
 
@@ -54,8 +54,8 @@ h5::Handle dataset_props(hsize_t n) {
   return props;
 }
 
-template <class T>
-void write_array(hid_t group, const std::string& name, const std::vector<T>& v) {
+template <class T, class A>
+void write_array(hid_t group, const std::string& name, const std::vector<T, A>& v) {
   const hsize_t n = v.size();
   h5::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
   h5::Handle props = dataset_props(n);
@@ -64,8 +64,8 @@ void write_array(hid_t group, const std::string& name, const std::vector<T>& v) 
     throw std::runtime_error("snapshot: cannot write " + name);
 }
 
-template <class T>
-void read_array(hid_t group, const std::string& name, std::vector<T>& v) {
+template <class T, class A>
+void read_array(hid_t group, const std::string& name, std::vector<T, A>& v) {
   if (H5Lexists(group, name.c_str(), H5P_DEFAULT) <= 0)
     throw InputError("snapshot: field '" + name + "' is missing (file written by another cardsim version?)");
   h5::Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose);
@@ -81,7 +81,7 @@ void read_array(hid_t group, const std::string& name, std::vector<T>& v) {
 /// cannot disagree about the list of fields.
 struct Writer {
   hid_t group;
-  template <class T> void array(const std::string& name, std::vector<T>& v) { write_array(group, name, v); }
+  template <class T, class A> void array(const std::string& name, std::vector<T, A>& v) { write_array(group, name, v); }
   template <class T> void scalar(const std::string& name, T& x) { write_array(group, name, std::vector<T>{x}); }
   template <class T> void nested(const std::string& name, std::vector<std::vector<T>>& vv) {
     std::vector<int64_t> offsets{0};
@@ -97,7 +97,7 @@ struct Writer {
 
 struct Reader {
   hid_t group;
-  template <class T> void array(const std::string& name, std::vector<T>& v) { read_array(group, name, v); }
+  template <class T, class A> void array(const std::string& name, std::vector<T, A>& v) { read_array(group, name, v); }
   template <class T> void scalar(const std::string& name, T& x) {
     std::vector<T> v;
     read_array(group, name, v);
@@ -119,7 +119,7 @@ struct Reader {
 
 template <class V> void visit_citizens(V& v, Citizens& c) {
   v.scalar("citizens.count", c.count);
-  v.array("citizens.legit_cards", c.legit_cards);
+  v.array("citizens.legit_stored", c.legit_stored);
   v.array("citizens.criminal_cards", c.criminal_cards);
   v.array("citizens.flags", c.flags);
   v.array("citizens.window_start", c.window_start);
@@ -229,6 +229,7 @@ template <class V> void visit_books(V& v, World& w) {
 template <class V> void visit_events(V& v, World& w) {
   v.scalar("world.legit_live", w.legit_live);
   v.scalar("world.legit_initial", w.legit_initial);
+  v.array("world.initial_cards_cdf", w.initial_cards_cdf);
   v.scalar("world.legit_activated", w.legit_activated);
   v.scalar("world.legit_churned", w.legit_churned);
   v.scalar("world.legit_shut", w.legit_shut);

@@ -7,15 +7,12 @@
 namespace cardsim {
 namespace {
 
-constexpr int64_t kInitBlock = 1 << 16;  // identities per init stream
-
 double lognormal_median(Stream& s, double median, double sigma) {
   return median * std::exp(sigma * s.normal());
 }
 
 /// Cumulative Poisson(mean) probabilities for 0..cap-1 cards; the rest of the
-/// mass goes to `cap`. One table lookup per identity instead of a Poisson
-/// draw with its exp(): initialisation is the only per-person loop of a run.
+/// mass goes to `cap`.
 std::vector<double> initial_cards_cdf(double mean, int64_t cap) {
   std::vector<double> cdf;
   double term = std::exp(-mean), sum = 0;
@@ -27,29 +24,26 @@ std::vector<double> initial_cards_cdf(double mean, int64_t cap) {
   return cdf;
 }
 
+/// Expected initial honest cards per holder: E[min(Poisson(mean), cap)].
+double expected_initial_cards(const std::vector<double>& cdf) {
+  double e = 0;  // sum over k of P(X > k) for k < cap
+  for (double c : cdf) e += 1.0 - c;
+  return e;
+}
+
 void init_citizens(World& w) {
   Citizens& c = w.citizens;
   c.count = w.p.population;
   const auto n = std::size_t(c.count);
-  c.legit_cards.assign(n, 0);
-  c.criminal_cards.assign(n, 0);
-  c.flags.assign(n, 0);
-  c.window_start.assign(n, 0);
-  c.window_count.assign(n, 0);
-  const int64_t cap = std::min<int64_t>(w.p.per_id_cap_max, 255);
-  const std::vector<double> cdf = initial_cards_cdf(w.p.citizens_cards_initial_mean, cap);
-  for (int64_t block = 0; block * kInitBlock < c.count; ++block) {
-    Stream s(w.seed, w.replicate, -1, Phase::Init, uint64_t(block));
-    const int64_t end = std::min(c.count, (block + 1) * kInitBlock);
-    for (int64_t i = block * kInitBlock; i < end; ++i) {
-      const double u = s.uniform();
-      int64_t k = 0;
-      while (k < cap && u > cdf[std::size_t(k)]) ++k;
-      c.legit_cards[std::size_t(i)] = uint8_t(k);
-      w.legit_live += k;
-    }
-  }
-  w.legit_initial = w.legit_live;
+  c.legit_stored.resize(n);
+  c.criminal_cards.resize(n);
+  c.flags.resize(n);
+  c.window_start.resize(n);
+  c.window_count.resize(n);
+  const int64_t cap = std::min<int64_t>(w.p.per_id_cap_max, 254);
+  w.initial_cards_cdf = initial_cards_cdf(w.p.citizens_cards_initial_mean, cap);
+  w.legit_initial = std::llround(double(c.count) * expected_initial_cards(w.initial_cards_cdf));
+  w.legit_live = w.legit_initial;
 }
 
 void init_outlets(World& w) {
@@ -173,6 +167,14 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   shutdown_due.assign(horizon, {});
   commission_due.assign(horizon, {});
   honest_commission_due.assign(horizon * std::size_t(p.carriers), 0);
+}
+
+int World::initial_legit_cards(uint32_t identity) const {
+  Stream s(seed, replicate, -1, Phase::Init, identity);
+  const double u = s.uniform();
+  int k = 0;
+  while (k < int(initial_cards_cdf.size()) && u > initial_cards_cdf[std::size_t(k)]) ++k;
+  return k;
 }
 
 uint32_t World::random_identity_in(Stream& s, int region) const {

@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "params.h"
 #include "rng.h"
+#include "zero_vector.h"
 
 namespace cardsim {
 
@@ -30,15 +31,16 @@ enum class CardState : uint8_t {
   Count
 };
 
-/// Identity holders. Region and age group are derived from the id, so the
-/// per-person state is a handful of bytes.
+/// Identity holders. Region is derived from the id, so the per-person state
+/// is a handful of bytes, all zero until the person is first touched by an
+/// event (ZeroVector: untouched pages are never written).
 struct Citizens {
   int64_t count = 0;
-  std::vector<uint8_t> legit_cards;     // live honest cards in the holder's name
-  std::vector<uint8_t> criminal_cards;  // live criminal cards in the holder's name
-  std::vector<uint8_t> flags;           // kLeakedId | kLeakedFace | kMisused | kFarmer
-  std::vector<int32_t> window_start;    // velocity window start day
-  std::vector<uint8_t> window_count;    // activations in the velocity window
+  ZeroVector<uint8_t> legit_stored;    // 0: untouched (initial cards from the seed), else honest cards + 1
+  ZeroVector<uint8_t> criminal_cards;  // live criminal cards in the holder's name
+  ZeroVector<uint8_t> flags;           // kLeakedId | kLeakedFace | kMisused | kFarmer
+  ZeroVector<int32_t> window_start;    // velocity window start day
+  ZeroVector<uint8_t> window_count;    // activations in the velocity window
 
   static constexpr uint8_t kLeakedId = 1, kLeakedFace = 2, kMisused = 4, kFarmer = 8;
 };
@@ -134,8 +136,11 @@ struct World {
   Ledger ledger;
   Recorder recorder;
 
-  int64_t legit_live = 0;       // live honest cards
+  // Live honest cards: the expected initial count plus tracked changes (the
+  // rate basis of churn and false positives), and the changes themselves.
+  int64_t legit_live = 0;
   int64_t legit_initial = 0, legit_activated = 0, legit_churned = 0, legit_shut = 0;
+  std::vector<double> initial_cards_cdf;  // P(initial honest cards <= k), k < cap at day 0
   std::vector<int64_t> cards_by_state;  // running count per CardState
 
   // Event lists by day: cost follows events, not population.
@@ -153,6 +158,15 @@ struct World {
     return int(uint64_t(identity) * uint64_t(p.regions) / uint64_t(citizens.count));
   }
   uint32_t random_identity(Stream& s) const { return uint32_t(s.below(uint64_t(citizens.count))); }
+
+  /// Honest cards in the holder's name; an untouched holder has the count
+  /// drawn for them from the seed when the world was made.
+  int legit_cards(uint32_t identity) const {
+    const uint8_t stored = citizens.legit_stored[identity];
+    return stored ? stored - 1 : initial_legit_cards(identity);
+  }
+  void set_legit_cards(uint32_t identity, int n) { citizens.legit_stored[identity] = uint8_t(n + 1); }
+  int initial_legit_cards(uint32_t identity) const;
   uint32_t random_identity_in(Stream& s, int region) const;
   uint32_t random_outlet_in(Stream& s, int region) const;
   int64_t outlet_count() const { return int64_t(outlets.region.size()); }

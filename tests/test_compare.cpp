@@ -209,7 +209,7 @@ TEST_CASE("snapshot continuation is bit-identical to the run done in one piece",
     require_same_series(whole->recorder, continued->recorder);
     CHECK(whole->ledger.raw_balances() == continued->ledger.raw_balances());
     CHECK(whole->cards.state == continued->cards.state);
-    CHECK(whole->citizens.legit_cards == continued->citizens.legit_cards);
+    CHECK(whole->citizens.legit_stored == continued->citizens.legit_stored);
   }
   fs::remove_all(fs::path(path).parent_path());
 }
