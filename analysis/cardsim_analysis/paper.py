@@ -105,7 +105,7 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
                    ce.loc[p, "honest_harmed_p95"], comment=f"{p}: extra honest customers harmed")
         M.add(f"Ratio{P}", num(ce.loc[p, "avoided_per_harmed"]), f"{p}: yuan avoided per honest customer harmed")
         M.add(f"Rank{P}", num(int(ce.loc[p, "rank"])), f"{p}: rank")
-        for metric in ("fraud_cases", "cards_sold_to_scammers", "price_scammer_yuan", "cards_raised",
+        for metric in ("fraud_cases", "cards_sold_to_scammers", "price_scammer_yuan",
                        "commissions_fraudulent_yuan") + CHANNEL_ACTIVATIONS:
             M.interval(camel("D", p, metric), *cmp.interval(p, metric), comment=f"{p}: change in {metric}")
         base_losses = float(cmp.base.totals["fraud_losses_yuan"].mean())
