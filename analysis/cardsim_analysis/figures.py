@@ -252,6 +252,8 @@ def sweep_heatmap(sw: SweepFile, metric: str, outdir, name: str | None = None, r
                   col_param: str | None = None, title: str = "") -> list[Path]:
     """Heatmap of the replicate mean of a metric's run total over a 2-D grid."""
     params = sw.parameters
+    if sw.kind and sw.kind != "grid":
+        raise ValueError(f"{sw.path}: a heatmap needs a grid design, this sweep is {sw.kind!r}")
     if len(params) < 2 and (row_param is None or col_param is None):
         raise ValueError(f"{sw.path}: a heatmap needs a 2-D grid, the design has {len(params)} parameter(s)")
     row_param = row_param or params[0]
