@@ -135,7 +135,7 @@ def policy_comparison(cmp: CompareFile, outdir, name: str = "policy_comparison",
     a1.axvline(0, color="black", linewidth=0.8)
     a1.set_yticks(y)
     a1.set_yticklabels(order)
-    a1.set_xlabel("fraud losses avoided (million yuan per window)")
+    a1.set_xlabel("fraud losses avoided\n(million yuan per window)")
     a1.set_title("Benefit")
     harm = ce.loc[order, "honest_harmed"]
     hlo, hhi = ce.loc[order, "honest_harmed_p05"], ce.loc[order, "honest_harmed_p95"]
@@ -143,7 +143,7 @@ def policy_comparison(cmp: CompareFile, outdir, name: str = "policy_comparison",
     a2.errorbar(harm, y, xerr=[harm - np.minimum(hlo, hhi), np.maximum(hlo, hhi) - harm], fmt="none",
                 ecolor="black", capsize=2, linewidth=1)
     a2.axvline(0, color="black", linewidth=0.8)
-    a2.set_xlabel("honest customers harmed (refused + cards shut, per window)")
+    a2.set_xlabel("honest customers harmed\n(refused + cards shut, per window)")
     a2.set_title("Honest harm")
     fig.suptitle(title or "Policies against the baseline (paired differences, common random numbers)", fontsize=13)
     fig.tight_layout()
