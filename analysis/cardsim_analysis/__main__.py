@@ -1,0 +1,94 @@
+"""Command line: python3 -m analysis.cardsim_analysis COMMAND ...
+
+  run FILE         daily-series and supply-share figures of a run file
+  compare FILE     policy comparison, frontier, supply shares, effects table
+  sweep FILE       heatmap (2-D grid) or sensitivity bars (sobol/morris)
+  calibration FILE calibration report (printed, CSV and LaTeX)
+  paper            everything the paper needs from results/paper/
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import figures as F
+from .calibration import calibration_table, print_table
+from .readers import read_compare, read_run, read_sweep
+from .tables import compare_table, write_calibration
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="cardsim-analysis", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--figures", default="results/figures", help="figure folder (default results/figures)")
+    ap.add_argument("--tables", default="results/tables", help="table folder (default results/tables)")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("run", help="figures of a cardsim run file")
+    p.add_argument("file")
+    p.add_argument("--metrics", nargs="+", default=["fraud_cases", "fraud_losses_yuan", "cards_in_fraud_use",
+                                                      "price_scammer_yuan"])
+    p.add_argument("--smooth", type=int, default=7)
+    p = sub.add_parser("compare", help="figures and tables of a cardsim compare file")
+    p.add_argument("file")
+    p = sub.add_parser("sweep", help="figures of a cardsim sweep file")
+    p.add_argument("file")
+    p.add_argument("--metric", action="append", help="metric (repeatable; default fraud_losses_yuan)")
+    p = sub.add_parser("calibration", help="calibration report of a baseline run file")
+    p.add_argument("file")
+    p = sub.add_parser("paper", help="figures, tables and number macros for paper/")
+    p.add_argument("--results", default="results/paper")
+    p.add_argument("--generated", default="paper/generated")
+    p.add_argument("--quiet", action="store_true")
+    a = ap.parse_args(argv)
+    try:
+        return _dispatch(a)
+    except (OSError, KeyError, ValueError) as e:
+        print(f"cardsim-analysis: error: {e}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(a) -> int:
+    figs, tabs = Path(a.figures), Path(a.tables)
+    written = []
+    if a.cmd == "run":
+        run = read_run(a.file)
+        stem = Path(a.file).stem
+        written += F.daily_series(run, a.metrics, figs, f"{stem}_series", title=f"{run.name}: daily series",
+                                  smooth=a.smooth)
+        written += F.supply_shares({run.name: run}, figs, f"{stem}_supply_shares")
+    elif a.cmd == "compare":
+        cmp = read_compare(a.file)
+        stem = Path(a.file).stem
+        written += F.policy_comparison(cmp, figs, f"{stem}_policy_comparison")
+        written += F.frontier(cmp, figs, f"{stem}_frontier")
+        written += F.supply_shares({"baseline": cmp.base, **cmp.policies}, figs, f"{stem}_supply_shares")
+        written += compare_table(cmp, tabs, f"{stem}_effects")
+    elif a.cmd == "sweep":
+        sw = read_sweep(a.file)
+        stem = Path(a.file).stem
+        for metric in a.metric or ["fraud_losses_yuan"]:
+            if sw.sensitivity:
+                written += F.sensitivity_bars(sw, metric, figs, f"{stem}_sensitivity_{metric}")
+            elif sw.kind == "grid" and len(sw.parameters) == 2:
+                written += F.sweep_heatmap(sw, metric, figs, f"{stem}_heatmap_{metric}")
+            else:
+                raise ValueError(f"{a.file}: {sw.kind} sweep over {len(sw.parameters)} parameters with no "
+                                 f"/sensitivity: nothing to plot (run `cardsim sensitivity` or use a 2-D grid)")
+    elif a.cmd == "calibration":
+        df = calibration_table(read_run(a.file))
+        print_table(df, sys.stdout)
+        written += write_calibration(df, tabs)
+    elif a.cmd == "paper":
+        from .paper import build
+        info = build(Path(a.results), figs, tabs, Path(a.generated), quiet=a.quiet)
+        print(f"cardsim-analysis: {len(info['figures'])} figures, {info['macros']} number macros -> "
+              f"{a.generated}/numbers.tex")
+        return 0
+    for w in written:
+        print(w)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

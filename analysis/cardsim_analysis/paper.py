@@ -1,0 +1,274 @@
+"""Everything the paper needs, from the files `make paper` ran into results/paper/:
+figures (results/figures), tables (results/tables), the number macros
+(paper/generated/numbers.tex) and the sweep section (paper/generated/sweeps.tex).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from scipy import stats
+
+from . import figures as F
+from .calibration import calibration_table, print_table
+from .numbers import Macros, camel, num, pct
+from .readers import read_compare, read_run, read_sweep, scenario_value
+from .tables import compare_table, tex_escape, write_calibration
+
+HARM = ("honest_refused", "shutdowns_honest")
+CHANNEL_ACTIVATIONS = ("cards_activated_farmer", "cards_activated_harvested", "cards_activated_white", "cards_raised")
+
+
+def ci(values) -> tuple[float, float, float]:
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    return float(v.mean()), float(np.percentile(v, 5)), float(np.percentile(v, 95))
+
+
+def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bool = False) -> dict:
+    results, figures, tables, generated = map(Path, (results, figures, tables, generated))
+    M = Macros()
+    made = []
+    meta = json.loads((results / "pipeline.json").read_text()) if (results / "pipeline.json").exists() else {}
+    M.add("PaperMode", "quick (CI)" if meta.get("quick") else "full", "pipeline mode")
+    M.add("IntervalLevel", "90", "interval level, percent (5th to 95th percentile over replicates)")
+    M.add("QuickModeNote", (r"\fbox{\parbox{0.95\linewidth}{\textbf{Quick mode (PAPER\_QUICK=1):} smaller "
+                            r"population, fewer days and replicates than the paper's settings. The numbers check the "
+                            r"pipeline; they are not the paper's results and are not calibrated.}}")
+          if meta.get("quick") else "", "banner shown in quick mode")
+
+    # ---- baseline run: calibration, daily series --------------------------------
+    base = read_run(results / "baseline.h5")
+    pop = base.population
+    M.add("CardsimVersion", tex_escape(base.attrs.get("cardsim_version", "")), "cardsim version")
+    M.add("GitCommit", tex_escape(base.attrs.get("git_commit", "")), "git commit of the baseline run")
+    M.add("Population", num(pop), "identity holders")
+    M.add("Days", num(base.days), "days per run")
+    M.add("BaseReplicates", num(base.replicates), "replicates of the baseline run")
+    M.add("Seed", num(int(base.attrs.get("seed", 0))), "seed")
+    for key, name in (("regions", "Regions"), ("scammers.rings", "Rings"), ("brokers.merchants", "Merchants"),
+                      ("controls.per_id_cap.max_cards", "PerIdCap"), ("scammers.loss_mean_yuan", "LossMeanInput"),
+                      ("commission.amount_yuan", "CommissionAmount"), ("commission.delay_days", "CommissionDelay")):
+        M.add(name, num(float(scenario_value(base.scenario_yaml, key))), f"baseline input {key}")
+    t = base.totals
+    for metric, name in (("fraud_cases", "BaseCases"), ("fraud_losses_yuan", "BaseLosses"),
+                         ("cards_sold_to_scammers", "BaseCardsSold"), ("price_white_yuan", "BasePriceWhite"),
+                         ("price_farmer_yuan", "BasePriceFarmer"), ("price_record_yuan", "BasePriceRecord"),
+                         ("price_scammer_yuan", "BasePriceScammer"), ("honest_refused", "BaseHonestRefused"),
+                         ("shutdowns_honest", "BaseHonestShut"), ("shutdowns_fraud", "BaseFraudShut"),
+                         ("identities_misused", "BaseIdentitiesMisused"), ("cards_raised", "BaseCardsRaised"),
+                         ("arrests_insider", "BaseArrestsInsider"), ("days_to_shutdown_mean", "BaseDaysToShutdown")):
+        M.interval(name, *ci(t[metric]), comment=f"baseline total {metric} ({base.units(metric)})")
+    for metric, name in (("share_supply_farmer", "BaseShareFarmer"), ("share_supply_harvested", "BaseShareHarvested"),
+                         ("share_supply_white", "BaseShareWhite")):
+        M.interval(name, *ci(t[metric]), comment=f"baseline {metric}", fmt=pct)
+    com_f, com_h = t["commissions_fraudulent_yuan"].to_numpy(), t["commissions_honest_yuan"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        M.interval("BaseCommissionFraudShare", *ci(com_f / (com_f + com_h)),
+                   comment="share of dealer commissions paid on criminal activations", fmt=pct)
+    M.interval("BaseCommissionFraud", *ci(com_f), comment="commissions paid on criminal activations, yuan")
+
+    cal = calibration_table(base)
+    made += write_calibration(cal, tables)
+    text = print_table(cal)
+    (tables / "calibration.txt").write_text(text + "\n", encoding="utf-8")
+    if not quiet:
+        print(text)
+    M.add("CalInside", num(int(cal["inside"].sum())), "calibration rows inside their band")
+    M.add("CalTotal", num(len(cal)), "calibration rows")
+    outside = [f"{r.fact} {r.quantity}" for r in cal.itertuples() if not r.inside]
+    M.add("CalOutside", tex_escape(", ".join(outside)) if outside else "none", "calibration rows outside")
+    for r in cal.itertuples():
+        nm = camel("Cal", r.fact.split(",")[0], r.quantity)
+        M.interval(nm, r.model_mean, r.model_p05, r.model_p95, comment=f"calibration {r.fact} {r.quantity}")
+
+    made += F.daily_series(base, ["fraud_cases", "fraud_losses_yuan", "cards_in_fraud_use", "price_scammer_yuan",
+                                  "price_farmer_yuan", "price_white_yuan"], figures, "baseline_series",
+                           title="Baseline market, day by day", smooth=7)
+
+    # ---- policy comparison ------------------------------------------------------
+    cmp = read_compare(results / "policies.h5")
+    M.add("CompareReplicates", num(cmp.base.replicates), "replicates per scenario in the comparison")
+    M.add("NumPolicies", num(len(cmp.policies)), "policies compared")
+    made += F.policy_comparison(cmp, figures)
+    made += F.frontier(cmp, figures)
+    made += compare_table(cmp, tables)
+    ce = cmp.cost_effectiveness
+    for p in cmp.policies:
+        P = camel(p)
+        M.interval(f"Avoided{P}", ce.loc[p, "losses_avoided_yuan"], ce.loc[p, "losses_avoided_p05"],
+                   ce.loc[p, "losses_avoided_p95"], comment=f"{p}: losses avoided, yuan")
+        M.interval(f"Harmed{P}", ce.loc[p, "honest_harmed"], ce.loc[p, "honest_harmed_p05"],
+                   ce.loc[p, "honest_harmed_p95"], comment=f"{p}: extra honest customers harmed")
+        M.add(f"Ratio{P}", num(ce.loc[p, "avoided_per_harmed"]), f"{p}: yuan avoided per honest customer harmed")
+        M.add(f"Rank{P}", num(int(ce.loc[p, "rank"])), f"{p}: rank")
+        for metric in ("fraud_cases", "cards_sold_to_scammers", "price_scammer_yuan",
+                       "commissions_fraudulent_yuan") + CHANNEL_ACTIVATIONS:
+            M.interval(camel("D", p, metric), *cmp.interval(p, metric), comment=f"{p}: change in {metric}")
+        base_losses = float(cmp.base.totals["fraud_losses_yuan"].mean())
+        M.add(f"AvoidedPct{P}", pct(ce.loc[p, "losses_avoided_yuan"] / base_losses), f"{p}: losses avoided, share")
+    ranked = ce.sort_values("rank")
+    best = ranked.index[0]
+    M.add("BestPolicy", tex_escape(best), "rank 1 by losses avoided per honest customer harmed")
+    M.add("BestRatio", num(ranked.iloc[0]["avoided_per_harmed"]), "its ratio")
+    most = ce["losses_avoided_yuan"].idxmax()
+    M.add("MostAvoidingPolicy", tex_escape(most), "policy avoiding the most losses")
+    M.add("MostAvoided", num(ce.loc[most, "losses_avoided_yuan"]), "its losses avoided")
+    M.add("FrontierList", tex_escape(", ".join(cmp.frontier)) if cmp.frontier else "none", "frontier policies")
+    M.add("FrontierCount", num(len(cmp.frontier)), "number of frontier policies")
+    raising = [p for p in ce.index if cmp.p05.loc[p, "fraud_losses_yuan"] > 0]
+    M.add("PoliciesRaisingLosses", tex_escape(", ".join(raising)) if raising else "none",
+          "policies whose whole 90% interval of the loss change is above zero")
+    sig = [p for p in ce.index if cmp.p95.loc[p, "fraud_losses_yuan"] < 0]
+    M.add("PoliciesCuttingLossesCount", num(len(sig)), "policies whose whole loss-change interval is below zero")
+
+    # Q2 displacement
+    shares = {"baseline": cmp.base}
+    for p in ("remote_block", "dealer_cap", "location_edit_protection"):
+        if p in cmp.policies:
+            shares[p] = cmp.policies[p]
+    made += F.supply_shares(shares, figures, "supply_shares",
+                            title="Displacement: where the cards sold to fraud rings come from")
+    for p in ("remote_block", "dealer_cap"):
+        if p not in cmp.policies:
+            continue
+        d = cmp.differences[p]
+        removed = -(d["cards_activated_harvested"] + d["cards_activated_white"] + d["cards_raised"])
+        farmer_gain = d["cards_activated_farmer"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            disp = np.where(removed > 0, farmer_gain / removed, np.nan)
+        M.interval(camel("Displaced", p), *ci(disp), comment=f"{p}: farmer cards gained per insider/harvested card "
+                                                                  f"removed", fmt=pct)
+        M.interval(camel("Removed", p), *ci(removed), comment=f"{p}: insider and harvested activations removed")
+        sold_base = cmp.base.totals["cards_sold_to_scammers"].to_numpy()
+        M.interval(camel("SoldPct", p), *ci(d["cards_sold_to_scammers"].to_numpy() / sold_base),
+                   comment=f"{p}: relative change in cards sold to rings", fmt=pct)
+        for s in ("share_supply_farmer", "share_supply_harvested", "share_supply_white"):
+            M.interval(camel("D", p, s), *cmp.interval(p, s), comment=f"{p}: change in {s}", fmt=pct)
+
+    # Q3 insiders: survival of harvested and white supply
+    for p in ("location_edit_protection", "insider_audits", "package_insiders", "awareness_campaign",
+              "police_capacity_x2"):
+        if p not in cmp.policies:
+            continue
+        pol, bt = cmp.policies[p].totals, cmp.base.totals
+        for metric, label in (("cards_activated_harvested", "Harvested"), ("cards_activated_white", "White"),
+                              ("cards_activated_farmer", "Farmer")):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ratio = pol[metric].to_numpy() / bt[metric].to_numpy()
+            M.interval(camel("Survive", p, label), *ci(ratio), comment=f"{p}: {metric} as share of baseline", fmt=pct)
+
+    # Q5 price signal across policies
+    dp = cmp.mean["price_scammer_yuan"].to_numpy()
+    dl = cmp.mean["fraud_losses_yuan"].to_numpy()
+    dsold = cmp.mean["cards_sold_to_scammers"].to_numpy()
+    if len(dp) >= 3 and np.std(dp) > 0 and np.std(dl) > 0:
+        M.add("PriceLossPearson", num(float(np.corrcoef(dp, dl)[0, 1]), 2), "Pearson r, price vs loss changes")
+        M.add("PriceLossSpearman", num(float(stats.spearmanr(dp, dl).statistic), 2), "Spearman rho")
+        M.add("PriceSoldSpearman", num(float(stats.spearmanr(dp, dsold).statistic), 2), "Spearman rho price vs sold")
+    else:
+        for n in ("PriceLossPearson", "PriceLossSpearman", "PriceSoldSpearman"):
+            M.add(n, "n/a", "too few policies or no variation")
+    made += F.scatter_effects(cmp, "price_scammer_yuan", "fraud_losses_yuan", figures, "price_signal",
+                              title="Prices as a signal: scammer card price against fraud losses",
+                              caption_extra="A policy that cuts supply should raise the price and cut losses "
+                                            "(upper-left to lower-right pattern).")
+
+    # Q6 enforcement returns
+    police = [p for p in ("police_capacity_x2", "police_capacity_x4") if p in cmp.policies]
+    made += F.effect_bars(cmp, police + [p for p in ("insider_audits", "monitoring_strong") if p in cmp.policies],
+                          "fraud_losses_yuan", figures, "enforcement",
+                          title="Enforcement returns: change in fraud losses",
+                          caption_extra="Police capacity doubled (x2) and quadrupled (x4) against the baseline; "
+                                        "carrier audits and monitoring for comparison.")
+    if len(police) == 2:
+        a2 = ce.loc["police_capacity_x2", "losses_avoided_yuan"]
+        a4 = ce.loc["police_capacity_x4", "losses_avoided_yuan"]
+        M.add("PoliceSecondDoubling", num(a4 - a2), "extra losses avoided by going from x2 to x4")
+        M.add("PoliceSecondOverFirst", pct((a4 - a2) / a2) if a2 != 0 else "n/a",
+              "second doubling's gain relative to the first")
+
+    # ---- Q8 timing --------------------------------------------------------------
+    timing_path = results / "timing.h5"
+    tm = read_compare(timing_path)
+    pname = tm.policy_names[0]
+    day0 = tm.from_day
+    M.add("TimingDay", num(day0), "day the scheduled control starts")
+    M.add("TimingPolicy", tex_escape(pname), "scheduled policy")
+    made += F.daily_series({"baseline": tm.base, pname: tm.policies[pname]},
+                           ["fraud_cases", "cards_in_fraud_use", "price_scammer_yuan", "honest_refused"], figures,
+                           "timing", title="A control introduced on a settled market", smooth=14, mark_day=day0)
+    d_cases = tm.policies[pname].timeseries("fraud_cases").to_numpy() - tm.base.timeseries("fraud_cases").to_numpy()
+    d_fleet = (tm.policies[pname].timeseries("cards_in_fraud_use").to_numpy()
+               - tm.base.timeseries("cards_in_fraud_use").to_numpy())
+    after = d_fleet[:, day0:]
+    n_after = after.shape[1]
+    half = max(1, n_after // 2)
+    M.interval("TimingCasesEarly", *ci(d_cases[:, day0:day0 + half].sum(axis=1)),
+               comment="change in fraud cases, first half of the treated window")
+    M.interval("TimingCasesLate", *ci(d_cases[:, day0 + half:].sum(axis=1)),
+               comment="change in fraud cases, second half of the treated window")
+    M.add("TimingHalfDays", num(half), "days in each half of the treated window")
+    mean_fleet = after.mean(axis=0)
+    final = mean_fleet[-min(30, n_after):].mean()
+    if final < 0:
+        reach = np.argmax(mean_fleet <= 0.5 * final)
+        M.add("TimingHalfEffectDays", num(int(reach)), "days until the fleet change reaches half its final level")
+    else:
+        M.add("TimingHalfEffectDays", "n/a (no fall in cards in use)", "no effect")
+    M.interval("TimingFleetFinal", final, *ci(after[:, -min(30, n_after):].mean(axis=1))[1:],
+               comment="change in cards in fraud use, mean of the last 30 days")
+
+    # ---- sweeps (issue 5), only if the pipeline ran them --------------------------
+    sweep_tex = []
+    status = (results / "sweeps.status").read_text().strip() if (results / "sweeps.status").exists() else \
+        "the pipeline did not record a sweep status"
+    grid, sens_files = results / "sweep_grid.h5", [results / "sweep_sobol.h5", results / "sweep_morris.h5"]
+    have_sweep = False
+    if grid.exists():
+        sw = read_sweep(grid)
+        made += F.sweep_heatmap(sw, "fraud_losses_yuan", figures, "sweep_grid_losses",
+                                title="Fraud losses over the dealer cap and remote-activation grid")
+        made += F.sweep_heatmap(sw, "honest_refused", figures, "sweep_grid_refused",
+                                title="Honest customers refused over the same grid")
+        sweep_tex += [_figure("sweep_grid_losses", figures), _figure("sweep_grid_refused", figures)]
+        have_sweep = True
+    for path in sens_files:
+        if not path.exists():
+            continue
+        sw = read_sweep(path)
+        for metric in ("fraud_losses_yuan", "honest_refused"):
+            if metric in sw.sensitivity:
+                nm = f"sensitivity_{sw.kind or path.stem}_{metric}"
+                made += F.sensitivity_bars(sw, metric, figures, nm)
+                sweep_tex.append(_figure(nm, figures))
+                have_sweep = True
+    if not have_sweep:
+        sweep_tex = [r"\begin{center}\fbox{\parbox{0.9\linewidth}{\textbf{Not run:} the sweep sections "
+                     r"(RESEARCH.md Q7 and the dealer-cap $\times$ remote-activation grid) are missing from this "
+                     r"build because " + tex_escape(status) + r".}}\end{center}"]
+    generated.mkdir(parents=True, exist_ok=True)
+    (generated / "sweeps.tex").write_text("\n".join(sweep_tex) + "\n", encoding="utf-8")
+    M.add("SweepStatus", tex_escape(status), "sweep status")
+
+    # ---- figure list for the paper and the CI check --------------------------------
+    fig_names = sorted({p.stem for p in made if p.suffix == ".pdf" and p.parent == figures})
+    for nm in fig_names:
+        (generated / f"fig_{nm}.tex").write_text(_figure(nm, figures) + "\n", encoding="utf-8")
+    (generated / "figures.txt").write_text("\n".join(fig_names) + "\n", encoding="utf-8")
+    M.write(generated / "numbers.tex")
+    return {"figures": fig_names, "macros": len(M.values)}
+
+
+def _figure(name: str, figures: Path) -> str:
+    cap = (figures / f"{name}.caption.txt").read_text(encoding="utf-8").strip()
+    return (r"\begin{figure}[htbp]\centering" "\n"
+            rf"\includegraphics[width=\linewidth]{{{name}.pdf}}" "\n"
+            rf"\caption{{{tex_escape(cap)}}}\label{{fig:{name}}}" "\n" r"\end{figure}")
+
+
+def figure_include(name: str, figures: Path) -> str:
+    return _figure(name, figures)

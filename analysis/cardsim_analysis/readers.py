@@ -1,0 +1,356 @@
+"""Readers for cardsim HDF5 files. They only read: no model logic lives here.
+
+Three kinds of file:
+
+* run file (``cardsim run``): ``/timeseries/<metric>`` [replicate, day],
+  ``/totals/<metric>`` [replicate], provenance in root attributes;
+* compare file (``cardsim compare``): ``/base`` and ``/policies/<name>`` groups
+  shaped like a run file, per-replicate ``difference`` groups, ``/summary`` and
+  ``/cost_effectiveness`` tables;
+* sweep file (``cardsim sweep``, issue 5): ``/design`` [run, parameter],
+  ``/totals/<metric>`` [run, replicate], optional ``/timeseries/<metric>``
+  [run, replicate, day], and ``/sensitivity/<metric>`` [parameter, index]
+  written by ``cardsim sensitivity``.
+
+Every table comes back as a pandas object whose ``.attrs`` carry ``units``
+(a string for a single metric, a dict metric -> units for a table of metrics)
+and ``description``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+
+def text(value) -> str:
+    """An HDF5 string attribute as str (h5py gives bytes or str by type)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return text(value[()])
+    return str(value)
+
+
+def text_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (bytes, str)):
+        return [text(value)]
+    return [text(v) for v in np.asarray(value).ravel()]
+
+
+def attrs_dict(obj) -> dict:
+    """All attributes of an HDF5 object, strings decoded, arrays as lists."""
+    out = {}
+    for k, v in obj.attrs.items():
+        if isinstance(v, (bytes, str)):
+            out[k] = text(v)
+        elif isinstance(v, np.ndarray):
+            if v.dtype.kind in "OSU":
+                out[k] = text_list(v)
+            else:
+                out[k] = v.tolist()
+        elif isinstance(v, np.generic):
+            out[k] = v.item()
+        else:
+            out[k] = v
+    return out
+
+
+def _units(ds) -> str:
+    return text(ds.attrs.get("units", ""))
+
+
+def _description(ds) -> str:
+    return text(ds.attrs.get("description", ""))
+
+
+@dataclass
+class ScenarioData:
+    """One scenario's outputs: totals [replicate x metric] and daily series."""
+
+    name: str
+    totals: pd.DataFrame
+    series: dict[str, pd.DataFrame]
+    attrs: dict = field(default_factory=dict)
+
+    @property
+    def replicates(self) -> int:
+        return len(self.totals.index)
+
+    @property
+    def days(self) -> int:
+        any_series = next(iter(self.series.values()))
+        return any_series.shape[1]
+
+    def units(self, metric: str) -> str:
+        return self.totals.attrs["units"][metric]
+
+    def timeseries(self, metric: str) -> pd.DataFrame:
+        """Daily series [replicate x day] of one metric, with units."""
+        if metric not in self.series:
+            raise KeyError(f"{self.name}: no daily series for metric {metric!r}")
+        return self.series[metric]
+
+    @property
+    def scenario_yaml(self) -> str:
+        return self.attrs.get("scenario_yaml", "")
+
+
+def _read_scenario_group(group, name: str, attrs: dict) -> ScenarioData:
+    tot = group["totals"]
+    metrics = sorted(tot.keys())
+    reps = tot[metrics[0]].shape[0]
+    totals = pd.DataFrame({m: tot[m][()] for m in metrics}, index=pd.RangeIndex(reps, name="replicate"))
+    totals.attrs["units"] = {m: _units(tot[m]) for m in metrics}
+    totals.attrs["description"] = {m: _description(tot[m]) for m in metrics}
+    totals.attrs["total_rule"] = {m: text(tot[m].attrs.get("total_rule", "")) for m in metrics}
+    series = {}
+    if "timeseries" in group:
+        ts = group["timeseries"]
+        for m in ts.keys():
+            arr = ts[m][()]
+            df = pd.DataFrame(arr, index=pd.RangeIndex(arr.shape[0], name="replicate"),
+                              columns=pd.RangeIndex(arr.shape[1], name="day"))
+            df.attrs["units"] = _units(ts[m])
+            df.attrs["description"] = _description(ts[m])
+            df.attrs["metric"] = m
+            series[m] = df
+    return ScenarioData(name=name, totals=totals, series=series, attrs=attrs)
+
+
+@dataclass
+class RunFile(ScenarioData):
+    path: Path = Path()
+
+    @property
+    def population(self) -> int:
+        return int(scenario_value(self.scenario_yaml, "population"))
+
+
+def read_run(path) -> RunFile:
+    """Reads a ``cardsim run`` file."""
+    path = Path(path)
+    with h5py.File(path, "r") as f:
+        if "totals" not in f or "design" in f:
+            raise ValueError(f"{path}: not a cardsim run file (no /totals, or a sweep file)")
+        attrs = attrs_dict(f)
+        sd = _read_scenario_group(f, attrs.get("scenario_name", path.stem), attrs)
+    return RunFile(name=sd.name, totals=sd.totals, series=sd.series, attrs=sd.attrs, path=path)
+
+
+@dataclass
+class CompareFile:
+    path: Path
+    attrs: dict
+    base: ScenarioData
+    policies: dict[str, ScenarioData]
+    differences: dict[str, pd.DataFrame]   # policy -> [replicate x metric], policy - base
+    mean: pd.DataFrame                     # [policy x metric]
+    p05: pd.DataFrame
+    p95: pd.DataFrame
+    spans_zero: pd.DataFrame
+    cost_effectiveness: pd.DataFrame       # [policy x column]
+    frontier: list[str]
+
+    @property
+    def policy_names(self) -> list[str]:
+        return list(self.policies)
+
+    @property
+    def from_day(self) -> int:
+        return int(self.attrs.get("from_day", 0))
+
+    def units(self, metric: str) -> str:
+        return self.base.totals.attrs["units"][metric]
+
+    def interval(self, policy: str, metric: str) -> tuple[float, float, float]:
+        """(mean, p05, p95) of the paired difference policy - base."""
+        return (float(self.mean.loc[policy, metric]), float(self.p05.loc[policy, metric]),
+                float(self.p95.loc[policy, metric]))
+
+    def scenario(self, name: str) -> ScenarioData:
+        if name in ("base", self.base.name):
+            return self.base
+        return self.policies[name]
+
+
+def read_compare(path) -> CompareFile:
+    """Reads a ``cardsim compare`` file (layout of sim/compare_output.cpp)."""
+    path = Path(path)
+    with h5py.File(path, "r") as f:
+        attrs = attrs_dict(f)
+        if attrs.get("kind") != "compare":
+            raise ValueError(f"{path}: not a cardsim compare file (root attribute kind != compare)")
+        policies_order = attrs.get("policies") or sorted(f["policies"].keys())
+        if isinstance(policies_order, str):
+            policies_order = [policies_order]
+        base = _read_scenario_group(f["base"], text(f["base"].attrs.get("scenario_name", "base")),
+                                    attrs_dict(f["base"]))
+        policies, diffs = {}, {}
+        for p in policies_order:
+            g = f["policies"][p]
+            policies[p] = _read_scenario_group(g, p, attrs_dict(g))
+            d = g["difference"]
+            df = pd.DataFrame({m: d[m][()] for m in sorted(d.keys())})
+            df.index.name = "replicate"
+            df.attrs["units"] = {m: _units(d[m]) for m in d.keys()}
+            diffs[p] = df
+        s = f["summary"]
+        rows, cols = text_list(s.attrs["rows"]), text_list(s.attrs["columns"])
+
+        def table(name):
+            df = pd.DataFrame(s[name][()], index=pd.Index(rows, name="policy"), columns=cols)
+            df.attrs["units"] = {m: base.totals.attrs["units"].get(m, "") for m in cols}
+            return df
+
+        mean, p05, p95, spans = table("mean"), table("p05"), table("p95"), table("spans_zero").astype(bool)
+        ce_g = f["cost_effectiveness"]
+        ce_names = text_list(ce_g.attrs["policies"])
+        ce = pd.DataFrame({k: ce_g[k][()] for k in ce_g.keys()}, index=pd.Index(ce_names, name="policy"))
+        ce["on_frontier"] = ce["on_frontier"].astype(bool)
+        ce.attrs["units"] = {"losses_avoided_yuan": "yuan per window", "losses_avoided_p05": "yuan per window",
+                             "losses_avoided_p95": "yuan per window", "honest_harmed": "customers per window",
+                             "honest_harmed_p05": "customers per window", "honest_harmed_p95": "customers per window",
+                             "avoided_per_harmed": "yuan per honest customer harmed", "rank": "", "on_frontier": ""}
+        ce.attrs["description"] = text(ce_g.attrs.get("meaning", ""))
+        frontier = text_list(ce_g.attrs.get("frontier", []))
+    return CompareFile(path=path, attrs=attrs, base=base, policies=policies, differences=diffs, mean=mean,
+                       p05=p05, p95=p95, spans_zero=spans, cost_effectiveness=ce, frontier=frontier)
+
+
+@dataclass
+class SweepFile:
+    path: Path
+    attrs: dict
+    design: pd.DataFrame                  # [run x parameter]; attrs kind, lower, upper, labels
+    totals: dict[str, pd.DataFrame]       # metric -> [run x replicate]
+    series: dict[str, np.ndarray]         # metric -> [run, replicate, day]
+    sensitivity: dict[str, pd.DataFrame]  # metric -> [parameter x index]
+    sensitivity_attrs: dict = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.design.attrs.get("kind", "")
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.design.columns)
+
+    def units(self, metric: str) -> str:
+        return self.totals[metric].attrs["units"]
+
+    def run_means(self, metric: str) -> pd.Series:
+        """Mean over replicates of each run's total."""
+        s = self.totals[metric].mean(axis=1)
+        s.attrs.update(self.totals[metric].attrs)
+        return s
+
+    def grid_table(self, metric: str, row_param: str, col_param: str, stat: str = "mean") -> pd.DataFrame:
+        """A 2-D grid as a [row value x column value] table of the replicate mean."""
+        runs = self.design[[row_param, col_param]].copy()
+        runs["value"] = self.run_means(metric) if stat == "mean" else self.totals[metric].median(axis=1)
+        table = runs.pivot_table(index=row_param, columns=col_param, values="value", aggfunc="mean")
+        table.attrs["units"] = self.units(metric)
+        table.attrs["metric"] = metric
+        return table
+
+
+def read_sweep(path) -> SweepFile:
+    """Reads a ``cardsim sweep`` file (layout of issue 5 / docs/sweeps.md)."""
+    path = Path(path)
+    with h5py.File(path, "r") as f:
+        if "design" not in f:
+            raise ValueError(f"{path}: not a cardsim sweep file (no /design)")
+        attrs = attrs_dict(f)
+        ds = f["design"]
+        dattrs = attrs_dict(ds)
+        params = text_list(ds.attrs["parameters"])
+        design = pd.DataFrame(ds[()], columns=params, index=pd.RangeIndex(ds.shape[0], name="run"))
+        design.attrs.update({k: v for k, v in dattrs.items() if k != "parameters"})
+        design.attrs["labels"] = _categorical_labels(attrs.get("spec_yaml", ""), params)
+        totals = {}
+        for m in f["totals"].keys():
+            t = f["totals"][m]
+            df = pd.DataFrame(t[()], index=pd.RangeIndex(t.shape[0], name="run"))
+            df.columns.name = "replicate"
+            df.attrs["units"] = _units(t)
+            df.attrs["description"] = _description(t)
+            df.attrs["metric"] = m
+            totals[m] = df
+        series = {}
+        if "timeseries" in f:
+            for m in f["timeseries"].keys():
+                series[m] = f["timeseries"][m][()]
+        sens, sens_attrs = {}, {}
+        if "sensitivity" in f:
+            g = f["sensitivity"]
+            sens_attrs = attrs_dict(g)
+            for m in g.keys():
+                d = g[m]
+                rows = text_list(d.attrs.get("parameters", params))
+                cols = text_list(d.attrs["columns"])
+                df = pd.DataFrame(d[()], index=pd.Index(rows, name="parameter"), columns=cols)
+                df.attrs["units"] = totals[m].attrs["units"] if m in totals else ""
+                df.attrs["method"] = sens_attrs.get("method", "")
+                df.attrs["metric"] = m
+                sens[m] = df
+    return SweepFile(path=path, attrs=attrs, design=design, totals=totals, series=series, sensitivity=sens,
+                     sensitivity_attrs=sens_attrs)
+
+
+def _categorical_labels(spec_yaml: str, params: list[str]) -> dict[str, list[str]]:
+    """Names of grid choices for enum/bool parameters (the design stores indices).
+
+    Reads ``key: [a, b, c]`` lines of the spec's grid; only lists whose items are
+    not numbers are returned. No YAML library needed."""
+    labels = {}
+    for line in spec_yaml.splitlines():
+        stripped = line.split("#", 1)[0].strip()
+        for p in params:
+            if stripped.startswith(p + ":"):
+                rest = stripped[len(p) + 1:].strip()
+                if rest.startswith("[") and rest.endswith("]"):
+                    items = [x.strip().strip("'\"") for x in rest[1:-1].split(",") if x.strip()]
+                    if items and not all(_is_number(x) for x in items):
+                        labels[p] = items
+    return labels
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def scenario_value(scenario_yaml: str, dotted_key: str):
+    """A value from the resolved scenario YAML that cardsim writes (nested
+    two-space maps, ``key: value  # comment``). Small parser: no YAML library."""
+    path = dotted_key.split(".")
+    stack: list[tuple[int, str]] = []
+    for raw in scenario_yaml.splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip() or line.strip().startswith("-"):
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        key, _, value = line.strip().partition(":")
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        full = [k for _, k in stack] + [key.strip()]
+        value = value.strip()
+        if not value:
+            stack.append((indent, key.strip()))
+            continue
+        if full == path:
+            value = value.strip("'\"")
+            try:
+                return float(value) if any(c in value for c in ".eE") else int(value)
+            except ValueError:
+                return value
+    raise KeyError(f"{dotted_key} not in scenario YAML")

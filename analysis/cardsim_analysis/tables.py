@@ -1,0 +1,96 @@
+"""CSV and LaTeX tables (written without pandas' Jinja-dependent Styler)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .calibration import fmt, target_text
+from .readers import CompareFile
+
+LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def tex_escape(s) -> str:
+    return "".join(LATEX_SPECIALS.get(c, c) for c in str(s))
+
+
+def latex_tabular(header: list[str], rows: list[list[str]], align: str, caption: str, label: str,
+                  size: str = r"\small") -> str:
+    """A table environment with booktabs rules; cells must already be LaTeX-safe."""
+    out = [r"\begin{table}[htbp]", r"\centering", size, rf"\begin{{tabular}}{{{align}}}", r"\toprule",
+           " & ".join(header) + r" \\", r"\midrule"]
+    out += [" & ".join(r) + r" \\" for r in rows]
+    out += [r"\bottomrule", r"\end{tabular}", rf"\caption{{{caption}}}", rf"\label{{{label}}}", r"\end{table}", ""]
+    return "\n".join(out)
+
+
+def write_calibration(df: pd.DataFrame, outdir, name: str = "calibration") -> list[Path]:
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    csv = outdir / f"{name}.csv"
+    df.to_csv(csv, index=False)
+    rows = []
+    for _, r in df.iterrows():
+        rows.append([tex_escape(r["fact"]), tex_escape(r["quantity"]) + r"\newline{\footnotesize " +
+                     tex_escape(r["units"]) + "}",
+                     tex_escape(target_text(r)), tex_escape(f"{fmt(r['accept_lo'])}-{fmt(r['accept_hi'])}") +
+                     r"\newline{\footnotesize " + tex_escape(r["tolerance"]) + "}",
+                     tex_escape(fmt(r["model_mean"])),
+                     tex_escape(f"{fmt(r['model_p05'])}-{fmt(r['model_p95'])}"),
+                     "inside" if r["inside"] else r"\textbf{outside}"])
+    caption = (f"Calibration: FACTS.md figures against the baseline run (population "
+               f"{df.attrs.get('population'):,}, {df.attrs.get('days')} days, {df.attrs.get('replicates')} "
+               f"replicates). Model: mean and 90\\% interval over replicates. A row is inside when the model mean "
+               f"falls in the accepted band (the target widened by the stated tolerance).")
+    tex = outdir / f"{name}.tex"
+    tex.write_text(latex_tabular(["fact", "quantity", "target", "accepted band", "model mean", "90\\% interval",
+                                  "verdict"], rows, r"lp{3.0cm}rp{3.2cm}rrl", caption, "tab:calibration",
+                                 size=r"\footnotesize"), encoding="utf-8")
+    return [csv, tex]
+
+
+def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects",
+                  metrics=("fraud_losses_yuan", "fraud_cases", "honest_refused", "shutdowns_honest",
+                           "price_scammer_yuan")) -> list[Path]:
+    """Per policy: mean [5%, 95%] of the paired difference for a few metrics,
+    plus losses avoided per honest customer harmed, rank and frontier flag."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    ce = cmp.cost_effectiveness.sort_values("rank")
+    recs = []
+    for p in ce.index:
+        rec = {"policy": p}
+        for m in metrics:
+            rec[f"{m}_mean"], rec[f"{m}_p05"], rec[f"{m}_p95"] = cmp.interval(p, m)
+        for c in ("losses_avoided_yuan", "honest_harmed", "avoided_per_harmed", "rank", "on_frontier"):
+            rec[c] = ce.loc[p, c]
+        recs.append(rec)
+    df = pd.DataFrame(recs)
+    csv = outdir / f"{name}.csv"
+    df.to_csv(csv, index=False)
+
+    def cell(p, m, scale=1.0):
+        mean, lo, hi = (v / scale for v in cmp.interval(p, m))
+        return tex_escape(f"{fmt(mean)} [{fmt(lo)}, {fmt(hi)}]")
+
+    rows = []
+    for p in ce.index:
+        ratio = ce.loc[p, "avoided_per_harmed"]
+        ratio_txt = r"$\infty$" if np.isinf(ratio) and ratio > 0 else tex_escape(fmt(ratio))
+        rows.append([tex_escape(p) + (r"$^\star$" if ce.loc[p, "on_frontier"] else ""),
+                     cell(p, "fraud_losses_yuan", 1e6), cell(p, "fraud_cases"), cell(p, "honest_refused"),
+                     cell(p, "shutdowns_honest"), cell(p, "price_scammer_yuan"), ratio_txt,
+                     str(int(ce.loc[p, "rank"]))])
+    caption = (f"Policy effects: paired difference policy minus baseline over days {cmp.from_day}-"
+               f"{cmp.base.days - 1}, mean [5th, 95th percentile] over {cmp.base.replicates} replicates with common "
+               f"random numbers. Losses in million yuan; the scammer price is the window's daily mean in yuan per "
+               f"card. Ratio: yuan of losses avoided per extra honest customer harmed (refused or card shut). "
+               f"$\\star$: on the cost-effectiveness frontier.")
+    tex = outdir / f"{name}.tex"
+    tex.write_text(latex_tabular(["policy", "losses (M yuan)", "cases", "honest refused", "honest shut",
+                                  "scammer price", "ratio", "rank"], rows, "lrrrrrrr", caption, f"tab:{name}",
+                                 size=r"\scriptsize"), encoding="utf-8")
+    return [csv, tex]

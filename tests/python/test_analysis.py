@@ -1,0 +1,270 @@
+"""The analysis package: readers and every figure function, on small files made here.
+
+Run and compare files come from the real binary (CARDSIM_BINARY, set by CTest;
+default build/release/cardsim). Sweep files (issue 5 layout: /design [run,
+parameter], /totals/<metric> [run, replicate], /sensitivity/<metric>
+[parameter, index]) are written with h5py, since the sweep command lives on
+another branch.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+from analysis.cardsim_analysis import figures as F  # noqa: E402
+from analysis.cardsim_analysis.calibration import TARGETS, calibration_table, print_table  # noqa: E402
+from analysis.cardsim_analysis.numbers import Macros, camel, num  # noqa: E402
+from analysis.cardsim_analysis.readers import read_compare, read_run, read_sweep, scenario_value  # noqa: E402
+from analysis.cardsim_analysis.tables import compare_table, write_calibration  # noqa: E402
+
+TINY = ["--set", "population=20000", "--set", "days=30", "-r", "3", "-t", "2", "-q"]
+
+
+@pytest.fixture(scope="module")
+def binary():
+    b = Path(os.environ.get("CARDSIM_BINARY", ROOT / "build/release/cardsim"))
+    if not b.exists():
+        pytest.fail(f"no cardsim binary at {b}: build first or set CARDSIM_BINARY")
+    return b
+
+
+@pytest.fixture(scope="module")
+def tmp(tmp_path_factory):
+    return tmp_path_factory.mktemp("analysis")
+
+
+@pytest.fixture(scope="module")
+def run_file(binary, tmp):
+    out = tmp / "run.h5"
+    subprocess.run([str(binary), "run", str(ROOT / "scenarios/baseline.yaml"), *TINY, "--out", str(out)],
+                   check=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def compare_file(binary, tmp):
+    out = tmp / "compare.h5"
+    pol = ROOT / "scenarios/policies"
+    subprocess.run([str(binary), "compare", str(ROOT / "scenarios/baseline.yaml"), str(pol / "dealer_cap.yaml"),
+                    str(pol / "remote_block.yaml"), str(pol / "awareness_campaign.yaml"), *TINY,
+                    "--out", str(out)], check=True)
+    return out
+
+
+def make_sweep(path, kind="grid", sensitivity=None):
+    """A synthetic sweep file in the issue 5 layout."""
+    reps = 2
+    if kind == "grid":
+        params = ["controls.dealer_cap.max_activations", "controls.remote_activation.mode"]
+        design = np.array([[c, m] for c in (15, 30, 60) for m in (0, 1, 2)], float)
+        spec = ("design:\n  kind: grid\n  parameters:\n    controls.dealer_cap.max_activations: [15, 30, 60]\n"
+                "    controls.remote_activation.mode: [allow, verify, block]\n")
+    else:
+        params = ["a.x", "a.y", "a.z"]
+        design = np.random.default_rng(1).random((20, 3))
+        spec = f"design:\n  kind: {kind}\n"
+    with h5py.File(path, "w") as f:
+        f.attrs["cardsim_version"] = "0.1.0"
+        f.attrs["spec_yaml"] = spec
+        ds = f.create_dataset("design", data=design)
+        ds.attrs["parameters"] = params
+        ds.attrs["kind"] = kind
+        ds.attrs["dimensions"] = "run, parameter"
+        tot = f.create_group("totals")
+        for m, units in (("fraud_losses_yuan", "yuan per run"), ("honest_refused", "customers per run")):
+            vals = (design[:, :1] * 1000 + design[:, 1:2] * 10) + np.arange(reps)[None, :]
+            t = tot.create_dataset(m, data=vals)
+            t.attrs["units"] = units
+            t.attrs["description"] = m
+        if sensitivity:
+            g = f.create_group("sensitivity")
+            g.attrs["method"] = kind
+            for m in ("fraud_losses_yuan", "honest_refused"):
+                if sensitivity == "sobol":
+                    cols = ["S1", "S1_lo", "S1_hi", "ST", "ST_lo", "ST_hi"]
+                    data = np.array([[0.5, 0.4, 0.6, 0.6, 0.5, 0.7], [0.2, 0.1, 0.3, 0.3, 0.2, 0.4],
+                                     [0.0, -0.05, 0.05, 0.05, 0.0, 0.1]])
+                else:
+                    cols = ["mu_star", "mu", "sigma"]
+                    data = np.array([[3.0, 3.0, 0.5], [1.0, -1.0, 0.2], [0.1, 0.0, 0.1]])
+                d = g.create_dataset(m, data=data)
+                d.attrs["parameters"] = params
+                d.attrs["columns"] = cols
+    return path
+
+
+def assert_figure(paths, name, outdir):
+    names = {p.name for p in paths}
+    for ext in ("png", "pdf", "caption.txt"):
+        f = Path(outdir) / f"{name}.{ext}"
+        assert f.name in names and f.exists() and f.stat().st_size > 0, f
+    caption = (Path(outdir) / f"{name}.caption.txt").read_text()
+    assert len(caption) > 40
+
+
+# ---- readers -----------------------------------------------------------------
+
+def test_read_run_gives_units_and_shapes(run_file):
+    r = read_run(run_file)
+    assert r.replicates == 3 and r.days == 30 and r.population == 20000
+    assert r.totals.shape[0] == 3
+    assert r.units("fraud_losses_yuan") == "yuan per run"
+    ts = r.timeseries("fraud_cases")
+    assert ts.shape == (3, 30)
+    assert ts.attrs["units"] == "cases per day"
+    assert r.attrs["git_commit"] and "controls:" in r.scenario_yaml
+    assert scenario_value(r.scenario_yaml, "controls.remote_activation.mode") == "verify"
+    assert scenario_value(r.scenario_yaml, "scammers.loss_mean_yuan") == 42000
+    with pytest.raises(KeyError):
+        r.timeseries("no_such_metric")
+
+
+def test_read_compare_tables_agree_with_differences(compare_file):
+    c = read_compare(compare_file)
+    assert c.policy_names == ["dealer_cap", "remote_block", "awareness_campaign"]
+    assert c.base.replicates == 3 and c.from_day == 0
+    for p in c.policy_names:
+        d = c.differences[p]["fraud_losses_yuan"].to_numpy()
+        direct = c.policies[p].totals["fraud_losses_yuan"].to_numpy() - c.base.totals["fraud_losses_yuan"].to_numpy()
+        assert np.allclose(d, direct)
+        assert c.mean.loc[p, "fraud_losses_yuan"] == pytest.approx(d.mean())
+        assert c.cost_effectiveness.loc[p, "losses_avoided_yuan"] == pytest.approx(-d.mean())
+    assert c.mean.attrs["units"]["fraud_losses_yuan"] == "yuan per window"
+    assert set(c.frontier) <= set(c.policy_names)
+    with pytest.raises(ValueError):
+        read_compare(compare_file.with_name("run.h5"))
+
+
+def test_read_sweep_grid_and_sensitivity(tmp):
+    sw = read_sweep(make_sweep(tmp / "grid.h5"))
+    assert sw.kind == "grid" and sw.design.shape == (9, 2)
+    assert sw.totals["fraud_losses_yuan"].shape == (9, 2)
+    assert sw.units("fraud_losses_yuan") == "yuan per run"
+    assert sw.design.attrs["labels"]["controls.remote_activation.mode"] == ["allow", "verify", "block"]
+    g = sw.grid_table("fraud_losses_yuan", *sw.parameters)
+    assert g.shape == (3, 3) and g.loc[60.0, 2.0] == pytest.approx(60000 + 20 + 0.5)
+    so = read_sweep(make_sweep(tmp / "sobol.h5", "sobol", "sobol"))
+    assert list(so.sensitivity["fraud_losses_yuan"].columns[:2]) == ["S1", "S1_lo"]
+    assert list(so.sensitivity["fraud_losses_yuan"].index) == ["a.x", "a.y", "a.z"]
+    with pytest.raises(ValueError):
+        read_run(tmp / "grid.h5")
+
+
+# ---- figures -------------------------------------------------------------------
+
+def test_daily_series_figure(run_file, tmp):
+    out = tmp / "fig"
+    r = read_run(run_file)
+    assert_figure(F.daily_series(r, ["fraud_cases", "price_scammer_yuan", "cards_in_fraud_use"], out, "series",
+                                 smooth=3, mark_day=10), "series", out)
+    assert "90%" in (out / "series.caption.txt").read_text()
+
+
+def test_policy_comparison_and_frontier_figures(compare_file, tmp):
+    out = tmp / "fig"
+    c = read_compare(compare_file)
+    assert_figure(F.policy_comparison(c, out), "policy_comparison", out)
+    assert_figure(F.frontier(c, out), "frontier", out)
+    assert_figure(F.effect_bars(c, c.policy_names, "fraud_losses_yuan", out, "effects", "Effects"), "effects", out)
+    assert_figure(F.scatter_effects(c, "price_scammer_yuan", "fraud_losses_yuan", out, "scatter", "Price"),
+                  "scatter", out)
+
+
+def test_supply_share_figure_and_shares_are_shares(compare_file, tmp):
+    out = tmp / "fig"
+    c = read_compare(compare_file)
+    shares = F.channel_shares(c.base, 7)
+    total = sum(shares[m].to_numpy() for m, _, _ in F.CHANNELS)
+    ok = np.isfinite(total)
+    assert ok.any() and np.allclose(total[ok], 1.0, atol=1e-9)
+    assert_figure(F.supply_shares({"baseline": c.base, "remote_block": c.policies["remote_block"]}, out),
+                  "supply_shares", out)
+
+
+def test_sweep_heatmap_figure(tmp):
+    out = tmp / "fig"
+    sw = read_sweep(make_sweep(tmp / "grid3.h5"))
+    assert_figure(F.sweep_heatmap(sw, "fraud_losses_yuan", out, "heat"), "heat", out)
+    one = read_sweep(make_sweep(tmp / "lhs.h5", "lhs"))
+    with pytest.raises(ValueError):
+        F.sweep_heatmap(one, "fraud_losses_yuan", out, "bad", row_param="a.x")
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_sensitivity_bars_figure(tmp, method):
+    out = tmp / "fig"
+    sw = read_sweep(make_sweep(tmp / f"{method}.h5", method, method))
+    assert_figure(F.sensitivity_bars(sw, "fraud_losses_yuan", out, f"sens_{method}"), f"sens_{method}", out)
+    plain = read_sweep(make_sweep(tmp / f"{method}_plain.h5", method))
+    with pytest.raises(KeyError):
+        F.sensitivity_bars(plain, "fraud_losses_yuan", out, "none")
+
+
+# ---- calibration, tables, numbers, command line ----------------------------------
+
+def test_calibration_report_covers_the_facts(run_file, tmp):
+    df = calibration_table(read_run(run_file))
+    facts = " ".join(df["fact"])
+    for f in ("F1", "F5", "F7", "F8", "F10", "F20"):
+        assert f in facts
+    assert len(df) == len(TARGETS)
+    assert (df["model_p05"] <= df["model_mean"] + 1e-9).all() and (df["model_mean"] <= df["model_p95"] + 1e-9).all()
+    assert df["tolerance"].str.len().min() > 0
+    text = print_table(df)
+    assert "inside" in text or "OUTSIDE" in text
+    csv, tex = write_calibration(df, tmp / "tab")
+    assert csv.read_text().count("\n") == len(df) + 1
+    assert r"\begin{tabular}" in tex.read_text()
+
+
+def test_calibration_of_the_real_baseline_prices(run_file):
+    # White-card price starts at the F1 figure and stays in range even in a 30-day run.
+    df = calibration_table(read_run(run_file)).set_index("quantity")
+    assert bool(df.loc["white-card price", "inside"])
+
+
+def test_compare_table(compare_file, tmp):
+    csv, tex = compare_table(read_compare(compare_file), tmp / "tab")
+    assert "dealer_cap" in csv.read_text() and r"dealer\_cap" in tex.read_text()
+
+
+def test_macros_are_letters_only_and_unique(tmp):
+    assert camel("per_id_cap_3") == "PerIdCapThree"
+    assert camel("Cal", "F20", "fraud cases") == "CalFTwoZeroFraudCases"
+    m = Macros()
+    m.interval("Loss", 1234567.0, 1e6, 2e6)
+    with pytest.raises(ValueError):
+        m.add("Loss", 1)
+    with pytest.raises(ValueError):
+        m.add("Bad1", 1)
+    text = m.write(tmp / "n.tex").read_text()
+    assert r"\newcommand{\LossCI}{1.2\,million (1.0\,million to 2.0\,million)}" in text
+    assert num(1234) == "1{,}234" and num(0.0123) == "0.0123"
+
+
+def test_command_line(run_file, compare_file, tmp):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), MPLBACKEND="Agg")
+    figs, tabs = tmp / "cli_fig", tmp / "cli_tab"
+    base = ["/usr/bin/python3", "-m", "analysis.cardsim_analysis", "--figures", str(figs), "--tables", str(tabs)]
+    r = subprocess.run(base + ["calibration", str(run_file)], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "F20" in r.stdout and (tabs / "calibration.tex").exists()
+    r = subprocess.run(base + ["compare", str(compare_file)], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert (figs / "compare_frontier.pdf").exists()
+    r = subprocess.run(base + ["sweep", str(make_sweep(tmp / "cli_grid.h5"))], env=env, capture_output=True,
+                       text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run(base + ["run", str(tmp / "missing.h5")], env=env, capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "error" in r.stderr
+    r = subprocess.run([str(ROOT / "analysis/cardsim-analysis"), "--figures", str(figs), "run", str(run_file)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
