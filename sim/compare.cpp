@@ -68,21 +68,11 @@ const Scenario& scenario_of(const CompareRequest& req, std::size_t run) {
 std::vector<std::unique_ptr<World>> burn_in_worlds(const CompareRequest& req, int threads) {
   std::vector<std::unique_ptr<World>> worlds(std::size_t(req.replicates));
   Progress progress("burn-in " + std::to_string(req.burn_in) + " days", req.replicates, req.progress);
-  std::exception_ptr error;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int64_t rep = 0; rep < req.replicates; ++rep) {
-    try {
-      auto w = build_world(req.base, req.seed, uint64_t(rep));
-      run_days(*w, req.base, req.burn_in, req.options);
-      worlds[std::size_t(rep)] = std::move(w);
-    } catch (...) {
-#pragma omp critical(cardsim_error)
-      if (!error) error = std::current_exception();
-    }
-    progress.step();
-  }
-  progress.finish();
-  if (error) std::rethrow_exception(error);
+  parallel_jobs(req.replicates, threads, progress, [&](int64_t rep) {
+    auto w = build_world(req.base, req.seed, uint64_t(rep));
+    run_days(*w, req.base, req.burn_in, req.options);
+    worlds[std::size_t(rep)] = std::move(w);
+  });
   return worlds;
 }
 
@@ -93,25 +83,15 @@ void run_all(const CompareRequest& req, const std::vector<std::unique_ptr<World>
   const auto n_runs = int64_t(runs.size());
   const int64_t jobs = n_runs * req.replicates;
   Progress progress("compare " + std::to_string(n_runs) + " scenarios", jobs, req.progress);
-  std::exception_ptr error;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int64_t job = 0; job < jobs; ++job) {
+  parallel_jobs(jobs, threads, progress, [&](int64_t job) {
     const auto run = std::size_t(job / req.replicates);
     const int64_t rep = job % req.replicates;
-    try {
-      const Scenario& sc = scenario_of(req, run);
-      std::unique_ptr<World> w = settled.empty() ? build_world(sc, req.seed, uint64_t(rep))
-                                                 : std::make_unique<World>(*settled[std::size_t(rep)]);
-      run_days(*w, sc, sc.params.days, req.options);
-      store_replicate(runs[run], rep, w->recorder);
-    } catch (...) {
-#pragma omp critical(cardsim_error)
-      if (!error) error = std::current_exception();
-    }
-    progress.step();
-  }
-  progress.finish();
-  if (error) std::rethrow_exception(error);
+    const Scenario& sc = scenario_of(req, run);
+    std::unique_ptr<World> w = settled.empty() ? build_world(sc, req.seed, uint64_t(rep))
+                                               : std::make_unique<World>(*settled[std::size_t(rep)]);
+    run_days(*w, sc, sc.params.days, req.options);
+    store_replicate(runs[run], rep, w->recorder);
+  });
 }
 
 // ---- differences ---------------------------------------------------------------------

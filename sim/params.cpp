@@ -108,6 +108,14 @@ const ParamSpec* find_param(std::string_view key) {
   return nullptr;
 }
 
+bool is_param_group(std::string_view prefix) {
+  for (const auto& spec : param_registry())
+    if (spec.key.size() > prefix.size() && spec.key.compare(0, prefix.size(), prefix) == 0 &&
+        spec.key[prefix.size()] == '.')
+      return true;
+  return false;
+}
+
 const char* type_name(ParamType t) {
   switch (t) {
     case ParamType::Int: return "int";

@@ -53,6 +53,9 @@ const std::vector<ParamSpec>& param_registry();
 /// The parameter with this dotted key, or nullptr.
 const ParamSpec* find_param(std::string_view key);
 
+/// True when `prefix` names a group of parameters ("controls", "controls.per_id_cap").
+bool is_param_group(std::string_view prefix);
+
 /// A value as it is written in YAML ("true", "block", "0.25", "365").
 std::string format_param_value(const ParamSpec& spec, double value);
 

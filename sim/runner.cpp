@@ -56,6 +56,22 @@ void store_replicate(RunResult& result, int64_t replicate, const Recorder& rec) 
   }
 }
 
+void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void(int64_t)>& body) {
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+  for (int64_t job = 0; job < n; ++job) {
+    try {
+      body(job);
+    } catch (...) {
+#pragma omp critical(cardsim_error)
+      if (!error) error = std::current_exception();
+    }
+    progress.step();
+  }
+  progress.finish();
+  if (error) std::rethrow_exception(error);
+}
+
 RunResult run_scenario(const RunRequest& req) {
   RunResult result;
   result.scenario = req.scenario;
@@ -66,22 +82,11 @@ RunResult run_scenario(const RunRequest& req) {
                       std::vector<double>(std::size_t(kMetricCount) * std::size_t(result.days), 0.0));
   result.totals.assign(kMetricCount, std::vector<double>(std::size_t(req.replicates), 0.0));
   Progress progress("run " + req.scenario.name, req.replicates, req.progress);
-  std::exception_ptr error;
-  const int threads = req.threads > 0 ? req.threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int64_t rep = 0; rep < req.replicates; ++rep) {
-    try {
-      auto world = starting_world(req, rep);
-      run_days(*world, req.scenario, req.scenario.params.days, req.options);
-      store_replicate(result, rep, world->recorder);
-    } catch (...) {
-#pragma omp critical(cardsim_error)
-      if (!error) error = std::current_exception();
-    }
-    progress.step();
-  }
-  progress.finish();
-  if (error) std::rethrow_exception(error);
+  parallel_jobs(req.replicates, req.threads, progress, [&](int64_t rep) {
+    auto world = starting_world(req, rep);
+    run_days(*world, req.scenario, req.scenario.params.days, req.options);
+    store_replicate(result, rep, world->recorder);
+  });
   return result;
 }
 

@@ -3,6 +3,8 @@
 // the numbers.
 #pragma once
 
+#include <functional>
+
 #include "results.h"
 #include "simulation.h"
 
@@ -22,6 +24,14 @@ RunResult run_scenario(const RunRequest& request);
 
 /// Copies one finished replicate's metrics into a result.
 void store_replicate(RunResult& result, int64_t replicate, const Recorder& recorder);
+
+class Progress;
+
+/// Runs body(0..n-1) on `threads` OpenMP threads (0: all cores), dynamically
+/// scheduled, stepping `progress` after each job. The first exception any
+/// job throws is rethrown once all jobs are done. Results must be written to
+/// per-job slots, so the order in which jobs finish never matters.
+void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void(int64_t)>& body);
 
 /// Prints a replicate progress line with ETA on a terminal.
 class Progress {

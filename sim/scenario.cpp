@@ -53,14 +53,6 @@ std::string unknown_key_reason(const std::string& key) {
   return why;
 }
 
-bool is_group_prefix(const std::string& prefix) {
-  for (const auto& spec : param_registry())
-    if (spec.key.size() > prefix.size() && spec.key.compare(0, prefix.size(), prefix) == 0 &&
-        spec.key[prefix.size()] == '.')
-      return true;
-  return false;
-}
-
 /// Rejects tab indentation up front: YAML forbids it and yaml-cpp's own
 /// message for it does not say so.
 void reject_tabs(const std::string& text, const std::string& origin) {
@@ -117,7 +109,7 @@ void walk_settings(const YAML::Node& map, const std::string& prefix, const std::
     const YAML::Node value = it->second;
     if (const ParamSpec* spec = find_param(key)) {
       apply(*spec, scalar_value(value, *spec, origin, key_node.Mark()), key_node.Mark());
-    } else if (is_group_prefix(key)) {
+    } else if (is_param_group(key)) {
       if (!value.IsMap())
         fail(origin, key_node.Mark(), key, "is a group of parameters; expected a map of its keys");
       walk_settings(value, key, origin, {}, apply);

@@ -77,14 +77,6 @@ double param_value(const Ctx& c, const YAML::Node& node, const ParamSpec& spec) 
   return *v;
 }
 
-bool is_group_prefix(const std::string& prefix) {
-  for (const auto& spec : param_registry())
-    if (spec.key.size() > prefix.size() && spec.key.compare(0, prefix.size(), prefix) == 0 &&
-        spec.key[prefix.size()] == '.')
-      return true;
-  return false;
-}
-
 /// Calls `leaf(spec, value_node, key_node)` for every parameter in a map of
 /// dotted or nested keys, as scenario files allow.
 void for_each_param(const Ctx& c, const YAML::Node& map, const std::string& prefix,
@@ -97,7 +89,7 @@ void for_each_param(const Ctx& c, const YAML::Node& map, const std::string& pref
     if (!seen.insert(key).second) fail(c, key_node, key, "duplicate key");
     if (const ParamSpec* spec = find_param(key)) {
       leaf(*spec, it->second, key_node);
-    } else if (is_group_prefix(key) && it->second.IsMap()) {
+    } else if (is_param_group(key) && it->second.IsMap()) {
       for_each_param(c, it->second, key, leaf);
     } else {
       fail(c, key_node, key, "unknown parameter (see `cardsim params`)");
