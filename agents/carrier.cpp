@@ -28,11 +28,12 @@ int32_t burst_count_today(World& w, uint32_t outlet) {
 
 int identity_window_count(World& w, uint32_t identity) {
   Citizens& c = w.citizens;
-  if (w.day - c.window_start[identity] >= w.p.velocity_window_days) {
-    c.window_start[identity] = int32_t(w.day);
-    c.window_count[identity] = 0;
+  Identity& who = c.person[identity];
+  if (w.day - who.window_start >= w.p.velocity_window_days) {
+    who.window_start = int32_t(w.day);
+    who.window_count = 0;
   }
-  return c.window_count[identity];
+  return who.window_count;
 }
 
 Refusal check_remote(World& w, Stream& s, const ActivationAttempt& a) {
@@ -165,7 +166,7 @@ Refusal check_activation(World& w, Stream& s, const ActivationAttempt& a) {
   if (w.p.velocity_enabled && burst_count_today(w, a.outlet) >= w.p.velocity_max_per_outlet_day)
     return Refusal::Velocity;
   const Citizens& c = w.citizens;
-  if (w.legit_cards(a.identity) + c.criminal_cards[a.identity] >= w.p.per_id_cap_max) return Refusal::IdCap;
+  if (w.legit_cards(a.identity) + c.person[a.identity].criminal_cards >= w.p.per_id_cap_max) return Refusal::IdCap;
   if (w.p.velocity_enabled && identity_window_count(w, a.identity) >= w.p.velocity_max_per_identity)
     return Refusal::Velocity;
   if (Refusal r = check_remote(w, s, a); r != Refusal::None) return r;
@@ -181,7 +182,7 @@ void count_activation(World& w, uint32_t identity, uint32_t outlet) {
   // activations from the day it is switched on.
   if (!w.p.velocity_enabled) return;
   identity_window_count(w, identity);
-  if (w.citizens.window_count[identity] < 255) w.citizens.window_count[identity]++;
+  if (w.citizens.person[identity].window_count < 255) w.citizens.person[identity].window_count++;
 }
 
 bool requisition_white_card(World& w, uint32_t outlet) {

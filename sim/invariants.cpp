@@ -39,7 +39,7 @@ void check_identities(const World& w) {
   for (int64_t i = 0; i < w.citizens.count; ++i) {
     legit += w.legit_cards(uint32_t(i));
     initial += w.initial_legit_cards(uint32_t(i));
-    criminal += w.citizens.criminal_cards[std::size_t(i)];
+    criminal += w.citizens.person[std::size_t(i)].criminal_cards;
   }
   const int64_t changed = w.legit_activated - w.legit_churned - w.legit_shut;
   require(legit - initial == changed, w, "honest cards",

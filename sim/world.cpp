@@ -35,11 +35,7 @@ void init_citizens(World& w) {
   Citizens& c = w.citizens;
   c.count = w.p.population;
   const auto n = std::size_t(c.count);
-  c.legit_stored.resize(n);
-  c.criminal_cards.resize(n);
-  c.flags.resize(n);
-  c.window_start.resize(n);
-  c.window_count.resize(n);
+  c.person.resize(n);
   const int64_t cap = std::min<int64_t>(w.p.per_id_cap_max, 254);
   w.initial_cards_cdf = initial_cards_cdf(w.p.citizens_cards_initial_mean, cap);
   w.legit_initial = std::llround(double(c.count) * expected_initial_cards(w.initial_cards_cdf));
@@ -204,7 +200,7 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   cards.commission_payee.push_back(kNone);
   cards.commission_paid.push_back(0.f);
   cards_by_state[std::size_t(CardState::Stock)]++;
-  citizens.criminal_cards[identity]++;
+  citizens.person[identity].criminal_cards++;
   return cards.size() - 1;
 }
 
@@ -216,7 +212,7 @@ void World::set_card_state(uint32_t card, CardState s) {
 
 void World::end_card(uint32_t card, CardState s) {
   set_card_state(card, s);
-  citizens.criminal_cards[cards.identity[card]]--;
+  citizens.person[cards.identity[card]].criminal_cards--;
 }
 
 }  // namespace cardsim

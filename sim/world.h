@@ -31,16 +31,23 @@ enum class CardState : uint8_t {
   Count
 };
 
-/// Identity holders. Region is derived from the id, so the per-person state
-/// is a handful of bytes, all zero until the person is first touched by an
-/// event (ZeroVector: untouched pages are never written).
+/// One identity holder's state in one 8-byte record: an event about a person
+/// touches a single cache line (checks read the card counts, then write them
+/// and the velocity window). All zero until first touched.
+struct Identity {
+  uint8_t legit_stored;    // 0: untouched (initial cards from the seed), else honest cards + 1
+  uint8_t criminal_cards;  // live criminal cards in the holder's name
+  uint8_t flags;           // Citizens::kLeakedId | kLeakedFace | kMisused | kFarmer
+  uint8_t window_count;    // activations in the velocity window
+  int32_t window_start;    // velocity window start day
+};
+static_assert(sizeof(Identity) == 8, "keep an identity in 8 bytes");
+
+/// Identity holders. Region is derived from the id; per-person state lives
+/// on calloc'd zero pages (ZeroVector), so untouched people cost nothing.
 struct Citizens {
   int64_t count = 0;
-  ZeroVector<uint8_t> legit_stored;    // 0: untouched (initial cards from the seed), else honest cards + 1
-  ZeroVector<uint8_t> criminal_cards;  // live criminal cards in the holder's name
-  ZeroVector<uint8_t> flags;           // kLeakedId | kLeakedFace | kMisused | kFarmer
-  ZeroVector<int32_t> window_start;    // velocity window start day
-  ZeroVector<uint8_t> window_count;    // activations in the velocity window
+  ZeroVector<Identity> person;
 
   static constexpr uint8_t kLeakedId = 1, kLeakedFace = 2, kMisused = 4, kFarmer = 8;
 };
@@ -162,10 +169,10 @@ struct World {
   /// Honest cards in the holder's name; an untouched holder has the count
   /// drawn for them from the seed when the world was made.
   int legit_cards(uint32_t identity) const {
-    const uint8_t stored = citizens.legit_stored[identity];
+    const uint8_t stored = citizens.person[identity].legit_stored;
     return stored ? stored - 1 : initial_legit_cards(identity);
   }
-  void set_legit_cards(uint32_t identity, int n) { citizens.legit_stored[identity] = uint8_t(n + 1); }
+  void set_legit_cards(uint32_t identity, int n) { citizens.person[identity].legit_stored = uint8_t(n + 1); }
   int initial_legit_cards(uint32_t identity) const;
   uint32_t random_identity_in(Stream& s, int region) const;
   uint32_t random_outlet_in(Stream& s, int region) const;
