@@ -30,8 +30,10 @@ void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64
 /// and the reason (unwritable folder, full disk).
 void write_run_file(const std::string& path, const RunResult& result);
 
-/// Calls `write(file)` on a temporary file beside `path` and renames it into
-/// place only when everything was written and flushed.
+/// Calls `write(file)` on an in-memory HDF5 file, writes its bytes to a
+/// temporary file beside `path` (every write and the fsync checked) and
+/// renames it into place only when everything is on disk. On any failure the
+/// temporary file is removed and nothing exists at `path`.
 void write_atomically(const std::string& path, const std::function<void(hid_t)>& write);
 
 /// Current UTC time as ISO 8601.
