@@ -87,15 +87,30 @@ void write_and_sync(const fs::path& tmp, const std::string& path, const std::vec
   if (::close(fd) < 0) fail_io(path, "cannot close output", errno);
 }
 
-}  // namespace
-
-void write_atomically(const std::string& path, const std::function<void(hid_t)>& write) {
-  fs::path target(path);
-  fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+/// The hidden temporary file beside `path`, its folder created if missing.
+fs::path prepare_temporary(const std::string& path) {
+  const fs::path target(path);
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw std::runtime_error(path + ": cannot create output folder '" + dir.string() + "': " + ec.message());
-  const fs::path tmp = dir / ("." + target.filename().string() + ".partial-" + std::to_string(getpid()));
+  return dir / ("." + target.filename().string() + ".partial-" + std::to_string(getpid()));
+}
+
+}  // namespace
+
+void check_output_writable(const std::string& path) {
+  const fs::path tmp = prepare_temporary(path);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) fail_io(path, "cannot create output file in '" + tmp.parent_path().string() + "'", errno);
+  ::close(fd);
+  ::unlink(tmp.c_str());
+}
+
+void write_atomically(const std::string& path, const std::function<void(hid_t)>& write) {
+  const fs::path target(path);
+  const fs::path tmp = prepare_temporary(path);
+  std::error_code ec;
   try {
     std::vector<char> image;
     {

@@ -36,6 +36,11 @@ void write_run_file(const std::string& path, const RunResult& result);
 /// temporary file is removed and nothing exists at `path`.
 void write_atomically(const std::string& path, const std::function<void(hid_t)>& write);
 
+/// Fails early, before hours of work, when `path` cannot be written: creates
+/// its folder and a temporary file there, then removes the file. Throws
+/// std::runtime_error naming the path and the reason.
+void check_output_writable(const std::string& path);
+
 /// Current UTC time as ISO 8601.
 std::string utc_now();
 
