@@ -15,6 +15,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kMaxExtendsDepth = 16;
+// Scenarios are a few kB; anything far larger is the wrong file.
+constexpr std::size_t kMaxScenarioBytes = std::size_t(1) << 20;
 
 std::string where(const std::string& origin, const YAML::Mark& mark) {
   if (mark.is_null()) return origin;
@@ -24,7 +26,12 @@ std::string where(const std::string& origin, const YAML::Mark& mark) {
 [[noreturn]] void fail(const std::string& origin, const YAML::Mark& mark, const std::string& key,
                        const std::string& why) {
   std::string msg = where(origin, mark) + ": ";
-  if (!key.empty()) msg += "key '" + key + "': ";
+  // A runaway key (fuzzed or binary input) must not make a megabyte message.
+  constexpr std::size_t kShownKey = 120;
+  if (key.size() > kShownKey)
+    msg += "key '" + key.substr(0, kShownKey) + "...' (" + std::to_string(key.size()) + " characters): ";
+  else if (!key.empty())
+    msg += "key '" + key + "': ";
   throw InputError(msg + why);
 }
 
@@ -45,6 +52,10 @@ std::string unknown_key_reason(const std::string& key) {
   std::string best;
   std::size_t best_d = 4;
   for (const auto& spec : param_registry()) {
+    // The length difference bounds the distance from below: skipping hopeless
+    // keys keeps a megabyte-long key from costing minutes.
+    const std::size_t gap = key.size() > spec.key.size() ? key.size() - spec.key.size() : spec.key.size() - key.size();
+    if (gap >= best_d) continue;
     std::size_t d = edit_distance(key, spec.key);
     if (d < best_d) best_d = d, best = spec.key;
   }
@@ -73,6 +84,34 @@ void reject_tabs(const std::string& text, const std::string& origin) {
       if (c != ' ') break;
     }
   }
+}
+
+/// The one YAML document in `text`. YAML::Load would silently ignore every
+/// document after the first, and with it the settings they hold.
+YAML::Node parse_yaml(const std::string& text, const std::string& origin) {
+  reject_tabs(text, origin);
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(where(origin, e.mark) + ": YAML syntax error: " + e.msg);
+  }
+  if (docs.size() > 1)
+    fail(origin, docs[1].Mark(), "", "a scenario file holds one YAML document; found " +
+                                         std::to_string(docs.size()) + " (separated by '---')");
+  return docs.empty() ? YAML::Node() : docs[0];
+}
+
+/// `name:` or `description:` as text. The name becomes the default output
+/// file name and is stored in every output, so it must be printable text.
+std::string text_field(const YAML::Node& node, const std::string& origin, const std::string& key) {
+  if (!node.IsScalar()) fail(origin, node.Mark(), key, "expected text");
+  const std::string& text = node.Scalar();
+  for (unsigned char c : text)
+    if (c < 0x20 && !(key == "description" && (c == '\n' || c == '\t')))
+      fail(origin, node.Mark(), key, "contains a control character");
+  if (key == "name" && text.empty()) fail(origin, node.Mark(), key, "must not be empty");
+  return text;
 }
 
 /// Records that `key` is set at `mark`. yaml-cpp only sees duplicates of the
@@ -162,22 +201,34 @@ const std::set<std::string> kReservedKeys = {"extends", "name", "description", "
 Scenario load_node(const YAML::Node& root, const std::string& origin, const std::string& base_dir,
                    int depth);
 
-Scenario load_file_at_depth(const std::string& path, int depth) {
-  // An ifstream opens a directory and reads nothing: say so, not "empty".
+/// Refuses what cannot be a scenario before reading it: an ifstream opens a
+/// directory and reads nothing ("empty" would mislead), and a device such as
+/// /dev/zero or a terminal never ends. Pipes are fine (`run <(...)`).
+void require_readable_kind(const std::string& path) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) throw InputError(path + ": is a directory, not a scenario file");
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::is_directory(st)) throw InputError(path + ": is a directory, not a scenario file");
+  if (fs::exists(st) && !fs::is_regular_file(st) && !fs::is_fifo(st))
+    throw InputError(path + ": is a device or socket, not a scenario file");
+}
+
+/// The whole file, refused past kMaxScenarioBytes (reads at most one byte more).
+std::string read_scenario_bytes(const std::string& path) {
+  require_readable_kind(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open scenario file (" + std::strerror(errno) + ")");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const std::string text = buf.str();
-  reject_tabs(text, path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw InputError(where(path, e.mark) + ": YAML syntax error: " + e.msg);
-  }
+  std::string text(kMaxScenarioBytes + 1, '\0');
+  in.read(text.data(), std::streamsize(text.size()));
+  text.resize(std::size_t(in.gcount()));
+  if (text.size() > kMaxScenarioBytes)
+    throw InputError(path + ": larger than " + std::to_string(kMaxScenarioBytes >> 20) +
+                     " MB; not a scenario file");
+  return text;
+}
+
+Scenario load_file_at_depth(const std::string& path, int depth) {
+  const std::string text = read_scenario_bytes(path);
+  const YAML::Node root = parse_yaml(text, path);
   fs::path p(path);
   Scenario sc = load_node(root, path, p.parent_path().string(), depth);
   // A file without `name:` is named after itself, not after the file it
@@ -204,8 +255,8 @@ Scenario load_node(const YAML::Node& root, const std::string& origin, const std:
       fail(origin, ext.Mark(), "extends", "cannot find scenario file '" + target.string() + "'");
     sc = load_file_at_depth(target.string(), depth + 1);
   }
-  if (const YAML::Node n = root["name"]) sc.name = n.Scalar();
-  if (const YAML::Node d = root["description"]) sc.description = d.Scalar();
+  if (const YAML::Node n = root["name"]) sc.name = text_field(n, origin, "name");
+  if (const YAML::Node d = root["description"]) sc.description = text_field(d, origin, "description");
   std::map<std::string, std::string> claimed;
   walk_settings(root, "", origin, kReservedKeys, [&](const ParamSpec& spec, double v, const YAML::Mark& m) {
     claim_key(claimed, spec.key, origin, m);
@@ -264,13 +315,7 @@ Scenario load_scenario_file(const std::string& path) {
 
 Scenario load_scenario_text(const std::string& text, const std::string& origin,
                             const std::string& base_dir) {
-  reject_tabs(text, origin);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw InputError(where(origin, e.mark) + ": YAML syntax error: " + e.msg);
-  }
+  const YAML::Node root = parse_yaml(text, origin);
   Scenario sc = load_node(root, origin, base_dir, 0);
   sc.source = origin;
   validate_scenario(sc);
