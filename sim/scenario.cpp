@@ -1,5 +1,6 @@
 #include "scenario.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -86,20 +87,69 @@ void reject_tabs(const std::string& text, const std::string& origin) {
   }
 }
 
-/// The one YAML document in `text`. YAML::Load would silently ignore every
-/// document after the first, and with it the settings they hold.
+/// Sees where each YAML document starts and nothing else.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+/// Refuses a second YAML document: YAML::Load silently ignores every document
+/// after the first, and with it the settings they hold. YAML::LoadAll is no
+/// help: in yaml-cpp 0.7 it loops forever on a stray ',' (yaml-cpp issue
+/// #1040, found by our fuzzer), because the parser keeps returning an empty
+/// document without consuming the token. So the documents are walked here,
+/// and one that starts where the previous one did is the parser stuck.
+void require_single_document(const std::string& text, const std::string& origin) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts docs;
+  while (docs.starts.size() < 2 && parser.HandleNextDocument(docs)) {
+  }
+  if (docs.starts.size() < 2) return;
+  const YAML::Mark& second = docs.starts[1];
+  if (second.pos == docs.starts[0].pos)
+    throw InputError(where(origin, second) + ": YAML syntax error: unexpected character");
+  fail(origin, second, "", "a scenario file holds one YAML document; found another (after '---' or '...')");
+}
+
+/// The one YAML document in `text`, parsed.
 YAML::Node parse_yaml(const std::string& text, const std::string& origin) {
   reject_tabs(text, origin);
-  std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    require_single_document(text, origin);
+    return YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw InputError(where(origin, e.mark) + ": YAML syntax error: " + e.msg);
   }
-  if (docs.size() > 1)
-    fail(origin, docs[1].Mark(), "", "a scenario file holds one YAML document; found " +
-                                         std::to_string(docs.size()) + " (separated by '---')");
-  return docs.empty() ? YAML::Node() : docs[0];
+}
+
+/// Well-formed UTF-8 (no stray continuation bytes, overlong forms or
+/// surrogates): other bytes do not survive the YAML round trip.
+bool valid_utf8(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (len == 0 || i + len > text.size()) return false;
+    uint32_t cp = len == 1 ? c : c & (0x7fu >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cc & 0x3fu);
+    }
+    static const uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kSmallest[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += len;
+  }
+  return true;
 }
 
 /// `name:` or `description:` as text. The name becomes the default output
@@ -110,6 +160,7 @@ std::string text_field(const YAML::Node& node, const std::string& origin, const 
   for (unsigned char c : text)
     if (c < 0x20 && !(key == "description" && (c == '\n' || c == '\t')))
       fail(origin, node.Mark(), key, "contains a control character");
+  if (!valid_utf8(text)) fail(origin, node.Mark(), key, "is not valid UTF-8 text");
   if (key == "name" && text.empty()) fail(origin, node.Mark(), key, "must not be empty");
   return text;
 }
