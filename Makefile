@@ -1,7 +1,7 @@
 # cardsim: the two commands of the README, and the ones around them.
 #   make run    install what is missing, build, run the baseline, print a summary
 #   make test   install what is missing, build, run every test
-.PHONY: all deps build run test test-asan bench paper docs clean
+.PHONY: all deps build run test test-asan test-tsan fuzz bench paper docs clean
 
 JOBS ?= $(shell nproc)
 REPLICATES ?= 10
@@ -29,6 +29,24 @@ test-asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# The OpenMP and thread-related tests under ThreadSanitizer: clang with LLVM's
+# libomp and its Archer tool, which tells TSan about OpenMP's synchronisation
+# (gcc's libgomp is not instrumented and gives false reports). See
+# docs/reliability.md.
+TSAN_TESTS ?= identical|thread|SIGINT|interrupt|compare
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	@cd build/tsan && OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	  ctest --output-on-failure -j $(JOBS) -R "$(TSAN_TESTS)"
+
+ARCHER ?= /usr/lib/llvm-14/lib/libarcher.so
+
+# The scenario fuzzer (libFuzzer, clang) for FUZZ_SECONDS; see tests/fuzz.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@JOBS=$(JOBS) tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)
 
 docs: build
 	$(CARDSIM) params --markdown > docs/parameters.md

@@ -114,13 +114,14 @@ TEST_CASE("an unwritable output path is refused before the run, naming the path"
 TEST_CASE("SIGINT during a run stops it at a day boundary with code 130 and no file", "[faults][sigint]") {
   const fs::path dir = fresh_dir("sigint");
   const std::string out = (dir / "run.h5").string();
-  // Minutes of work uninterrupted; the signal comes after a second.
+  // Minutes of work uninterrupted (--check inspects the whole world every
+  // day); the signal comes after a second.
   ChildOptions opts;
   opts.sigint_after_s = 1.0;
   opts.timeout_s = 60;
   const auto start = std::chrono::steady_clock::now();
-  const Outcome o = run_cardsim({"run", "-q", "-r", "8", "-t", "2", "--set", "population=200000", "--set",
-                                 "days=3650", "--out", out},
+  const Outcome o = run_cardsim({"run", "-q", "--check", "-r", "4", "-t", "2", "--set", "population=200000",
+                                 "--set", "days=3650", "--out", out},
                                 opts);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   INFO("stderr: " << o.err);
