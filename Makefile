@@ -39,7 +39,7 @@ ARCHER ?= /usr/lib/llvm-14/lib/libarcher.so
 test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS)
-	@cd build/tsan && OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+	@cd build/tsan && OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1" \
 	  ctest --output-on-failure -j $(JOBS) -R "$(TSAN_TESTS)"
 
 # The scenario fuzzer (libFuzzer, clang) for FUZZ_SECONDS; see tests/fuzz.
