@@ -107,19 +107,16 @@ void check_output_writable(const std::string& path) {
   ::unlink(tmp.c_str());
 }
 
-void write_atomically(const std::string& path, const std::function<void(hid_t)>& write) {
-  const fs::path target(path);
+namespace {
+
+/// Runs `produce` and renames its temporary into place; on any failure the
+/// temporary is removed and the message names `path`.
+void finish_atomically(const std::string& path, const std::function<void(const fs::path& tmp)>& produce) {
   const fs::path tmp = prepare_temporary(path);
   std::error_code ec;
   try {
-    std::vector<char> image;
-    {
-      h5::Handle file = create_memory_file(tmp.string());
-      write(file);
-      image = file_image(file);
-    }
-    write_and_sync(tmp, path, image);
-    fs::rename(tmp, target, ec);
+    produce(tmp);
+    fs::rename(tmp, path, ec);
     if (ec) throw std::runtime_error(path + ": cannot move finished output into place: " + ec.message());
   } catch (const std::runtime_error& e) {
     fs::remove(tmp, ec);
@@ -127,6 +124,26 @@ void write_atomically(const std::string& path, const std::function<void(hid_t)>&
     if (what.rfind(path, 0) == 0) throw;
     throw std::runtime_error(path + ": writing failed: " + what);
   }
+}
+
+}  // namespace
+
+void write_atomically(const std::string& path, const std::function<void(hid_t)>& write) {
+  finish_atomically(path, [&](const fs::path& tmp) {
+    std::vector<char> image;
+    {
+      h5::Handle file = create_memory_file(tmp.string());
+      write(file);
+      image = file_image(file);
+    }
+    write_and_sync(tmp, path, image);
+  });
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  finish_atomically(path, [&](const fs::path& tmp) {
+    write_and_sync(tmp, path, std::vector<char>(text.begin(), text.end()));
+  });
 }
 
 void write_run_file(const std::string& path, const RunResult& r) {

@@ -36,6 +36,10 @@ void write_run_file(const std::string& path, const RunResult& result);
 /// temporary file is removed and nothing exists at `path`.
 void write_atomically(const std::string& path, const std::function<void(hid_t)>& write);
 
+/// Writes `text` to `path` the same way: temporary file, checked writes and
+/// fsync, rename; nothing at `path` and no temporary left on failure.
+void write_text_atomically(const std::string& path, const std::string& text);
+
 /// Fails early, before hours of work, when `path` cannot be written: creates
 /// its folder and a temporary file there, then removes the file. Throws
 /// std::runtime_error naming the path and the reason.

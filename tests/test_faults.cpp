@@ -152,3 +152,21 @@ TEST_CASE("an interrupt request stops run_days at the next day boundary", "[faul
   check.check_invariants = true;
   REQUIRE_NOTHROW(run_days(*w, sc, 30, check));  // and it can go on
 }
+
+TEST_CASE("compare under a file-size limit fails clearly and leaves no file", "[faults]") {
+  const fs::path dir = fresh_dir("compare-fsize");
+  const std::string out = (dir / "compare.h5").string();
+  const std::string scenarios = std::string(CARDSIM_SOURCE_DIR) + "/scenarios/";
+  ChildOptions opts;
+  opts.file_size_limit = 1024;
+  const Outcome o = run_cardsim({"compare", scenarios + "baseline.yaml", scenarios + "policies/dealer_cap.yaml",
+                                 "--set", "population=20000", "--set", "days=30", "-r", "2", "-t", "2", "-q",
+                                 "--out", out},
+                                opts);
+  INFO("stderr: " << o.err);
+  REQUIRE(o.exited);
+  CHECK(o.code == 1);
+  CHECK(o.err.find(out) != std::string::npos);
+  CHECK(files_in(dir).empty());
+  fs::remove_all(dir);
+}
