@@ -3,7 +3,7 @@
 #   make test   install what is missing, build, run every test
 #   make paper  install texlive too, build, run the paper's scenarios (cached), analyse, latexmk -> paper/paper.pdf
 #               (PAPER_QUICK=1: small, short runs for CI)
-.PHONY: all deps build run test test-asan bench paper docs clean
+.PHONY: all deps build run test test-asan test-tsan fuzz bench paper docs clean
 
 JOBS ?= $(shell nproc)
 REPLICATES ?= 10
@@ -46,6 +46,25 @@ paper:
 	@if grep -E -n 'Undefined control sequence|Reference .* undefined|Citation .* undefined|There were undefined' paper/paper.log; then \
 	  echo 'make paper: undefined macro or reference (see paper/paper.log)'; exit 1; fi
 	@echo "make paper: wrote paper/paper.pdf"
+
+# The OpenMP and thread-related tests under ThreadSanitizer: clang with LLVM's
+# libomp and its Archer tool, which tells TSan about OpenMP's synchronisation
+# (gcc's libgomp is not instrumented and gives false reports). See
+# docs/reliability.md.
+TSAN_TESTS ?= identical|thread|SIGINT|interrupt|compare
+# The TSan runtime itself does not survive a 1-64 kB RLIMIT_FSIZE.
+TSAN_EXCLUDE ?= file-size limit
+ARCHER ?= /usr/lib/llvm-14/lib/libarcher.so
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	@cd build/tsan && OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1" \
+	  ctest --output-on-failure -j $(JOBS) -R "$(TSAN_TESTS)" -E "$(TSAN_EXCLUDE)"
+
+# The scenario fuzzer (libFuzzer, clang) for FUZZ_SECONDS; see tests/fuzz.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@JOBS=$(JOBS) tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)
 
 docs: build
 	$(CARDSIM) params --markdown > docs/parameters.md

@@ -30,3 +30,14 @@ if(MPI_CXX_FOUND)
 else()
   message(STATUS "cardsim: MPI not found or disabled, sweeps run on one machine")
 endif()
+
+# ThreadSanitizer: meant for clang with LLVM's libomp, whose Archer tool
+# (OMP_TOOL_LIBRARIES=libarcher.so at run time) reports OpenMP's barriers and
+# locks to TSan. With gcc, libgomp is uninstrumented and TSan reports races
+# on synchronisation it cannot see.
+option(CARDSIM_TSAN "Build with ThreadSanitizer" OFF)
+if(CARDSIM_TSAN)
+  set(CARDSIM_TSAN_FLAGS -fsanitize=thread -fno-omit-frame-pointer)
+  target_compile_options(cardsim_deps INTERFACE ${CARDSIM_TSAN_FLAGS})
+  target_link_options(cardsim_deps INTERFACE ${CARDSIM_TSAN_FLAGS})
+endif()

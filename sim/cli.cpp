@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "h5.h"
+#include "interrupt.h"
 #include "invariants.h"
 #include "memory.h"
 #include "params.h"
@@ -41,7 +42,8 @@ const char* kUsage =
     "  sensitivity FILE     Sobol or Morris sensitivity indices of a sobol/morris sweep\n"
     "\n"
     "Run `cardsim <command> --help` for the options of a command.\n"
-    "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure.\n";
+    "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure,\n"
+    "130 interrupted by Ctrl-C (no output file is written).\n";
 
 }  // namespace
 
@@ -135,6 +137,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (p.vm.count("from-snapshot")) continue_from_snapshot(p.vm, req);
   const std::string out =
       p.vm.count("out") ? p.vm["out"].as<std::string>() : "results/" + req.scenario.name + ".h5";
+  check_output_writable(out);  // fail now, not after the run
   RunResult result = run_scenario(req);
   write_run_file(out, result);
   if (!p.vm.count("quiet")) print_summary(std::cout, result, out);
@@ -238,12 +241,16 @@ int run_cli(const std::vector<std::string>& args) {
     return kExitOk;
   }
   auto it = commands().find(args[0]);
+  install_interrupt_handler();
   try {
     if (it == commands().end()) throw InputError("unknown command '" + args[0] + "' (see cardsim --help)");
     return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
   } catch (const InputError& e) {
     std::cerr << "cardsim: error: " << e.what() << "\n";
     return kExitBadInput;
+  } catch (const Interrupted& e) {
+    std::cerr << "cardsim: " << e.what() << ": stopped; no output file was written\n";
+    return kExitInterrupted;
   } catch (const InvariantError& e) {
     std::cerr << "cardsim: internal error: " << e.what() << "\n";
     return kExitFailure;

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "compare.h"
+#include "results.h"
 
 namespace cardsim {
 namespace po = boost::program_options;
@@ -78,6 +79,7 @@ int cmd_compare(const std::vector<std::string>& args) {
   }
   const std::string out = p.vm["out"].as<std::string>();
   const CompareRequest req = make_request(p.vm, out);
+  check_output_writable(out);  // fail now, not after the runs
   const CompareResult result = run_compare(req);
   write_compare_file(out, result);
   const std::string csv = std::filesystem::path(out).replace_extension(".csv").string();

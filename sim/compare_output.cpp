@@ -1,7 +1,6 @@
 // Writing a comparison: one self-describing HDF5 file and a CSV beside it.
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <sstream>
 
 #include "compare.h"
 #include "metrics.h"
@@ -190,33 +189,24 @@ std::string csv_field(const std::string& s) {
 }  // namespace
 
 void write_compare_csv(const std::string& path, const CompareResult& r) {
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".partial");
-  {
-    std::ofstream out(tmp);
-    if (!out) throw std::runtime_error(path + ": cannot create CSV file");
-    out << "policy,metric,units,base_mean,policy_mean,diff_mean,diff_p05,diff_p95,spans_zero,"
-           "losses_avoided_yuan,honest_harmed,avoided_per_harmed,rank,on_frontier\n";
-    for (std::size_t i = 0; i < r.effects.size(); ++i) {
-      const PolicyEffect& e = r.effects[i];
-      for (int m = 0; m < kMetricCount; ++m) {
-        const auto& spec = metric_registry()[std::size_t(m)];
-        const Interval& iv = e.interval[std::size_t(m)];
-        out << csv_field(e.name) << ',' << spec.name << ',' << csv_field(spec.units) << ','
-            << csv_number(summarize(r.window[0][std::size_t(m)]).mean) << ','
-            << csv_number(summarize(r.window[i + 1][std::size_t(m)]).mean) << ',' << csv_number(iv.mean) << ','
-            << csv_number(iv.lo) << ',' << csv_number(iv.hi) << ',' << int(spans_zero(iv)) << ','
-            << csv_number(e.losses_avoided_yuan) << ',' << csv_number(e.honest_harmed) << ','
-            << csv_number(e.avoided_per_harmed) << ',' << e.rank << ',' << int(e.on_frontier) << '\n';
-      }
+  std::ostringstream out;
+  out << "policy,metric,units,base_mean,policy_mean,diff_mean,diff_p05,diff_p95,spans_zero,"
+         "losses_avoided_yuan,honest_harmed,avoided_per_harmed,rank,on_frontier\n";
+  for (std::size_t i = 0; i < r.effects.size(); ++i) {
+    const PolicyEffect& e = r.effects[i];
+    for (int m = 0; m < kMetricCount; ++m) {
+      const auto& spec = metric_registry()[std::size_t(m)];
+      const Interval& iv = e.interval[std::size_t(m)];
+      out << csv_field(e.name) << ',' << spec.name << ',' << csv_field(spec.units) << ','
+          << csv_number(summarize(r.window[0][std::size_t(m)]).mean) << ','
+          << csv_number(summarize(r.window[i + 1][std::size_t(m)]).mean) << ',' << csv_number(iv.mean) << ','
+          << csv_number(iv.lo) << ',' << csv_number(iv.hi) << ',' << int(spans_zero(iv)) << ','
+          << csv_number(e.losses_avoided_yuan) << ',' << csv_number(e.honest_harmed) << ','
+          << csv_number(e.avoided_per_harmed) << ',' << e.rank << ',' << int(e.on_frontier) << '\n';
     }
-    out.flush();
-    if (!out) throw std::runtime_error(path + ": writing the CSV failed (disk full?)");
   }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) throw std::runtime_error(path + ": cannot move finished CSV into place: " + ec.message());
+  // Same guarantee as the HDF5 file: complete or absent, no temporary left.
+  write_text_atomically(path, out.str());
 }
 
 }  // namespace cardsim

@@ -18,8 +18,10 @@ class InvariantError : public std::runtime_error {
   std::string invariant;
 };
 
-/// Cards by state, honest cards, cards per identity, money, prices and
-/// arrested agents. Throws InvariantError naming the day, invariant and agent.
+/// Cards by state and by holder, honest cards, criminal cards per identity,
+/// money (finite balances adding up to zero), prices finite and positive,
+/// behavioural quantities in range, arrested agents inactive. Throws
+/// InvariantError naming the day, the invariant and the agent.
 void check_invariants(const World& w);
 
 }  // namespace cardsim

@@ -20,6 +20,13 @@ Role Ledger::role_of(uint32_t a) const {
   return Role::Pool;
 }
 
+std::string Ledger::name_of(uint32_t a) const {
+  static const char* kRoles[] = {"pool", "carrier", "insider", "broker", "ring"};
+  const uint32_t first[] = {0, carrier0_, insider0_, broker0_, ring0_};
+  const int role = int(role_of(a));
+  return std::string(kRoles[role]) + " " + std::to_string(a - first[role]);
+}
+
 double Ledger::transfer(uint32_t from, uint32_t to, double amount) {
   balance_[from] -= amount;
   balance_[to] += amount;

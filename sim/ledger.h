@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace cardsim {
@@ -30,6 +31,9 @@ class Ledger {
   uint32_t broker(int b) const { return broker0_ + uint32_t(b); }
   uint32_t ring(int r) const { return ring0_ + uint32_t(r); }
   Role role_of(uint32_t account) const;
+  /// "broker 3", "pool 0": the agent behind an account, for messages.
+  std::string name_of(uint32_t account) const;
+  uint32_t accounts() const { return uint32_t(balance_.size()); }
 
   /// Moves `amount` yuan; returns it for chaining into metrics.
   double transfer(uint32_t from, uint32_t to, double amount);

@@ -30,9 +30,20 @@ void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64
 /// and the reason (unwritable folder, full disk).
 void write_run_file(const std::string& path, const RunResult& result);
 
-/// Calls `write(file)` on a temporary file beside `path` and renames it into
-/// place only when everything was written and flushed.
+/// Calls `write(file)` on an in-memory HDF5 file, writes its bytes to a
+/// temporary file beside `path` (every write and the fsync checked) and
+/// renames it into place only when everything is on disk. On any failure the
+/// temporary file is removed and nothing exists at `path`.
 void write_atomically(const std::string& path, const std::function<void(hid_t)>& write);
+
+/// Writes `text` to `path` the same way: temporary file, checked writes and
+/// fsync, rename; nothing at `path` and no temporary left on failure.
+void write_text_atomically(const std::string& path, const std::string& text);
+
+/// Fails early, before hours of work, when `path` cannot be written: creates
+/// its folder and a temporary file there, then removes the file. Throws
+/// std::runtime_error naming the path and the reason.
+void check_output_writable(const std::string& path);
 
 /// Current UTC time as ISO 8601.
 std::string utc_now();

@@ -1,5 +1,6 @@
 #include "scenario.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -15,6 +16,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kMaxExtendsDepth = 16;
+// Scenarios are a few kB; anything far larger is the wrong file.
+constexpr std::size_t kMaxScenarioBytes = std::size_t(1) << 20;
 
 std::string where(const std::string& origin, const YAML::Mark& mark) {
   if (mark.is_null()) return origin;
@@ -24,7 +27,12 @@ std::string where(const std::string& origin, const YAML::Mark& mark) {
 [[noreturn]] void fail(const std::string& origin, const YAML::Mark& mark, const std::string& key,
                        const std::string& why) {
   std::string msg = where(origin, mark) + ": ";
-  if (!key.empty()) msg += "key '" + key + "': ";
+  // A runaway key (fuzzed or binary input) must not make a megabyte message.
+  constexpr std::size_t kShownKey = 120;
+  if (key.size() > kShownKey)
+    msg += "key '" + key.substr(0, kShownKey) + "...' (" + std::to_string(key.size()) + " characters): ";
+  else if (!key.empty())
+    msg += "key '" + key + "': ";
   throw InputError(msg + why);
 }
 
@@ -45,6 +53,10 @@ std::string unknown_key_reason(const std::string& key) {
   std::string best;
   std::size_t best_d = 4;
   for (const auto& spec : param_registry()) {
+    // The length difference bounds the distance from below: skipping hopeless
+    // keys keeps a megabyte-long key from costing minutes.
+    const std::size_t gap = key.size() > spec.key.size() ? key.size() - spec.key.size() : spec.key.size() - key.size();
+    if (gap >= best_d) continue;
     std::size_t d = edit_distance(key, spec.key);
     if (d < best_d) best_d = d, best = spec.key;
   }
@@ -65,6 +77,84 @@ void reject_tabs(const std::string& text, const std::string& origin) {
       if (c != ' ') break;
     }
   }
+}
+
+/// Sees where each YAML document starts and nothing else.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+/// Refuses a second YAML document: YAML::Load silently ignores every document
+/// after the first, and with it the settings they hold. YAML::LoadAll is no
+/// help: in yaml-cpp 0.7 it loops forever on a stray ',' (yaml-cpp issue
+/// #1040, found by our fuzzer), because the parser keeps returning an empty
+/// document without consuming the token. So the documents are walked here,
+/// and one that starts where the previous one did is the parser stuck.
+void require_single_document(const std::string& text, const std::string& origin) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts docs;
+  while (docs.starts.size() < 2 && parser.HandleNextDocument(docs)) {
+  }
+  if (docs.starts.size() < 2) return;
+  const YAML::Mark& second = docs.starts[1];
+  if (second.pos == docs.starts[0].pos)
+    throw InputError(where(origin, second) + ": YAML syntax error: unexpected character");
+  fail(origin, second, "", "a scenario file holds one YAML document; found another (after '---' or '...')");
+}
+
+/// The one YAML document in `text`, parsed.
+YAML::Node parse_yaml(const std::string& text, const std::string& origin) {
+  reject_tabs(text, origin);
+  try {
+    require_single_document(text, origin);
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError(where(origin, e.mark) + ": YAML syntax error: " + e.msg);
+  }
+}
+
+/// Well-formed UTF-8 (no stray continuation bytes, overlong forms or
+/// surrogates): other bytes do not survive the YAML round trip.
+bool valid_utf8(const std::string& text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (len == 0 || i + len > text.size()) return false;
+    uint32_t cp = len == 1 ? c : c & (0x7fu >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(text[i + k]);
+      if ((cc >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cc & 0x3fu);
+    }
+    static const uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kSmallest[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += len;
+  }
+  return true;
+}
+
+/// `name:` or `description:` as text. The name becomes the default output
+/// file name and is stored in every output, so it must be printable text.
+std::string text_field(const YAML::Node& node, const std::string& origin, const std::string& key) {
+  if (!node.IsScalar()) fail(origin, node.Mark(), key, "expected text");
+  const std::string& text = node.Scalar();
+  for (unsigned char c : text)
+    if (c < 0x20 && !(key == "description" && (c == '\n' || c == '\t')))
+      fail(origin, node.Mark(), key, "contains a control character");
+  if (!valid_utf8(text)) fail(origin, node.Mark(), key, "is not valid UTF-8 text");
+  if (key == "name" && text.empty()) fail(origin, node.Mark(), key, "must not be empty");
+  return text;
 }
 
 /// Records that `key` is set at `mark`. yaml-cpp only sees duplicates of the
@@ -154,22 +244,42 @@ const std::set<std::string> kReservedKeys = {"extends", "name", "description", "
 Scenario load_node(const YAML::Node& root, const std::string& origin, const std::string& base_dir,
                    int depth);
 
-Scenario load_file_at_depth(const std::string& path, int depth) {
-  // An ifstream opens a directory and reads nothing: say so, not "empty".
+/// Whether `p` names something. The throwing std::filesystem::exists turns a
+/// name too long for the file system into an uncaught filesystem_error (found
+/// by the fuzzer); here it is just a file that cannot be found.
+bool exists_quietly(const fs::path& p) {
   std::error_code ec;
-  if (fs::is_directory(path, ec)) throw InputError(path + ": is a directory, not a scenario file");
+  return fs::exists(p, ec);
+}
+
+/// Refuses what cannot be a scenario before reading it: an ifstream opens a
+/// directory and reads nothing ("empty" would mislead), and a device such as
+/// /dev/zero or a terminal never ends. Pipes are fine (`run <(...)`).
+void require_readable_kind(const std::string& path) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (fs::is_directory(st)) throw InputError(path + ": is a directory, not a scenario file");
+  if (fs::exists(st) && !fs::is_regular_file(st) && !fs::is_fifo(st))
+    throw InputError(path + ": is a device or socket, not a scenario file");
+}
+
+/// The whole file, refused past kMaxScenarioBytes (reads at most one byte more).
+std::string read_scenario_bytes(const std::string& path) {
+  require_readable_kind(path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open scenario file (" + std::strerror(errno) + ")");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const std::string text = buf.str();
-  reject_tabs(text, path);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw InputError(where(path, e.mark) + ": YAML syntax error: " + e.msg);
-  }
+  std::string text(kMaxScenarioBytes + 1, '\0');
+  in.read(text.data(), std::streamsize(text.size()));
+  text.resize(std::size_t(in.gcount()));
+  if (text.size() > kMaxScenarioBytes)
+    throw InputError(path + ": larger than " + std::to_string(kMaxScenarioBytes >> 20) +
+                     " MB; not a scenario file");
+  return text;
+}
+
+Scenario load_file_at_depth(const std::string& path, int depth) {
+  const std::string text = read_scenario_bytes(path);
+  const YAML::Node root = parse_yaml(text, path);
   fs::path p(path);
   Scenario sc = load_node(root, path, p.parent_path().string(), depth);
   // A file without `name:` is named after itself, not after the file it
@@ -190,14 +300,14 @@ Scenario load_node(const YAML::Node& root, const std::string& origin, const std:
       fail(origin, ext.Mark(), "extends", "scenarios extend each other too deeply (a cycle?)");
     if (!ext.IsScalar()) fail(origin, ext.Mark(), "extends", "expected the path of another scenario file");
     fs::path target = fs::path(base_dir) / ext.Scalar();
-    if (!fs::exists(target) && fs::exists(ext.Scalar())) target = ext.Scalar();
+    if (!exists_quietly(target) && exists_quietly(ext.Scalar())) target = ext.Scalar();
     // Point at the `extends:` line, not only at the missing file.
-    if (!fs::exists(target))
+    if (!exists_quietly(target))
       fail(origin, ext.Mark(), "extends", "cannot find scenario file '" + target.string() + "'");
     sc = load_file_at_depth(target.string(), depth + 1);
   }
-  if (const YAML::Node n = root["name"]) sc.name = n.Scalar();
-  if (const YAML::Node d = root["description"]) sc.description = d.Scalar();
+  if (const YAML::Node n = root["name"]) sc.name = text_field(n, origin, "name");
+  if (const YAML::Node d = root["description"]) sc.description = text_field(d, origin, "description");
   std::map<std::string, std::string> claimed;
   walk_settings(root, "", origin, kReservedKeys, [&](const ParamSpec& spec, double v, const YAML::Mark& m) {
     claim_key(claimed, spec.key, origin, m);
@@ -256,13 +366,7 @@ Scenario load_scenario_file(const std::string& path) {
 
 Scenario load_scenario_text(const std::string& text, const std::string& origin,
                             const std::string& base_dir) {
-  reject_tabs(text, origin);
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw InputError(where(origin, e.mark) + ": YAML syntax error: " + e.msg);
-  }
+  const YAML::Node root = parse_yaml(text, origin);
   Scenario sc = load_node(root, origin, base_dir, 0);
   sc.source = origin;
   validate_scenario(sc);

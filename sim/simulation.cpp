@@ -6,6 +6,7 @@
 #include "../agents/insider.h"
 #include "../agents/police.h"
 #include "../agents/scammer.h"
+#include "interrupt.h"
 #include "invariants.h"
 #include "market.h"
 
@@ -67,6 +68,7 @@ std::unique_ptr<World> build_world(const Scenario& scenario, uint64_t seed, uint
 
 void run_days(World& w, const Scenario& scenario, int64_t until, const RunOptions& options) {
   for (; w.day < until; ++w.day) {
+    stop_if_interrupted(w.day);  // between days every structure is consistent
     w.p = params_on_day(scenario, w.day);  // scheduled changes take effect at day start
     w.market.clear_tallies();
     for (const auto& phase : daily_phases()) phase.run(w);

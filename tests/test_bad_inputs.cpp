@@ -15,52 +15,15 @@
 #include <string>
 #include <vector>
 
+#include "cli_process.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+using cardsim::testing::Outcome;
+using cardsim::testing::run_cardsim;
 
 const std::string kBadDir = std::string(CARDSIM_SOURCE_DIR) + "/tests/bad_inputs/";
-
-struct Outcome {
-  bool exited = false;  // false: killed by a signal
-  int code = -1;        // exit code, or the signal number
-  std::string err;      // everything written to stderr
-};
-
-/// Runs the cardsim binary with `args`, stdout discarded and stderr captured
-/// through a temporary file (no pipe, so a chatty child cannot block).
-Outcome run_cardsim(const std::vector<std::string>& args) {
-  std::vector<std::string> all{CARDSIM_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  char path[] = "/tmp/cardsim_stderr_XXXXXX";
-  const int fd = mkstemp(path);
-  REQUIRE(fd >= 0);
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int null_fd = open("/dev/null", O_WRONLY);
-    dup2(null_fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  close(fd);
-  Outcome out;
-  out.exited = WIFEXITED(status);
-  out.code = out.exited ? WEXITSTATUS(status) : WTERMSIG(status);
-  std::ifstream in(path);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  out.err = buf.str();
-  std::remove(path);
-  return out;
-}
 
 struct BadCase {
   const char* file;                    // under tests/bad_inputs/ (or missing)

@@ -1,0 +1,147 @@
+// --check mode: each invariant, broken on purpose in a world that has run for
+// some days, stops the run with the day, the invariant and the agent named.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "model_fixtures.h"
+#include "sim/invariants.h"
+#include "sim/simulation.h"
+
+using namespace cardsim;
+using namespace cardsim::testing;
+
+namespace {
+
+constexpr int64_t kDays = 40;
+
+/// A world that has run kDays days with every invariant checked daily.
+std::unique_ptr<World> settled_world() {
+  // Half the outlets corrupt, so that a small world has insiders to arrest.
+  const Scenario sc = with(small_baseline(50000, 60), {"insiders.share_of_outlets=0.5"});
+  auto w = build_world(sc, 3, 0);
+  RunOptions opts;
+  opts.check_invariants = true;
+  run_days(*w, sc, kDays, opts);
+  return w;
+}
+
+template <class Pred>
+std::size_t first_index(std::size_t n, Pred pred) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (pred(i)) return i;
+  FAIL("no agent fits the corruption");
+  return 0;
+}
+
+/// Applies `corrupt`, runs the checks, and expects InvariantError with this
+/// invariant and every fragment (the agent) in its message.
+void expect_broken(const std::function<void(World&)>& corrupt, const std::string& invariant,
+                   const std::vector<std::string>& fragments) {
+  auto w = settled_world();
+  REQUIRE_NOTHROW(check_invariants(*w));
+  corrupt(*w);
+  try {
+    check_invariants(*w);
+    FAIL("corruption not detected");
+  } catch (const InvariantError& e) {
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(e.invariant == invariant);
+    CHECK(e.day == kDays);
+    CHECK(what.find("invariant '" + invariant + "' broken on day " + std::to_string(kDays)) != std::string::npos);
+    for (const auto& f : fragments) CHECK(what.find(f) != std::string::npos);
+  }
+}
+
+std::size_t ring_with_cards(const World& w) {
+  return first_index(w.rings.fleet.size(), [&](std::size_t r) { return !w.rings.fleet[r].empty(); });
+}
+
+std::size_t broker_holding_something(const World& w) {
+  const Brokers& b = w.brokers;
+  return first_index(b.kind.size(), [&](std::size_t i) {
+    return !b.stock[i].empty() || !b.raising[i].empty() || !b.records[i].empty();
+  });
+}
+
+}  // namespace
+
+TEST_CASE("card-state conservation: counts by state", "[invariants]") {
+  expect_broken([](World& w) { w.cards_by_state[std::size_t(CardState::Seized)] += 1; }, "cards by state",
+                {"state 4 holds"});
+}
+
+TEST_CASE("card-state conservation: a ring holding a card it cannot hold", "[invariants]") {
+  expect_broken(
+      [](World& w) {
+        const std::size_t r = ring_with_cards(w);
+        w.set_card_state(w.rings.fleet[r].front(), CardState::Expired);
+      },
+      "cards held", {"ring "});
+}
+
+TEST_CASE("card-state conservation: a card in two fleets", "[invariants]") {
+  expect_broken(
+      [](World& w) {
+        const std::size_t r = ring_with_cards(w);
+        const std::size_t other = (r + 1) % w.rings.fleet.size();
+        w.rings.fleet[other].push_back(w.rings.fleet[r].front());
+      },
+      "cards held", {"rings hold"});
+}
+
+TEST_CASE("honest cards add up", "[invariants]") {
+  expect_broken([](World& w) { w.legit_live += 1; }, "honest cards", {"honest cards"});
+}
+
+TEST_CASE("criminal cards per identity", "[invariants]") {
+  expect_broken([](World& w) { w.citizens.person[17].criminal_cards += 1; }, "cards per identity", {"identity 17 "});
+}
+
+TEST_CASE("money conservation: a payment with one side only", "[invariants]") {
+  expect_broken([](World& w) { w.ledger.raw_balances()[w.ledger.broker(0)] += 250.0; }, "money",
+                {"balances add up to"});
+}
+
+TEST_CASE("money: a balance that is not a number names its agent", "[invariants]") {
+  expect_broken(
+      [](World& w) { w.ledger.raw_balances()[w.ledger.ring(2)] = std::numeric_limits<double>::quiet_NaN(); },
+      "money", {"ring 2 has balance"});
+}
+
+TEST_CASE("prices finite and positive", "[invariants]") {
+  expect_broken([](World& w) { w.market.price_white = std::numeric_limits<double>::infinity(); }, "prices",
+                {"white price"});
+  expect_broken([](World& w) { w.market.price_scammer = 0.0; }, "prices", {"scammer price"});
+  expect_broken([](World& w) { w.market.price_record = -3.0; }, "prices", {"record price"});
+}
+
+TEST_CASE("quantities in range: channel weights, card values, police queue", "[invariants]") {
+  expect_broken([](World& w) { w.brokers.weight[kProductionChannels * 1 + 2] = -0.5; }, "quantities in range",
+                {"broker 1 has channel weight"});
+  expect_broken([](World& w) { w.rings.card_value[3] = std::nan(""); }, "quantities in range",
+                {"ring 3 values a card"});
+  expect_broken([](World& w) { w.police_head = w.police_queue.size() + 1; }, "quantities in range",
+                {"police queue head"});
+}
+
+TEST_CASE("arrested agents inactive", "[invariants]") {
+  expect_broken(
+      [](World& w) {
+        const std::size_t b = broker_holding_something(w);
+        w.brokers.absent_until[b] = int32_t(w.day + 10);
+      },
+      "arrested agents inactive", {"broker ", "while arrested"});
+  expect_broken(
+      [](World& w) { w.rings.absent_until[ring_with_cards(w)] = int32_t(w.day + 10); }, "arrested agents inactive",
+      {"ring ", "while broken"});
+  expect_broken(
+      [](World& w) {
+        REQUIRE_FALSE(w.insiders.outlet.empty());
+        w.insiders.vacant_until[0] = int32_t(w.day + 10);
+        w.insiders.white_left_today[0] = 3;
+      },
+      "arrested agents inactive", {"insider 0 sells white cards"});
+}
