@@ -249,7 +249,9 @@ int run_cli(const std::vector<std::string>& args) {
     std::cerr << "cardsim: error: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const Interrupted& e) {
-    std::cerr << "cardsim: " << e.what() << ": stopped; no output file was written\n";
+    std::cerr << "cardsim: " << e.what() << ": stopped; no output file was written";
+    if (args[0] == "sweep") std::cerr << " (finished runs are kept: run the same command with --resume to go on)";
+    std::cerr << "\n";
     return kExitInterrupted;
   } catch (const InvariantError& e) {
     std::cerr << "cardsim: internal error: " << e.what() << "\n";

@@ -1,5 +1,5 @@
 // Running sweeps: file layout, thread-count independence, shards and merge,
-// resume after SIGKILL, and MPI.
+// resume after SIGKILL or SIGINT, and MPI.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -116,30 +116,35 @@ TEST_CASE("merge refuses missing, duplicate, foreign and corrupt shards with exi
   CHECK_FALSE(std::filesystem::exists(dir / "merged.h5"));
 }
 
-TEST_CASE("a sweep killed with SIGKILL resumes to the same file as an uninterrupted one", "[sweep][resume]") {
+namespace {
+
+/// Stops a sweep part-way with `signal`, resumes it, and compares the result
+/// with an uninterrupted sweep. Returns the stopped process's exit status.
+int stop_and_resume(int signal, std::string& stopped_log) {
   TempDir dir;
-  // Enough runs, each slow enough, that the kill lands part-way.
+  // Enough runs, each slow enough, that the signal lands part-way.
   write_text(dir / "spec.yaml",
              "replicates: 3\nseed: 3\nset: {days: 60, population: 200000}\nseries: [fraud_cases]\n"
              "design:\n  kind: lhs\n  samples: 16\n  parameters:\n    scammers.card_value_yuan: [300, 2000]\n"
              "    controls.monitoring.hazard: [0.01, 0.2]\n");
-  const std::string out = dir / "killed.h5";
+  const std::string out = dir / "stopped.h5";
   const std::string journal = journal_path(out);
   const std::uintmax_t record_bytes =
       24 + 8 * make_sweep_data(load_sweep_spec(dir / "spec.yaml"), Shard{}).record_size();
   const auto journal_size = [&] { return std::filesystem::exists(journal) ? std::filesystem::file_size(journal) : 0; };
   sweeptest::Child c = sweeptest::start({CARDSIM_BINARY, "sweep", dir / "spec.yaml", "--out", out, "-t", "1"},
-                                        dir.path.string(), dir / "killed.log");
-  // Wait for a few finished runs in the journal (header plus records), then kill.
+                                        dir.path.string(), dir / "stopped.log");
+  // Wait for a few finished runs in the journal (header plus records), then signal.
   std::uintmax_t header = 0;
   for (int i = 0; i < 20000 && (header == 0 || journal_size() < header + 3 * record_bytes); ++i) {
     if (header == 0 && journal_size() > 0) header = journal_size();
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  kill(c.pid, SIGKILL);
-  CHECK(c.wait() == 128 + SIGKILL);
-  INFO(c.output());
-  REQUIRE_FALSE(std::filesystem::exists(out));  // killed part-way: no finished file
+  kill(c.pid, signal);
+  const int status = c.wait();
+  stopped_log = c.output();
+  INFO(stopped_log);
+  REQUIRE_FALSE(std::filesystem::exists(out));  // stopped part-way: no finished file
   REQUIRE(std::filesystem::exists(journal));
 
   std::string log;
@@ -147,6 +152,22 @@ TEST_CASE("a sweep killed with SIGKILL resumes to the same file as an uninterrup
   run_local(dir / "spec.yaml", dir / "straight.h5", 2);
   CHECK(sweeptest::compare_files(out, dir / "straight.h5") == "");
   CHECK_FALSE(std::filesystem::exists(journal));
+  return status;
+}
+
+}  // namespace
+
+TEST_CASE("a sweep killed with SIGKILL resumes to the same file as an uninterrupted one", "[sweep][resume]") {
+  std::string log;
+  CHECK(stop_and_resume(SIGKILL, log) == 128 + SIGKILL);
+}
+
+TEST_CASE("a sweep stopped with SIGINT exits 130, says how to resume, and resumes to the same file",
+          "[sweep][resume][interrupt]") {
+  std::string log;
+  CHECK(stop_and_resume(SIGINT, log) == 130);
+  CHECK(log.find("interrupted") != std::string::npos);
+  CHECK(log.find("--resume") != std::string::npos);
 }
 
 TEST_CASE("resume keeps finished runs and drops a torn final record", "[sweep][resume]") {
