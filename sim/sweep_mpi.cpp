@@ -70,6 +70,9 @@ std::pair<int, int64_t> serve_request(const MPI_Status& probe, std::size_t recor
   return {probe.MPI_SOURCE, int64_t(msg[0])};
 }
 
+/// Rank 0: hands out batches on request and runs tasks itself while no
+/// request waits. A request with wanted == 0 is a worker's last: it brings
+/// its final records and gets no reply.
 void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& data,
                 const std::vector<int64_t>& pending, const TaskDone& done) {
   std::size_t next = 0;
@@ -87,9 +90,12 @@ void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& d
     }
     if (!flag) MPI_Probe(MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &st);
     auto [source, wanted] = serve_request(st, data.record_size(), done);
+    if (wanted == 0) {
+      --workers;
+      continue;
+    }
     std::vector<int64_t> batch;
     while (int64_t(batch.size()) < wanted && next < pending.size()) batch.push_back(pending[next++]);
-    if (batch.empty()) --workers;
     runs_by_rank[std::size_t(source)] += int64_t(batch.size());
     MPI_Send(batch.data(), int(batch.size()), MPI_INT64_T, source, kTagWork, MPI_COMM_WORLD);
   }
@@ -98,33 +104,54 @@ void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& d
   std::cerr << "\n";
 }
 
+std::vector<int64_t> receive_batch() {
+  MPI_Status st;
+  MPI_Probe(0, kTagWork, MPI_COMM_WORLD, &st);
+  int count = 0;
+  MPI_Get_count(&st, MPI_INT64_T, &count);
+  std::vector<int64_t> tasks(std::size_t(count), 0);
+  MPI_Recv(tasks.data(), count, MPI_INT64_T, 0, kTagWork, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  return tasks;
+}
+
+void send_request(int64_t wanted, const std::vector<int64_t>& tasks, const std::vector<std::vector<double>>& records) {
+  std::vector<double> req = make_request(wanted, tasks, records);
+  MPI_Send(req.data(), int(req.size()), MPI_DOUBLE, 0, kTagRequest, MPI_COMM_WORLD);
+}
+
+std::vector<std::vector<double>> run_batch(const SweepSpec& spec, const SweepData& data,
+                                           const std::vector<int64_t>& tasks, int threads) {
+  std::vector<std::vector<double>> records(tasks.size());
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    try {
+      records[i] = run_task(spec, data, tasks[i]);
+    } catch (...) {
+#pragma omp critical(cardsim_mpi_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+  return records;
+}
+
+/// A worker keeps one request in flight while it computes: the next batch is
+/// asked for (with the previous batch's records) before the current one is
+/// run, so a worker never idles while rank 0 finishes a task of its own.
 void work(const SweepSpec& spec, const SweepData& data, int threads) {
   const int n = threads > 0 ? threads : omp_get_max_threads();
-  std::vector<int64_t> tasks;
-  std::vector<std::vector<double>> records;
-  while (true) {
-    std::vector<double> req = make_request(n, tasks, records);
-    MPI_Send(req.data(), int(req.size()), MPI_DOUBLE, 0, kTagRequest, MPI_COMM_WORLD);
-    MPI_Status st;
-    MPI_Probe(0, kTagWork, MPI_COMM_WORLD, &st);
-    int count = 0;
-    MPI_Get_count(&st, MPI_INT64_T, &count);
-    tasks.assign(std::size_t(count), 0);
-    MPI_Recv(tasks.data(), count, MPI_INT64_T, 0, kTagWork, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-    if (tasks.empty()) return;
-    records.assign(tasks.size(), {});
-    std::exception_ptr error;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(n)
-    for (std::size_t i = 0; i < tasks.size(); ++i) {
-      try {
-        records[i] = run_task(spec, data, tasks[i]);
-      } catch (...) {
-#pragma omp critical(cardsim_mpi_error)
-        if (!error) error = std::current_exception();
-      }
-    }
-    if (error) std::rethrow_exception(error);
+  std::vector<int64_t> done_tasks;
+  std::vector<std::vector<double>> done_records;
+  send_request(n, done_tasks, done_records);
+  std::vector<int64_t> batch = receive_batch();
+  while (!batch.empty()) {
+    send_request(n, done_tasks, done_records);  // ask for the next batch now
+    done_records = run_batch(spec, data, batch, n);
+    done_tasks = batch;
+    batch = receive_batch();
   }
+  send_request(0, done_tasks, done_records);  // last records; no reply comes
 }
 
 }  // namespace
