@@ -7,6 +7,8 @@
 #include <mpi.h>
 #include <omp.h>
 
+#include <algorithm>
+
 #include <exception>
 #endif
 
@@ -94,8 +96,13 @@ void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& d
       --workers;
       continue;
     }
+    // Guided batches: large while much work remains (few round trips, little
+    // waiting on rank 0), down to what the worker asked for near the end, so
+    // a fast rank still takes more.
+    const auto remaining = int64_t(pending.size() - next);
+    const int64_t size = std::max<int64_t>(wanted, remaining / (2 * int64_t(world.size)));
     std::vector<int64_t> batch;
-    while (int64_t(batch.size()) < wanted && next < pending.size()) batch.push_back(pending[next++]);
+    while (int64_t(batch.size()) < size && next < pending.size()) batch.push_back(pending[next++]);
     runs_by_rank[std::size_t(source)] += int64_t(batch.size());
     MPI_Send(batch.data(), int(batch.size()), MPI_INT64_T, source, kTagWork, MPI_COMM_WORLD);
   }
@@ -141,12 +148,13 @@ std::vector<std::vector<double>> run_batch(const SweepSpec& spec, const SweepDat
 /// run, so a worker never idles while rank 0 finishes a task of its own.
 void work(const SweepSpec& spec, const SweepData& data, int threads) {
   const int n = threads > 0 ? threads : omp_get_max_threads();
+  const int wanted = 2 * n;  // two tasks per thread: rank 0 answers between tasks of its own
   std::vector<int64_t> done_tasks;
   std::vector<std::vector<double>> done_records;
-  send_request(n, done_tasks, done_records);
+  send_request(wanted, done_tasks, done_records);
   std::vector<int64_t> batch = receive_batch();
   while (!batch.empty()) {
-    send_request(n, done_tasks, done_records);  // ask for the next batch now
+    send_request(wanted, done_tasks, done_records);  // ask for the next batch now
     done_records = run_batch(spec, data, batch, n);
     done_tasks = batch;
     batch = receive_batch();
