@@ -42,6 +42,8 @@ def num(v: float, sig: int = 3) -> str:
     a = abs(v)
     if a >= 1e6:
         return thousands(v / 1e6, 1 if a < 1e8 else 0) + r"\,million"
+    if float(v).is_integer():  # counts (regions, agents, replicates) read as whole numbers
+        return thousands(v)
     if a >= 10 ** (sig - 1) or a == 0:
         return thousands(round(v))
     decimals = max(0, sig - 1 - int(math.floor(math.log10(a))))
