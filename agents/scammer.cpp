@@ -26,7 +26,6 @@ void buy_one(World& w, int32_t ring, int32_t seller) {
   stock.pop_back();
   const double price = w.market.price_scammer;
   w.ledger.transfer(w.ledger.ring(ring), w.ledger.broker(seller), price);
-  w.market.paid_by_rings += price;
   w.set_card_state(card, CardState::FraudUse);
   w.cards.ring[card] = ring;
   w.rings.fleet[std::size_t(ring)].push_back(card);

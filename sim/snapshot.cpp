@@ -19,12 +19,12 @@ static_assert(sizeof(Outlets) == 192, "Outlets changed: serialise the new field 
 static_assert(sizeof(Insiders) == 168, "Insiders changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Brokers) == 264, "Brokers changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Rings) == 96, "Rings changed: serialise the new field in sim/snapshot.cpp, then update");
-static_assert(sizeof(Market) == 152, "Market changed: serialise the new field in sim/snapshot.cpp, then update");
+static_assert(sizeof(Market) == 136, "Market changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Risk) == 16, "Risk changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Ledger) == 88, "Ledger changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Recorder) == 136, "Recorder changed: serialise the new field in sim/snapshot.cpp, then update");
 // Params is left out: parameters are added often and are not saved (see visit_world).
-static_assert(sizeof(World) - sizeof(Params) == 1632,
+static_assert(sizeof(World) - sizeof(Params) == 1616,
               "World changed: serialise the new field in sim/snapshot.cpp, then update");
 #endif
 
@@ -220,8 +220,6 @@ template <class V> void visit_market(V& v, Market& m) {
   v.scalar("market.scammer_wanted", m.scammer_wanted);
   v.scalar("market.scammer_bought", m.scammer_bought);
   v.scalar("market.scammer_offered", m.scammer_offered);
-  v.scalar("market.paid_by_rings", m.paid_by_rings);
-  v.scalar("market.received_by_sellers", m.received_by_sellers);
 }
 
 template <class V> void visit_books(V& v, World& w) {

@@ -30,25 +30,6 @@ std::vector<double> read_double_list_attr(hid_t obj, const std::string& name) {
   return out;
 }
 
-/// Reads a list of variable-length strings in the attribute's own type (the
-/// shared h5::read_attr_strings asks for ASCII and reads UTF-8 lists as empty).
-std::vector<std::string> read_string_list_attr(hid_t obj, const std::string& name) {
-  h5::Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
-  h5::Handle type(H5Aget_type(attr), H5Tclose);
-  h5::Handle space(H5Aget_space(attr), H5Sclose);
-  hsize_t n = 0;
-  H5Sget_simple_extent_dims(space, &n, nullptr);
-  std::vector<char*> ptrs(n, nullptr);
-  if (H5Tis_variable_str(type) <= 0 || H5Aread(attr, type, ptrs.data()) < 0)
-    throw std::runtime_error("HDF5: cannot read " + name);
-  std::vector<std::string> out;
-  for (char* p : ptrs) {
-    out.emplace_back(p ? p : "");
-    H5free_memory(p);
-  }
-  return out;
-}
-
 uint64_t read_attr_u64(hid_t obj, const std::string& name) {
   h5::Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
   uint64_t v = 0;
@@ -110,7 +91,7 @@ Design read_design(hid_t file) {
   g.values = h5::read_doubles(file, "design", dims);
   if (dims.size() != 2) throw std::runtime_error("/design is not a 2-D dataset");
   h5::Handle ds(H5Dopen2(file, "design", H5P_DEFAULT), H5Dclose);
-  g.parameters = read_string_list_attr(ds, "parameters");
+  g.parameters = h5::read_attr_strings(ds, "parameters");
   g.kind = design_kind_from_name(h5::read_attr_string(ds, "kind"));
   g.samples = h5::read_attr_int(ds, "samples");
   g.trajectories = h5::read_attr_int(ds, "trajectories");

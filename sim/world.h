@@ -116,7 +116,6 @@ struct Market {
   double white_ordered = 0, white_delivered = 0, white_capacity = 0;
   double record_ordered = 0, record_delivered = 0, record_stock = 0;
   double scammer_wanted = 0, scammer_bought = 0, scammer_offered = 0;
-  double paid_by_rings = 0, received_by_sellers = 0;  // money check, per day
   void clear_tallies();
 };
 
