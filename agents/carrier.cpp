@@ -26,14 +26,14 @@ int32_t burst_count_today(World& w, uint32_t outlet) {
   return o.burst_count[outlet];
 }
 
-int identity_window_count(World& w, uint32_t identity) {
-  Citizens& c = w.citizens;
-  Identity& who = c.person[identity];
-  if (w.day - who.window_start >= w.p.velocity_window_days) {
-    who.window_start = int32_t(w.day);
-    who.window_count = 0;
+/// The holder's velocity window as of today (restarted when it has run out).
+VelocityWindow& identity_window(World& w, uint32_t identity) {
+  VelocityWindow& win = w.citizens.velocity[identity];
+  if (w.day - win.start >= w.p.velocity_window_days) {
+    win.start = int32_t(w.day);
+    win.count = 0;
   }
-  return who.window_count;
+  return win;
 }
 
 Refusal check_remote(World& w, Stream& s, const ActivationAttempt& a) {
@@ -167,7 +167,7 @@ Refusal check_activation(World& w, Stream& s, const ActivationAttempt& a) {
     return Refusal::Velocity;
   const Citizens& c = w.citizens;
   if (w.legit_cards(a.identity) + c.person[a.identity].criminal_cards >= w.p.per_id_cap_max) return Refusal::IdCap;
-  if (w.p.velocity_enabled && identity_window_count(w, a.identity) >= w.p.velocity_max_per_identity)
+  if (w.p.velocity_enabled && identity_window(w, a.identity).count >= w.p.velocity_max_per_identity)
     return Refusal::Velocity;
   if (Refusal r = check_remote(w, s, a); r != Refusal::None) return r;
   return check_face(w, s, a);
@@ -181,8 +181,7 @@ void count_activation(World& w, uint32_t identity, uint32_t outlet) {
   // Identity windows are kept only while the velocity check is on: it counts
   // activations from the day it is switched on.
   if (!w.p.velocity_enabled) return;
-  identity_window_count(w, identity);
-  if (w.citizens.person[identity].window_count < 255) w.citizens.person[identity].window_count++;
+  identity_window(w, identity).count++;
 }
 
 bool requisition_white_card(World& w, uint32_t outlet) {

@@ -29,6 +29,27 @@ best_of() {
   echo "$best"
 }
 
+# Time ratio of command A to command B: the pair runs N times, back to back,
+# in the order AB, BA, AB, ... and the figure is the median of the N ratios
+# time(A)/time(B). The speed of this shared VM drifts by a third within
+# minutes; a pair run back to back sees the same drift (the alternating order
+# cancels a steady trend), two separate best-ofs do not.
+#   paired_ratio N "A command" "B command"
+paired_ratio() {
+  local n=$1 a=$2 b=$3 ratios=()
+  for i in $(seq "$n"); do
+    local ta tb
+    if (( i % 2 )); then
+      ta=$(measure $a | cut -d' ' -f1); tb=$(measure $b | cut -d' ' -f1)
+    else
+      tb=$(measure $b | cut -d' ' -f1); ta=$(measure $a | cut -d' ' -f1)
+    fi
+    ratios+=("$(awk "BEGIN{print $ta/$tb}")")
+    echo "  pair: $ta s / $tb s" >&2
+  done
+  printf '%s\n' "${ratios[@]}" | sort -g | awk '{r[NR]=$1} END{m=(NR%2)?r[(NR+1)/2]:(r[NR/2]+r[NR/2+1])/2; printf "%.2f\n", m}'
+}
+
 # record NAME FIGURE UNIT OP TARGET: OP is "<" (figure must be below) or ">="
 record() {
   local name=$1 figure=$2 unit=$3 op=$4 target=$5 verdict
@@ -54,23 +75,21 @@ record "country: peak memory" "$mb" MB "<" 12000
 # Same criminal agents and the same number of events at 10x the population:
 # per-person rates are divided by 10 so honest events stay as many.
 ten="--set population=10000000 --set citizens.activation_rate=0.00004 --set citizens.churn_rate=0.00003 --set controls.monitoring.false_positive=0.0000004"
-t1=$(best_of 5 $(run scenarios/baseline.yaml -r 1 -t 1))
-t10=$(best_of 5 $(run scenarios/baseline.yaml -r 1 -t 1 $ten))
-ratio=$(awk "BEGIN{printf \"%.2f\", $t10/$t1}")
+ratio=$(paired_ratio 5 "$(run scenarios/baseline.yaml -r 1 -t 1 $ten)" "$(run scenarios/baseline.yaml -r 1 -t 1)")
 record "cost follows events: 10x population, same events (time ratio)" "$ratio" x "<=" 1.5
 
-# 16 replicates, so that start-up and writing the file (serial) weigh little.
-s1=$(best_of 3 $(run scenarios/baseline.yaml -r 16 -t 1))
-s2=$(best_of 3 $(run scenarios/baseline.yaml -r 16 -t 2))
-ratio=$(awk "BEGIN{printf \"%.2f\", $s1/$s2}")
+# 64 replicates (about 3 s on one thread), so that start-up and writing the
+# file (0.03 s, serial) weigh little.
+ratio=$(paired_ratio 5 "$(run scenarios/baseline.yaml -r 64 -t 1)" "$(run scenarios/baseline.yaml -r 64 -t 2)")
 record "replicates: throughput on 2 threads vs 1" "$ratio" x ">=" 1.8
 
 if command -v mpirun >/dev/null; then
-  mpi="mpirun --allow-run-as-root --oversubscribe --bind-to none"
-  m1=$(best_of 2 $mpi -n 1 "$CARDSIM" sweep bench/sweep_bench.yaml -t 1 --out "$TMP/s1.h5")
-  rm -f "$TMP"/s1.h5*
-  m2=$(best_of 2 $mpi -n 2 "$CARDSIM" sweep bench/sweep_bench.yaml -t 1 --out "$TMP/s2.h5")
-  ratio=$(awk "BEGIN{printf \"%.2f\", $m1/$m2}")
+  # One node: ranks talk through shared memory (ob1/vader). Open MPI's default
+  # UCX transport probes network devices in MPI_Init, 0.25 s per launch here,
+  # which a one-node run does not need (bench/README.md).
+  mpi="mpirun --allow-run-as-root --oversubscribe --bind-to none --mca pml ob1 --mca btl self,vader"
+  sweep="$CARDSIM sweep bench/sweep_bench.yaml -t 1"
+  ratio=$(paired_ratio 5 "$mpi -n 1 $sweep --out $TMP/s1.h5" "$mpi -n 2 $sweep --out $TMP/s2.h5")
   record "sweep: throughput under mpirun -n 2 vs 1 rank" "$ratio" x ">=" 1.8
 else
   record "sweep: throughput under mpirun -n 2 vs 1 rank (mpirun missing)" 0 x ">=" 1.8

@@ -8,12 +8,14 @@
 
 #include "metrics.h"
 #include "scenario.h"
+#include "world.h"
 
 namespace cardsim {
 namespace {
 
-// Per-identity state: honest and criminal card counts, flags, velocity window.
-constexpr uint64_t kBytesPerIdentity = 1 + 1 + 1 + 4 + 1;
+// Per-identity state: the Identity record, and the velocity window once that
+// check has run (counted always: a schedule can switch it on).
+constexpr uint64_t kBytesPerIdentity = sizeof(Identity) + sizeof(VelocityWindow);
 // Card records (SoA) with headroom for vector growth.
 constexpr uint64_t kBytesPerCard = 2 * (3 + 4 * 6 + 4 + 4);
 // Criminal cards made per day per merchant or raiser, generously.

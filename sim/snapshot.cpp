@@ -13,7 +13,7 @@ namespace cardsim {
 // make sure that happens. (Checked where the sizes are known: libstdc++ on
 // x86-64. The test "snapshot continuation is bit-identical" checks behaviour.)
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(Citizens) == 32, "Citizens changed: serialise the new field in sim/snapshot.cpp, then update");
+static_assert(sizeof(Citizens) == 56, "Citizens changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Cards) == 264, "Cards changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Outlets) == 192, "Outlets changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Insiders) == 168, "Insiders changed: serialise the new field in sim/snapshot.cpp, then update");
@@ -24,13 +24,13 @@ static_assert(sizeof(Risk) == 16, "Risk changed: serialise the new field in sim/
 static_assert(sizeof(Ledger) == 88, "Ledger changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Recorder) == 136, "Recorder changed: serialise the new field in sim/snapshot.cpp, then update");
 // Params is left out: parameters are added often and are not saved (see visit_world).
-static_assert(sizeof(World) - sizeof(Params) == 1616,
+static_assert(sizeof(World) - sizeof(Params) == 1640,
               "World changed: serialise the new field in sim/snapshot.cpp, then update");
 #endif
 
 namespace {
 
-constexpr int64_t kSnapshotFormat = 1;
+constexpr int64_t kSnapshotFormat = 2;  // 2: velocity windows apart from Identity
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -48,8 +48,15 @@ template <> hid_t native_type<Identity>() {
     H5Tinsert(t, "legit_stored", HOFFSET(Identity, legit_stored), H5T_NATIVE_UINT8);
     H5Tinsert(t, "criminal_cards", HOFFSET(Identity, criminal_cards), H5T_NATIVE_UINT8);
     H5Tinsert(t, "flags", HOFFSET(Identity, flags), H5T_NATIVE_UINT8);
-    H5Tinsert(t, "window_count", HOFFSET(Identity, window_count), H5T_NATIVE_UINT8);
-    H5Tinsert(t, "window_start", HOFFSET(Identity, window_start), H5T_NATIVE_INT32);
+    return t;
+  }();
+  return type;
+}
+template <> hid_t native_type<VelocityWindow>() {
+  static const hid_t type = [] {
+    const hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(VelocityWindow));
+    H5Tinsert(t, "start", HOFFSET(VelocityWindow, start), H5T_NATIVE_INT32);
+    H5Tinsert(t, "count", HOFFSET(VelocityWindow, count), H5T_NATIVE_INT32);
     return t;
   }();
   return type;
@@ -133,6 +140,7 @@ struct Reader {
 template <class V> void visit_citizens(V& v, Citizens& c) {
   v.scalar("citizens.count", c.count);
   v.array("citizens.person", c.person);
+  v.array("citizens.velocity", c.velocity);
 }
 
 template <class V> void visit_cards(V& v, Cards& c) {

@@ -36,6 +36,7 @@ void init_citizens(World& w) {
   c.count = w.p.population;
   const auto n = std::size_t(c.count);
   c.person.resize(n);
+  c.velocity.resize(n);  // zero pages: costs nothing until the velocity check runs
   const int64_t cap = std::min<int64_t>(w.p.per_id_cap_max, 254);
   w.initial_cards_cdf = initial_cards_cdf(w.p.citizens_cards_initial_mean, cap);
   w.legit_initial = std::llround(double(c.count) * expected_initial_cards(w.initial_cards_cdf));
