@@ -3,9 +3,16 @@
 #include <cmath>
 
 #include "carrier.h"
+#include "identity_lookahead.h"
 
 namespace cardsim {
 namespace {
+
+// Streams of the honest-demand phase. Holders are drawn from streams of their
+// own so that they can be drawn ahead of use (IdentityLookahead).
+constexpr uint64_t kDemandEvents = 0;   // counts, regions, outlets, checks
+constexpr uint64_t kDemandHolders = 1;  // who asks for a card
+constexpr uint64_t kChurnHolders = 2;   // who gives one up
 
 void count_refusal(World& w, Refusal r, uint32_t identity) {
   w.recorder.add(Metric::honest_refused, 1);
@@ -23,9 +30,10 @@ void count_refusal(World& w, Refusal r, uint32_t identity) {
   }
 }
 
-/// One honest customer asks for a card; at a capped outlet they try one more.
-void honest_activation(World& w, Stream& s) {
-  const uint32_t identity = w.random_identity(s);
+/// One honest customer (the next of `who`) asks for a card; at a capped
+/// outlet they try one more.
+void honest_activation(World& w, Stream& s, IdentityLookahead& who) {
+  const uint32_t identity = who.next();
   const int home = w.region_of(identity);
   const int region = s.bernoulli(w.p.citizens_remote_share) && w.p.regions > 1
                          ? int((home + 1 + int(s.below(uint64_t(w.p.regions - 1)))) % w.p.regions)
@@ -47,11 +55,15 @@ void honest_activation(World& w, Stream& s) {
   schedule_honest_commission(w, a.outlet);
 }
 
+/// Honest cards given up today: each from a random holder, found by drawing
+/// holders until one has an honest card (at most 32 draws).
 void honest_churn(World& w, Stream& s) {
   const int64_t n = s.poisson(double(w.legit_live) * w.p.citizens_churn_rate);
+  if (n == 0) return;
+  IdentityLookahead who(w, w.stream(Phase::HonestDemand, kChurnHolders));
   for (int64_t k = 0; k < n; ++k)
     for (int tries = 0; tries < 32; ++tries) {
-      const uint32_t id = w.random_identity(s);
+      const uint32_t id = who.next();
       const int have = w.legit_cards(id);
       if (have == 0) continue;
       w.set_legit_cards(id, have - 1);
@@ -65,9 +77,10 @@ void honest_churn(World& w, Stream& s) {
 
 void honest_demand(World& w) {
   if (w.citizens.count == 0) return;
-  Stream s = w.stream(Phase::HonestDemand, 0);
+  Stream s = w.stream(Phase::HonestDemand, kDemandEvents);
   const int64_t n = s.poisson(double(w.citizens.count) * w.p.citizens_activation_rate);
-  for (int64_t k = 0; k < n; ++k) honest_activation(w, s);
+  IdentityLookahead who(w, w.stream(Phase::HonestDemand, kDemandHolders));
+  for (int64_t k = 0; k < n; ++k) honest_activation(w, s, who);
   honest_churn(w, s);
 }
 

@@ -89,4 +89,16 @@ class Stream {
   int used_ = 4;
 };
 
+/// Uniform on (0, 1) at position `counter` of the SplitMix64 sequence that
+/// starts at `key`: counter-based like a Stream (any position, any order,
+/// any thread gives the same value) but a few multiplies instead of a Philox
+/// block, for a draw that runs on every read of an untouched holder.
+inline double splitmix_uniform(uint64_t key, uint64_t counter) {
+  uint64_t z = key + (counter + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return (double(z >> 11) + 0.5) * 0x1.0p-53;
+}
+
 }  // namespace cardsim

@@ -24,13 +24,13 @@ static_assert(sizeof(Risk) == 16, "Risk changed: serialise the new field in sim/
 static_assert(sizeof(Ledger) == 88, "Ledger changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Recorder) == 136, "Recorder changed: serialise the new field in sim/snapshot.cpp, then update");
 // Params is left out: parameters are added often and are not saved (see visit_world).
-static_assert(sizeof(World) - sizeof(Params) == 1640,
+static_assert(sizeof(World) - sizeof(Params) == 1648,
               "World changed: serialise the new field in sim/snapshot.cpp, then update");
 #endif
 
 namespace {
 
-constexpr int64_t kSnapshotFormat = 2;  // 2: velocity windows apart from Identity
+constexpr int64_t kSnapshotFormat = 2;  // 2: velocity windows apart from Identity, initial-cards key
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -245,6 +245,7 @@ template <class V> void visit_events(V& v, World& w) {
   v.scalar("world.legit_live", w.legit_live);
   v.scalar("world.legit_initial", w.legit_initial);
   v.array("world.initial_cards_cdf", w.initial_cards_cdf);
+  v.scalar("world.initial_cards_key", w.initial_cards_key);
   v.scalar("world.legit_activated", w.legit_activated);
   v.scalar("world.legit_churned", w.legit_churned);
   v.scalar("world.legit_shut", w.legit_shut);

@@ -31,6 +31,10 @@ double expected_initial_cards(const std::vector<double>& cdf) {
   return e;
 }
 
+// Entity of the Init stream that keys the holders' initial cards (build_world's
+// own stream is entity 2^40; holders are not entities of Init streams).
+constexpr uint64_t kInitialCardsKeyEntity = (uint64_t(1) << 40) + 1;
+
 void init_citizens(World& w) {
   Citizens& c = w.citizens;
   c.count = w.p.population;
@@ -39,6 +43,7 @@ void init_citizens(World& w) {
   c.velocity.resize(n);  // zero pages: costs nothing until the velocity check runs
   const int64_t cap = std::min<int64_t>(w.p.per_id_cap_max, 254);
   w.initial_cards_cdf = initial_cards_cdf(w.p.citizens_cards_initial_mean, cap);
+  w.initial_cards_key = Stream(w.seed, w.replicate, -1, Phase::Init, kInitialCardsKeyEntity).next_u64();
   w.legit_initial = std::llround(double(c.count) * expected_initial_cards(w.initial_cards_cdf));
   w.legit_live = w.legit_initial;
 }
@@ -166,8 +171,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
 }
 
 int World::initial_legit_cards(uint32_t identity) const {
-  Stream s(seed, replicate, -1, Phase::Init, identity);
-  const double u = s.uniform();
+  const double u = splitmix_uniform(initial_cards_key, identity);
   int k = 0;
   while (k < int(initial_cards_cdf.size()) && u > initial_cards_cdf[std::size_t(k)]) ++k;
   return k;

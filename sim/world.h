@@ -156,6 +156,7 @@ struct World {
   int64_t legit_live = 0;
   int64_t legit_initial = 0, legit_activated = 0, legit_churned = 0, legit_shut = 0;
   std::vector<double> initial_cards_cdf;  // P(initial honest cards <= k), k < cap at day 0
+  uint64_t initial_cards_key = 0;         // keys each holder's draw of initial cards
   std::vector<int64_t> cards_by_state;  // running count per CardState
 
   // Event lists by day: cost follows events, not population.

@@ -3,7 +3,8 @@
 // Policy effects are paired differences over replicates with common random
 // numbers (same seed, same replicate indices), judged by the 90% interval of
 // the single-replicate differences (controls, displacement) or, for the
-// day-to-day volatile price, by the 90% confidence interval of their mean.
+// day-to-day volatile price and a control with a modest effect on a
+// scattered target, by the 90% confidence interval of their mean.
 #include <catch2/catch.hpp>
 
 #include "model_fixtures.h"
@@ -22,11 +23,18 @@ const RunResult& baseline_runs() {
 
 enum class Direction { Up, Down };
 
+// How a row's effect is judged: every replicate (the 90% interval of the
+// single-replicate differences excludes zero) or on average (the 90%
+// confidence interval of the mean difference does). The second is for
+// targets that scatter from replicate to replicate by more than the effect.
+enum class Judged { EachReplicate, OnAverage };
+
 struct ControlRow {
   const char* control;
   std::vector<std::string> sets;
   const char* target_metric;
   Direction direction;
+  Judged judged = Judged::EachReplicate;
 };
 
 }  // namespace
@@ -58,8 +66,11 @@ TEST_CASE("every control moves its own target metric the expected way", "[market
        "cards_activated_harvested", Direction::Down},
       {"remote-activation block refuses migrants", {"controls.remote_activation.mode=block"},
        "honest_refused_remote", Direction::Up},
+      // Protection only removes the bypass of remote verification, a modest cut
+      // in white cards, whose supply cycles around one seller per region
+      // (docs/model.md, open questions): single replicates scatter by as much.
       {"location-edit protection", {"controls.remote_activation.location_edit_protected=true"},
-       "cards_activated_white", Direction::Down},
+       "cards_activated_white", Direction::Down, Judged::OnAverage},
       {"per-ID cap 1", {"controls.per_id_cap.max_cards=1"}, "honest_refused_id_cap", Direction::Up},
       {"per-ID cap 1 cuts supply to scammers", {"controls.per_id_cap.max_cards=1"}, "cards_sold_to_scammers", Direction::Down},
       {"liveness check", {"controls.liveness.strength=0.95"}, "cards_activated_harvested", Direction::Down},
@@ -78,8 +89,11 @@ TEST_CASE("every control moves its own target metric the expected way", "[market
   for (const auto& row : table) {
     INFO(row.control << ": " << row.target_metric);
     const RunResult policy = run(with(small_baseline(1000000), row.sets), kReplicates, 42);
-    const Interval d = paired_difference(baseline_runs(), policy, row.target_metric);
-    INFO("difference mean " << d.mean << ", 90% interval [" << d.lo << ", " << d.hi << "]");
+    const Interval d = row.judged == Judged::EachReplicate
+                           ? paired_difference(baseline_runs(), policy, row.target_metric)
+                           : mean_difference_ci90(baseline_runs(), policy, row.target_metric);
+    INFO("difference mean " << d.mean << ", 90% interval [" << d.lo << ", " << d.hi << "]"
+                            << (row.judged == Judged::OnAverage ? " of the mean" : " of single replicates"));
     if (row.direction == Direction::Up)
       CHECK(d.lo > 0);
     else
