@@ -275,7 +275,7 @@ void harvest_for(World& w, Stream& s, std::size_t i) {
   const int64_t n = std::min(room, s.poisson(rate));
   for (int64_t k = 0; k < n; ++k) {
     const uint32_t identity = w.random_identity(s);
-    w.citizens.person[identity].flags |= uint8_t(Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0));
+    w.citizens.person[identity].set_flags(Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u));
     stock.push_back(identity);
   }
   if (n > 0) {

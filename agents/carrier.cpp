@@ -166,7 +166,7 @@ Refusal check_activation(World& w, Stream& s, const ActivationAttempt& a) {
   if (w.p.velocity_enabled && burst_count_today(w, a.outlet) >= w.p.velocity_max_per_outlet_day)
     return Refusal::Velocity;
   const Citizens& c = w.citizens;
-  if (w.legit_cards(a.identity) + c.person[a.identity].criminal_cards >= w.p.per_id_cap_max) return Refusal::IdCap;
+  if (w.legit_cards(a.identity) + c.person[a.identity].criminal_cards() >= w.p.per_id_cap_max) return Refusal::IdCap;
   if (w.p.velocity_enabled && identity_window(w, a.identity).count >= w.p.velocity_max_per_identity)
     return Refusal::Velocity;
   if (Refusal r = check_remote(w, s, a); r != Refusal::None) return r;

@@ -20,7 +20,7 @@ void count_refusal(World& w, Refusal r, uint32_t identity) {
     case Refusal::IdCap:
       w.recorder.add(Metric::honest_refused_id_cap, 1);
       // F2: holders learn their identity was misused when refused for it.
-      if (w.citizens.person[identity].criminal_cards > 0) w.recorder.add(Metric::honest_refused_misused, 1);
+      if (w.citizens.person[identity].criminal_cards() > 0) w.recorder.add(Metric::honest_refused_misused, 1);
       break;
     case Refusal::Remote: w.recorder.add(Metric::honest_refused_remote, 1); break;
     case Refusal::Liveness: w.recorder.add(Metric::honest_refused_liveness, 1); break;
@@ -97,14 +97,14 @@ uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker) 
   a.outlet = w.random_outlet_in(s, w.region_of(person));
   if (check_activation(w, s, a) != Refusal::None) return kNone;
   count_activation(w, person, a.outlet);
-  w.citizens.person[person].flags |= Citizens::kFarmer;
+  w.citizens.person[person].set_flags(Citizens::kFarmer);
   w.recorder.add(Metric::cards_activated_farmer, 1);
   return w.new_card(Channel::Farmer, person, a.outlet, broker, -1);
 }
 
 void mark_misused(World& w, uint32_t identity) {
-  if (w.citizens.person[identity].flags & Citizens::kMisused) return;
-  w.citizens.person[identity].flags |= Citizens::kMisused;
+  if (w.citizens.person[identity].flags() & Citizens::kMisused) return;
+  w.citizens.person[identity].set_flags(Citizens::kMisused);
   w.recorder.add(Metric::identities_misused, 1);
 }
 

@@ -63,7 +63,7 @@ void trace_cases(World& w) {
 void arrest_farmer(World& w, Stream& s, uint32_t identity) {
   w.recorder.add(Metric::arrests_farmer, 1);
   w.ledger.transfer(w.ledger.pool(Pool::Farmers), w.ledger.pool(Pool::State), draw_fine(w, s));
-  w.citizens.person[identity].flags &= uint8_t(~Citizens::kFarmer);
+  w.citizens.person[identity].clear_flags(Citizens::kFarmer);
   raise_risk(w.risk.farmer, w.p.risk_per_arrest * sentence_years(w, s));
 }
 

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev libomp-14-dev
   libboost-program-options-dev libboost-graph-dev libeigen3-dev
-  libhdf5-dev hdf5-tools libyaml-cpp-dev catch2 librandom123-dev
+  libhdf5-dev hdf5-tools zlib1g-dev libyaml-cpp-dev catch2 librandom123-dev
   libopenmpi-dev openmpi-bin
   slurm-wlm munge
   python3 python3-h5py python3-numpy python3-matplotlib python3-pandas

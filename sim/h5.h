@@ -60,6 +60,19 @@ Handle write_doubles(hid_t parent, const std::string& name, const std::vector<hs
                      const double* data);
 Handle write_int64s(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                     const int64_t* data);
+/// A (rows x cols) dataset of doubles whose rows lie anywhere in memory.
+struct RowsToWrite {
+  std::string name;
+  hsize_t cols = 0;
+  std::vector<const double*> rows;  // each points at `cols` doubles
+};
+
+/// Writes the datasets as write_doubles would (same chunks, shuffle and
+/// deflate: a reader sees no difference), but compresses their chunks on
+/// `threads` threads first and hands HDF5 the finished chunks. HDF5 itself
+/// is not thread-safe, and compressing is most of the cost of writing.
+std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWrite>& sets, int threads);
+
 /// Reads a dataset of doubles; fills dims.
 std::vector<double> read_doubles(hid_t parent, const std::string& name, std::vector<hsize_t>& dims);
 std::vector<int64_t> read_int64s(hid_t parent, const std::string& name, std::vector<hsize_t>& dims);

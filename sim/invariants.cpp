@@ -112,8 +112,8 @@ void check_honest_cards(const World& w) {
 /// in its name (the per-ID cap relies on these counts).
 void check_cards_per_identity(const World& w, const std::vector<int32_t>& live) {
   for (std::size_t i = 0; i < live.size(); ++i)
-    require(live[i] == w.citizens.person[i].criminal_cards, w, "cards per identity", [&] {
-      return "identity " + std::to_string(i) + " is counted with " + std::to_string(w.citizens.person[i].criminal_cards) +
+    require(live[i] == w.citizens.person[i].criminal_cards(), w, "cards per identity", [&] {
+      return "identity " + std::to_string(i) + " is counted with " + std::to_string(w.citizens.person[i].criminal_cards()) +
              " criminal cards but " + std::to_string(live[i]) + " live cards are in its name";
     });
 }

@@ -146,20 +146,23 @@ void write_text_atomically(const std::string& path, const std::string& text) {
   });
 }
 
-void write_run_file(const std::string& path, const RunResult& r) {
+void write_run_file(const std::string& path, const RunResult& r, int threads) {
   write_atomically(path, [&](hid_t file) {
     write_provenance(file, r.scenario, r.seed, r.replicates);
     h5::write_attr(file, "days", r.days);
     h5::Handle ts = h5::create_group(file, "timeseries");
     h5::Handle tot = h5::create_group(file, "totals");
     const auto& reg = metric_registry();
-    std::vector<double> buf(std::size_t(r.replicates * r.days));
+    std::vector<h5::RowsToWrite> series(kMetricCount);
     for (int m = 0; m < kMetricCount; ++m) {
+      series[std::size_t(m)].name = reg[std::size_t(m)].name;
+      series[std::size_t(m)].cols = hsize_t(r.days);
       for (int64_t rep = 0; rep < r.replicates; ++rep)
-        std::copy_n(&r.daily[std::size_t(rep)][std::size_t(m) * std::size_t(r.days)], r.days,
-                    &buf[std::size_t(rep * r.days)]);
-      h5::Handle d = h5::write_doubles(ts, reg[std::size_t(m)].name,
-                                       {hsize_t(r.replicates), hsize_t(r.days)}, buf.data());
+        series[std::size_t(m)].rows.push_back(&r.daily[std::size_t(rep)][std::size_t(m) * std::size_t(r.days)]);
+    }
+    std::vector<h5::Handle> datasets = h5::write_rows_parallel(ts, series, threads);
+    for (int m = 0; m < kMetricCount; ++m) {
+      const h5::Handle& d = datasets[std::size_t(m)];
       const bool flow = reg[std::size_t(m)].kind == MetricKind::Flow;
       h5::write_attr(d, "units", reg[std::size_t(m)].units + (flow ? " per day" : ""));
       h5::write_attr(d, "description", reg[std::size_t(m)].description);

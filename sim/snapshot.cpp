@@ -45,9 +45,7 @@ template <> hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
 template <> hid_t native_type<Identity>() {
   static const hid_t type = [] {
     const hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(Identity));
-    H5Tinsert(t, "legit_stored", HOFFSET(Identity, legit_stored), H5T_NATIVE_UINT8);
-    H5Tinsert(t, "criminal_cards", HOFFSET(Identity, criminal_cards), H5T_NATIVE_UINT8);
-    H5Tinsert(t, "flags", HOFFSET(Identity, flags), H5T_NATIVE_UINT8);
+    H5Tinsert(t, "bits", HOFFSET(Identity, bits), H5T_NATIVE_UINT16);  // layout: sim/world.h
     return t;
   }();
   return type;

@@ -41,7 +41,7 @@ void init_citizens(World& w) {
   const auto n = std::size_t(c.count);
   c.person.resize(n);
   c.velocity.resize(n);  // zero pages: costs nothing until the velocity check runs
-  const int64_t cap = std::min<int64_t>(w.p.per_id_cap_max, 254);
+  const int64_t cap = std::min<int64_t>(w.p.per_id_cap_max, Identity::kMaxCards);
   w.initial_cards_cdf = initial_cards_cdf(w.p.citizens_cards_initial_mean, cap);
   w.initial_cards_key = Stream(w.seed, w.replicate, -1, Phase::Init, kInitialCardsKeyEntity).next_u64();
   w.legit_initial = std::llround(double(c.count) * expected_initial_cards(w.initial_cards_cdf));
@@ -204,7 +204,8 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   cards.commission_payee.push_back(kNone);
   cards.commission_paid.push_back(0.f);
   cards_by_state[std::size_t(CardState::Stock)]++;
-  citizens.person[identity].criminal_cards++;
+  Identity& holder = citizens.person[identity];
+  holder.set_criminal_cards(holder.criminal_cards() + 1);
   return cards.size() - 1;
 }
 
@@ -216,7 +217,8 @@ void World::set_card_state(uint32_t card, CardState s) {
 
 void World::end_card(uint32_t card, CardState s) {
   set_card_state(card, s);
-  citizens.person[cards.identity[card]].criminal_cards--;
+  Identity& holder = citizens.person[cards.identity[card]];
+  holder.set_criminal_cards(holder.criminal_cards() - 1);
 }
 
 }  // namespace cardsim

@@ -3,6 +3,7 @@
 // small helpers every phase shares.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <vector>
 
@@ -31,18 +32,40 @@ enum class CardState : uint8_t {
   Count
 };
 
-/// One identity holder's state in one 4-byte record: an event about a person
-/// touches a single cache line, and a region of a million holders keeps its
-/// per-person state in 4 MB, which stays in the last-level cache even when
-/// two replicates run side by side on cores that share it (bench/README.md).
-/// All zero until first touched.
+/// One identity holder's state in 16 bits, so that a region of a million
+/// holders keeps it in 2 MB: the honest events of a day are random reads
+/// across this array, and two replicates side by side then still find it in
+/// the last-level cache they share (bench/README.md). All zero until touched.
+///   bits 0-5    honest cards + 1; 0: untouched (initial cards from the seed)
+///   bits 6-11   live criminal cards in the holder's name
+///   bits 12-15  Citizens::kLeakedId | kLeakedFace | kMisused | kFarmer
+/// Card counts stay within kMaxCards: every activation is checked against
+/// controls.per_id_cap.max_cards, whose range ends there (sim/params.def).
 struct Identity {
-  uint8_t legit_stored;    // 0: untouched (initial cards from the seed), else honest cards + 1
-  uint8_t criminal_cards;  // live criminal cards in the holder's name
-  uint8_t flags;           // Citizens::kLeakedId | kLeakedFace | kMisused | kFarmer
-  uint8_t reserved;        // always 0: keeps records 4-byte aligned, none spans two cache lines
+  uint16_t bits;
+
+  static constexpr int kMaxCards = 60;
+
+  int legit_stored() const { return bits & kCountMask; }
+  int criminal_cards() const { return (bits >> kCriminalShift) & kCountMask; }
+  unsigned flags() const { return unsigned(bits) >> kFlagShift; }
+
+  void set_legit_stored(int v) {
+    assert(v >= 0 && v <= kMaxCards + 1);
+    bits = uint16_t((bits & ~kCountMask) | unsigned(v));
+  }
+  void set_criminal_cards(int v) {
+    assert(v >= 0 && v <= kMaxCards);
+    bits = uint16_t((bits & ~(kCountMask << kCriminalShift)) | (unsigned(v) << kCriminalShift));
+  }
+  void set_flags(unsigned f) { bits = uint16_t(bits | (f << kFlagShift)); }
+  void clear_flags(unsigned f) { bits = uint16_t(bits & ~(f << kFlagShift)); }
+
+ private:
+  static constexpr unsigned kCountMask = 63, kCriminalShift = 6, kFlagShift = 12;
+  static_assert(kMaxCards + 1 <= int(kCountMask), "card counts must fit their 6 bits");
 };
-static_assert(sizeof(Identity) == 4, "keep an identity in 4 bytes");
+static_assert(sizeof(Identity) == 2, "keep an identity in 2 bytes");
 
 /// A holder's velocity window (controls.velocity): apart from Identity because
 /// only the velocity check reads it, and it is off by default.
@@ -178,10 +201,10 @@ struct World {
   /// Honest cards in the holder's name; an untouched holder has the count
   /// drawn for them from the seed when the world was made.
   int legit_cards(uint32_t identity) const {
-    const uint8_t stored = citizens.person[identity].legit_stored;
+    const int stored = citizens.person[identity].legit_stored();
     return stored ? stored - 1 : initial_legit_cards(identity);
   }
-  void set_legit_cards(uint32_t identity, int n) { citizens.person[identity].legit_stored = uint8_t(n + 1); }
+  void set_legit_cards(uint32_t identity, int n) { citizens.person[identity].set_legit_stored(n + 1); }
   int initial_legit_cards(uint32_t identity) const;
   uint32_t random_identity_in(Stream& s, int region) const;
   uint32_t random_outlet_in(Stream& s, int region) const;

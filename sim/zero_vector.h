@@ -21,12 +21,15 @@ struct ZeroAllocator {
   template <class U>
   ZeroAllocator(const ZeroAllocator<U>&) noexcept {}
 
-  // Arrays of 8 MB and more come straight from mmap, 2 MB aligned and marked
+  // Arrays of 1 MB and more come straight from mmap, 2 MB aligned and marked
   // for transparent huge pages: random access by person id then misses the
   // TLB far less, and a 100-million-person world takes hundreds of page
-  // faults instead of hundreds of thousands.
+  // faults instead of hundreds of thousands. Fresh mappings are also what
+  // keeps an untouched array free: calloc hands back reused heap memory
+  // once glibc has raised its mmap threshold, and must then clear it (an
+  // 8 MB memset per replicate for the velocity windows of a 1M world).
   static constexpr std::size_t kHuge = std::size_t(2) << 20;
-  static constexpr std::size_t kMapAbove = std::size_t(8) << 20;
+  static constexpr std::size_t kMapAbove = std::size_t(1) << 20;
 
   static std::size_t mapped_bytes(std::size_t n) { return (n * sizeof(T) + kHuge - 1) / kHuge * kHuge; }
 

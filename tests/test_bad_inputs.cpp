@@ -66,7 +66,7 @@ const std::vector<BadCase> kCases = {
     {"group_list.yaml",
      {"group_list.yaml:3:18: key 'citizens.share_elderly': expected a single real value, got a list"}},
     {"missing_value.yaml",
-     {"missing_value.yaml:5:5: key 'controls.per_id_cap.max_cards': has no value; expected [1, 100]"}},
+     {"missing_value.yaml:5:5: key 'controls.per_id_cap.max_cards': has no value; expected [1, 60]"}},
     {"schedule_empty_day.yaml",
      {"schedule_empty_day.yaml:3:5: key 'schedule.day': has no value; expected [0, 36500]"}},
     {"not_a_map.yaml", {"not_a_map.yaml:2:1: a scenario must be a map of settings"}},

@@ -71,7 +71,7 @@ const std::vector<std::string> kStrictest = {
 // Every control off or at the end of its range that stops the least fraud.
 const std::vector<std::string> kWeakest = {
     "controls.dealer_cap.enabled=false", "controls.remote_activation.mode=allow",
-    "controls.remote_activation.verify_pass=1", "controls.per_id_cap.max_cards=100",
+    "controls.remote_activation.verify_pass=1", "controls.per_id_cap.max_cards=60",
     "controls.liveness.strength=0", "controls.liveness.false_reject=0", "controls.velocity.enabled=false",
     "controls.monitoring.hazard=0", "controls.monitoring.strength=0", "controls.monitoring.raised_factor=0",
     "controls.monitoring.raising_hazard=0", "controls.monitoring.delay_days=365",

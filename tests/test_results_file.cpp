@@ -97,3 +97,37 @@ TEST_CASE("a write that fails half-way leaves no finished-looking file", "[resul
   CHECK(leftovers == 0);
   fs::remove_all(dir);
 }
+
+TEST_CASE("chunks compressed in parallel read back as HDF5 wrote them", "[results][h5]") {
+  const fs::path dir = temp_dir("rows-parallel");
+  // 7 rows of 20,000: chunks of 3 rows, the last one partial (zero-padded).
+  const hsize_t cols = 20000;
+  std::vector<std::vector<double>> rows(7, std::vector<double>(cols));
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    for (hsize_t c = 0; c < cols; ++c) rows[r][c] = double(r) * 1e5 + double(c) * 0.25 - 3.0;
+  std::vector<h5::RowsToWrite> sets(3);
+  sets[0] = {"seven", cols, {}};
+  for (const auto& row : rows) sets[0].rows.push_back(row.data());
+  sets[1] = {"one", 5, {rows[4].data()}};
+  sets[2] = {"empty", 5, {}};
+  const std::string path = (dir / "rows.h5").string();
+  std::vector<double> flat;
+  for (const auto& row : rows) flat.insert(flat.end(), row.begin(), row.end());
+  {
+    h5::Handle f = h5::create_file(path);
+    CHECK(h5::write_rows_parallel(f, sets, 2).size() == 3);
+    h5::write_doubles(f, "serial", {7, cols}, flat.data());  // HDF5's own filters, for comparison
+  }
+  h5::Handle f = h5::open_file(path);
+  std::vector<hsize_t> dims;
+  const std::vector<double> seven = h5::read_doubles(f, "seven", dims);
+  REQUIRE(dims == std::vector<hsize_t>{7, cols});
+  CHECK(seven == flat);
+  CHECK(h5::read_doubles(f, "serial", dims) == seven);
+  const std::vector<double> one = h5::read_doubles(f, "one", dims);
+  REQUIRE(dims == std::vector<hsize_t>{1, 5});
+  CHECK(std::equal(one.begin(), one.end(), rows[4].begin()));
+  CHECK(h5::read_doubles(f, "empty", dims).empty());
+  CHECK(dims == std::vector<hsize_t>{0, 5});
+  fs::remove_all(dir);
+}

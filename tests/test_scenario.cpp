@@ -13,6 +13,7 @@
 
 #include "sim/params.h"
 #include "sim/scenario.h"
+#include "sim/world.h"
 
 using namespace cardsim;
 using Catch::Matchers::Contains;
@@ -66,6 +67,13 @@ struct TempDir {
 };
 
 }  // namespace
+
+TEST_CASE("the per-ID cap cannot exceed what an identity record holds", "[scenario]") {
+  // Identity keeps each card count in 6 bits; the declared range guards them.
+  const ParamSpec* cap = find_param("controls.per_id_cap.max_cards");
+  REQUIRE(cap);
+  CHECK(cap->max_value == Identity::kMaxCards);
+}
 
 TEST_CASE("defaults equal the declaration", "[scenario]") {
   const Params defaults;
