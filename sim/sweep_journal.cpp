@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -51,6 +52,10 @@ void sync_parent_dir(const std::string& path) {
   }
 }
 
+double seconds_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 std::string read_file(int fd) {
   std::string out;
   char buf[1 << 16];
@@ -74,7 +79,9 @@ Journal::Journal(std::string path, SweepData& data, bool resume)
 }
 
 Journal::~Journal() {
-  if (fd_ >= 0) ::close(fd_);
+  if (fd_ < 0) return;
+  if (unsynced_) ::fdatasync(fd_);  // best effort: a failure here only costs a rerun of those tasks
+  ::close(fd_);
 }
 
 std::string Journal::header(const SweepData& d) const {
@@ -133,7 +140,15 @@ void Journal::append(int64_t task, const std::vector<double>& record) {
   const uint64_t sum = checksum(&buf[8], buf.size() - 16);
   std::memcpy(&buf[buf.size() - 8], &sum, 8);
   write_all(fd_, buf.data(), buf.size(), path_);
+  unsynced_ = true;
+  if (seconds_now() - last_sync_ >= kSyncInterval) sync();
+}
+
+void Journal::sync() {
+  if (!unsynced_) return;
   sync_or_throw(fd_, path_);
+  unsynced_ = false;
+  last_sync_ = seconds_now();
 }
 
 void Journal::remove() {

@@ -8,8 +8,11 @@
 #include <omp.h>
 
 #include <algorithm>
-
+#include <chrono>
 #include <exception>
+#include <mutex>
+#include <thread>
+#include <utility>
 #endif
 
 namespace cardsim {
@@ -72,39 +75,138 @@ std::pair<int, int64_t> serve_request(const MPI_Status& probe, std::size_t recor
   return {probe.MPI_SOURCE, int64_t(msg[0])};
 }
 
-/// Rank 0: hands out batches on request and runs tasks itself while no
-/// request waits. A request with wanted == 0 is a worker's last: it brings
-/// its final records and gets no reply.
+/// The pending tasks, shared by rank 0's compute threads and the batches it
+/// sends to workers.
+class TaskQueue {
+ public:
+  explicit TaskQueue(const std::vector<int64_t>& pending) : pending_(pending) {}
+
+  /// Up to `n` tasks, in order; none when the queue is empty.
+  std::vector<int64_t> take(int64_t n) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<int64_t> out;
+    while (int64_t(out.size()) < n && next_ < pending_.size()) out.push_back(pending_[next_++]);
+    return out;
+  }
+  int64_t remaining() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return int64_t(pending_.size() - next_);
+  }
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    next_ = pending_.size();
+  }
+
+ private:
+  const std::vector<int64_t>& pending_;
+  std::size_t next_ = 0;
+  std::mutex mutex_;
+};
+
+/// Rank 0's own share of the work: compute threads take one task at a time
+/// from the queue and leave the records for the main thread, the only one
+/// that calls MPI, which stays free to answer workers at once.
+class LocalCompute {
+ public:
+  LocalCompute(const SweepSpec& spec, const SweepData& data, TaskQueue& queue, int threads)
+      : queue_(queue), active_(threads) {
+    try {
+      for (int i = 0; i < threads; ++i) threads_.emplace_back([this, &spec, &data] { compute(spec, data); });
+    } catch (...) {  // no more threads to be had: stop those that started
+      active_ -= threads - int(threads_.size());
+      stop();
+      throw;
+    }
+  }
+  ~LocalCompute() { stop(); }
+
+  /// Reports finished tasks; rethrows the first error of a compute thread.
+  void drain(const TaskDone& done) {
+    std::vector<std::pair<int64_t, std::vector<double>>> ready;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (error_) std::rethrow_exception(error_);
+      ready.swap(finished_);
+    }
+    for (auto& [task, record] : ready) done(task, record);
+  }
+  bool running() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return active_ > 0 || !finished_.empty() || error_;
+  }
+  int64_t tasks_done() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return tasks_done_;
+  }
+
+ private:
+  /// After an error: each thread finishes its task and stops.
+  void stop() {
+    queue_.close();
+    for (auto& t : threads_)
+      if (t.joinable()) t.join();
+  }
+
+  void compute(const SweepSpec& spec, const SweepData& data) {
+    try {
+      for (std::vector<int64_t> t = queue_.take(1); !t.empty(); t = queue_.take(1)) {
+        std::vector<double> record = run_task(spec, data, t[0]);
+        std::lock_guard<std::mutex> lock(mutex_);
+        finished_.emplace_back(t[0], std::move(record));
+        ++tasks_done_;
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    --active_;
+  }
+
+  TaskQueue& queue_;
+  int active_;  // compute threads still running
+  std::mutex mutex_;
+  std::vector<std::pair<int64_t, std::vector<double>>> finished_;
+  std::exception_ptr error_;
+  int64_t tasks_done_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+/// Rank 0: its compute threads work through the queue while the main thread
+/// hands out batches on request (polling every half millisecond, so a worker
+/// never waits for a task of rank 0's to end) and reports every finished
+/// task. A request with wanted == 0 is a worker's last: it brings its final
+/// records and gets no reply.
 void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& data,
-                const std::vector<int64_t>& pending, const TaskDone& done) {
-  std::size_t next = 0;
+                const std::vector<int64_t>& pending, int threads, const TaskDone& done) {
+  TaskQueue queue(pending);
   int workers = world.size - 1;
   std::vector<int64_t> runs_by_rank(std::size_t(world.size), 0);
-  while (workers > 0 || next < pending.size()) {
-    int flag = 0;
-    MPI_Status st;
-    MPI_Iprobe(MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &flag, &st);
-    if (!flag && next < pending.size()) {  // nobody waiting: do one task here
-      const int64_t task = pending[next++];
-      done(task, run_task(spec, data, task));
-      ++runs_by_rank[0];
-      continue;
+  {
+    LocalCompute local(spec, data, queue, threads);
+    while (workers > 0 || local.running()) {
+      local.drain(done);
+      int flag = 0;
+      MPI_Status st;
+      MPI_Iprobe(MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &flag, &st);
+      if (!flag) {
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        continue;
+      }
+      auto [source, wanted] = serve_request(st, data.record_size(), done);
+      if (wanted == 0) {
+        --workers;
+        continue;
+      }
+      // Guided batches: large while much work remains (few round trips),
+      // down to what the worker asked for near the end, so a fast rank
+      // still takes more.
+      const int64_t size = std::max<int64_t>(wanted, queue.remaining() / (2 * int64_t(world.size)));
+      const std::vector<int64_t> batch = queue.take(size);
+      runs_by_rank[std::size_t(source)] += int64_t(batch.size());
+      MPI_Send(batch.data(), int(batch.size()), MPI_INT64_T, source, kTagWork, MPI_COMM_WORLD);
     }
-    if (!flag) MPI_Probe(MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &st);
-    auto [source, wanted] = serve_request(st, data.record_size(), done);
-    if (wanted == 0) {
-      --workers;
-      continue;
-    }
-    // Guided batches: large while much work remains (few round trips, little
-    // waiting on rank 0), down to what the worker asked for near the end, so
-    // a fast rank still takes more.
-    const auto remaining = int64_t(pending.size() - next);
-    const int64_t size = std::max<int64_t>(wanted, remaining / (2 * int64_t(world.size)));
-    std::vector<int64_t> batch;
-    while (int64_t(batch.size()) < size && next < pending.size()) batch.push_back(pending[next++]);
-    runs_by_rank[std::size_t(source)] += int64_t(batch.size());
-    MPI_Send(batch.data(), int(batch.size()), MPI_INT64_T, source, kTagWork, MPI_COMM_WORLD);
+    runs_by_rank[0] = local.tasks_done();
   }
   std::cerr << "cardsim: runs done per MPI rank:";
   for (int64_t n : runs_by_rank) std::cerr << " " << n;
@@ -145,10 +247,10 @@ std::vector<std::vector<double>> run_batch(const SweepSpec& spec, const SweepDat
 
 /// A worker keeps one request in flight while it computes: the next batch is
 /// asked for (with the previous batch's records) before the current one is
-/// run, so a worker never idles while rank 0 finishes a task of its own.
+/// run, so a worker does not wait for the round trip.
 void work(const SweepSpec& spec, const SweepData& data, int threads) {
   const int n = threads > 0 ? threads : omp_get_max_threads();
-  const int wanted = 2 * n;  // two tasks per thread: rank 0 answers between tasks of its own
+  const int wanted = n;  // one task per thread; near the end, ranks then finish within a task of each other
   std::vector<int64_t> done_tasks;
   std::vector<std::vector<double>> done_records;
   send_request(wanted, done_tasks, done_records);
@@ -187,7 +289,7 @@ void mpi_run_tasks(const MpiWorld& world, const SweepSpec& spec, const SweepData
                    const std::vector<int64_t>& pending, int threads, const TaskDone& done) {
   try {
     if (world.rank == 0)
-      coordinate(world, spec, data, pending, done);
+      coordinate(world, spec, data, pending, threads > 0 ? threads : omp_get_max_threads(), done);
     else
       work(spec, data, threads);
   } catch (const std::exception& e) {
