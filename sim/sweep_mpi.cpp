@@ -198,10 +198,12 @@ void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& d
         --workers;
         continue;
       }
-      // Guided batches: large while much work remains (few round trips),
-      // down to what the worker asked for near the end, so a fast rank
-      // still takes more.
-      const int64_t size = std::max<int64_t>(wanted, queue.remaining() / (2 * int64_t(world.size)));
+      // Guided batches: an eighth of an even share of what remains (few
+      // round trips while much work remains, down to what the worker asked
+      // for near the end). Small, because a worker holds its batch and the
+      // next one: a slow rank holding a large batch when the queue runs dry
+      // leaves the others idle.
+      const int64_t size = std::max<int64_t>(wanted, queue.remaining() / (8 * int64_t(world.size)));
       const std::vector<int64_t> batch = queue.take(size);
       runs_by_rank[std::size_t(source)] += int64_t(batch.size());
       MPI_Send(batch.data(), int(batch.size()), MPI_INT64_T, source, kTagWork, MPI_COMM_WORLD);
