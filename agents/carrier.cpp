@@ -1,6 +1,7 @@
 #include "carrier.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "broker.h"
 #include "police.h"
@@ -107,8 +108,19 @@ void clawback(World& w, uint32_t card) {
   }
 }
 
+}  // namespace
+
+double fraud_use_hazard(const Params& p) {
+  const double h = std::min(1.0, p.monitoring_hazard * p.monitoring_strength);
+  const double use = p.scammers_attempts_per_card / p.monitoring_reference_attempts;
+  if (use == 1.0) return h;  // exactly `hazard` at the reference use, not 1 - (1 - h) rounded
+  return 1.0 - std::pow(1.0 - h, use);
+}
+
+namespace {
+
 void detect_fleet(World& w, Stream& s) {
-  const double h = std::min(1.0, w.p.monitoring_hazard * w.p.monitoring_strength);
+  const double h = fraud_use_hazard(w.p);
   const double h_raised = std::min(1.0, h * w.p.monitoring_raised_factor);
   for (auto& fleet : w.rings.fleet)
     for (uint32_t card : fleet) {

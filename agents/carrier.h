@@ -35,6 +35,12 @@ void pay_commissions(World& w);
 void monitor_cards(World& w);
 void audit_outlets(World& w);
 
+/// Daily detection chance of a card in fraud use: controls.monitoring.hazard
+/// (times strength) at the reference use, growing with the attempts a card
+/// makes a day as if each reference day's worth of attempts were a separate
+/// chance of being flagged (F10: the system scores call frequency).
+double fraud_use_hazard(const Params& p);
+
 /// Shuts a card in fraud use or being raised, with clawback; used by monitoring.
 void shut_for_fraud(World& w, uint32_t card);
 

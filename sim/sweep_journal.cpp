@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -105,10 +106,14 @@ bool Journal::load(SweepData& data) {
   const std::string text = read_file(rfd);
   ::close(rfd);
   const std::string h = header(data);
-  if (text.size() < h.size()) return false;  // killed while writing the header: nothing was finished
-  if (text.compare(0, h.size(), h) != 0)
+  // A journal shorter than this sweep's header was killed while writing it
+  // (nothing finished) only if what is there starts that header; headers of
+  // other sweeps can be shorter (their numbers have fewer digits).
+  const std::size_t common = std::min(text.size(), h.size());
+  if (text.compare(0, common, h, 0, common) != 0)
     throw InputError(path_ + ": this journal belongs to another sweep (spec, shard or cardsim build differ); "
                      "delete it or run without --resume");
+  if (text.size() < h.size()) return false;
   const std::size_t rec_bytes = 2 * sizeof(uint64_t) + record_values_ * sizeof(double) + sizeof(uint64_t);
   std::size_t pos = h.size();
   for (; pos + rec_bytes <= text.size(); pos += rec_bytes) {

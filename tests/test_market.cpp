@@ -7,6 +7,7 @@
 // scattered target, by the 90% confidence interval of their mean.
 #include <catch2/catch.hpp>
 
+#include "agents/carrier.h"
 #include "model_fixtures.h"
 
 using namespace cardsim;
@@ -125,4 +126,24 @@ TEST_CASE("halving the farmer supply raises the scammer card price", "[market][s
   const Interval price = mean_difference_ci90(base, scarce, "price_scammer_yuan");
   INFO("price change " << price.mean << " [" << price.lo << ", " << price.hi << "]");
   CHECK(price.lo > 0);
+}
+
+TEST_CASE("monitoring's hazard grows with each card's fraud use", "[market][monitoring]") {
+  Params p = small_baseline().params;
+  // At the reference use, exactly the declared hazard.
+  REQUIRE(p.scammers_attempts_per_card == p.monitoring_reference_attempts);
+  CHECK(fraud_use_hazard(p) == p.monitoring_hazard * p.monitoring_strength);
+  p.scammers_attempts_per_card = 2 * p.monitoring_reference_attempts;
+  CHECK(fraud_use_hazard(p) == Approx(1 - (1 - p.monitoring_hazard) * (1 - p.monitoring_hazard)));
+  p.scammers_attempts_per_card = 0;
+  CHECK(fraud_use_hazard(p) == 0.0);
+  p.scammers_attempts_per_card = 5;
+  p.monitoring_strength = 20;  // hazard * strength above 1: certain detection stays certain at any use
+  CHECK(fraud_use_hazard(p) == 1.0);
+
+  // In the market: cards used three times as hard are shut sooner.
+  const RunResult heavy = run(with(small_baseline(1000000), {"scammers.attempts_per_card=60"}), kReplicates, 42);
+  const Interval d = paired_difference(baseline_runs(), heavy, "days_to_shutdown_mean");
+  INFO("days to shutdown change " << d.mean << " [" << d.lo << ", " << d.hi << "]");
+  CHECK(d.hi < 0);
 }

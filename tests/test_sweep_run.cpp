@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "sim/h5.h"
@@ -206,6 +208,22 @@ TEST_CASE("resume refuses a journal of another spec", "[sweep][resume]") {
   { Journal j(dir / "x.h5.journal", a, false); }
   SweepData b = make_sweep_data(load_sweep_spec(dir / "b.yaml"), Shard{});
   CHECK_THROWS_AS(Journal(dir / "x.h5.journal", b, true), InputError);
+}
+
+TEST_CASE("resume tells a torn header of this sweep from a short header of another", "[sweep][resume]") {
+  TempDir dir;
+  write_text(dir / "a.yaml", sweeptest::tiny_grid_spec(2));
+  SweepData a = make_sweep_data(load_sweep_spec(dir / "a.yaml"), Shard{});
+  { Journal j(dir / "x.h5.journal", a, false); }
+  std::ifstream in(dir / "x.h5.journal", std::ios::binary);
+  const std::string header((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Killed while writing its own header: nothing finished, start afresh.
+  write_text(dir / "x.h5.journal", header.substr(0, header.size() / 2));
+  SweepData again = make_sweep_data(load_sweep_spec(dir / "a.yaml"), Shard{});
+  CHECK(Journal(dir / "x.h5.journal", again, true).resumed() == 0);
+  // A complete header of another sweep, shorter than this one's.
+  write_text(dir / "x.h5.journal", "cardsim sweep journal 1\nspec_hash 7\n\n");
+  CHECK_THROWS_AS(Journal(dir / "x.h5.journal", again, true), InputError);
 }
 
 namespace {
