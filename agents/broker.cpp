@@ -350,6 +350,7 @@ void raised_card_matured(World& w, Stream& s, uint32_t card) {
   if (s.bernoulli(w.p.raising_resale_share)) {
     w.set_card_state(card, CardState::Stock);
     w.brokers.stock[r].push_back(card);
+    w.recorder.add(Metric::cards_raised_resold, 1);
   } else {
     w.end_card(card, CardState::Expired);
   }
