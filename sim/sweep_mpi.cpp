@@ -42,6 +42,8 @@ void mpi_abort(const MpiWorld&, const std::string& why, int exit_code) {
 
 namespace {
 
+constexpr auto kMinPause = std::chrono::microseconds(50);
+constexpr auto kMaxPause = std::chrono::microseconds(2000);
 constexpr int kTagRequest = 1;  // worker -> rank 0: finished records and a request for more
 constexpr int kTagWork = 2;     // rank 0 -> worker: task ids; none means stop
 
@@ -173,7 +175,7 @@ class LocalCompute {
 };
 
 /// Rank 0: its compute threads work through the queue while the main thread
-/// hands out batches on request (polling every half millisecond, so a worker
+/// hands out batches on request (polling every 2 ms at most, so a worker
 /// never waits for a task of rank 0's to end) and reports every finished
 /// task. A request with wanted == 0 is a worker's last: it brings its final
 /// records and gets no reply.
@@ -184,15 +186,21 @@ void coordinate(const MpiWorld& world, const SweepSpec& spec, const SweepData& d
   std::vector<int64_t> runs_by_rank(std::size_t(world.size), 0);
   {
     LocalCompute local(spec, data, queue, threads);
+    // Polling pause: short after a request (others tend to follow), doubling
+    // while none comes, up to 2 ms. Each wake-up takes a core from a compute
+    // thread for a moment; workers hold a batch in reserve, so 2 ms is no wait.
+    auto pause = kMinPause;
     while (workers > 0 || local.running()) {
       local.drain(done);
       int flag = 0;
       MPI_Status st;
       MPI_Iprobe(MPI_ANY_SOURCE, kTagRequest, MPI_COMM_WORLD, &flag, &st);
       if (!flag) {
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        std::this_thread::sleep_for(pause);
+        pause = std::min(2 * pause, kMaxPause);
         continue;
       }
+      pause = kMinPause;
       auto [source, wanted] = serve_request(st, data.record_size(), done);
       if (wanted == 0) {
         --workers;
