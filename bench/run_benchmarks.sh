@@ -83,7 +83,7 @@ record "cost follows events: 10x population, same events (time ratio)" "$ratio" 
 
 # 64 replicates (about 1.3 s on one thread), so that start-up and writing
 # the file (serial) weigh little.
-ratio=$(paired_ratio 7 "$(run scenarios/baseline.yaml -r 64 -t 1)" "$(run scenarios/baseline.yaml -r 64 -t 2)")
+ratio=$(paired_ratio 9 "$(run scenarios/baseline.yaml -r 64 -t 1)" "$(run scenarios/baseline.yaml -r 64 -t 2)")
 record "replicates: throughput on 2 threads vs 1" "$ratio" x ">=" 1.8
 
 # What this machine gives two cores at all, measured the same way: two
@@ -92,7 +92,7 @@ record "replicates: throughput on 2 threads vs 1" "$ratio" x ">=" 1.8
 # cores busy run slower than one alone; no parallel code beats this figure.
 printf '%s &\n%s\nwait\n' "$CARDSIM run scenarios/baseline.yaml -r 32 -t 1 -q --out $TMP/half1.h5" \
   "$CARDSIM run scenarios/baseline.yaml -r 32 -t 1 -q --out $TMP/half2.h5" > "$TMP/two_alone.sh"
-ceiling=$(paired_ratio 7 "$(run scenarios/baseline.yaml -r 64 -t 1)" "bash $TMP/two_alone.sh")
+ceiling=$(paired_ratio 9 "$(run scenarios/baseline.yaml -r 64 -t 1)" "bash $TMP/two_alone.sh")
 NOTES+=("two independent one-thread processes of 32 replicates against one of 64 (this machine's ceiling for the two 2-core rows): ${ceiling}x")
 echo "note: two independent one-thread processes against one: ${ceiling}x (this machine's ceiling for 2-core rows)"
 
@@ -102,7 +102,7 @@ if command -v mpirun >/dev/null; then
   # which a one-node run does not need (bench/README.md).
   mpi="mpirun --allow-run-as-root --oversubscribe --bind-to none --mca pml ob1 --mca btl self,vader"
   sweep="$CARDSIM sweep bench/sweep_bench.yaml -t 1"
-  ratio=$(paired_ratio 7 "$mpi -n 1 $sweep --out $TMP/s1.h5" "$mpi -n 2 $sweep --out $TMP/s2.h5")
+  ratio=$(paired_ratio 11 "$mpi -n 1 $sweep --out $TMP/s1.h5" "$mpi -n 2 $sweep --out $TMP/s2.h5")
   record "sweep: throughput under mpirun -n 2 vs 1 rank (512 runs)" "$ratio" x ">=" 1.8
   # For the record: what one launch costs whatever the work (a sweep of one
   # run of one day), the part of a short sweep that no rank count shortens.
