@@ -138,6 +138,7 @@ int cmd_run(const std::vector<std::string>& args) {
   const std::string out =
       p.vm.count("out") ? p.vm["out"].as<std::string>() : "results/" + req.scenario.name + ".h5";
   check_output_writable(out);  // fail now, not after the run
+  req.encode_series = true;
   RunResult result = run_scenario(req);
   write_run_file(out, result, req.threads);
   if (!p.vm.count("quiet")) print_summary(std::cout, result, out);

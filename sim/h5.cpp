@@ -46,10 +46,10 @@ bool all_nonzero(const std::vector<hsize_t>& dims) {
   return nonzero;
 }
 
-Handle chunked_props(const std::vector<hsize_t>& dims) {
+Handle chunked_props(const std::vector<hsize_t>& dims, std::vector<hsize_t> chunk = {}) {
   Handle props(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   if (all_nonzero(dims)) {
-    const std::vector<hsize_t> chunk = chunk_dims(dims);
+    if (chunk.empty()) chunk = chunk_dims(dims);
     H5Pset_chunk(props, int(chunk.size()), chunk.data());
     H5Pset_shuffle(props);
     H5Pset_deflate(props, kDeflateLevel);
@@ -63,9 +63,16 @@ void shuffle_bytes(const unsigned char* in, std::size_t elems, std::size_t size,
     for (std::size_t i = 0; i < elems; ++i) out[k * elems + i] = in[i * size + k];
 }
 
-/// Rows [first, first + chunk_rows) of a dataset as HDF5 stores the chunk:
-/// zero-padded to the full chunk, then shuffled, then deflated.
-std::vector<unsigned char> encode_chunk(const RowsToWrite& set, hsize_t first, hsize_t chunk_rows) {
+/// The chunk shape of a rows dataset.
+std::vector<hsize_t> rows_chunk(const RowsToWrite& set) {
+  const std::vector<hsize_t> dims{hsize_t(set.rows.size()), set.cols};
+  if (set.chunk_rows == 0) return chunk_dims(dims);
+  return {std::min<hsize_t>(dims[0], set.chunk_rows), set.cols};
+}
+
+}  // namespace
+
+std::vector<unsigned char> encode_rows(const RowsToWrite& set, hsize_t first, hsize_t chunk_rows) {
   std::vector<double> raw(std::size_t(chunk_rows * set.cols), 0.0);
   for (hsize_t r = 0; r < chunk_rows && first + r < set.rows.size(); ++r)
     std::copy_n(set.rows[std::size_t(first + r)], set.cols, &raw[std::size_t(r * set.cols)]);
@@ -78,6 +85,8 @@ std::vector<unsigned char> encode_chunk(const RowsToWrite& set, hsize_t first, h
   out.resize(size);
   return out;
 }
+
+namespace {
 
 Handle write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims, hid_t type,
                      const void* data) {
@@ -117,16 +126,26 @@ std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWr
   for (std::size_t s = 0; s < sets.size(); ++s) {
     const std::vector<hsize_t> dims{hsize_t(sets[s].rows.size()), sets[s].cols};
     if (!all_nonzero(dims)) continue;
-    const std::vector<hsize_t> chunk = chunk_dims(dims);
+    const std::vector<hsize_t> chunk = rows_chunk(sets[s]);
     if (chunk[1] != sets[s].cols) throw std::logic_error("write_rows_parallel: rows longer than a chunk");
     for (hsize_t r = 0; r < dims[0]; r += chunk[0]) chunks.push_back({s, r, chunk[0]});
   }
-  std::vector<std::vector<unsigned char>> encoded(chunks.size());
+  // Chunks compressed earlier are used as they are; the rest are made here.
+  std::vector<std::vector<unsigned char>> made(chunks.size());
+  std::vector<const std::vector<unsigned char>*> encoded(chunks.size(), nullptr);
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    const RowsToWrite& set = sets[chunks[c].set];
+    const std::size_t index = std::size_t(chunks[c].first_row / chunks[c].rows);
+    if (set.encoded && index < set.encoded->size() && !(*set.encoded)[index].empty())
+      encoded[c] = &(*set.encoded)[index];
+  }
   std::exception_ptr error;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
   for (std::size_t c = 0; c < chunks.size(); ++c) {
+    if (encoded[c]) continue;
     try {
-      encoded[c] = encode_chunk(sets[chunks[c].set], chunks[c].first_row, chunks[c].rows);
+      made[c] = encode_rows(sets[chunks[c].set], chunks[c].first_row, chunks[c].rows);
+      encoded[c] = &made[c];
     } catch (...) {
 #pragma omp critical(cardsim_h5_encode)
       if (!error) error = std::current_exception();
@@ -139,12 +158,12 @@ std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWr
   for (std::size_t s = 0; s < sets.size(); ++s) {
     const std::vector<hsize_t> dims{hsize_t(sets[s].rows.size()), sets[s].cols};
     Handle space(H5Screate_simple(2, dims.data(), nullptr), H5Sclose);
-    Handle props = chunked_props(dims);
+    Handle props = chunked_props(dims, all_nonzero(dims) ? rows_chunk(sets[s]) : std::vector<hsize_t>{});
     Handle ds(H5Dcreate2(parent, sets[s].name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, props, H5P_DEFAULT),
               H5Dclose);
     for (; c < chunks.size() && chunks[c].set == s; ++c) {
       const hsize_t offset[2] = {chunks[c].first_row, 0};
-      if (H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset, encoded[c].size(), encoded[c].data()) < 0)
+      if (H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset, encoded[c]->size(), encoded[c]->data()) < 0)
         throw std::runtime_error("HDF5: cannot write dataset " + sets[s].name);
     }
     out.push_back(std::move(ds));

@@ -65,12 +65,21 @@ struct RowsToWrite {
   std::string name;
   hsize_t cols = 0;
   std::vector<const double*> rows;  // each points at `cols` doubles
+  hsize_t chunk_rows = 0;           // rows per chunk; 0: write_doubles' rule (~64k elements)
+  // Chunks already compressed by encode_rows (one per chunk_rows rows, in
+  // order); an empty entry, or no vector at all, is compressed here.
+  const std::vector<std::vector<unsigned char>>* encoded = nullptr;
 };
 
-/// Writes the datasets as write_doubles would (same chunks, shuffle and
-/// deflate: a reader sees no difference), but compresses their chunks on
-/// `threads` threads first and hands HDF5 the finished chunks. HDF5 itself
-/// is not thread-safe, and compressing is most of the cost of writing.
+/// Rows [first, first + chunk_rows) of a dataset as HDF5 stores its chunk:
+/// zero-padded to the full chunk, shuffled, deflated. Thread-safe.
+std::vector<unsigned char> encode_rows(const RowsToWrite& set, hsize_t first, hsize_t chunk_rows);
+
+/// Writes the datasets with shuffle and deflate as write_doubles would (a
+/// reader sees no difference), but compresses their chunks on `threads`
+/// threads first, or takes them from `encoded`, and hands HDF5 the finished
+/// chunks. HDF5 itself is not thread-safe, and compressing is most of the
+/// cost of writing.
 std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWrite>& sets, int threads);
 
 /// Reads a dataset of doubles; fills dims.

@@ -146,6 +146,28 @@ void write_text_atomically(const std::string& path, const std::string& text) {
   });
 }
 
+namespace {
+
+/// Metric m's daily series as the rows of its (replicate x day) dataset.
+h5::RowsToWrite series_rows(const RunResult& r, int m) {
+  h5::RowsToWrite set;
+  set.name = metric_registry()[std::size_t(m)].name;
+  set.cols = hsize_t(r.days);
+  set.chunk_rows = hsize_t(kReplicatesPerChunk);
+  for (int64_t rep = 0; rep < r.replicates; ++rep)
+    set.rows.push_back(&r.daily[std::size_t(rep)][std::size_t(m) * std::size_t(r.days)]);
+  if (std::size_t(m) < r.encoded.size()) set.encoded = &r.encoded[std::size_t(m)];
+  return set;
+}
+
+}  // namespace
+
+void encode_series_chunk(RunResult& r, int64_t chunk) {
+  for (int m = 0; m < kMetricCount; ++m)
+    r.encoded[std::size_t(m)][std::size_t(chunk)] =
+        h5::encode_rows(series_rows(r, m), hsize_t(chunk * kReplicatesPerChunk), hsize_t(kReplicatesPerChunk));
+}
+
 void write_run_file(const std::string& path, const RunResult& r, int threads) {
   write_atomically(path, [&](hid_t file) {
     write_provenance(file, r.scenario, r.seed, r.replicates);
@@ -153,13 +175,8 @@ void write_run_file(const std::string& path, const RunResult& r, int threads) {
     h5::Handle ts = h5::create_group(file, "timeseries");
     h5::Handle tot = h5::create_group(file, "totals");
     const auto& reg = metric_registry();
-    std::vector<h5::RowsToWrite> series(kMetricCount);
-    for (int m = 0; m < kMetricCount; ++m) {
-      series[std::size_t(m)].name = reg[std::size_t(m)].name;
-      series[std::size_t(m)].cols = hsize_t(r.days);
-      for (int64_t rep = 0; rep < r.replicates; ++rep)
-        series[std::size_t(m)].rows.push_back(&r.daily[std::size_t(rep)][std::size_t(m) * std::size_t(r.days)]);
-    }
+    std::vector<h5::RowsToWrite> series;
+    for (int m = 0; m < kMetricCount; ++m) series.push_back(series_rows(r, m));
     std::vector<h5::Handle> datasets = h5::write_rows_parallel(ts, series, threads);
     for (int m = 0; m < kMetricCount; ++m) {
       const h5::Handle& d = datasets[std::size_t(m)];

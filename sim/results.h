@@ -11,6 +11,10 @@
 
 namespace cardsim {
 
+/// Replicates per chunk of a run file's daily series: small enough that most
+/// chunks can be compressed while later replicates still run.
+constexpr int64_t kReplicatesPerChunk = 8;
+
 struct RunResult {
   Scenario scenario;
   uint64_t seed = 1;
@@ -19,7 +23,17 @@ struct RunResult {
   // daily[replicate][metric * days + day], totals[metric][replicate]
   std::vector<std::vector<double>> daily;
   std::vector<std::vector<double>> totals;
+  // The daily series' file chunks, [metric][chunk], compressed as soon as
+  // their replicates are stored (encode_series_chunk); empty entries are
+  // compressed by write_run_file.
+  std::vector<std::vector<std::vector<unsigned char>>> encoded;
 };
+
+/// Compresses chunk `chunk` (replicates chunk * kReplicatesPerChunk onwards)
+/// of every metric's daily series into `r.encoded`, sized beforehand. Safe to
+/// call from several threads for different chunks while other replicates
+/// are being stored.
+void encode_series_chunk(RunResult& r, int64_t chunk);
 
 /// Root attributes every cardsim file carries: tool version, git commit,
 /// schema version, creation time, seed, replicates, resolved scenario.

@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -82,10 +84,22 @@ RunResult run_scenario(const RunRequest& req) {
                       std::vector<double>(std::size_t(kMetricCount) * std::size_t(result.days), 0.0));
   result.totals.assign(kMetricCount, std::vector<double>(std::size_t(req.replicates), 0.0));
   Progress progress("run " + req.scenario.name, req.replicates, req.progress);
+  // Replicates still to finish per chunk of the file's daily series: the
+  // thread that stores a chunk's last replicate compresses the chunk, while
+  // the other threads go on with later replicates.
+  const int64_t chunks = (req.replicates + kReplicatesPerChunk - 1) / kReplicatesPerChunk;
+  std::vector<std::atomic<int64_t>> unfinished(req.encode_series ? std::size_t(chunks) : 0);
+  for (int64_t c = 0; c < int64_t(unfinished.size()); ++c)
+    unfinished[std::size_t(c)] = std::min(kReplicatesPerChunk, req.replicates - c * kReplicatesPerChunk);
+  if (req.encode_series)
+    result.encoded.assign(kMetricCount, std::vector<std::vector<unsigned char>>(std::size_t(chunks)));
   parallel_jobs(req.replicates, req.threads, progress, [&](int64_t rep) {
     auto world = starting_world(req, rep);
     run_days(*world, req.scenario, req.scenario.params.days, req.options);
     store_replicate(result, rep, world->recorder);
+    world.reset();  // free the world before compressing
+    if (req.encode_series && --unfinished[std::size_t(rep / kReplicatesPerChunk)] == 0)
+      encode_series_chunk(result, rep / kReplicatesPerChunk);
   });
   return result;
 }

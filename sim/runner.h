@@ -18,6 +18,7 @@ struct RunRequest {
   RunOptions options;
   bool progress = false;  // print progress and ETA on stderr
   std::string from_snapshot;  // continue the worlds saved in this snapshot file ("" = start at day 0)
+  bool encode_series = false;  // compress the daily series for write_run_file as replicates finish
 };
 
 RunResult run_scenario(const RunRequest& request);

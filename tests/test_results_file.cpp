@@ -131,3 +131,33 @@ TEST_CASE("chunks compressed in parallel read back as HDF5 wrote them", "[result
   CHECK(dims == std::vector<hsize_t>{0, 5});
   fs::remove_all(dir);
 }
+
+TEST_CASE("daily series compressed while the run goes on write the same file data", "[results][h5]") {
+  const fs::path dir = temp_dir("encoded-series");
+  RunRequest req;
+  req.scenario = small_baseline(20000, 30);
+  req.replicates = 11;  // two chunks of 8 replicates, the second partial
+  req.threads = 2;
+  req.seed = 4;
+  const RunResult plain = run_scenario(req);
+  req.encode_series = true;
+  const RunResult encoded = run_scenario(req);
+  REQUIRE(encoded.encoded.size() == std::size_t(kMetricCount));
+  for (const auto& chunks : encoded.encoded) {
+    REQUIRE(chunks.size() == 2);
+    for (const auto& c : chunks) CHECK_FALSE(c.empty());
+  }
+  const std::string a = (dir / "plain.h5").string(), b = (dir / "encoded.h5").string();
+  write_run_file(a, plain, 2);
+  write_run_file(b, encoded, 2);
+  h5::Handle fa = h5::open_file(a), fb = h5::open_file(b);
+  h5::Handle ta = h5::open_group(fa, "timeseries"), tb = h5::open_group(fb, "timeseries");
+  for (const std::string& name : h5::list(ta)) {
+    INFO(name);
+    std::vector<hsize_t> da, db;
+    const std::vector<double> va = h5::read_doubles(ta, name, da);
+    CHECK(h5::read_doubles(tb, name, db) == va);
+    CHECK(db == std::vector<hsize_t>{11, 30});
+  }
+  fs::remove_all(dir);
+}
