@@ -11,4 +11,4 @@ execute_process(COMMAND git status --porcelain --untracked-files=no
 if(CARDSIM_GIT_DIRTY)
   set(CARDSIM_GIT_COMMIT "${CARDSIM_GIT_COMMIT}-dirty")
 endif()
-configure_file(${CMAKE_CURRENT_SOURCE_DIR}/sim/version.h.in ${CMAKE_CURRENT_BINARY_DIR}/generated/version.h @ONLY)
+configure_file(${CMAKE_CURRENT_SOURCE_DIR}/sim/results/version.h.in ${CMAKE_CURRENT_BINARY_DIR}/generated/results/version.h @ONLY)

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <set>
 
-#include "sim/sweep_spec.h"
+#include "experiments/sweep_spec.h"
 #include "sweep_test_util.h"
 
 using namespace cardsim;

@@ -22,7 +22,7 @@ cp scenarios/*.yaml scenarios/policies/*.yaml tests/bad_inputs/* tests/fuzz/regr
 # reach deep into validation.
 dict="$work/scenario.dict"
 {
-  grep -o '^P_[A-Z]* *([a-z_0-9]*, "[^"]*"' sim/params.def | sed 's/.*"\(.*\)"/\1/' | while read -r key; do
+  grep -o '^P_[A-Z]* *([a-z_0-9]*, "[^"]*"' sim/scenario/params.def | sed 's/.*"\(.*\)"/\1/' | while read -r key; do
     echo "\"$key\""
     echo "\"${key##*.}\""
   done

@@ -1,0 +1,112 @@
+// `cardsim sweep` and `cardsim merge`.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "experiments/sensitivity.h"
+#include "experiments/sweep.h"
+
+namespace cardsim {
+namespace po = boost::program_options;
+namespace {
+
+std::string default_out(const std::string& spec_path, const Shard& shard) {
+  const std::string stem = std::filesystem::path(spec_path).stem().string();
+  if (shard.whole()) return "results/" + stem + ".h5";
+  return "results/" + stem + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".h5";
+}
+
+}  // namespace
+
+int cmd_sweep(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "cardsim sweep SPEC [--out FILE] [--threads T] [--shard I/N] [--resume]\n\n"
+      "Runs every (design point, replicate) of a sweep spec and writes one HDF5 file: /design [run, parameter],\n"
+      "/totals/<metric> [run, replicate], /timeseries/<metric> [run, replicate, day] for the spec's `series`.\n"
+      "Finished runs are journalled in FILE.journal; --resume redoes only the unfinished ones.\n"
+      "Under mpirun (MPI built in) the ranks share the runs and rank 0 writes the file.\n\noptions");
+  opts.add_options()("help,h", "show this help")("out,o", po::value<std::string>(),
+                                                  "output file (default: results/<spec name>.h5)")(
+      "threads,t", po::value<int>()->default_value(0), "OpenMP threads (0: all cores); never changes results")(
+      "shard", po::value<std::string>(), "run only slice I of N (0 <= I < N) and write a shard file for `merge`")(
+      "resume", "continue an interrupted sweep from its journal")("spec", po::value<std::string>(), "sweep spec YAML");
+  po::positional_options_description pos;
+  pos.add("spec", 1);
+  Parsed p = parse(args, opts, pos);
+  if (p.help) {
+    std::cout << opts << "\n";
+    return kExitOk;
+  }
+  if (!p.vm.count("spec")) throw InputError("sweep: missing SPEC file (see cardsim sweep --help)");
+  SweepOptions o;
+  o.shard = p.vm.count("shard") ? parse_shard(p.vm["shard"].as<std::string>()) : Shard{};
+  o.threads = p.vm["threads"].as<int>();
+  if (o.threads < 0) throw InputError("--threads must be 0 (all cores) or more");
+  o.resume = p.vm.count("resume") > 0;
+  o.progress = isatty(STDERR_FILENO);
+  const SweepSpec spec = load_sweep_spec(p.vm["spec"].as<std::string>());
+  o.out = p.vm.count("out") ? p.vm["out"].as<std::string>() : default_out(spec.path, o.shard);
+  run_sweep(spec, o);
+  return kExitOk;
+}
+
+int cmd_merge(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "cardsim merge SHARD... --out FILE\n\n"
+      "Joins the shard files of one sweep (from `cardsim sweep --shard I/N`) into one sweep file. Refuses, with\n"
+      "exit code 2, a missing, duplicate, unfinished or corrupt shard and one from another spec or build.\n\noptions");
+  opts.add_options()("help,h", "show this help")("out,o", po::value<std::string>(), "merged output file")(
+      "shards", po::value<std::vector<std::string>>(), "shard files");
+  po::positional_options_description pos;
+  pos.add("shards", -1);
+  Parsed p = parse(args, opts, pos);
+  if (p.help) {
+    std::cout << opts << "\n";
+    return kExitOk;
+  }
+  if (!p.vm.count("out")) throw InputError("merge: --out FILE is required");
+  if (!p.vm.count("shards")) throw InputError("merge: no shard files given");
+  const auto shards = p.vm["shards"].as<std::vector<std::string>>();
+  merge_shards(shards, p.vm["out"].as<std::string>());
+  std::cerr << "cardsim: merged " << shards.size() << " shards into " << p.vm["out"].as<std::string>() << "\n";
+  return kExitOk;
+}
+
+}  // namespace cardsim
+
+namespace cardsim {
+
+int cmd_sensitivity(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "cardsim sensitivity FILE [--bootstrap B] [--metric NAME]... [--all]\n\n"
+      "Computes sensitivity indices of every output metric (mean of run totals over replicates) from a sobol\n"
+      "or morris sweep: Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices with 90% bootstrap\n"
+      "intervals, or Morris mu*, mu and sigma. Writes them to FILE under /sensitivity/<metric>\n"
+      "[parameter, index] and prints a table.\n\noptions");
+  opts.add_options()("help,h", "show this help")("bootstrap", po::value<int>()->default_value(500),
+                                                  "bootstrap resamples for the Sobol intervals")(
+      "metric", po::value<std::vector<std::string>>()->composing(), "print this metric (repeatable)")(
+      "all", "print every metric (default: the main fraud and market outcomes)")(
+      "file", po::value<std::string>(), "sweep results file");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  Parsed p = parse(args, opts, pos);
+  if (p.help) {
+    std::cout << opts << "\n";
+    return kExitOk;
+  }
+  if (!p.vm.count("file")) throw InputError("sensitivity: missing FILE (see cardsim sensitivity --help)");
+  const int bootstrap = p.vm["bootstrap"].as<int>();
+  if (bootstrap < 0 || bootstrap > 100000) throw InputError("--bootstrap must be between 0 and 100000");
+  std::vector<std::string> show{"fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers", "honest_refused",
+                                "price_scammer_yuan"};
+  if (p.vm.count("metric")) show = p.vm["metric"].as<std::vector<std::string>>();
+  if (p.vm.count("all")) show.clear();
+  sensitivity_command(p.vm["file"].as<std::string>(), bootstrap, show, std::cout);
+  return kExitOk;
+}
+
+}  // namespace cardsim

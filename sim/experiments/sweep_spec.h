@@ -1,0 +1,78 @@
+// Sweep specs: a base scenario, overrides for every point, replicates, and a
+// design over registry parameters (grid, Latin hypercube, Saltelli/Sobol,
+// Morris). The design is a pure function of the spec, so every rank, shard
+// and resumed process computes the same points.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.h"
+
+namespace cardsim {
+
+enum class DesignKind { Grid, Lhs, Sobol, Morris };
+
+const char* design_kind_name(DesignKind kind);
+DesignKind design_kind_from_name(const std::string& name);  // throws InputError
+
+/// The design matrix and what is needed to interpret it.
+struct Design {
+  DesignKind kind = DesignKind::Grid;
+  std::vector<std::string> parameters;  // column names (registry keys)
+  std::vector<double> lower, upper;     // per column: range (lhs/sobol/morris), min/max of values (grid)
+  int64_t samples = 0;                  // lhs: points; sobol: base samples N
+  int64_t trajectories = 0;             // morris
+  int64_t levels = 0;                   // morris
+  int64_t points = 0;                   // rows
+  std::vector<double> values;           // row-major [point, parameter]
+
+  std::size_t columns() const { return parameters.size(); }
+  double at(int64_t point, std::size_t column) const {
+    return values[std::size_t(point) * columns() + column];
+  }
+};
+
+struct SweepSpec {
+  std::string path;     // the spec file
+  std::string text;     // its text, stored in every output
+  Scenario base;        // base scenario with `set:` applied
+  int64_t replicates = 1;
+  uint64_t seed = 1;
+  Design design;
+  std::vector<int> series;  // metrics whose daily series are kept
+};
+
+/// Loads, validates and expands a sweep spec file. Throws InputError naming
+/// file, line and key.
+SweepSpec load_sweep_spec(const std::string& path);
+
+/// Same, from text; `origin` names it in messages and `base_dir` resolves `base:`.
+SweepSpec load_sweep_spec_text(const std::string& text, const std::string& origin,
+                               const std::string& base_dir);
+
+/// The scenario of one design point: the base with the row's values applied.
+Scenario point_scenario(const SweepSpec& spec, int64_t point);
+
+/// Stable hash of everything that determines a sweep's numbers (resolved
+/// base, design matrix, seed, replicates, kept series). Shards and journals
+/// of different specs never mix.
+uint64_t sweep_hash(const SweepSpec& spec);
+
+// ---- designs on the unit hypercube (exposed for tests and sensitivity) ----
+
+/// Latin hypercube: n rows, k columns in (0, 1); each column hits every one
+/// of the n strata once.
+std::vector<double> lhs_unit(int64_t n, std::size_t k, uint64_t seed);
+
+/// Saltelli's scheme: for each base sample i the rows A_i, B_i, then AB_i^j
+/// (A_i with column j from B_i) for j = 0..k-1: N*(k+2) rows of k columns.
+std::vector<double> saltelli_unit(int64_t n, std::size_t k, uint64_t seed);
+
+/// Morris trajectories: r trajectories of k+1 rows on a grid of `levels`
+/// levels in [0, 1]; consecutive rows of a trajectory differ in exactly one
+/// column by delta = levels / (2 (levels - 1)).
+std::vector<double> morris_unit(int64_t r, std::size_t k, int64_t levels, uint64_t seed);
+
+}  // namespace cardsim
