@@ -195,7 +195,7 @@ void print_markdown(std::ostream& out) {
 int cmd_params(const std::vector<std::string>& args) {
   po::options_description opts("cardsim params [--markdown]\n\n"
                                "Lists every parameter, one line each: key, type, default, allowed range, unit,\n"
-                               "whether a schedule may change it mid-run, its source in FACTS.md, and meaning.\n\n"
+                               "whether a schedule may change it mid-run, its source (F-ids of docs/sources.md), and meaning.\n\n"
                                "options");
   opts.add_options()("help,h", "show this help")("markdown", "print a Markdown table (docs/parameters.md)")(
       "yaml", "print the built-in baseline as a resolved scenario");
