@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <boost/program_options.hpp>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -243,6 +244,10 @@ int run_cli(const std::vector<std::string>& args) {
   }
   auto it = commands().find(args[0]);
   install_interrupt_handler();
+  // Past the file-size limit (ulimit -f) the kernel sends SIGXFSZ, whose
+  // default kills the process with no message and leaves a partial file.
+  // Ignored, the write fails with EFBIG and the error path cleans up.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     if (it == commands().end()) throw InputError("unknown command '" + args[0] + "' (see cardsim --help)");
     return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
