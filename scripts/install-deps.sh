@@ -14,8 +14,11 @@ packages=(
   python3-scipy python3-pytest
 )
 if [[ "${1:-}" == "--paper" ]]; then
+  # biber + texlive-bibtex-extra: the bibliography (biblatex); poppler-utils:
+  # pdftotext for the paper's text checks.
   packages+=(latexmk texlive-latex-base texlive-latex-recommended
-             texlive-latex-extra texlive-fonts-recommended)
+             texlive-latex-extra texlive-fonts-recommended
+             biber texlive-bibtex-extra poppler-utils)
 fi
 
 missing=()
