@@ -3,7 +3,7 @@
 #   make test   install what is missing, build, run every test
 #   make paper  install texlive too, build, run the paper's scenarios (cached), analyse, latexmk -> paper/paper.pdf
 #               (PAPER_QUICK=1: small, short runs for CI)
-.PHONY: all deps build run test test-asan test-tsan fuzz bench paper docs clean
+.PHONY: all deps build run test deb install test-asan test-tsan fuzz bench paper docs clean
 
 JOBS ?= $(shell nproc)
 REPLICATES ?= 10
@@ -65,6 +65,16 @@ test-tsan: deps
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@JOBS=$(JOBS) tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)
+
+# A Debian package of the build (build/release/cardsim_VERSION_ARCH.deb); install it
+# with `sudo apt install ./build/release/cardsim_*.deb`, which pulls its dependencies.
+deb: build
+	@cd build/release && cpack -G DEB | tail -1
+
+# Installs into PREFIX (default ~/.local: no root needed).
+PREFIX ?= $(HOME)/.local
+install: build
+	@cmake --install build/release --prefix $(PREFIX)
 
 docs: build
 	$(CARDSIM) params --markdown > docs/parameters.md
