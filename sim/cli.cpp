@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <boost/program_options.hpp>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -195,7 +196,7 @@ void print_markdown(std::ostream& out) {
 int cmd_params(const std::vector<std::string>& args) {
   po::options_description opts("cardsim params [--markdown]\n\n"
                                "Lists every parameter, one line each: key, type, default, allowed range, unit,\n"
-                               "whether a schedule may change it mid-run, its source in FACTS.md, and meaning.\n\n"
+                               "whether a schedule may change it mid-run, its source (F-ids of docs/sources.md), and meaning.\n\n"
                                "options");
   opts.add_options()("help,h", "show this help")("markdown", "print a Markdown table (docs/parameters.md)")(
       "yaml", "print the built-in baseline as a resolved scenario");
@@ -245,6 +246,10 @@ int run_cli(const std::vector<std::string>& args) {
   }
   auto it = commands().find(args[0]);
   install_interrupt_handler();
+  // Past the file-size limit (ulimit -f) the kernel sends SIGXFSZ, whose
+  // default kills the process with no message and leaves a partial file.
+  // Ignored, the write fails with EFBIG and the error path cleans up.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     if (it == commands().end()) throw InputError("unknown command '" + args[0] + "' (see cardsim --help)");
     return it->second(std::vector<std::string>(args.begin() + 1, args.end()));

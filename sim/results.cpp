@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -44,7 +45,51 @@ h5::Handle create_memory_file(const std::string& name) {
   h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   if (H5Pset_fapl_core(fapl, std::size_t(1) << 20, 0) < 0)
     throw std::runtime_error("cannot set up an in-memory HDF5 file");
+  // The 1.8 file format moves an attribute too large for the object header
+  // (64 KB: a long resolved scenario or sweep spec) into dense storage; the
+  // 1.6 format (HDF5's default) fails the write after the whole run.
+  if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0)
+    throw std::runtime_error("cannot select the HDF5 1.8 file format");
   return h5::Handle(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose);
+}
+
+/// Bob Jenkins' lookup3 hash ("hashlittle"), which HDF5 uses for its
+/// metadata checksums.
+uint32_t lookup3(const unsigned char* k, std::size_t length) {
+  auto rot = [](uint32_t x, int r) { return (x << r) | (x >> (32 - r)); };
+  auto word = [&](std::size_t i, std::size_t n) {  // up to 4 little-endian bytes from k[i]
+    uint32_t w = 0;
+    for (std::size_t j = 0; j < n; ++j) w += uint32_t(k[i + j]) << (8 * j);
+    return w;
+  };
+  uint32_t a = 0xdeadbeefu + uint32_t(length), b = a, c = a;
+  for (; length > 12; length -= 12, k += 12) {
+    a += word(0, 4), b += word(4, 4), c += word(8, 4);
+    a -= c, a ^= rot(c, 4), c += b, b -= a, b ^= rot(a, 6), a += c, c -= b, c ^= rot(b, 8), b += a;
+    a -= c, a ^= rot(c, 16), c += b, b -= a, b ^= rot(a, 19), a += c, c -= b, c ^= rot(b, 4), b += a;
+  }
+  if (length == 0) return c;
+  a += word(0, std::min<std::size_t>(length, 4));
+  if (length > 4) b += word(4, std::min<std::size_t>(length - 4, 4));
+  if (length > 8) c += word(8, length - 8);
+  c ^= b, c -= rot(b, 14), a ^= c, a -= rot(c, 11), b ^= a, b -= rot(a, 25), c ^= b, c -= rot(b, 16);
+  a ^= c, a -= rot(c, 4), b ^= a, b -= rot(a, 14), c ^= b, c -= rot(b, 24);
+  return c;
+}
+
+/// HDF5 1.10.8's H5Fget_file_image clears the status flags of a version 2 or
+/// 3 superblock in the copy without updating its checksum, so the copy does
+/// not open ("incorrect metadata checksum"). The checksum is recomputed here.
+void repair_superblock_checksum(std::vector<char>& image) {
+  static const char kSignature[] = "\x89HDF\r\n\x1a\n";
+  if (image.size() < 12 || std::memcmp(image.data(), kSignature, 8) != 0) return;
+  const int version = image[8];
+  if (version != 2 && version != 3) return;
+  const std::size_t offsets = std::size_t(static_cast<unsigned char>(image[9]));
+  const std::size_t checked = 12 + 4 * offsets;  // signature to root object header address
+  if (image.size() < checked + 4) return;
+  const uint32_t sum = lookup3(reinterpret_cast<const unsigned char*>(image.data()), checked);
+  for (std::size_t i = 0; i < 4; ++i) image[checked + i] = char((sum >> (8 * i)) & 0xff);
 }
 
 /// The bytes of a finished in-memory file.
@@ -55,6 +100,7 @@ std::vector<char> file_image(hid_t file) {
   std::vector<char> image(static_cast<std::size_t>(size));
   if (H5Fget_file_image(file, image.data(), image.size()) != size)
     throw std::runtime_error("cannot copy the HDF5 file image");
+  repair_superblock_checksum(image);
   return image;
 }
 

@@ -18,8 +18,14 @@ namespace {
 std::unique_ptr<World> starting_world(const RunRequest& req, int64_t rep) {
   if (req.from_snapshot.empty()) return build_world(req.scenario, req.seed, uint64_t(rep));
   std::unique_ptr<World> w;
+  std::exception_ptr failed;  // rethrown outside: an exception may not leave a critical section
 #pragma omp critical(cardsim_hdf5)
-  w = read_snapshot_world(req.from_snapshot, req.scenario, rep);
+  try {
+    w = read_snapshot_world(req.from_snapshot, req.scenario, rep);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  if (failed) std::rethrow_exception(failed);
   return w;
 }
 

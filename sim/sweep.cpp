@@ -46,8 +46,16 @@ void run_tasks_local(const SweepSpec& spec, const SweepData& data, const std::ve
   for (std::size_t i = 0; i < pending.size(); ++i) {
     try {
       std::vector<double> rec = run_task(spec, data, pending[i]);
+      // An exception must not leave a critical section (the runtime aborts):
+      // a full disk while journalling is caught inside and rethrown here.
+      std::exception_ptr failed;
 #pragma omp critical(cardsim_sweep_done)
-      done(pending[i], rec);
+      try {
+        done(pending[i], rec);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      if (failed) std::rethrow_exception(failed);
     } catch (...) {
 #pragma omp critical(cardsim_sweep_error)
       if (!error) error = std::current_exception();

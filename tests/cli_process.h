@@ -33,7 +33,7 @@ struct ChildOptions {
   double timeout_s = 120;    // kill and report a hang after this long
   double sigint_after_s = -1;  // send SIGINT this long after the start (< 0: never)
   std::vector<std::string> env;  // extra "NAME=value" settings for the child
-  long file_size_limit = -1;     // RLIMIT_FSIZE in bytes (SIGXFSZ ignored: writes fail with EFBIG)
+  long file_size_limit = -1;     // RLIMIT_FSIZE in bytes (SIGXFSZ left at its default: it kills)
 };
 
 namespace detail {
@@ -44,8 +44,11 @@ inline void prepare_child(const ChildOptions& opts) {
   if (opts.file_size_limit >= 0) {
     const rlimit lim{rlim_t(opts.file_size_limit), rlim_t(opts.file_size_limit)};
     setrlimit(RLIMIT_FSIZE, &lim);
-    signal(SIGXFSZ, SIG_IGN);  // an ignored signal stays ignored across exec
   }
+  // As in a user's shell: a write past the limit kills the process unless
+  // cardsim itself ignores the signal. (An ignored signal would stay ignored
+  // across exec and hide that.)
+  signal(SIGXFSZ, SIG_DFL);
 }
 
 inline pid_t spawn(std::vector<std::string> all, int err_fd, const ChildOptions& opts) {

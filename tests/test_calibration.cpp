@@ -1,4 +1,4 @@
-// The baseline reproduces the figures of FACTS.md it is calibrated on,
+// The baseline reproduces the figures of docs/sources.md it is calibrated on,
 // read back from the HDF5 totals as a user would.
 #include <catch2/catch.hpp>
 

@@ -4,6 +4,7 @@
   compare FILE     policy comparison, frontier, supply shares, effects table
   sweep FILE       heatmap (2-D grid) or sensitivity bars (sobol/morris)
   calibration FILE calibration report (printed, CSV and LaTeX)
+  validation FILE  validation report: facts no parameter was set from
   paper            everything the paper needs from results/paper/
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from . import figures as F
 from .calibration import calibration_table, print_table
+from .validation import validation_table
 from .readers import read_compare, read_run, read_sweep
 from .tables import compare_table, write_calibration
 
@@ -35,6 +37,8 @@ def main(argv=None) -> int:
     p.add_argument("file")
     p.add_argument("--metric", action="append", help="metric (repeatable; default fraud_losses_yuan)")
     p = sub.add_parser("calibration", help="calibration report of a baseline run file")
+    p.add_argument("file")
+    p = sub.add_parser("validation", help="validation report of a baseline run file (docs/validation.md)")
     p.add_argument("file")
     p = sub.add_parser("paper", help="figures, tables and number macros for paper/")
     p.add_argument("--results", default="results/paper")
@@ -79,6 +83,10 @@ def _dispatch(a) -> int:
         df = calibration_table(read_run(a.file))
         print_table(df, sys.stdout)
         written += write_calibration(df, tabs)
+    elif a.cmd == "validation":
+        df = validation_table(read_run(a.file))
+        print_table(df, sys.stdout, title="Validation")
+        written += write_calibration(df, tabs, name="validation")
     elif a.cmd == "paper":
         from .paper import build
         info = build(Path(a.results), figs, tabs, Path(a.generated), quiet=a.quiet)

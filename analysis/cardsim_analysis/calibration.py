@@ -1,4 +1,4 @@
-"""Calibration report: the FACTS.md figures the baseline is meant to reproduce,
+"""Calibration report: the figures of docs/sources.md the baseline is meant to reproduce,
 the model's value (mean and 90% interval over replicates) from a baseline run
 file, and whether it falls inside the target band widened by a stated tolerance.
 
@@ -19,10 +19,10 @@ from .readers import RunFile, scenario_value
 
 @dataclass(frozen=True)
 class Target:
-    fact: str              # FACTS.md id(s)
+    fact: str              # F-id(s) of docs/sources.md
     quantity: str          # what is compared
     units: str
-    source_text: str       # the figure as FACTS.md states it
+    source_text: str       # the figure as docs/sources.md states it
     target_lo: float
     target_hi: float
     accept_lo: float       # band the model's mean must fall in
@@ -123,8 +123,8 @@ def target_text(row) -> str:
         f"{fmt(row['target_lo'])}-{fmt(row['target_hi'])}"
 
 
-def print_table(df: pd.DataFrame, out=None) -> str:
-    lines = [f"Calibration against FACTS.md: {df.attrs.get('run', '')} "
+def print_table(df: pd.DataFrame, out=None, title: str = "Calibration") -> str:
+    lines = [f"{title} against the facts of docs/sources.md: {df.attrs.get('run', '')} "
              f"(population {df.attrs.get('population')}, {df.attrs.get('days')} days, "
              f"{df.attrs.get('replicates')} replicates)"]
     head = f"{'fact':8} {'quantity':28} {'target':>15} {'accepted band':>21} {'model mean':>12} " \

@@ -248,7 +248,7 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
                 have_sweep = True
     if not have_sweep:
         sweep_tex = [r"\begin{center}\fbox{\parbox{0.9\linewidth}{\textbf{Not run:} the sweep sections "
-                     r"(RESEARCH.md Q7 and the dealer-cap $\times$ remote-activation grid) are missing from this "
+                     r"(question 7 and the dealer-cap $\times$ remote-activation grid) are missing from this "
                      r"build because " + tex_escape(status) + r".}}\end{center}"]
     generated.mkdir(parents=True, exist_ok=True)
     (generated / "sweeps.tex").write_text("\n".join(sweep_tex) + "\n", encoding="utf-8")

@@ -28,6 +28,7 @@ def latex_tabular(header: list[str], rows: list[list[str]], align: str, caption:
 
 
 def write_calibration(df: pd.DataFrame, outdir, name: str = "calibration") -> list[Path]:
+    """The calibration (or, with name="validation", validation) table as CSV and LaTeX."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     csv = outdir / f"{name}.csv"
@@ -41,13 +42,15 @@ def write_calibration(df: pd.DataFrame, outdir, name: str = "calibration") -> li
                      tex_escape(fmt(r["model_mean"])),
                      tex_escape(f"{fmt(r['model_p05'])}-{fmt(r['model_p95'])}"),
                      "inside" if r["inside"] else r"\textbf{outside}"])
-    caption = (f"Calibration: FACTS.md figures against the baseline run (population "
+    role = ("Validation: figures of the sources that no parameter was set from" if name == "validation" else
+            "Calibration: figures of the sources the parameters were chosen to reproduce")
+    caption = (f"{role} (F-ids of docs/sources.md), against the baseline run (population "
                f"{df.attrs.get('population'):,}, {df.attrs.get('days')} days, {df.attrs.get('replicates')} "
                f"replicates). Model: mean and 90\\% interval over replicates. A row is inside when the model mean "
                f"falls in the accepted band (the target widened by the stated tolerance).")
     tex = outdir / f"{name}.tex"
     tex.write_text(latex_tabular(["fact", "quantity", "target", "accepted band", "model mean", "90\\% interval",
-                                  "verdict"], rows, r"lp{3.0cm}rp{3.2cm}rrl", caption, "tab:calibration",
+                                  "verdict"], rows, r"lp{2.6cm}rp{3.0cm}rrl", caption, f"tab:{name}",
                                  size=r"\footnotesize"), encoding="utf-8")
     return [csv, tex]
 
