@@ -18,7 +18,6 @@ run_set=(
   libyaml-cpp-dev               # scenarios
   librandom123-dev              # Philox counter-based random streams
 )
-<<<<<<< HEAD
 # Tests: the suite, the MPI and Slurm parts, sanitizers, the fuzzer, the
 # Python readers and report, and the install/.deb checks.
 test_set=(
@@ -37,6 +36,8 @@ test_set=(
 paper_set=(
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-scipy
   latexmk texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended
+  biber texlive-bibtex-extra   # the bibliography (biblatex)
+  poppler-utils                # pdftotext for the paper's text checks
 )
 
 packages=("${run_set[@]}")
@@ -47,15 +48,6 @@ for arg in "$@"; do
     *) echo "install-deps: unknown option '$arg' (use --test and/or --paper)" >&2; exit 2 ;;
   esac
 done
-=======
-if [[ "${1:-}" == "--paper" ]]; then
-  # biber + texlive-bibtex-extra: the bibliography (biblatex); poppler-utils:
-  # pdftotext for the paper's text checks.
-  packages+=(latexmk texlive-latex-base texlive-latex-recommended
-             texlive-latex-extra texlive-fonts-recommended
-             biber texlive-bibtex-extra poppler-utils)
-fi
->>>>>>> main
 
 missing=()
 for p in "${packages[@]}"; do
