@@ -50,6 +50,7 @@ paper:
 	  || { tail -40 latexmk.out; grep -n -A3 '^.*:[0-9]*: ' paper.log | head -40; echo 'make paper: LaTeX failed (see paper/paper.log)'; exit 1; }
 	@if grep -E -n 'Undefined control sequence|Reference .* undefined|Citation .* undefined|There were undefined' paper/paper.log; then \
 	  echo 'make paper: undefined macro or reference (see paper/paper.log)'; exit 1; fi
+	@/usr/bin/python3 scripts/check_paper.py paper || { echo 'make paper: the paper fails its checks (above)'; exit 1; }
 	@echo "make paper: wrote paper/paper.pdf"
 
 # The OpenMP and thread-related tests under ThreadSanitizer: clang with LLVM's
