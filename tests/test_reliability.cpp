@@ -194,3 +194,164 @@ TEST_CASE("a damaged or altered snapshot is refused with a message, never crashe
     }
   }
 }
+
+// ---- 2. Memory: checked before anything is built, for every command -----
+
+TEST_CASE("inputs that would exhaust memory are refused up front with the estimate", "[reliability][memory]") {
+  TempDir dir;
+  SECTION("a 1 KB grid of 10 parameters x 10 values (1e10 points) is refused before it is built") {
+    std::string spec = "design:\n  kind: grid\n  parameters:\n";
+    for (const char* key : {"controls.per_id_cap.max_cards", "controls.dealer_cap.max_activations", "brokers.merchants",
+                            "brokers.raisers", "carriers", "regions", "scammers.card_value_yuan",
+                            "controls.liveness.strength", "citizens.share_elderly", "citizens.share_student"})
+      spec += std::string("    ") + key + ": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+    write_text(dir / "grid.yaml", spec);
+    ChildOptions opts;
+    opts.timeout_s = 30;
+    const Outcome o = run_cardsim({"sweep", dir / "grid.yaml", "--out", dir / "grid.h5"}, opts);
+    require_clean_exit(o, 2);
+    CHECK_THAT(o.err, Catch::Matchers::Contains("has 10000000000 points; at most 10000000 are allowed"));
+  }
+  SECTION("a sweep spec that never ends (/dev/zero) is refused unread") {
+    ChildOptions opts;
+    opts.timeout_s = 30;
+    const Outcome o = run_cardsim({"sweep", "/dev/zero", "--out", dir / "zero.h5"}, opts);
+    require_clean_exit(o, 2);
+    CHECK_THAT(o.err, Catch::Matchers::Contains("/dev/zero: is a device or socket, not a sweep spec file"));
+  }
+  SECTION("sweep applies the memory estimate") {
+    std::string spec = tiny_sweep();
+    spec.replace(spec.find("replicates: 1"), 13, "replicates: 100000");
+    write_text(dir / "big.yaml", spec);
+    const Outcome o = run_cardsim({"sweep", dir / "big.yaml", "-t", "2", "--out", dir / "big.h5"},
+                                  {30, -1, {"CARDSIM_MEMORY_LIMIT_MB=1"}, -1});
+    require_clean_exit(o, 2);
+    CHECK_THAT(o.err, Catch::Matchers::Contains("needs an estimated"));
+    CHECK_THAT(o.err, Catch::Matchers::Contains("but the limit is 0.00 GB (CARDSIM_MEMORY_LIMIT_MB)"));
+  }
+  SECTION("compare applies the memory estimate") {
+    const Outcome o = run_cardsim({"compare", kScenarios + "baseline.yaml", kScenarios + "policies/dealer_cap.yaml",
+                                   "--set", "population=2000000000", "-t", "2", "--out", dir / "c.h5"},
+                                  {30, -1, {"SLURM_MEM_PER_NODE=4096"}, -1});
+    require_clean_exit(o, 2);
+    CHECK_THAT(o.err, Catch::Matchers::Contains("compare: needs an estimated"));
+    CHECK_THAT(o.err, Catch::Matchers::Contains("but the limit is 4.29 GB (Slurm's SLURM_MEM_PER_NODE)"));
+  }
+  SECTION("a replicate count near 2^60 is refused, not overflowed") {
+    const Outcome o = run_cardsim({"run", "--set", "population=2000", "--set", "days=5", "-r",
+                                   "1152921504606846976", "-q", "--out", dir / "r.h5"});
+    require_clean_exit(o, 2);
+    CHECK_THAT(o.err, Catch::Matchers::Contains("needs an estimated more than 18 EB of memory"));
+  }
+  for (const char* f : {"grid.h5", "zero.h5", "big.h5", "c.h5", "r.h5"}) CHECK_FALSE(fs::exists(dir / f));
+}
+
+// ---- 5. Output paths ------------------------------------------------------
+
+TEST_CASE("outputs never replace an input, a folder or an earlier result, nor escape results/", "[reliability][output]") {
+  TempDir dir;
+  write_text(dir / "scen.yaml", tiny_scenario("scen"));
+  const std::string scenario_text = sweeptest::read_text(dir / "scen.yaml");
+  SECTION("run --out the scenario itself") {
+    const Outcome o = run_cardsim({"run", dir / "scen.yaml", "-q", "-r", "1", "--out", dir / "scen.yaml"});
+    require_clean_exit(o, 2);
+    CHECK_THAT(o.err, Catch::Matchers::Contains("is also an input of this command"));
+    CHECK(sweeptest::read_text(dir / "scen.yaml") == scenario_text);
+  }
+  SECTION("run --out an existing folder fails before the run") {
+    fs::create_directories(dir / "folder");
+    const Outcome o = run_cardsim({"run", dir / "scen.yaml", "-q", "-r", "1", "--set", "days=36500", "--set",
+                                   "population=2000000", "--out", dir / "folder"},
+                                  {20, -1, {}, -1});
+    require_clean_exit(o, 2);
+    CHECK_THAT(o.err, Catch::Matchers::Contains("is a folder; the output must be a file"));
+  }
+  SECTION("sweep --out an existing folder fails before the sweep") {
+    fs::create_directories(dir / "folder");
+    write_text(dir / "spec.yaml", tiny_sweep());
+    const Outcome o = run_cardsim({"sweep", dir / "spec.yaml", "--out", dir / "folder"});
+    require_clean_exit(o, 2);
+    CHECK_THAT(o.err, Catch::Matchers::Contains("is a folder"));
+    CHECK_FALSE(fs::exists(dir / "folder.journal"));
+  }
+  SECTION("compare --out r.csv would replace its own HDF5 file with the CSV") {
+    const Outcome o = run_cardsim({"compare", dir / "scen.yaml", kScenarios + "policies/dealer_cap.yaml", "-r", "1",
+                                   "-q", "--set", "days=5", "--out", dir / "r.csv"});
+    require_clean_exit(o, 2);
+    CHECK_THAT(o.err, Catch::Matchers::Contains("the CSV is written beside the HDF5 file"));
+    CHECK_FALSE(fs::exists(dir / "r.csv"));
+  }
+  SECTION("a name with '..' or a separator cannot choose where the default output goes") {
+    for (const char* name : {"../../x/y", "a/b", "..", ".hidden"}) {
+      write_text(dir / "evil.yaml", tiny_scenario(std::string("\"") + name + "\""));
+      sweeptest::write_text(dir / "work/.keep", "");
+      std::string output;
+      const int rc = sweeptest::cardsim({"run", dir / "evil.yaml", "-q", "-r", "1"}, dir / "work", output);
+      INFO(name << ": " << output);
+      CHECK(rc == 2);
+      CHECK_THAT(output, Catch::Matchers::Contains("cannot name the output file"));
+      CHECK_FALSE(fs::exists(dir / "x"));
+      CHECK_FALSE(fs::exists(dir / "work/results"));
+    }
+  }
+}
+
+TEST_CASE("default outputs come from name:, land under results/ and are not replaced without --force",
+          "[reliability][output]") {
+  TempDir dir;
+  write_text(dir / "scen.yaml", tiny_scenario("my_scenario"));
+  write_text(dir / "spec.yaml", "name: my_sweep\n" + tiny_sweep());
+  std::string output;
+  const std::string work = dir / "work";
+  fs::create_directories(work);
+  SECTION("run") {
+    REQUIRE(sweeptest::cardsim({"run", dir / "scen.yaml", "-q", "-r", "1"}, work, output) == 0);
+    REQUIRE(fs::exists(work + "/results/my_scenario.h5"));
+    const auto first = fs::last_write_time(work + "/results/my_scenario.h5");
+    CHECK(sweeptest::cardsim({"run", dir / "scen.yaml", "-q", "-r", "1"}, work, output) == 2);
+    CHECK_THAT(output, Catch::Matchers::Contains("exists, from an earlier run; pass --force to replace it"));
+    CHECK(fs::last_write_time(work + "/results/my_scenario.h5") == first);
+    CHECK(sweeptest::cardsim({"run", dir / "scen.yaml", "-q", "-r", "1", "--force"}, work, output) == 0);
+    // An explicit --out replaces as asked (as `make run` relies on).
+    CHECK(sweeptest::cardsim({"run", dir / "scen.yaml", "-q", "-r", "1", "--out", "results/my_scenario.h5"}, work,
+                             output) == 0);
+  }
+  SECTION("sweep") {
+    REQUIRE(sweeptest::cardsim({"sweep", dir / "spec.yaml", "-t", "1"}, work, output) == 0);
+    REQUIRE(fs::exists(work + "/results/my_sweep.h5"));
+    CHECK(sweeptest::cardsim({"sweep", dir / "spec.yaml", "-t", "1"}, work, output) == 2);
+    CHECK_THAT(output, Catch::Matchers::Contains("pass --force to replace it"));
+    CHECK(sweeptest::cardsim({"sweep", dir / "spec.yaml", "-t", "1", "--force"}, work, output) == 0);
+  }
+  SECTION("compare") {
+    REQUIRE(sweeptest::cardsim({"compare", dir / "scen.yaml", kScenarios + "policies/dealer_cap.yaml", "-r", "1", "-t",
+                                "1", "-q", "--set", "days=5"},
+                               work, output) == 0);
+    REQUIRE(fs::exists(work + "/results/compare/my_scenario.h5"));
+    REQUIRE(fs::exists(work + "/results/compare/my_scenario.csv"));
+    CHECK(sweeptest::cardsim({"compare", dir / "scen.yaml", kScenarios + "policies/dealer_cap.yaml", "-r", "1", "-t",
+                              "1", "-q", "--set", "days=5"},
+                             work, output) == 2);
+    CHECK_THAT(output, Catch::Matchers::Contains("pass --force to replace it"));
+  }
+}
+
+// ---- 6. Schedule validation is linear -------------------------------------
+
+TEST_CASE("a long aliased schedule validates in seconds, not minutes", "[reliability][scenario]") {
+  // 36,499 entries of five changes each (182,495 changes) in under 1 MB,
+  // through a YAML alias. Checking each change against parameters rebuilt
+  // from the whole schedule took minutes; the limit only catches a hang.
+  TempDir dir;
+  std::string text = "name: long_schedule\ndays: 36500\nschedule:\n  - {day: 1, set: &s {citizens.activation_rate: "
+                     "0.0004, citizens.churn_rate: 0.0003, citizens.remote_share: 0.08, channels.farmer.enabled: "
+                     "true, farmer.cards_per_farmer: 2}}\n";
+  for (int day = 2; day < 36500; ++day) text += "  - {day: " + std::to_string(day) + ", set: *s}\n";
+  REQUIRE(text.size() < (std::size_t(1) << 20));
+  write_text(dir / "long.yaml", text);
+  ChildOptions opts;
+  opts.timeout_s = 45;
+  const Outcome o = run_cardsim({"validate", dir / "long.yaml"}, opts);
+  require_clean_exit(o, 0);
+  CHECK_THAT(o.err, Catch::Matchers::Contains("long.yaml: valid"));
+}
