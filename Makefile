@@ -61,7 +61,8 @@ test-tsan: deps
 	@cd build/tsan && OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1" \
 	  ctest --output-on-failure -j $(JOBS) -R "$(TSAN_TESTS)" -E "$(TSAN_EXCLUDE)"
 
-# The scenario fuzzer (libFuzzer, clang) for FUZZ_SECONDS; see tests/fuzz.
+# The three fuzzers (libFuzzer, clang: scenarios, sweep specs, snapshot files),
+# FUZZ_SECONDS each; see tests/fuzz.
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	@JOBS=$(JOBS) tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)

@@ -178,6 +178,14 @@ std::string printable_excerpt(std::string_view text, std::size_t most) {
   return out;
 }
 
+std::string quoted_key(std::string_view key) {
+  constexpr std::size_t kLongestName = 60;
+  bool name_like = !key.empty() && key.size() <= kLongestName;
+  for (char c : key) name_like = name_like && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  if (name_like) return "key '" + std::string(key) + "'";
+  return "a key of " + std::to_string(key.size()) + " bytes that is no parameter name (not shown)";
+}
+
 std::optional<double> parse_param_value(const ParamSpec& spec, std::string_view text,
                                         std::string& why) {
   const std::string raw(text);

@@ -29,7 +29,7 @@ std::string where(const std::string& origin, const YAML::Mark& mark) {
   std::string msg = where(origin, mark) + ": ";
   // A runaway key (fuzzed or binary input) must not make a megabyte message,
   // nor a NUL cut it short or an escape sequence reach the terminal.
-  if (!key.empty()) msg += "key '" + printable_excerpt(key, 120) + "': ";
+  if (!key.empty()) msg += quoted_key(key) + ": ";
   throw InputError(msg + why);
 }
 
@@ -380,11 +380,11 @@ Scenario load_scenario_text(const std::string& text, const std::string& origin,
 void apply_override(Scenario& scenario, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw InputError("--set '" + assignment + "': expected key=value");
+    throw InputError("--set '" + printable_excerpt(assignment) + "': expected key=value");
   const std::string key = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
   const ParamSpec* spec = find_param(key);
-  if (!spec) throw InputError("--set: key '" + key + "': " + unknown_key_reason(key));
+  if (!spec) throw InputError("--set: " + quoted_key(key) + ": " + unknown_key_reason(key));
   std::string why;
   auto v = parse_param_value(*spec, text, why);
   if (!v) throw InputError("--set: key '" + key + "': " + why);

@@ -41,7 +41,7 @@ std::string where(const Ctx& c, const YAML::Mark& mark) {
 
 [[noreturn]] void fail(const Ctx& c, const YAML::Node& node, const std::string& key, const std::string& why) {
   std::string msg = where(c, node.Mark()) + ": ";
-  if (!key.empty()) msg += "key '" + shown(key) + "': ";
+  if (!key.empty()) msg += quoted_key(key) + ": ";
   throw InputError(msg + why);
 }
 

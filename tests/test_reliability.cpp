@@ -355,3 +355,66 @@ TEST_CASE("a long aliased schedule validates in seconds, not minutes", "[reliabi
   require_clean_exit(o, 0);
   CHECK_THAT(o.err, Catch::Matchers::Contains("long.yaml: valid"));
 }
+
+// ---- 7. Smaller: hangs, silent choices, echoed file contents --------------
+
+TEST_CASE("small traps: FIFOs, double schedules, second documents, echoed contents, discarded journals",
+          "[reliability][scenario]") {
+  TempDir dir;
+  auto refused = [](const Outcome& o, const std::string& fragment) {
+    require_clean_exit(o, 2);
+    CHECK_THAT(o.err, Catch::Matchers::Contains(fragment));
+  };
+  ChildOptions limited;
+  limited.timeout_s = 20;
+  SECTION("extends: a FIFO with no writer is refused instead of waiting forever") {
+    REQUIRE(mkfifo((dir / "fifo.yaml").c_str(), 0644) == 0);
+    write_text(dir / "child.yaml", "extends: fifo.yaml\n");
+    refused(run_cardsim({"validate", dir / "child.yaml"}, limited), "is a pipe (FIFO), not a scenario file");
+  }
+  SECTION("the same day and key scheduled twice") {
+    write_text(dir / "twice.yaml", "days: 30\nschedule:\n  - {day: 5, set: {controls.liveness.strength: 0.2}}\n"
+                                   "  - {day: 5, set: {controls.liveness.strength: 0.9}}\n");
+    refused(run_cardsim({"validate", dir / "twice.yaml"}), "scheduled twice for day 5");
+  }
+  SECTION("a second YAML document in a sweep spec") {
+    write_text(dir / "spec.yaml", tiny_sweep() + "---\nreplicates: 50\n");
+    refused(run_cardsim({"sweep", dir / "spec.yaml", "--out", dir / "s.h5"}), "holds one YAML document");
+  }
+  SECTION("a file read by mistake through extends: is not echoed") {
+    const std::string secret = "ghp_" + std::string(40, 'Z') + "/token+value";
+    write_text(dir / "credentials", secret + ": 1\n");
+    write_text(dir / "child.yaml", "extends: credentials\n");
+    const Outcome o = run_cardsim({"validate", dir / "child.yaml"});
+    refused(o, "no parameter name (not shown)");
+    CHECK(o.err.find("ZZZZ") == std::string::npos);
+  }
+  SECTION("a 900 KB value and ANSI escapes are quoted short and escaped") {
+    write_text(dir / "big.yaml", "days: " + std::string(900 * 1024, '7') + "x\n");
+    const Outcome big = run_cardsim({"validate", dir / "big.yaml"});
+    refused(big, "(921601 bytes)");
+    CHECK(big.err.size() < 1000);
+    write_text(dir / "ansi.yaml", "days: \"\\e[31mred\\e[0m\"\n");
+    const Outcome ansi = run_cardsim({"validate", dir / "ansi.yaml"});
+    refused(ansi, "got '\\x1b[31mred\\x1b[0m'");
+    CHECK(ansi.err.find('\x1b') == std::string::npos);
+  }
+  SECTION("a NUL in a key does not cut the message short") {
+    write_text(dir / "nul.yaml", std::string("\"da\\0ys\": 5\n"));
+    const Outcome o = run_cardsim({"validate", dir / "nul.yaml"});
+    refused(o, "unknown parameter");
+    CHECK(o.err.find('\0') == std::string::npos);
+  }
+  SECTION("a 5 KB base: path is a short input error") {
+    write_text(dir / "spec.yaml", "base: " + std::string(5000, 'a') + "\n" + tiny_sweep());
+    const Outcome o = run_cardsim({"sweep", dir / "spec.yaml", "--out", dir / "s.h5"});
+    refused(o, "not found beside the spec");
+    CHECK(o.err.size() < 500);
+  }
+  SECTION("running a sweep again without --resume keeps its journal") {
+    write_text(dir / "spec.yaml", tiny_sweep());
+    write_text(dir / "s.h5.journal", "cardsim sweep journal 1\n");
+    refused(run_cardsim({"sweep", dir / "spec.yaml", "--out", dir / "s.h5"}), "pass --resume to continue it");
+    CHECK(fs::exists(dir / "s.h5.journal"));
+  }
+}
