@@ -106,11 +106,16 @@ int cmd_sensitivity(const std::vector<std::string>& args) {
   po::options_description opts(
       "cardsim sensitivity FILE [--bootstrap B] [--metric NAME]... [--all]\n\n"
       "Computes sensitivity indices of every output metric (mean of run totals over replicates) from a sobol\n"
-      "or morris sweep: Sobol first-order (Saltelli 2010) and total (Jansen 1999) indices with 90% bootstrap\n"
-      "intervals, or Morris mu*, mu and sigma. Writes them to FILE under /sensitivity/<metric>\n"
-      "[parameter, index] and prints a table.\n\noptions");
+      "or morris sweep: Sobol first-order (Saltelli et al. 2010, on centred outputs) and total (Jansen 1999)\n"
+      "indices with 90% bootstrap intervals, or Morris mu*, mu and sigma. Metrics whose run means vary no more\n"
+      "than replicate noise are reported as insensitive, without indices; wide intervals, S1 below -noise or\n"
+      "above ST + noise, and S1 summing above 1 print a WARNING naming the metric and the base samples that\n"
+      "would be needed. Writes indices and checks to FILE under /sensitivity/<metric> [parameter, index]\n"
+      "and prints the tables.\n\noptions");
   opts.add_options()("help,h", "show this help")("bootstrap", po::value<int>()->default_value(500),
                                                   "bootstrap resamples for the Sobol intervals")(
+      "max-width", po::value<double>()->default_value(0.1),
+      "warn when a 90% interval of a Sobol index is wider than this (and say how many samples would do)")(
       "metric", po::value<std::vector<std::string>>()->composing(), "print this metric (repeatable)")(
       "all", "print every metric (default: the main fraud and market outcomes)")(
       "file", po::value<std::string>(), "sweep results file");
@@ -122,13 +127,15 @@ int cmd_sensitivity(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (!p.vm.count("file")) throw InputError("sensitivity: missing FILE (see cardsim sensitivity --help)");
-  const int bootstrap = p.vm["bootstrap"].as<int>();
-  if (bootstrap < 0 || bootstrap > 100000) throw InputError("--bootstrap must be between 0 and 100000");
-  std::vector<std::string> show{"fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers", "honest_refused",
-                                "price_scammer_yuan"};
-  if (p.vm.count("metric")) show = p.vm["metric"].as<std::vector<std::string>>();
-  if (p.vm.count("all")) show.clear();
-  sensitivity_command(p.vm["file"].as<std::string>(), bootstrap, show, std::cout);
+  SensitivityOptions o;
+  o.bootstrap = p.vm["bootstrap"].as<int>();
+  if (o.bootstrap < 0 || o.bootstrap > 100000) throw InputError("--bootstrap must be between 0 and 100000");
+  o.max_width = p.vm["max-width"].as<double>();
+  if (!(o.max_width > 0)) throw InputError("--max-width must be above 0");
+  o.show = {"fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers", "honest_refused", "price_scammer_yuan"};
+  if (p.vm.count("metric")) o.show = p.vm["metric"].as<std::vector<std::string>>();
+  if (p.vm.count("all")) o.show.clear();
+  sensitivity_command(p.vm["file"].as<std::string>(), o, std::cout);
   return kExitOk;
 }
 

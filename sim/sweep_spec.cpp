@@ -101,7 +101,7 @@ void for_each_param(const Ctx& c, const YAML::Node& map, const std::string& pref
     } else if (is_param_group(key) && it->second.IsMap()) {
       for_each_param(c, it->second, key, leaf);
     } else {
-      fail(c, key_node, key, "unknown parameter (see `cardsim params`)");
+      fail(c, key_node, key, unknown_parameter_reason(key));
     }
   }
 }
@@ -144,6 +144,17 @@ struct Column {
   std::vector<double> values;
 };
 
+/// lhs and sobol designs draw a categorical parameter from a list of its
+/// choices, each equally likely.
+Column load_choices(const Ctx& c, const YAML::Node& value, Column col) {
+  std::vector<double> sorted = col.values;
+  std::sort(sorted.begin(), sorted.end());
+  if (sorted.size() < 2 || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+    fail(c, value, col.spec->key, "expected a list of at least two different choices of " + allowed_values(*col.spec) +
+                                      ", e.g. [" + format_param_value(*col.spec, sorted.front()) + ", ...]");
+  return col;
+}
+
 Column load_column(const Ctx& c, const ParamSpec& spec, const YAML::Node& value, const YAML::Node& key_node,
                    DesignKind kind) {
   if (spec.key == "days")
@@ -151,15 +162,17 @@ Column load_column(const Ctx& c, const ParamSpec& spec, const YAML::Node& value,
   if (!value.IsSequence())
     fail(c, value, spec.key, kind == DesignKind::Grid ? "expected a list of values, e.g. [1, 3, 5]"
                                                       : "expected a range [min, max]");
-  if (kind != DesignKind::Grid && (spec.type == ParamType::Bool || spec.type == ParamType::Enum))
+  const bool categorical = spec.type == ParamType::Bool || spec.type == ParamType::Enum;
+  if (kind == DesignKind::Morris && categorical)
     fail(c, key_node, spec.key, std::string("is categorical (") + allowed_values(spec) +
-                                    "); only grid designs can vary it");
+                                    "); Morris steps need a range; vary it in a grid, lhs or sobol design");
   Column col{&spec, {}};
   for (const auto& v : value) col.values.push_back(param_value(c, v, spec));
   if (kind == DesignKind::Grid) {
     if (col.values.empty()) fail(c, value, spec.key, "a grid needs at least one value");
     return col;
   }
+  if (categorical) return load_choices(c, value, std::move(col));
   if (col.values.size() != 2 || !(col.values[0] < col.values[1]))
     fail(c, value, spec.key, "expected a range [min, max] with min < max");
   return col;
@@ -199,15 +212,25 @@ std::vector<double> grid_rows(const std::vector<Column>& cols) {
   }
 }
 
-/// Maps unit values onto each column's range; whole-number parameters are
-/// rounded so that the design holds exactly the values that were run.
-void scale_unit(std::vector<double>& unit, const std::vector<Column>& cols) {
+/// Maps unit values onto each column: reals onto their range; whole numbers
+/// and choices onto one of their values, each equally likely and, in lhs and
+/// sobol designs (`strata` samples), stratified over the values. Morris
+/// (strata = 0) rounds whole numbers to the nearest level.
+void scale_unit(std::vector<double>& unit, const std::vector<Column>& cols, int64_t strata) {
   const std::size_t k = cols.size();
   for (std::size_t i = 0; i < unit.size(); ++i) {
     const Column& col = cols[i % k];
-    double v = col.values[0] + unit[i] * (col.values[1] - col.values[0]);
-    if (col.spec->type == ParamType::Int) v = std::clamp(std::round(v), col.values[0], col.values[1]);
-    unit[i] = v;
+    const ParamType type = col.spec->type;
+    if (type == ParamType::Bool || type == ParamType::Enum) {
+      unit[i] = col.values[stratified_choice(unit[i], col.values.size(), strata)];
+    } else if (type == ParamType::Int && strata > 0) {
+      const auto values = std::size_t(col.values[1] - col.values[0]) + 1;
+      unit[i] = col.values[0] + double(stratified_choice(unit[i], values, strata));
+    } else {
+      double v = col.values[0] + unit[i] * (col.values[1] - col.values[0]);
+      if (type == ParamType::Int) v = std::clamp(std::round(v), col.values[0], col.values[1]);
+      unit[i] = v;
+    }
   }
 }
 
@@ -269,10 +292,17 @@ Design load_design(const Ctx& c, const YAML::Node& d, uint64_t seed) {
   switch (design.kind) {
     case DesignKind::Grid: design.values = grid_rows(cols); break;
     case DesignKind::Lhs: design.values = lhs_unit(design.samples, k, seed); break;
-    case DesignKind::Sobol: design.values = saltelli_unit(design.samples, k, seed); break;
+    case DesignKind::Sobol:
+      if (2 * k > kSobolMaxDimensions)
+        fail(c, params, "design.parameters", "a sobol design takes at most " + std::to_string(kSobolMaxDimensions / 2) +
+                                                 " parameters (Boost's Sobol' tables have " +
+                                                 std::to_string(kSobolMaxDimensions) + " dimensions)");
+      design.values = saltelli_unit(design.samples, k, seed);
+      break;
     case DesignKind::Morris: design.values = morris_unit(design.trajectories, k, design.levels, seed); break;
   }
-  if (design.kind != DesignKind::Grid) scale_unit(design.values, cols);
+  if (design.kind != DesignKind::Grid)
+    scale_unit(design.values, cols, design.kind == DesignKind::Morris ? 0 : design.samples);
   design.points = int64_t(design.values.size() / k);
   return design;
 }
@@ -343,9 +373,9 @@ std::vector<double> lhs_unit(int64_t n, std::size_t k, uint64_t seed) {
 }
 
 std::vector<double> saltelli_unit(int64_t n, std::size_t k, uint64_t seed) {
-  // A and B are the two halves of one 2k-column Latin hypercube, so they are
-  // independent of each other and each is stratified.
-  const std::vector<double> ab = lhs_unit(n, 2 * k, seed);
+  // A and B are the two halves of one 2k-dimensional Sobol' point set, so
+  // they are independent of each other and each is a low-discrepancy set.
+  const std::vector<double> ab = sobol_unit(n, 2 * k, seed);
   std::vector<double> out;
   out.reserve(std::size_t(n) * (k + 2) * k);
   for (int64_t i = 0; i < n; ++i) {

@@ -74,7 +74,36 @@ std::vector<double> lhs_unit(int64_t n, std::size_t k, uint64_t seed);
 
 /// Saltelli's scheme: for each base sample i the rows A_i, B_i, then AB_i^j
 /// (A_i with column j from B_i) for j = 0..k-1: N*(k+2) rows of k columns.
+/// A and B are the first k and the last k coordinates of the first N points
+/// of a 2k-dimensional digitally shifted Sobol' sequence (sobol_unit).
 std::vector<double> saltelli_unit(int64_t n, std::size_t k, uint64_t seed);
+
+// ---- sweep_design.cpp ----
+
+/// Dimensions of Boost's Sobol' tables (boost/random/sobol.hpp).
+constexpr std::size_t kSobolMaxDimensions = 3667;
+
+/// The digital shift of a Sobol' design: one keyed random 64-bit word per
+/// dimension, from the design seed. The same seed gives the same words.
+std::vector<uint64_t> sobol_shift(std::size_t dims, uint64_t seed);
+
+/// The first n points of the Sobol' sequence in `dims` dimensions: the
+/// all-zero point, then Boost.Random's `sobol` generator (which skips that
+/// point) from its start, each coordinate's
+/// 64-bit integer XORed with its dimension's shift word and mapped to (0, 1)
+/// by its top 53 bits plus half a step. Row-major [point, dimension].
+/// The shift keeps every net property of the sequence (it permutes the
+/// elementary intervals) while replicated designs with other seeds differ.
+std::vector<double> sobol_unit(int64_t n, std::size_t dims, uint64_t seed);
+
+/// Which of `values` equally likely values (whole numbers of a range, or
+/// choices) the unit value u picks in a design of `strata` strata (the
+/// samples of an lhs or sobol design). With values <= strata, stratum s =
+/// floor(u * strata) takes value floor((s + 1/2) values / strata), so over a
+/// stratified column each value appears strata/values times, plus or minus
+/// one; with more values than strata, floor(u * values). strata = 0: the
+/// latter always.
+std::size_t stratified_choice(double u, std::size_t values, int64_t strata);
 
 /// Morris trajectories: r trajectories of k+1 rows on a grid of `levels`
 /// levels in [0, 1]; consecutive rows of a trajectory differ in exactly one

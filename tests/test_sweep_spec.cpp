@@ -5,6 +5,9 @@
 #include <cmath>
 #include <set>
 
+#include <boost/random/sobol.hpp>
+#include <map>
+
 #include "sim/sweep_spec.h"
 #include "sweep_test_util.h"
 
@@ -77,8 +80,10 @@ TEST_CASE("sweep specs are validated as strictly as scenarios", "[sweep][spec]")
       {"replicates: 0\n" + grid + "    controls.per_id_cap.max_cards: [1]\n", "spec.yaml:1:13: key 'replicates'"},
       {"set: {days: -1}\n" + grid + "    controls.per_id_cap.max_cards: [1]\n", "key 'days': value -1 is outside"},
       {"design:\n  kind: lhs\n  parameters:\n    scammers.card_value_yuan: [100, 2000]\n", "key 'design.samples': missing"},
-      {"design:\n  kind: sobol\n  samples: 8\n  parameters:\n    controls.remote_activation.mode: [0, 2]\n",
+      {"design:\n  kind: morris\n  trajectories: 4\n  parameters:\n    controls.remote_activation.mode: [allow, block]\n",
        "is categorical"},
+      {"design:\n  kind: sobol\n  samples: 8\n  parameters:\n    controls.remote_activation.mode: [block, block]\n",
+       "at least two different choices"},
       {"design:\n  kind: morris\n  trajectories: 4\n  parameters:\n    scammers.card_value_yuan: [2000, 100]\n",
        "min < max"},
       {"design:\n  kind: grid\n  samples: 4\n  parameters:\n    scammers.card_value_yuan: [100]\n",
@@ -174,4 +179,96 @@ TEST_CASE("the shipped sweep specs in scenarios/sweeps load", "[sweep][spec]") {
     ++specs;
   }
   CHECK(specs >= 3);
+}
+
+TEST_CASE("a sobol design's A and B are Boost's Sobol' sequence after the documented digital shift",
+          "[sweep][design]") {
+  const std::size_t k = 3;
+  const int64_t n = 16;
+  const std::vector<uint64_t> shift = sobol_shift(2 * k, 5);
+  REQUIRE(shift == sobol_shift(2 * k, 5));
+  CHECK(shift != sobol_shift(2 * k, 6));
+  boost::random::sobol boost_sequence(2 * k);
+  const auto u = saltelli_unit(n, k, 5);
+  for (int64_t i = 0; i < n; ++i) {
+    const double* a = &u[std::size_t(i) * (k + 2) * k];  // A_i, then B_i
+    for (std::size_t d = 0; d < 2 * k; ++d) {
+      // Row 0 is the all-zero point Boost skips; row i is Boost's point i - 1.
+      const uint64_t shifted = (i == 0 ? uint64_t(0) : uint64_t(boost_sequence())) ^ shift[d];
+      INFO("point " << i << ", dimension " << d);
+      CHECK(a[d] == (double(shifted >> 11) + 0.5) * 0x1.0p-53);
+    }
+  }
+  // Each dimension of the first 2^m points has one point per 1/2^m interval:
+  // the shift permutes the intervals and keeps that balance.
+  const auto p = sobol_unit(64, 4, 99);
+  for (std::size_t d = 0; d < 4; ++d) {
+    std::set<int> cells;
+    for (std::size_t i = 0; i < 64; ++i) cells.insert(int(p[i * 4 + d] * 64));
+    CHECK(cells.size() == 64);
+  }
+  const SweepSpec s = from_text("design:\n  kind: sobol\n  samples: 8\n  parameters:\n    scammers.card_value_yuan: [100, 2000]\n");
+  CHECK(s.design.points == 8 * 3);
+}
+
+namespace {
+
+/// How often each value appears in column j of the given rows.
+std::map<double, int> value_counts(const Design& d, std::size_t j, const std::vector<int64_t>& rows) {
+  std::map<double, int> counts;
+  for (int64_t r : rows) ++counts[d.at(r, j)];
+  return counts;
+}
+
+void require_balanced(const std::map<double, int>& counts, std::size_t values, int64_t n) {
+  REQUIRE(counts.size() == values);
+  const double expected = double(n) / double(values);
+  for (const auto& [value, count] : counts) {
+    INFO("value " << value << " appears " << count << " times; " << expected << " expected");
+    CHECK(std::abs(double(count) - expected) <= 1.0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("lhs and sobol designs stratify whole-number and choice parameters over their values", "[sweep][design]") {
+  const std::string params =
+      "  parameters:\n    brokers.target_stock: [5, 40]\n    controls.per_id_cap.max_cards: [1, 5]\n"
+      "    controls.remote_activation.mode: [allow, verify, block]\n    controls.dealer_cap.enabled: [false, true]\n"
+      "    scammers.card_value_yuan: [100, 2000]\n";
+  for (int64_t n : {50, 72, 200}) {
+    INFO("lhs, " << n << " samples");
+    const SweepSpec s = from_text("seed: " + std::to_string(n) + "\ndesign:\n  kind: lhs\n  samples: " +
+                                  std::to_string(n) + "\n" + params);
+    std::vector<int64_t> rows(static_cast<std::size_t>(n));
+    for (int64_t i = 0; i < n; ++i) rows[std::size_t(i)] = i;
+    require_balanced(value_counts(s.design, 0, rows), 36, n);
+    require_balanced(value_counts(s.design, 1, rows), 5, n);
+    require_balanced(value_counts(s.design, 2, rows), 3, n);
+    require_balanced(value_counts(s.design, 3, rows), 2, n);
+  }
+  for (int64_t n : {64, 256}) {
+    INFO("sobol, " << n << " base samples");
+    const SweepSpec s = from_text("design:\n  kind: sobol\n  samples: " + std::to_string(n) + "\n" + params);
+    const int64_t stride = 5 + 2;
+    for (int64_t which : {0, 1}) {  // the A rows, then the B rows
+      std::vector<int64_t> rows;
+      for (int64_t i = 0; i < n; ++i) rows.push_back(i * stride + which);
+      require_balanced(value_counts(s.design, 0, rows), 36, n);
+      require_balanced(value_counts(s.design, 1, rows), 5, n);
+      require_balanced(value_counts(s.design, 2, rows), 3, n);
+      require_balanced(value_counts(s.design, 3, rows), 2, n);
+    }
+  }
+}
+
+TEST_CASE("a whole number with more values than samples still takes each value with equal chance", "[sweep][design]") {
+  // 4 samples of [1, 100]: each value should be drawn with probability 1/100.
+  std::vector<int> counts(100, 0);
+  for (double u = 0.0005; u < 1; u += 0.001) ++counts[stratified_choice(u, 100, 4)];
+  for (int c : counts) CHECK(c == 10);
+  // Fewer values than strata: exactly n/K strata each.
+  std::vector<int> few(4, 0);
+  for (int s = 0; s < 12; ++s) ++few[stratified_choice((s + 0.5) / 12, 4, 12)];
+  CHECK(few == std::vector<int>{3, 3, 3, 3});
 }

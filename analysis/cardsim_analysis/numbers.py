@@ -56,6 +56,18 @@ def pct(v: float, decimals: int = 1) -> str:
     return thousands(100 * v, decimals) + r"\%"
 
 
+def interval_text(mean: float, lo: float, hi: float, fmt=num) -> str:
+    """"mean (lo to hi)" for running text. An interval of width zero (every
+    replicate gave the same value) says so instead of printing "0 (0 to 0)",
+    and a quantity no replicate could measure says that."""
+    m, lo_txt, hi_txt = fmt(mean), fmt(lo), fmt(hi)
+    if "n/a" in (m, lo_txt, hi_txt):
+        return "not measurable (undefined in every replicate)"
+    if lo_txt == hi_txt == m:
+        return f"{m} in every replicate"
+    return f"{m} ({lo_txt} to {hi_txt})"
+
+
 class Macros:
     def __init__(self):
         self.values: dict[str, str] = {}
@@ -74,7 +86,7 @@ class Macros:
         self.add(name, fmt(mean), comment)
         self.add(name + "Lo", fmt(lo), comment + " (5th percentile)")
         self.add(name + "Hi", fmt(hi), comment + " (95th percentile)")
-        self.add(name + "CI", f"{fmt(mean)} ({fmt(lo)} to {fmt(hi)})", comment + " with 90% interval")
+        self.add(name + "CI", interval_text(mean, lo, hi, fmt), comment + " with 90% interval")
 
     def write(self, path) -> Path:
         path = Path(path)

@@ -12,11 +12,15 @@ from scipy import stats
 
 from . import figures as F
 from .calibration import calibration_table, print_table
-from .numbers import Macros, camel, num, pct
+from .numbers import Macros, camel, interval_text, num, pct
 from .readers import read_compare, read_run, read_sweep, scenario_value
 from .tables import compare_table, tex_escape, write_calibration
+from .validation import validation_table
 
 HARM = ("honest_refused", "shutdowns_honest")
+# Days of start-up transient (prices and the card fleet settling from their
+# initial values) left out of every plotted daily series; run totals keep them.
+BURN_IN_DAYS = 30
 CHANNEL_ACTIVATIONS = ("cards_activated_farmer", "cards_activated_harvested", "cards_activated_white", "cards_raised")
 
 
@@ -49,8 +53,12 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
     M.add("Days", num(base.days), "days per run")
     M.add("BaseReplicates", num(base.replicates), "replicates of the baseline run")
     M.add("Seed", num(int(base.attrs.get("seed", 0))), "seed")
-    for key, name in (("regions", "Regions"), ("scammers.rings", "Rings"), ("brokers.merchants", "Merchants"),
-                      ("controls.per_id_cap.max_cards", "PerIdCap"), ("scammers.loss_mean_yuan", "LossMeanInput"),
+    caught_share = float(scenario_value(base.scenario_yaml, "density.caught_share"))
+    for kind, name in (("rings", "Rings"), ("merchants", "Merchants")):
+        density = float(scenario_value(base.scenario_yaml, f"density.{kind}_caught_per_million"))
+        M.add(name, num(round(pop / 1e6 * density / caught_share)),
+              f"baseline {kind}: population x density.{kind}_caught_per_million / density.caught_share")
+    for key, name in (("regions", "Regions"), ("controls.per_id_cap.max_cards", "PerIdCap"), ("scammers.loss_mean_yuan", "LossMeanInput"),
                       ("commission.amount_yuan", "CommissionAmount"), ("commission.delay_days", "CommissionDelay")):
         M.add(name, num(float(scenario_value(base.scenario_yaml, key))), f"baseline input {key}")
     t = base.totals
@@ -85,9 +93,12 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
         nm = camel("Cal", r.fact.split(",")[0], r.quantity)
         M.interval(nm, r.model_mean, r.model_p05, r.model_p95, comment=f"calibration {r.fact} {r.quantity}")
 
+    _validation(M, base, tables)
+    burn_in = min(BURN_IN_DAYS, max(0, base.days // 4))
+    M.add("BurnInDays", num(burn_in), "days of start-up transient left out of plotted daily series")
     made += F.daily_series(base, ["fraud_cases", "fraud_losses_yuan", "cards_in_fraud_use", "price_scammer_yuan",
                                   "price_farmer_yuan", "price_white_yuan"], figures, "baseline_series",
-                           title="Baseline market, day by day", smooth=7)
+                           title="Baseline market, day by day", smooth=7, burn_in=burn_in)
 
     # ---- policy comparison ------------------------------------------------------
     cmp = read_compare(results / "policies.h5")
@@ -114,9 +125,15 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
     best = ranked.index[0]
     M.add("BestPolicy", tex_escape(best), "rank 1 by losses avoided per honest customer harmed")
     M.add("BestRatio", num(ranked.iloc[0]["avoided_per_harmed"]), "its ratio")
+    best_ratio = float(ranked.iloc[0]["avoided_per_harmed"])
+    M.add("BestRatioSentence", f"it avoids {num(ranked.iloc[0]['losses_avoided_yuan'])} yuan of losses "
+          + (f"with no extra honest harm on average" if np.isinf(best_ratio) else
+             f"at {num(best_ratio)} yuan per honest customer harmed"), "Q1 the best policy's benefit and ratio")
     most = ce["losses_avoided_yuan"].idxmax()
     M.add("MostAvoidingPolicy", tex_escape(most), "policy avoiding the most losses")
     M.add("MostAvoided", num(ce.loc[most, "losses_avoided_yuan"]), "its losses avoided")
+    M.add("MostAvoidedPct", pct(ce.loc[most, "losses_avoided_yuan"] / float(cmp.base.totals["fraud_losses_yuan"].mean())),
+          "its losses avoided as a share of baseline losses")
     M.add("FrontierList", tex_escape(", ".join(cmp.frontier)) if cmp.frontier else "none", "frontier policies")
     M.add("FrontierCount", num(len(cmp.frontier)), "number of frontier policies")
     raising = [p for p in ce.index if cmp.p05.loc[p, "fraud_losses_yuan"] > 0]
@@ -143,6 +160,8 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
         M.interval(camel("Displaced", p), *ci(disp), comment=f"{p}: farmer cards gained per insider/harvested card "
                                                                   f"removed", fmt=pct)
         M.interval(camel("Removed", p), *ci(removed), comment=f"{p}: insider and harvested activations removed")
+        M.interval(camel("Removed", p, "change"), *ci(-removed),
+                   comment=f"{p}: change in insider, harvested and raised activations")
         sold_base = cmp.base.totals["cards_sold_to_scammers"].to_numpy()
         M.interval(camel("SoldPct", p), *ci(d["cards_sold_to_scammers"].to_numpy() / sold_base),
                    comment=f"{p}: relative change in cards sold to rings", fmt=pct)
@@ -161,17 +180,22 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
                 ratio = pol[metric].to_numpy() / bt[metric].to_numpy()
             M.interval(camel("Survive", p, label), *ci(ratio), comment=f"{p}: {metric} as share of baseline", fmt=pct)
 
+    _commission_sentences(M, cmp)
+
     # Q5 price signal across policies
     dp = cmp.mean["price_scammer_yuan"].to_numpy()
     dl = cmp.mean["fraud_losses_yuan"].to_numpy()
     dsold = cmp.mean["cards_sold_to_scammers"].to_numpy()
     if len(dp) >= 3 and np.std(dp) > 0 and np.std(dl) > 0:
-        M.add("PriceLossPearson", num(float(np.corrcoef(dp, dl)[0, 1]), 2), "Pearson r, price vs loss changes")
-        M.add("PriceLossSpearman", num(float(stats.spearmanr(dp, dl).statistic), 2), "Spearman rho")
-        M.add("PriceSoldSpearman", num(float(stats.spearmanr(dp, dsold).statistic), 2), "Spearman rho price vs sold")
+        r_pl = num(float(np.corrcoef(dp, dl)[0, 1]), 2)
+        rho_pl = num(float(stats.spearmanr(dp, dl).statistic), 2)
+        rho_ps = num(float(stats.spearmanr(dp, dsold).statistic), 2)
+        M.add("PriceSignalSentence", f"Across the {num(len(dp))} policies, the change in the scammer card price and "
+              f"the change in fraud losses have rank correlation {rho_pl} (Pearson {r_pl}); price and cards sold, "
+              f"{rho_ps}", "Q5 correlations across policies")
     else:
-        for n in ("PriceLossPearson", "PriceLossSpearman", "PriceSoldSpearman"):
-            M.add(n, "n/a", "too few policies or no variation")
+        M.add("PriceSignalSentence", "The policies do not vary enough in price or losses for a correlation to be "
+              "computed", "Q5: too few policies or no variation")
     made += F.scatter_effects(cmp, "price_scammer_yuan", "fraud_losses_yuan", figures, "price_signal",
                               title="Prices as a signal: scammer card price against fraud losses",
                               caption_extra="A policy that cuts supply should raise the price and cut losses "
@@ -184,12 +208,7 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
                           title="Enforcement returns: change in fraud losses",
                           caption_extra="Police capacity doubled (x2) and quadrupled (x4) against the baseline; "
                                         "carrier audits and monitoring for comparison.")
-    if len(police) == 2:
-        a2 = ce.loc["police_capacity_x2", "losses_avoided_yuan"]
-        a4 = ce.loc["police_capacity_x4", "losses_avoided_yuan"]
-        M.add("PoliceSecondDoubling", num(a4 - a2), "extra losses avoided by going from x2 to x4")
-        M.add("PoliceSecondOverFirst", pct((a4 - a2) / a2) if a2 != 0 else "n/a",
-              "second doubling's gain relative to the first")
+    M.add("PoliceReturnsSentence", _police_returns(cmp, police), "Q6 returns to police capacity")
 
     # ---- Q8 timing --------------------------------------------------------------
     timing_path = results / "timing.h5"
@@ -200,7 +219,8 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
     M.add("TimingPolicy", tex_escape(pname), "scheduled policy")
     made += F.daily_series({"baseline": tm.base, pname: tm.policies[pname]},
                            ["fraud_cases", "cards_in_fraud_use", "price_scammer_yuan", "honest_refused"], figures,
-                           "timing", title="A control introduced on a settled market", smooth=14, mark_day=day0)
+                           "timing", title="A control introduced on a settled market", smooth=14, mark_day=day0,
+                           burn_in=min(BURN_IN_DAYS, day0))
     d_cases = tm.policies[pname].timeseries("fraud_cases").to_numpy() - tm.base.timeseries("fraud_cases").to_numpy()
     d_fleet = (tm.policies[pname].timeseries("cards_in_fraud_use").to_numpy()
                - tm.base.timeseries("cards_in_fraud_use").to_numpy())
@@ -215,12 +235,15 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
     mean_fleet = after.mean(axis=0)
     final = mean_fleet[-min(30, n_after):].mean()
     if final < 0:
-        reach = np.argmax(mean_fleet <= 0.5 * final)
-        M.add("TimingHalfEffectDays", num(int(reach)), "days until the fleet change reaches half its final level")
+        reach = int(np.argmax(mean_fleet <= 0.5 * final))
+        text = (f"The change in cards in fraud use reaches half its final level after {num(reach)} days, and its "
+                f"final level (mean of the last days) is ")
     else:
-        M.add("TimingHalfEffectDays", "n/a (no fall in cards in use)", "no effect")
-    M.interval("TimingFleetFinal", final, *ci(after[:, -min(30, n_after):].mean(axis=1))[1:],
-               comment="change in cards in fraud use, mean of the last 30 days")
+        text = ("Cards in fraud use do not fall on average after the switch: their change over the last days, the "
+                "final level, is ")
+    lo_f, hi_f = ci(after[:, -min(30, n_after):].mean(axis=1))[1:]
+    M.add("TimingHalfEffectSentence", text + interval_text(final, lo_f, hi_f) + ".", "Q8 response of the fleet")
+    M.interval("TimingFleetFinal", final, lo_f, hi_f, comment="change in cards in fraud use, mean of the last 30 days")
 
     # ---- sweeps (issue 5), only if the pipeline ran them --------------------------
     sweep_tex = []
@@ -248,17 +271,22 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
                 have_sweep = True
     if not have_sweep:
         sweep_tex = [r"\begin{center}\fbox{\parbox{0.9\linewidth}{\textbf{Not run:} the sweep sections "
-                     r"(question 7 and the dealer-cap $\times$ remote-activation grid) are missing from this "
+                     r"(research question 7 and the dealer-cap $\times$ remote-activation grid) are missing from this "
                      r"build because " + tex_escape(status) + r".}}\end{center}"]
     generated.mkdir(parents=True, exist_ok=True)
     (generated / "sweeps.tex").write_text("\n".join(sweep_tex) + "\n", encoding="utf-8")
     M.add("SweepStatus", tex_escape(status), "sweep status")
+    M.add("SweepSentence", _sweep_sentence(results), "Q7 most influential parameters")
 
     # ---- figure list for the paper and the CI check --------------------------------
     fig_names = sorted({p.stem for p in made if p.suffix == ".pdf" and p.parent == figures})
     for nm in fig_names:
         (generated / f"fig_{nm}.tex").write_text(_figure(nm, figures) + "\n", encoding="utf-8")
     (generated / "figures.txt").write_text("\n".join(fig_names) + "\n", encoding="utf-8")
+    # Layout problems of each figure (overlapping labels, axis offsets, text outside
+    # the figure); scripts/check_paper.py fails `make paper` when any is listed.
+    (generated / "figure_layout.txt").write_text(
+        "".join(f"{nm}: {problem}\n" for nm in fig_names for problem in F.LAYOUT.get(nm, [])), encoding="utf-8")
     M.write(generated / "numbers.tex")
     return {"figures": fig_names, "macros": len(M.values)}
 
@@ -272,3 +300,70 @@ def _figure(name: str, figures: Path) -> str:
 
 def figure_include(name: str, figures: Path) -> str:
     return _figure(name, figures)
+
+
+def _validation(M: Macros, base, tables: Path) -> None:
+    """Validation rows (facts kept out of calibration): table and macros."""
+    val = validation_table(base)
+    write_calibration(val, tables, name="validation")
+    M.add("ValInside", num(int(val["inside"].sum())), "validation checks inside their band")
+    M.add("ValTotal", num(len(val)), "validation checks")
+    outside = [f"{r.fact} ({r.quantity})" for r in val.itertuples() if not r.inside]
+    M.add("ValOutside", tex_escape(", ".join(outside)) if outside else "none", "validation checks outside")
+    for r in val.itertuples():
+        M.interval(camel("Val", r.fact, r.quantity), r.model_mean, r.model_p05, r.model_p95,
+                   comment=f"validation {r.fact} {r.quantity}")
+
+
+def _commission_sentences(M: Macros, cmp) -> None:
+    """Q4: what clawback, delay and the dealer cap do to card raising."""
+    def effect(policy: str, what: str) -> str:
+        if policy not in cmp.policies:
+            return f"The policy library has no {policy} scenario."
+        d_raised = interval_text(*cmp.interval(policy, "cards_raised"))
+        harm = interval_text(*_harm_interval(cmp, policy))
+        return f"{what} changes raised cards by {d_raised} at an honest harm of {harm}."
+    M.add("ClawbackSentence", effect("commission_clawback", "Clawing back commissions on cards shut for fraud"),
+          "Q4 clawback")
+    M.add("DelaySentence", effect("commission_delay", "A longer commission delay"), "Q4 delay")
+    M.add("DealerCapRaisingSentence", effect("dealer_cap", "The dealer cap"), "Q4 dealer cap")
+
+
+def _harm_interval(cmp, policy: str):
+    ce = cmp.cost_effectiveness
+    return ce.loc[policy, "honest_harmed"], ce.loc[policy, "honest_harmed_p05"], ce.loc[policy, "honest_harmed_p95"]
+
+
+def _police_returns(cmp, police: list[str]) -> str:
+    """Q6: the second doubling's gain against the first, in words."""
+    if len(police) < 2:
+        return "The policy library lacks one of the two police-capacity scenarios."
+    ce = cmp.cost_effectiveness
+    a2 = ce.loc["police_capacity_x2", "losses_avoided_yuan"]
+    a4 = ce.loc["police_capacity_x4", "losses_avoided_yuan"]
+    second = num(a4 - a2)
+    if a2 <= 0:
+        return (f"The first doubling avoids no losses on average, so the second doubling's {second} yuan cannot be "
+                f"set against it.")
+    share = pct((a4 - a2) / a2)
+    kind = "diminishing" if a4 - a2 < a2 else "not diminishing"
+    return (f"The second doubling adds {second} yuan, {share} of the first doubling's gain: returns are {kind} "
+            f"at the mean.")
+
+
+def _sweep_sentence(results: Path) -> str:
+    """Q7: the parameter with the largest index for losses, per method, if a sweep ran."""
+    parts = []
+    for kind, column, label in (("sobol", "ST", "total Sobol' index"), ("morris", "mu_star", "Morris mu*")):
+        path = results / f"sweep_{kind}.h5"
+        if not path.exists():
+            continue
+        sens = read_sweep(path).sensitivity.get("fraud_losses_yuan")
+        if sens is None or column not in sens.columns or sens[column].isna().all():
+            continue
+        top = sens[column].astype(float).idxmax()
+        parts.append(f"by the {label}, the parameter that moves fraud losses most is {tex_escape(top)}")
+    if not parts:
+        return "No sensitivity index was computed in this build."
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."

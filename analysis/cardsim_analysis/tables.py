@@ -76,13 +76,16 @@ def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects",
     df.to_csv(csv, index=False)
 
     def cell(p, m, scale=1.0):
+        # mean over its interval, stacked, so that eight columns fit the text width
         mean, lo, hi = (v / scale for v in cmp.interval(p, m))
-        return tex_escape(f"{fmt(mean)} [{fmt(lo)}, {fmt(hi)}]")
+        return (r"\begin{tabular}[t]{@{}r@{}}" + tex_escape(fmt(mean)) + r"\\{\tiny[" +
+                tex_escape(f"{fmt(lo)}, {fmt(hi)}") + r"]}\end{tabular}")
 
     rows = []
     for p in ce.index:
         ratio = ce.loc[p, "avoided_per_harmed"]
-        ratio_txt = r"$\infty$" if np.isinf(ratio) and ratio > 0 else tex_escape(fmt(ratio))
+        ratio_txt = (r"$\infty$" if np.isinf(ratio) and ratio > 0 else "--" if not np.isfinite(ratio)
+                     else tex_escape(fmt(ratio)))
         rows.append([tex_escape(p) + (r"$^\star$" if ce.loc[p, "on_frontier"] else ""),
                      cell(p, "fraud_losses_yuan", 1e6), cell(p, "fraud_cases"), cell(p, "honest_refused"),
                      cell(p, "shutdowns_honest"), cell(p, "price_scammer_yuan"), ratio_txt,
@@ -90,10 +93,11 @@ def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects",
     caption = (f"Policy effects: paired difference policy minus baseline over days {cmp.from_day}-"
                f"{cmp.base.days - 1}, mean [5th, 95th percentile] over {cmp.base.replicates} replicates with common "
                f"random numbers. Losses in million yuan; the scammer price is the window's daily mean in yuan per "
-               f"card. Ratio: yuan of losses avoided per extra honest customer harmed (refused or card shut). "
+               f"card. Ratio: yuan of losses avoided per extra honest customer harmed (refused or card shut); "
+               f"$\\infty$: losses avoided with no extra harm; --: undefined (no extra harm and no losses avoided). "
                f"$\\star$: on the cost-effectiveness frontier.")
     tex = outdir / f"{name}.tex"
     tex.write_text(latex_tabular(["policy", "losses (M yuan)", "cases", "honest refused", "honest shut",
-                                  "scammer price", "ratio", "rank"], rows, "lrrrrrrr", caption, f"tab:{name}",
-                                 size=r"\scriptsize"), encoding="utf-8")
+                                  "scammer price", "ratio", "rank"], rows, "p{3.2cm}rrrrrrr", caption, f"tab:{name}",
+                                 size=r"\footnotesize"), encoding="utf-8")
     return [csv, tex]

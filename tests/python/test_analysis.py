@@ -25,7 +25,9 @@ from analysis.cardsim_analysis.numbers import Macros, camel, num  # noqa: E402
 from analysis.cardsim_analysis.readers import read_compare, read_run, read_sweep, scenario_value  # noqa: E402
 from analysis.cardsim_analysis.tables import compare_table, write_calibration  # noqa: E402
 
-TINY = ["--set", "population=20000", "--set", "days=30", "-r", "3", "-t", "2", "-q"]
+# A fiftieth of the baseline's people with all of its criminals and police.
+TINY = ["--set", "population=20000", "--set", "density.caught_share=0.014",
+        "--set", "controls.police.capacity_per_million=30", "--set", "days=30", "-r", "3", "-t", "2", "-q"]
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +110,38 @@ def assert_figure(paths, name, outdir):
         assert f.name in names and f.exists() and f.stat().st_size > 0, f
     caption = (Path(outdir) / f"{name}.caption.txt").read_text()
     assert len(caption) > 40
+    # Readable: no overlapping labels, no "1e6" axis offset, nothing outside the figure.
+    assert F.LAYOUT[name] == [], F.LAYOUT[name]
+
+
+def test_layout_check_finds_overlap_offset_and_outside_labels(tmp):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [1.0e6, 1.000001e6])        # small spread on a large value: offset text
+    ax.ticklabel_format(useOffset=True)
+    ax.text(0.5, 0.5, "first label", transform=ax.transAxes)
+    ax.text(0.52, 0.5, "second label", transform=ax.transAxes)
+    ax.text(1.4, 0.5, "far outside", transform=ax.transAxes)
+    problems = " | ".join(F.layout_problems(fig))
+    plt.close(fig)
+    assert "offset" in problems
+    assert "'first label' overlaps" in problems and "'second label'" in problems
+    assert "'far outside' runs outside the figure" in problems
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.plot([0, 1], [0, 1])
+    ax.set_xlabel("x (units)")
+    fig.tight_layout()
+    assert F.layout_problems(fig) == []
+    plt.close(fig)
+
+
+def test_every_figure_function_is_covered_by_a_layout_test():
+    import inspect
+    writers = {n for n, f in inspect.getmembers(F, inspect.isfunction)
+               if f.__module__ == F.__name__ and n != "save" and "save(fig" in inspect.getsource(f)}
+    tested = {"daily_series", "policy_comparison", "frontier", "supply_shares", "sweep_heatmap",
+              "sensitivity_bars", "effect_bars", "scatter_effects"}
+    assert writers == tested, f"figure functions without a layout test: {writers - tested}"
 
 
 # ---- readers -----------------------------------------------------------------

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "docs/sources.md"
 TOP = ("docs", "sim", "agents", "scenarios", "analysis", "scripts", "tests", "paper", "bench", "cmake")
 # Paths that are written by a build or a run, not tracked.
-GENERATED = ("results/", "paper/generated", "paper/paper.", "build/")
+GENERATED = ("results/", "paper/generated", "paper/paper.pdf", "paper/paper.log", "paper/paper.bbl", "paper/paper.fls",
+             "paper/paper.aux", "build/")
 FID = re.compile(r"(?<![\w-])F(\d{1,3})(?![\w])")
 FORBIDDEN = re.compile(r"FACTS\.md|MODEL\.md|RESEARCH\.md|\.\./shared")
 MD_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
