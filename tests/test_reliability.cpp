@@ -149,10 +149,10 @@ struct Tampering {
 
 TEST_CASE("a damaged or altered snapshot is refused with a message, never crashes or runs", "[reliability][snapshot]") {
   TempDir dir;
-  // Two replicates after a 20-day burn-in of a small world: cards made,
-  // some sold to rings, cases reported.
+  // Two replicates after a 20-day burn-in of a small world (criminal numbers
+  // scale with the population): cards made, some sold to rings, cases reported.
   const Outcome made = run_cardsim({"compare", kScenarios + "baseline.yaml", kScenarios + "policies/dealer_cap.yaml",
-                                    "--set", "population=20000", "--set", "days=40", "--burn-in", "20", "-r", "2",
+                                    "--set", "population=200000", "--set", "days=40", "--burn-in", "20", "-r", "2",
                                     "-t", "2", "-q", "--out", dir / "c.h5"});
   require_clean_exit(made, 0);
   const std::string snapshot = dir / "c.snapshot.h5";
@@ -201,8 +201,8 @@ TEST_CASE("inputs that would exhaust memory are refused up front with the estima
   TempDir dir;
   SECTION("a 1 KB grid of 10 parameters x 10 values (1e10 points) is refused before it is built") {
     std::string spec = "design:\n  kind: grid\n  parameters:\n";
-    for (const char* key : {"controls.per_id_cap.max_cards", "controls.dealer_cap.max_activations", "brokers.merchants",
-                            "brokers.raisers", "carriers", "regions", "scammers.card_value_yuan",
+    for (const char* key : {"controls.per_id_cap.max_cards", "controls.dealer_cap.max_activations",
+                            "farmer.cards_per_farmer", "farmer.contacts_per_recruiter", "carriers", "regions", "scammers.card_value_yuan",
                             "controls.liveness.strength", "citizens.share_elderly", "citizens.share_student"})
       spec += std::string("    ") + key + ": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
     write_text(dir / "grid.yaml", spec);

@@ -29,7 +29,7 @@ const Scenario& fuzz_scenario() {
   static const Scenario sc = [] {
     Scenario s = builtin_baseline();
     s.name = "fuzz";
-    s.params.population = 3000;
+    s.params.population = 200000;  // criminal numbers scale with it: some of every kind
     s.params.days = 30;
     return s;
   }();
