@@ -18,6 +18,7 @@
 #include "core/invariants.h"
 #include "core/memory.h"
 #include "scenario/params.h"
+#include "scenario/populations.h"
 #include "experiments/runner.h"
 #include "scenario/scenario.h"
 #include "results/snapshot.h"
@@ -42,7 +43,8 @@ const char* kUsage =
     "  merge SHARD...       join the shard files of a sweep into one file\n"
     "  sensitivity FILE     Sobol or Morris sensitivity indices of a sobol/morris sweep\n"
     "\n"
-    "Run `cardsim <command> --help` for the options of a command.\n"
+    "Run `cardsim <command> --help` for the options of a command; `cardsim --version` prints the version,\n"
+    "git commit and build type.\n"
     "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure,\n"
     "130 interrupted by Ctrl-C (no output file is written).\n";
 
@@ -70,6 +72,7 @@ Scenario load_or_baseline(const po::variables_map& vm) {
   if (vm.count("set"))
     for (const auto& kv : vm["set"].as<std::vector<std::string>>()) apply_override(sc, kv);
   validate_scenario(sc);
+  for (const auto& line : per_capita_warnings(sc.params)) std::cerr << "cardsim: warning: " << sc.source << ": " << line << "\n";
   return sc;
 }
 
@@ -239,7 +242,8 @@ int run_cli(const std::vector<std::string>& args) {
     return args.empty() ? kExitBadInput : kExitOk;
   }
   if (args[0] == "--version") {
-    std::cout << "cardsim " << CARDSIM_VERSION << " (" << CARDSIM_GIT_COMMIT << ")\n";
+    std::cout << "cardsim " << CARDSIM_VERSION << "\ncommit " << CARDSIM_GIT_COMMIT << "\nbuild " << CARDSIM_BUILD_TYPE
+              << "\nresults schema " << CARDSIM_SCHEMA_VERSION << "\n";
     return kExitOk;
   }
   auto it = commands().find(args[0]);
