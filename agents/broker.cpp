@@ -1,12 +1,12 @@
-#include "broker.h"
+#include "agents/broker.h"
 
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
-#include "carrier.h"
-#include "citizen.h"
-#include "insider.h"
+#include "agents/carrier.h"
+#include "agents/citizen.h"
+#include "agents/insider.h"
 
 namespace cardsim {
 namespace {

@@ -4,7 +4,7 @@
 // cards alive for dealer commissions; organisers run code-harvesting groups.
 #pragma once
 
-#include "../sim/world.h"
+#include "core/world.h"
 
 namespace cardsim {
 

@@ -1,10 +1,10 @@
-#include "carrier.h"
+#include "agents/carrier.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "broker.h"
-#include "police.h"
+#include "agents/broker.h"
+#include "agents/police.h"
 
 namespace cardsim {
 namespace {

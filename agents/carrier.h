@@ -2,7 +2,7 @@
 // number monitoring and shutdowns, and audits of dealer outlets.
 #pragma once
 
-#include "../sim/world.h"
+#include "core/world.h"
 
 namespace cardsim {
 

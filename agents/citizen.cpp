@@ -1,9 +1,9 @@
-#include "citizen.h"
+#include "agents/citizen.h"
 
 #include <cmath>
 
-#include "carrier.h"
-#include "identity_lookahead.h"
+#include "agents/carrier.h"
+#include "core/identity_lookahead.h"
 
 namespace cardsim {
 namespace {

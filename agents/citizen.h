@@ -3,7 +3,7 @@
 // whose susceptibility depends on their group and on awareness.
 #pragma once
 
-#include "../sim/world.h"
+#include "core/world.h"
 
 namespace cardsim {
 

@@ -1,6 +1,6 @@
-#include "insider.h"
+#include "agents/insider.h"
 
-#include "carrier.h"
+#include "agents/carrier.h"
 
 namespace cardsim {
 namespace {

@@ -2,7 +2,7 @@
 // that edits activation location, and harvest customers' codes (拉新).
 #pragma once
 
-#include "../sim/world.h"
+#include "core/world.h"
 
 namespace cardsim {
 

@@ -1,4 +1,4 @@
-#include "police.h"
+#include "agents/police.h"
 
 #include <algorithm>
 #include <cmath>

@@ -2,7 +2,7 @@
 // trace follows card -> identity -> (farmer | outlet -> insider) -> broker.
 #pragma once
 
-#include "../sim/world.h"
+#include "core/world.h"
 
 namespace cardsim {
 

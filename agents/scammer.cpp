@@ -1,10 +1,10 @@
-#include "scammer.h"
+#include "agents/scammer.h"
 
 #include <algorithm>
 #include <cmath>
 
-#include "citizen.h"
-#include "police.h"
+#include "agents/citizen.h"
+#include "agents/police.h"
 
 namespace cardsim {
 namespace {

@@ -2,7 +2,7 @@
 // are dear: they have other fraud channels, F9), and use them for fraud.
 #pragma once
 
-#include "../sim/world.h"
+#include "core/world.h"
 
 namespace cardsim {
 

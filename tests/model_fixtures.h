@@ -6,10 +6,10 @@
 #include <utility>
 #include <vector>
 
-#include "sim/metrics.h"
-#include "sim/runner.h"
-#include "sim/scenario.h"
-#include "sim/summary.h"
+#include "core/metrics.h"
+#include "experiments/runner.h"
+#include "scenario/scenario.h"
+#include "results/summary.h"
 
 namespace cardsim::testing {
 

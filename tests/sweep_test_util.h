@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/h5.h"
+#include "results/h5.h"
 
 namespace sweeptest {
 namespace fs = std::filesystem;

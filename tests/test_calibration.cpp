@@ -7,8 +7,8 @@
 #include <filesystem>
 
 #include "model_fixtures.h"
-#include "sim/h5.h"
-#include "sim/results.h"
+#include "results/h5.h"
+#include "results/results.h"
 
 using namespace cardsim;
 using namespace cardsim::testing;

@@ -15,9 +15,9 @@
 #include <limits>
 #include <string>
 
-#include "sim/compare.h"
-#include "sim/metrics.h"
-#include "sim/snapshot.h"
+#include "experiments/compare.h"
+#include "core/metrics.h"
+#include "results/snapshot.h"
 
 using namespace cardsim;
 namespace fs = std::filesystem;

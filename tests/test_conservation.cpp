@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include "model_fixtures.h"
-#include "sim/invariants.h"
-#include "sim/simulation.h"
+#include "core/invariants.h"
+#include "core/simulation.h"
 
 using namespace cardsim;
 using namespace cardsim::testing;

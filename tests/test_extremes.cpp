@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cli_process.h"
-#include "sim/params.h"
+#include "scenario/params.h"
 
 using namespace cardsim;
 using namespace cardsim::testing;
@@ -37,7 +37,7 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
   return a;
 }
 
-/// Every parameter declared with unit 'probability' in sim/params.def, at `value`.
+/// Every parameter declared with unit 'probability' in sim/scenario/params.def, at `value`.
 std::vector<std::string> all_probabilities(const std::string& value) {
   std::vector<std::string> sets;
   for (const auto& spec : param_registry())

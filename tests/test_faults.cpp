@@ -13,8 +13,8 @@
 
 #include "cli_process.h"
 #include "model_fixtures.h"
-#include "sim/interrupt.h"
-#include "sim/simulation.h"
+#include "core/interrupt.h"
+#include "core/simulation.h"
 
 using namespace cardsim;
 using namespace cardsim::testing;

@@ -6,8 +6,8 @@
 #include <limits>
 
 #include "model_fixtures.h"
-#include "sim/invariants.h"
-#include "sim/simulation.h"
+#include "core/invariants.h"
+#include "core/simulation.h"
 
 using namespace cardsim;
 using namespace cardsim::testing;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/memory.h"
+#include "core/memory.h"
 #include "sweep_test_util.h"
 
 using namespace cardsim;

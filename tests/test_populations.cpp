@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "model_fixtures.h"
-#include "sim/populations.h"
+#include "scenario/populations.h"
 
 using namespace cardsim;
 using namespace cardsim::testing;

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "cli_process.h"
-#include "sim/h5.h"
+#include "results/h5.h"
 #include "sweep_test_util.h"
 
 using cardsim::testing::ChildOptions;

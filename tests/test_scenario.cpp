@@ -11,9 +11,9 @@
 #include <set>
 #include <string>
 
-#include "sim/params.h"
-#include "sim/scenario.h"
-#include "sim/world.h"
+#include "scenario/params.h"
+#include "scenario/scenario.h"
+#include "core/world.h"
 
 using namespace cardsim;
 using Catch::Matchers::Contains;

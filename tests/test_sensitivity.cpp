@@ -5,10 +5,10 @@
 #include <cmath>
 #include <sstream>
 
-#include "sim/h5.h"
-#include "sim/metrics.h"
-#include "sim/sensitivity.h"
-#include "sim/sweep.h"
+#include "results/h5.h"
+#include "core/metrics.h"
+#include "experiments/sensitivity.h"
+#include "experiments/sweep.h"
 #include "sweep_test_util.h"
 
 using namespace cardsim;

@@ -10,9 +10,9 @@
 #include <iterator>
 #include <thread>
 
-#include "sim/h5.h"
-#include "sim/sweep.h"
-#include "sim/sweep_journal.h"
+#include "results/h5.h"
+#include "experiments/sweep.h"
+#include "experiments/sweep_journal.h"
 #include "sweep_test_util.h"
 
 using namespace cardsim;

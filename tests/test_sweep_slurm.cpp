@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "sim/sweep.h"
+#include "experiments/sweep.h"
 #include "sweep_test_util.h"
 
 using namespace cardsim;

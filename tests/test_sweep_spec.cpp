@@ -8,7 +8,7 @@
 #include <boost/random/sobol.hpp>
 #include <map>
 
-#include "sim/sweep_spec.h"
+#include "experiments/sweep_spec.h"
 #include "sweep_test_util.h"
 
 using namespace cardsim;

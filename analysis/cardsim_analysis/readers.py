@@ -256,7 +256,7 @@ class CompareFile:
 
 
 def read_compare(path) -> CompareFile:
-    """Reads a ``cardsim compare`` file (layout of sim/compare_output.cpp)."""
+    """Reads a ``cardsim compare`` file (layout of sim/experiments/compare_output.cpp)."""
     path = Path(path)
     with h5py.File(path, "r") as f:
         attrs = attrs_dict(f)

@@ -25,7 +25,7 @@ def _fleet_per_ring(run: RunFile) -> np.ndarray:
     pop = float(scenario_value(run.scenario_yaml, "population"))
     density = float(scenario_value(run.scenario_yaml, "density.rings_caught_per_million"))
     caught = float(scenario_value(run.scenario_yaml, "density.caught_share"))
-    rings = round(pop / 1e6 * density / caught)  # as the model counts them (sim/populations.cpp)
+    rings = round(pop / 1e6 * density / caught)  # as the model counts them (sim/scenario/populations.cpp)
     return _tot(run, "cards_in_fraud_use") / max(rings, 1.0)
 
 

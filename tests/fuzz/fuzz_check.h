@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "sim/scenario.h"
+#include "scenario/scenario.h"
 
 namespace cardsim::fuzz {
 

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "sim/h5.h"
-#include "sim/invariants.h"
-#include "sim/simulation.h"
-#include "sim/snapshot.h"
+#include "results/h5.h"
+#include "core/invariants.h"
+#include "core/simulation.h"
+#include "results/snapshot.h"
 
 using namespace cardsim;
 namespace fs = std::filesystem;

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/sweep_spec.h"
+#include "experiments/sweep_spec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

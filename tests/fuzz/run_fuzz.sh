@@ -23,7 +23,7 @@ mkdir -p "$findings"
 # reach deep into validation.
 dict="$work/keys.dict"
 {
-  grep -o '^P_[A-Z]* *([a-z_0-9]*, "[^"]*"' sim/params.def | sed 's/.*"\(.*\)"/\1/' | while read -r key; do
+  grep -o '^P_[A-Z]* *([a-z_0-9]*, "[^"]*"' sim/scenario/params.def | sed 's/.*"\(.*\)"/\1/' | while read -r key; do
     echo "\"$key\""
     echo "\"${key##*.}\""
   done

@@ -1,0 +1,142 @@
+// `cardsim sweep` and `cardsim merge`.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include <omp.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "core/memory.h"
+#include "results/output_path.h"
+#include "experiments/sensitivity.h"
+#include "experiments/sweep.h"
+
+namespace cardsim {
+namespace po = boost::program_options;
+namespace {
+
+std::string default_out(const SweepSpec& spec, const Shard& shard) {
+  if (shard.whole()) return default_output_path(spec.name, ".h5");
+  return default_output_path(spec.name,
+                             ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".h5");
+}
+
+/// Output and journal, checked before any run: the output is not an input
+/// or a folder, a result at the default path is not replaced without
+/// --force, and an unfinished sweep's journal is not thrown away unless asked.
+void check_sweep_outputs(const SweepSpec& spec, const SweepOptions& o, bool explicit_out, bool force) {
+  check_output_path(o.out, {spec.path, spec.base.source}, explicit_out, force || o.resume);
+  if (!o.resume && !force && std::filesystem::exists(journal_path(o.out)))
+    throw InputError(journal_path(o.out) + ": an earlier run of this sweep did not finish; pass --resume to "
+                     "continue it, or --force to discard its finished runs and start again");
+}
+
+}  // namespace
+
+int cmd_sweep(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "cardsim sweep SPEC [--out FILE] [--threads T] [--shard I/N] [--resume]\n\n"
+      "Runs every (design point, replicate) of a sweep spec and writes one HDF5 file: /design [run, parameter],\n"
+      "/totals/<metric> [run, replicate], /timeseries/<metric> [run, replicate, day] for the spec's `series`.\n"
+      "Finished runs are journalled in FILE.journal; --resume redoes only the unfinished ones.\n"
+      "Under mpirun (MPI built in) the ranks share the runs and rank 0 writes the file.\n\noptions");
+  opts.add_options()("help,h", "show this help")(
+      "out,o", po::value<std::string>(),
+      "output file, replaced if it exists (default: results/<spec name>.h5, never replaced without --force)")(
+      "threads,t", po::value<int>()->default_value(0), "OpenMP threads (0: all cores); never changes results")(
+      "shard", po::value<std::string>(), "run only slice I of N (0 <= I < N) and write a shard file for `merge`")(
+      "resume", "continue an interrupted sweep from its journal")(
+      "force", "replace an existing file at the default output path, or discard an unfinished sweep's journal")(
+      "spec", po::value<std::string>(), "sweep spec YAML");
+  po::positional_options_description pos;
+  pos.add("spec", 1);
+  Parsed p = parse(args, opts, pos);
+  if (p.help) {
+    std::cout << opts << "\n";
+    return kExitOk;
+  }
+  if (!p.vm.count("spec")) throw InputError("sweep: missing SPEC file (see cardsim sweep --help)");
+  SweepOptions o;
+  o.shard = p.vm.count("shard") ? parse_shard(p.vm["shard"].as<std::string>()) : Shard{};
+  o.threads = p.vm["threads"].as<int>();
+  if (o.threads < 0) throw InputError("--threads must be 0 (all cores) or more");
+  o.resume = p.vm.count("resume") > 0;
+  o.progress = isatty(STDERR_FILENO);
+  const SweepSpec spec = load_sweep_spec(p.vm["spec"].as<std::string>());
+  const bool explicit_out = p.vm.count("out") > 0;
+  o.out = explicit_out ? p.vm["out"].as<std::string>() : default_out(spec, o.shard);
+  check_memory_need(estimate_sweep_bytes(spec, o.threads > 0 ? o.threads : omp_get_max_threads()), spec.path,
+                    std::to_string(spec.design.points) + " design points x " + std::to_string(spec.replicates) +
+                        " replicates, their totals and kept series");
+  check_sweep_outputs(spec, o, explicit_out, p.vm.count("force") > 0);
+  run_sweep(spec, o);
+  return kExitOk;
+}
+
+int cmd_merge(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "cardsim merge SHARD... --out FILE\n\n"
+      "Joins the shard files of one sweep (from `cardsim sweep --shard I/N`) into one sweep file. Refuses, with\n"
+      "exit code 2, a missing, duplicate, unfinished or corrupt shard and one from another spec or build.\n\noptions");
+  opts.add_options()("help,h", "show this help")("out,o", po::value<std::string>(), "merged output file")(
+      "shards", po::value<std::vector<std::string>>(), "shard files");
+  po::positional_options_description pos;
+  pos.add("shards", -1);
+  Parsed p = parse(args, opts, pos);
+  if (p.help) {
+    std::cout << opts << "\n";
+    return kExitOk;
+  }
+  if (!p.vm.count("out")) throw InputError("merge: --out FILE is required");
+  if (!p.vm.count("shards")) throw InputError("merge: no shard files given");
+  const auto shards = p.vm["shards"].as<std::vector<std::string>>();
+  check_output_path(p.vm["out"].as<std::string>(), shards, true, true);
+  merge_shards(shards, p.vm["out"].as<std::string>());
+  std::cerr << "cardsim: merged " << shards.size() << " shards into " << p.vm["out"].as<std::string>() << "\n";
+  return kExitOk;
+}
+
+}  // namespace cardsim
+
+namespace cardsim {
+
+int cmd_sensitivity(const std::vector<std::string>& args) {
+  po::options_description opts(
+      "cardsim sensitivity FILE [--bootstrap B] [--metric NAME]... [--all]\n\n"
+      "Computes sensitivity indices of every output metric (mean of run totals over replicates) from a sobol\n"
+      "or morris sweep: Sobol first-order (Saltelli et al. 2010, on centred outputs) and total (Jansen 1999)\n"
+      "indices with 90% bootstrap intervals, or Morris mu*, mu and sigma. Metrics whose run means vary no more\n"
+      "than replicate noise are reported as insensitive, without indices; wide intervals, S1 below -noise or\n"
+      "above ST + noise, and S1 summing above 1 print a WARNING naming the metric and the base samples that\n"
+      "would be needed. Writes indices and checks to FILE under /sensitivity/<metric> [parameter, index]\n"
+      "and prints the tables.\n\noptions");
+  opts.add_options()("help,h", "show this help")("bootstrap", po::value<int>()->default_value(500),
+                                                  "bootstrap resamples for the Sobol intervals")(
+      "max-width", po::value<double>()->default_value(0.1),
+      "warn when a 90% interval of a Sobol index is wider than this (and say how many samples would do)")(
+      "metric", po::value<std::vector<std::string>>()->composing(), "print this metric (repeatable)")(
+      "all", "print every metric (default: the main fraud and market outcomes)")(
+      "file", po::value<std::string>(), "sweep results file");
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  Parsed p = parse(args, opts, pos);
+  if (p.help) {
+    std::cout << opts << "\n";
+    return kExitOk;
+  }
+  if (!p.vm.count("file")) throw InputError("sensitivity: missing FILE (see cardsim sensitivity --help)");
+  SensitivityOptions o;
+  o.bootstrap = p.vm["bootstrap"].as<int>();
+  if (o.bootstrap < 0 || o.bootstrap > 100000) throw InputError("--bootstrap must be between 0 and 100000");
+  o.max_width = p.vm["max-width"].as<double>();
+  if (!(o.max_width > 0)) throw InputError("--max-width must be above 0");
+  o.show = {"fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers", "honest_refused", "price_scammer_yuan"};
+  if (p.vm.count("metric")) o.show = p.vm["metric"].as<std::vector<std::string>>();
+  if (p.vm.count("all")) o.show.clear();
+  sensitivity_command(p.vm["file"].as<std::string>(), o, std::cout);
+  return kExitOk;
+}
+
+}  // namespace cardsim

@@ -1,0 +1,190 @@
+#include "core/invariants.h"
+
+#include <cmath>
+
+namespace cardsim {
+namespace {
+
+/// The detail is built only when the check fails: checks run for every card
+/// and identity every day, and building messages there cost 100x the run.
+template <class Detail>
+void require(bool ok, const World& w, const char* invariant, Detail&& detail) {
+  if (!ok) throw InvariantError(w.day, invariant, detail());
+}
+
+bool is_live(CardState s) { return s == CardState::Stock || s == CardState::Raising || s == CardState::FraudUse; }
+
+std::string card_name(uint32_t card) { return "card " + std::to_string(card); }
+
+/// One pass over every card made: counts by state and live cards per
+/// identity (the check runs every day, and cards accumulate over a run).
+struct CardTally {
+  std::vector<int64_t> by_state;
+  std::vector<int32_t> live_by_identity;
+};
+
+CardTally tally_cards(const World& w) {
+  CardTally t;
+  t.by_state.assign(std::size_t(CardState::Count), 0);
+  t.live_by_identity.assign(std::size_t(w.citizens.count), 0);
+  for (uint32_t c = 0; c < w.cards.size(); ++c) {
+    const uint8_t s = w.cards.state[c];
+    require(s < uint8_t(CardState::Count), w, "cards by state",
+            [&] { return card_name(c) + " has unknown state " + std::to_string(s); });
+    t.by_state[s]++;
+    if (!is_live(CardState(s))) continue;
+    const uint32_t id = w.cards.identity[c];
+    require(int64_t(id) < w.citizens.count, w, "cards per identity",
+            [&] { return card_name(c) + " names no identity holder"; });
+    t.live_by_identity[id]++;
+  }
+  return t;
+}
+
+void check_card_states(const World& w, const std::vector<int64_t>& recount) {
+  int64_t total = 0;
+  for (std::size_t s = 0; s < recount.size(); ++s) {
+    require(recount[s] == w.cards_by_state[s], w, "cards by state", [&] {
+      return "state " + std::to_string(s) + " holds " + std::to_string(recount[s]) + " cards but the count says " +
+             std::to_string(w.cards_by_state[s]);
+    });
+    total += recount[s];
+  }
+  require(total == int64_t(w.cards.size()), w, "cards by state",
+          [&] { return "states do not add up to the cards made"; });
+}
+
+/// Every card a holder keeps is in the state that holding means, so a card
+/// can be neither lost nor held in two places without a named culprit.
+void check_holder(const World& w, const std::vector<uint32_t>& held, CardState state, const std::string& holder) {
+  for (uint32_t card : held) {
+    require(card < w.cards.size(), w, "cards held",
+            [&] { return holder + " holds " + card_name(card) + ", which was never made"; });
+    require(w.cards.state[card] == uint8_t(state), w, "cards held",
+            [&] { return holder + " holds " + card_name(card) + " in state " + std::to_string(w.cards.state[card]); });
+  }
+}
+
+void check_holders(const World& w, const std::vector<int64_t>& recount) {
+  int64_t in_fleets = 0, in_stock = 0, raising = 0;
+  for (std::size_t r = 0; r < w.rings.fleet.size(); ++r) {
+    check_holder(w, w.rings.fleet[r], CardState::FraudUse, "ring " + std::to_string(r));
+    in_fleets += int64_t(w.rings.fleet[r].size());
+  }
+  for (std::size_t b = 0; b < w.brokers.stock.size(); ++b) {
+    check_holder(w, w.brokers.stock[b], CardState::Stock, "broker " + std::to_string(b));
+    check_holder(w, w.brokers.raising[b], CardState::Raising, "broker " + std::to_string(b));
+    in_stock += int64_t(w.brokers.stock[b].size());
+    raising += int64_t(w.brokers.raising[b].size());
+  }
+  require(in_fleets == recount[std::size_t(CardState::FraudUse)], w, "cards held", [&] {
+    return "rings hold " + std::to_string(in_fleets) + " cards, state says " +
+           std::to_string(recount[std::size_t(CardState::FraudUse)]);
+  });
+  require(in_stock == recount[std::size_t(CardState::Stock)], w, "cards held", [&] {
+    return "brokers stock " + std::to_string(in_stock) + " cards, state says " +
+           std::to_string(recount[std::size_t(CardState::Stock)]);
+  });
+  require(raising == recount[std::size_t(CardState::Raising)], w, "cards held", [&] {
+    return "raisers hold " + std::to_string(raising) + " cards, state says " +
+           std::to_string(recount[std::size_t(CardState::Raising)]);
+  });
+}
+
+void check_honest_cards(const World& w) {
+  // Holders start with cards derived from the seed; the change since then
+  // must equal what the model counted.
+  int64_t legit = 0, initial = 0;
+  for (int64_t i = 0; i < w.citizens.count; ++i) {
+    legit += w.legit_cards(uint32_t(i));
+    initial += w.initial_legit_cards(uint32_t(i));
+  }
+  const int64_t changed = w.legit_activated - w.legit_churned - w.legit_shut;
+  require(legit - initial == changed, w, "honest cards", [&] {
+    return "identities hold " + std::to_string(legit - initial) + " honest cards more than at the start, the count says " +
+           std::to_string(changed);
+  });
+  require(w.legit_initial + changed == w.legit_live, w, "honest cards",
+          [&] { return "initial + activated - churned - shut differs from live"; });
+}
+
+/// Each identity's count of live criminal cards equals the live cards made
+/// in its name (the per-ID cap relies on these counts).
+void check_cards_per_identity(const World& w, const std::vector<int32_t>& live) {
+  for (std::size_t i = 0; i < live.size(); ++i)
+    require(live[i] == w.citizens.person[i].criminal_cards(), w, "cards per identity", [&] {
+      return "identity " + std::to_string(i) + " is counted with " + std::to_string(w.citizens.person[i].criminal_cards()) +
+             " criminal cards but " + std::to_string(live[i]) + " live cards are in its name";
+    });
+}
+
+/// Balances may be negative (victims lose money, brokers buy on credit), but
+/// never NaN or infinite, and all of them add up to zero: money only moves.
+void check_money(const World& w) {
+  for (uint32_t a = 0; a < w.ledger.accounts(); ++a)
+    require(std::isfinite(w.ledger.balance(a)), w, "money",
+            [&] { return w.ledger.name_of(a) + " has balance " + std::to_string(w.ledger.balance(a)); });
+  const double sum = w.ledger.sum();
+  require(std::fabs(sum) <= 1e-9 * std::max(1.0, w.ledger.moved()), w, "money",
+          [&] { return "balances add up to " + std::to_string(sum) + " yuan instead of 0"; });
+}
+
+void check_prices(const World& w) {
+  const double prices[] = {w.market.price_farmer, w.market.price_white, w.market.price_record, w.market.price_scammer};
+  const char* names[] = {"farmer", "white", "record", "scammer"};
+  for (int i = 0; i < 4; ++i)
+    require(std::isfinite(prices[i]) && prices[i] > 0, w, "prices",
+            [&] { return std::string(names[i]) + " price is " + std::to_string(prices[i]); });
+}
+
+/// Quantities that drive behaviour and must stay in range: merchants' channel
+/// weights (shares), unit costs, card values, perceived risk, the police queue.
+void check_quantities(const World& w) {
+  const Brokers& b = w.brokers;
+  for (std::size_t i = 0; i < b.weight.size(); ++i)
+    require(std::isfinite(b.weight[i]) && b.weight[i] >= 0 && b.weight[i] <= 1, w, "quantities in range", [&] {
+      return "broker " + std::to_string(i / kProductionChannels) + " has channel weight " + std::to_string(b.weight[i]);
+    });
+  for (std::size_t i = 0; i < b.unit_cost_ema.size(); ++i)
+    require(std::isfinite(b.unit_cost_ema[i]) && b.unit_cost_ema[i] >= 0, w, "quantities in range",
+            [&] { return "broker " + std::to_string(i) + " has unit cost " + std::to_string(b.unit_cost_ema[i]); });
+  for (std::size_t r = 0; r < w.rings.card_value.size(); ++r)
+    require(std::isfinite(w.rings.card_value[r]) && w.rings.card_value[r] > 0, w, "quantities in range",
+            [&] { return "ring " + std::to_string(r) + " values a card at " + std::to_string(w.rings.card_value[r]); });
+  require(std::isfinite(w.risk.farmer) && w.risk.farmer >= 0 && std::isfinite(w.risk.insider) && w.risk.insider >= 0, w,
+          "quantities in range", [&] { return "perceived risk is negative or not finite"; });
+  require(w.police_head <= w.police_queue.size(), w, "quantities in range", [&] {
+    return "police queue head " + std::to_string(w.police_head) + " is past its end " +
+           std::to_string(w.police_queue.size());
+  });
+}
+
+void check_absent_agents(const World& w) {
+  for (std::size_t b = 0; b < w.brokers.kind.size(); ++b)
+    require(w.broker_present(int32_t(b)) ||
+                (w.brokers.stock[b].empty() && w.brokers.raising[b].empty() && w.brokers.records[b].empty()),
+            w, "arrested agents inactive",
+            [&] { return "broker " + std::to_string(b) + " holds cards or records while arrested"; });
+  for (std::size_t r = 0; r < w.rings.fleet.size(); ++r)
+    require(w.ring_present(int32_t(r)) || w.rings.fleet[r].empty(), w, "arrested agents inactive",
+            [&] { return "ring " + std::to_string(r) + " uses cards while broken"; });
+  for (std::size_t i = 0; i < w.insiders.outlet.size(); ++i)
+    require(w.insider_present(int32_t(i)) || w.insiders.white_left_today[i] == 0, w, "arrested agents inactive",
+            [&] { return "insider " + std::to_string(i) + " sells white cards while arrested"; });
+}
+
+}  // namespace
+
+void check_invariants(const World& w) {
+  const CardTally tally = tally_cards(w);
+  check_card_states(w, tally.by_state);
+  check_holders(w, tally.by_state);
+  check_honest_cards(w);
+  check_cards_per_identity(w, tally.live_by_identity);
+  check_money(w);
+  check_prices(w);
+  check_quantities(w);
+  check_absent_agents(w);
+}
+
+}  // namespace cardsim

@@ -1,0 +1,65 @@
+#include "core/market.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace cardsim {
+namespace {
+
+double moved(double price, double speed, double pressure, double floor, double ceiling) {
+  return std::clamp(price * std::exp(speed * pressure), floor, std::max(floor, ceiling));
+}
+
+/// Mean unit cost of the merchants' recent production, weighted by stock.
+double merchants_unit_cost(const World& w) {
+  double cost = 0, weight = 0;
+  for (std::size_t b = 0; b < w.brokers.kind.size(); ++b) {
+    if (w.brokers.kind[b] != BrokerKind::Merchant) continue;
+    const double wt = 1.0 + double(w.brokers.stock[b].size());
+    cost += wt * w.brokers.unit_cost_ema[b];
+    weight += wt;
+  }
+  return weight > 0 ? cost / weight : 0.0;
+}
+
+}  // namespace
+
+double excess_demand(double wanted, double available) {
+  // One unit of damping: a sliver of demand against an empty shelf is not a
+  // reason for the price to run away.
+  return (wanted - available) / (wanted + available + 1.0);
+}
+
+void update_prices(World& w) {
+  Market& m = w.market;
+  const double speed = w.p.market_price_speed;
+  const double markup = 1.0 + w.p.market_min_markup;
+
+  // Scammer cards: rings' wanted cards against the stock offered; merchants
+  // never sell below their unit cost plus the minimum markup.
+  const double floor_s = std::max(1.0, merchants_unit_cost(w) * markup);
+  m.price_scammer = moved(m.price_scammer, speed, excess_demand(m.scammer_wanted, m.scammer_offered), floor_s, 1e9);
+
+  // Farmer offers: unfilled orders push up, unused recruiting reach pulls down.
+  if (m.farmer_ordered > 0 || m.farmer_contacts_cap > 0) {
+    const double shortfall = m.farmer_ordered > 0 ? (m.farmer_ordered - m.farmer_obtained) / m.farmer_ordered : 0.0;
+    const double slack = m.farmer_contacts_cap > 0 ? (m.farmer_contacts_cap - m.farmer_contacts_used) / m.farmer_contacts_cap : 0.0;
+    m.price_farmer = moved(m.price_farmer, speed, shortfall - slack, 1.0,
+                           w.p.market_farmer_price_cap_share * m.price_scammer);
+  }
+
+  // White cards: orders against the capacity of insiders willing at this
+  // price; openers pay at most what a finished card fetches, less its record.
+  const double white_ceiling = (m.price_scammer - m.price_record) / markup;
+  if (m.white_ordered > 0 || m.white_capacity > 0)
+    m.price_white = moved(m.price_white, speed, excess_demand(m.white_ordered, m.white_capacity), 1.0, white_ceiling);
+
+  // Records: orders against suppliers' stock; floor at the harvesting cost.
+  double stock = 0;
+  for (std::size_t b = 0; b < w.brokers.records.size(); ++b) stock += double(w.brokers.records[b].size());
+  m.record_stock = stock;
+  m.price_record = moved(m.price_record, speed, excess_demand(m.record_ordered, stock),
+                         std::max(0.01, w.p.records_cost_yuan * markup), 1e9);
+}
+
+}  // namespace cardsim

@@ -1,0 +1,61 @@
+#include "core/metrics.h"
+
+namespace cardsim {
+
+const std::vector<MetricSpec>& metric_registry() {
+  static const std::vector<MetricSpec> registry = {
+#define M_FLOW(id, n, u, d) {n, u, d, MetricKind::Flow, "sum over days"},
+#define M_LEVEL(id, n, u, d) {n, u, d, MetricKind::Level, "mean over days"},
+#define M_PRICE(id, n, u, d) {n, u, d, MetricKind::Price, "mean over days"},
+#define M_RATIO(id, n, u, d) {n, u, d, MetricKind::Ratio, "run numerator over run denominator"},
+#include "core/metrics.def"
+#undef M_FLOW
+#undef M_LEVEL
+#undef M_PRICE
+#undef M_RATIO
+  };
+  return registry;
+}
+
+int find_metric(const std::string& name) {
+  const auto& reg = metric_registry();
+  for (std::size_t i = 0; i < reg.size(); ++i)
+    if (reg[i].name == name) return int(i);
+  return -1;
+}
+
+Recorder::Recorder(int64_t days)
+    : days_(days),
+      daily_(std::size_t(kMetricCount) * std::size_t(days), 0.0),
+      today_(kMetricCount, 0.0),
+      today_den_(kMetricCount, 0.0),
+      run_num_(kMetricCount, 0.0),
+      run_den_(kMetricCount, 0.0) {}
+
+void Recorder::end_day(int64_t day) {
+  const auto& reg = metric_registry();
+  for (int m = 0; m < kMetricCount; ++m) {
+    double v = today_[m];
+    if (reg[m].kind == MetricKind::Ratio) {
+      run_num_[m] += today_[m];
+      run_den_[m] += today_den_[m];
+      v = today_den_[m] > 0 ? today_[m] / today_den_[m] : 0.0;
+      today_den_[m] = 0;
+    }
+    daily_[std::size_t(m) * std::size_t(days_) + std::size_t(day)] = v;
+    today_[m] = 0;
+  }
+  days_done_ = day + 1;
+}
+
+double Recorder::total(int m) const {
+  const auto& spec = metric_registry()[m];
+  if (spec.kind == MetricKind::Ratio) return run_den_[m] > 0 ? run_num_[m] / run_den_[m] : 0.0;
+  double sum = 0;
+  const double* s = series(m);
+  for (int64_t d = 0; d < days_done_; ++d) sum += s[d];
+  if (spec.kind == MetricKind::Flow) return sum;
+  return days_done_ > 0 ? sum / double(days_done_) : 0.0;
+}
+
+}  // namespace cardsim

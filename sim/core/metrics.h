@@ -1,0 +1,75 @@
+// Output metrics: ids and a registry generated from metrics.def, and a
+// Recorder that keeps one replicate's daily series.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cardsim {
+
+enum class MetricKind { Flow, Level, Price, Ratio };
+
+enum class Metric : int {
+#define M_FLOW(id, n, u, d) id,
+#define M_LEVEL(id, n, u, d) id,
+#define M_PRICE(id, n, u, d) id,
+#define M_RATIO(id, n, u, d) id,
+#include "core/metrics.def"
+#undef M_FLOW
+#undef M_LEVEL
+#undef M_PRICE
+#undef M_RATIO
+  Count
+};
+
+constexpr int kMetricCount = int(Metric::Count);
+
+struct MetricSpec {
+  std::string name;
+  std::string units;
+  std::string description;
+  MetricKind kind;
+  std::string total_rule;  // how the run total is made, for the file's attributes
+};
+
+const std::vector<MetricSpec>& metric_registry();
+int find_metric(const std::string& name);  // -1 when unknown
+
+/// One replicate's daily series. Agents add to today's values; end_day()
+/// closes the day. Cost per day is O(metrics), independent of population.
+class Recorder {
+ public:
+  explicit Recorder(int64_t days);
+
+  void add(Metric m, double v) { today_[int(m)] += v; }
+  void set(Metric m, double v) { today_[int(m)] = v; }
+  void add_ratio(Metric m, double num, double den) {
+    today_[int(m)] += num;
+    today_den_[int(m)] += den;
+  }
+  double today(Metric m) const { return today_[int(m)]; }
+
+  void end_day(int64_t day);
+
+  int64_t days() const { return days_; }
+  /// Daily series of one metric, `days` values.
+  const double* series(int m) const { return &daily_[std::size_t(m) * std::size_t(days_)]; }
+  double total(int m) const;
+  /// Raw storage for snapshots.
+  std::vector<double>& raw_daily() { return daily_; }
+  std::vector<double>& raw_totals_num() { return run_num_; }
+  std::vector<double>& raw_totals_den() { return run_den_; }
+  /// Days closed so far; today's accumulators are always zero between days.
+  int64_t& raw_days_done() { return days_done_; }
+  int64_t days_done() const { return days_done_; }
+
+ private:
+  int64_t days_;
+  int64_t days_done_ = 0;
+  std::vector<double> daily_;  // [metric][day]
+  std::vector<double> today_, today_den_;
+  std::vector<double> run_num_, run_den_;  // ratio metrics' run totals
+};
+
+}  // namespace cardsim

@@ -1,0 +1,87 @@
+#include "core/simulation.h"
+
+#include "agents/broker.h"
+#include "agents/carrier.h"
+#include "agents/citizen.h"
+#include "agents/insider.h"
+#include "agents/police.h"
+#include "agents/scammer.h"
+#include "core/interrupt.h"
+#include "core/invariants.h"
+#include "core/market.h"
+
+namespace cardsim {
+namespace {
+
+void adapt(World& w) {
+  update_prices(w);
+  adapt_merchants(w);
+  const double keep = 1.0 - w.p.risk_decay;
+  w.risk.farmer *= keep;
+  w.risk.insider *= keep;
+}
+
+void record_day(World& w) {
+  Recorder& r = w.recorder;
+  r.set(Metric::price_farmer_yuan, w.market.price_farmer);
+  r.set(Metric::price_white_yuan, w.market.price_white);
+  r.set(Metric::price_record_yuan, w.market.price_record);
+  r.set(Metric::price_scammer_yuan, w.market.price_scammer);
+  r.set(Metric::cards_in_fraud_use, double(w.cards_by_state[std::size_t(CardState::FraudUse)]));
+  r.set(Metric::police_queue, double(w.police_queue.size() - w.police_head));
+  double active = 0;
+  for (std::size_t i = 0; i < w.insiders.outlet.size(); ++i)
+    active += w.insider_present(int32_t(i)) && w.day - w.insiders.last_business_day[i] <= 30;
+  r.set(Metric::insiders_active, active);
+  r.add(Metric::income_insider_yuan, w.ledger.take_receipts(Role::Insider));
+  r.add(Metric::income_broker_yuan, w.ledger.take_receipts(Role::Broker));
+  w.ledger.take_receipts(Role::Pool);
+  w.ledger.take_receipts(Role::Carrier);
+  w.ledger.take_receipts(Role::Ring);
+  r.end_day(w.day);
+}
+
+}  // namespace
+
+const std::vector<PhaseEntry>& daily_phases() {
+  static const std::vector<PhaseEntry> phases = {
+      {Phase::Commissions, "commissions", pay_commissions},
+      {Phase::Records, "records", harvest_records},
+      {Phase::Insiders, "insiders", insiders_act},
+      {Phase::HonestDemand, "honest_demand", honest_demand},
+      {Phase::Production, "production", produce_cards},
+      {Phase::Market, "market", rings_buy_cards},
+      {Phase::Fraud, "fraud", rings_commit_fraud},
+      {Phase::Monitoring, "monitoring", monitor_cards},
+      {Phase::Police, "police", trace_cases},
+      {Phase::Audits, "audits", audit_outlets},
+      {Phase::Adaptation, "adaptation", adapt},
+  };
+  return phases;
+}
+
+std::unique_ptr<World> build_world(const Scenario& scenario, uint64_t seed, uint64_t replicate) {
+  auto w = std::make_unique<World>(scenario.params, seed, replicate);
+  init_broker_expectations(*w);
+  return w;
+}
+
+void run_days(World& w, const Scenario& scenario, int64_t until, const RunOptions& options) {
+  for (; w.day < until; ++w.day) {
+    stop_if_interrupted(w.day);  // between days every structure is consistent
+    w.p = params_on_day(scenario, w.day);  // scheduled changes take effect at day start
+    w.market.clear_tallies();
+    for (const auto& phase : daily_phases()) phase.run(w);
+    if (options.check_invariants) check_invariants(w);
+    record_day(w);
+  }
+}
+
+std::unique_ptr<World> run_replicate(const Scenario& scenario, uint64_t seed, uint64_t replicate,
+                                     const RunOptions& options) {
+  auto w = build_world(scenario, seed, replicate);
+  run_days(*w, scenario, scenario.params.days, options);
+  return w;
+}
+
+}  // namespace cardsim

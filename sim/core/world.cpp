@@ -1,0 +1,224 @@
+#include "core/world.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace cardsim {
+namespace {
+
+double lognormal_median(Stream& s, double median, double sigma) {
+  return median * std::exp(sigma * s.normal());
+}
+
+/// Cumulative Poisson(mean) probabilities for 0..cap-1 cards; the rest of the
+/// mass goes to `cap`.
+std::vector<double> initial_cards_cdf(double mean, int64_t cap) {
+  std::vector<double> cdf;
+  double term = std::exp(-mean), sum = 0;
+  for (int64_t k = 0; k < cap; ++k) {
+    sum += term;
+    cdf.push_back(sum);
+    term *= mean / double(k + 1);
+  }
+  return cdf;
+}
+
+/// Expected initial honest cards per holder: E[min(Poisson(mean), cap)].
+double expected_initial_cards(const std::vector<double>& cdf) {
+  double e = 0;  // sum over k of P(X > k) for k < cap
+  for (double c : cdf) e += 1.0 - c;
+  return e;
+}
+
+// Entity of the Init stream that keys the holders' initial cards (build_world's
+// own stream is entity 2^40; holders are not entities of Init streams).
+constexpr uint64_t kInitialCardsKeyEntity = (uint64_t(1) << 40) + 1;
+
+void init_citizens(World& w) {
+  Citizens& c = w.citizens;
+  c.count = w.p.population;
+  const auto n = std::size_t(c.count);
+  c.person.resize(n);
+  c.velocity.resize(n);  // zero pages: costs nothing until the velocity check runs
+  const int64_t cap = std::min<int64_t>(w.p.per_id_cap_max, Identity::kMaxCards);
+  w.initial_cards_cdf = initial_cards_cdf(w.p.citizens_cards_initial_mean, cap);
+  w.initial_cards_key = Stream(w.seed, w.replicate, -1, Phase::Init, kInitialCardsKeyEntity).next_u64();
+  w.legit_initial = std::llround(double(c.count) * expected_initial_cards(w.initial_cards_cdf));
+  w.legit_live = w.legit_initial;
+}
+
+void init_outlets(World& w) {
+  const int regions = int(w.p.regions);
+  const int64_t wanted = std::llround(double(w.p.population) * w.p.outlets_per_100k / 1e5);
+  const int64_t n = std::max<int64_t>(regions, wanted);
+  Outlets& o = w.outlets;
+  o.region_first.resize(std::size_t(regions) + 1);
+  for (int r = 0; r <= regions; ++r) o.region_first[std::size_t(r)] = n * r / regions;
+  for (int r = 0; r < regions; ++r)
+    for (int64_t i = o.region_first[std::size_t(r)]; i < o.region_first[std::size_t(r) + 1]; ++i) {
+      o.region.push_back(uint16_t(r));
+      o.carrier.push_back(uint16_t(i % w.p.carriers));
+    }
+  o.insider.assign(std::size_t(n), -1);
+  o.cap_window_start.assign(std::size_t(n), 0);
+  o.cap_count.assign(std::size_t(n), 0);
+  o.burst_day.assign(std::size_t(n), -1);
+  o.burst_count.assign(std::size_t(n), 0);
+}
+
+void init_insiders(World& w, Stream& s) {
+  const int64_t n_outlets = w.outlet_count();
+  const auto n = std::size_t(std::llround(double(n_outlets) * w.p.insiders_share_of_outlets));
+  // Partial Fisher-Yates over outlet ids picks distinct corrupt outlets.
+  std::vector<int32_t> ids(static_cast<std::size_t>(n_outlets));
+  std::iota(ids.begin(), ids.end(), 0);
+  Insiders& in = w.insiders;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::swap(ids[i], ids[i + s.below(ids.size() - i)]);
+    in.outlet.push_back(ids[i]);
+    w.outlets.insider[std::size_t(ids[i])] = int32_t(i);
+    in.reservation.push_back(lognormal_median(s, w.p.insiders_reservation_yuan, w.p.insiders_reservation_sigma));
+    in.shares_login.push_back(s.bernoulli(w.p.insiders_location_edit));
+  }
+  in.vacant_until.assign(n, 0);
+  in.last_business_day.assign(n, -1000000);
+  in.white_left_today.assign(n, 0);
+  in.raiser.assign(n, -1);
+}
+
+void add_brokers(World& w, Stream& s, BrokerKind kind, int64_t count) {
+  Brokers& b = w.brokers;
+  for (int64_t i = 0; i < count; ++i) {
+    b.kind.push_back(kind);
+    b.region.push_back(uint16_t(s.below(uint64_t(w.p.regions))));
+  }
+}
+
+void init_brokers(World& w, Stream& s) {
+  add_brokers(w, s, BrokerKind::Merchant, w.counts.merchants);
+  add_brokers(w, s, BrokerKind::LaborAgency, w.counts.labor_agencies);
+  add_brokers(w, s, BrokerKind::DataSeller, w.counts.data_sellers);
+  add_brokers(w, s, BrokerKind::Raiser, w.counts.raisers);
+  add_brokers(w, s, BrokerKind::Organiser, w.counts.organisers);
+  Brokers& b = w.brokers;
+  const std::size_t n = b.kind.size();
+  b.absent_until.assign(n, 0);
+  b.insiders.assign(n, {});
+  b.stock.assign(n, {});
+  b.records.assign(n, {});
+  b.raising.assign(n, {});
+  b.weight.assign(n * kProductionChannels, 1.0 / kProductionChannels);
+  b.profit_ema.assign(n * kProductionChannels, 0.0);
+  b.unit_cost_ema.assign(n, w.p.farmer_price_initial_yuan);
+  b.effort.assign(n, 0.5);
+  const auto n_insiders = uint64_t(w.insiders.outlet.size());
+  if (n_insiders == 0) return;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (b.kind[i] == BrokerKind::Merchant) {
+      for (int64_t k = 0; k < w.p.brokers_insider_links; ++k) {
+        const auto ins = int32_t(s.below(n_insiders));
+        if (std::find(b.insiders[i].begin(), b.insiders[i].end(), ins) == b.insiders[i].end())
+          b.insiders[i].push_back(ins);
+      }
+    } else if (b.kind[i] == BrokerKind::Raiser) {
+      // A raising team works with one dealer insider (F6); prefer a free one.
+      auto ins = int32_t(s.below(n_insiders));
+      for (int tries = 0; tries < 8 && w.insiders.raiser[std::size_t(ins)] >= 0; ++tries)
+        ins = int32_t(s.below(n_insiders));
+      b.insiders[i].push_back(ins);
+      w.insiders.raiser[std::size_t(ins)] = int32_t(i);
+    }
+  }
+}
+
+void init_rings(World& w, Stream& s) {
+  const auto n = std::size_t(w.counts.rings);
+  w.rings.fleet.assign(n, {});
+  w.rings.absent_until.assign(n, 0);
+  for (std::size_t r = 0; r < n; ++r)
+    w.rings.card_value.push_back(lognormal_median(s, w.p.scammers_card_value_yuan, w.p.scammers_value_sigma));
+  w.rings.bought_from.assign(n * w.brokers.kind.size(), 0);
+}
+
+}  // namespace
+
+void Market::clear_tallies() {
+  farmer_ordered = farmer_obtained = farmer_contacts_used = farmer_contacts_cap = 0;
+  white_ordered = white_delivered = white_capacity = 0;
+  record_ordered = record_delivered = record_stock = 0;
+  scammer_wanted = scammer_bought = scammer_offered = 0;
+}
+
+World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
+    : seed(seed_), replicate(replicate_), p(initial), counts(criminal_counts(initial)), recorder(initial.days) {
+  init_citizens(*this);
+  init_outlets(*this);
+  Stream s(seed, replicate, -1, Phase::Init, uint64_t(1) << 40);
+  init_insiders(*this, s);
+  init_brokers(*this, s);
+  init_rings(*this, s);
+  market.price_farmer = p.farmer_price_initial_yuan;
+  market.price_white = p.insiders_price_initial_yuan;
+  market.price_record = p.records_price_initial_yuan;
+  market.price_scammer = p.scammers_price_initial_yuan;
+  ledger.layout(int(p.carriers), int(insiders.outlet.size()), int(brokers.kind.size()), int(rings.fleet.size()));
+  cards_by_state.assign(std::size_t(CardState::Count), 0);
+  const auto horizon = std::size_t(p.days) + 1;
+  shutdown_due.assign(horizon, {});
+  commission_due.assign(horizon, {});
+  honest_commission_due.assign(horizon * std::size_t(p.carriers), 0);
+}
+
+int World::initial_legit_cards(uint32_t identity) const {
+  const double u = splitmix_uniform(initial_cards_key, identity);
+  int k = 0;
+  while (k < int(initial_cards_cdf.size()) && u > initial_cards_cdf[std::size_t(k)]) ++k;
+  return k;
+}
+
+uint32_t World::random_identity_in(Stream& s, int region) const {
+  const auto n = uint64_t(citizens.count);
+  const uint64_t first = (n * uint64_t(region) + uint64_t(p.regions) - 1) / uint64_t(p.regions);
+  const uint64_t last = (n * uint64_t(region + 1) + uint64_t(p.regions) - 1) / uint64_t(p.regions);
+  if (last <= first) return random_identity(s);
+  return uint32_t(first + s.below(last - first));
+}
+
+uint32_t World::random_outlet_in(Stream& s, int region) const {
+  const int64_t first = outlets.region_first[std::size_t(region)];
+  const int64_t last = outlets.region_first[std::size_t(region) + 1];
+  return uint32_t(first + int64_t(s.below(uint64_t(last - first))));
+}
+
+uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider) {
+  cards.channel.push_back(uint8_t(ch));
+  cards.state.push_back(uint8_t(CardState::Stock));
+  cards.identity.push_back(identity);
+  cards.outlet.push_back(outlet);
+  cards.broker.push_back(broker);
+  cards.insider.push_back(insider);
+  cards.ring.push_back(-1);
+  cards.activation_day.push_back(int32_t(day));
+  cards.commission_day.push_back(-1);
+  cards.commission_payee.push_back(kNone);
+  cards.commission_paid.push_back(0.f);
+  cards_by_state[std::size_t(CardState::Stock)]++;
+  Identity& holder = citizens.person[identity];
+  holder.set_criminal_cards(holder.criminal_cards() + 1);
+  return cards.size() - 1;
+}
+
+void World::set_card_state(uint32_t card, CardState s) {
+  cards_by_state[cards.state[card]]--;
+  cards.state[card] = uint8_t(s);
+  cards_by_state[std::size_t(s)]++;
+}
+
+void World::end_card(uint32_t card, CardState s) {
+  set_card_state(card, s);
+  Identity& holder = citizens.person[cards.identity[card]];
+  holder.set_criminal_cards(holder.criminal_cards() - 1);
+}
+
+}  // namespace cardsim

@@ -1,0 +1,113 @@
+#include "experiments/runner.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+
+#include "results/snapshot.h"
+
+namespace cardsim {
+namespace {
+
+/// The replicate's world at the start of the run: freshly built, or read back
+/// from a snapshot (HDF5 reads are serialised: the library is not thread-safe).
+std::unique_ptr<World> starting_world(const RunRequest& req, int64_t rep) {
+  if (req.from_snapshot.empty()) return build_world(req.scenario, req.seed, uint64_t(rep));
+  std::unique_ptr<World> w;
+  std::exception_ptr failed;  // rethrown outside: an exception may not leave a critical section
+#pragma omp critical(cardsim_hdf5)
+  try {
+    w = read_snapshot_world(req.from_snapshot, req.scenario, rep);
+  } catch (...) {
+    failed = std::current_exception();
+  }
+  if (failed) std::rethrow_exception(failed);
+  return w;
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Progress::Progress(std::string label, int64_t total, bool enabled)
+    : label_(std::move(label)), total_(total), enabled_(enabled), start_(now_seconds()) {}
+
+void Progress::step() {
+#pragma omp critical(cardsim_progress)
+  {
+    ++done_;
+    if (enabled_) {
+      const double elapsed = now_seconds() - start_;
+      const double eta = done_ > 0 ? elapsed * double(total_ - done_) / double(done_) : 0.0;
+      std::fprintf(stderr, "\r%s: %lld/%lld done, %.1f s elapsed, ETA %.1f s   ", label_.c_str(),
+                   (long long)done_, (long long)total_, elapsed, eta);
+      std::fflush(stderr);
+    }
+  }
+}
+
+void Progress::finish() {
+  if (enabled_) std::fprintf(stderr, "\n");
+}
+
+void store_replicate(RunResult& result, int64_t replicate, const Recorder& rec) {
+  auto& daily = result.daily[std::size_t(replicate)];
+  for (int m = 0; m < kMetricCount; ++m) {
+    std::copy_n(rec.series(m), result.days, &daily[std::size_t(m) * std::size_t(result.days)]);
+    result.totals[std::size_t(m)][std::size_t(replicate)] = rec.total(m);
+  }
+}
+
+void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void(int64_t)>& body) {
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+  for (int64_t job = 0; job < n; ++job) {
+    try {
+      body(job);
+    } catch (...) {
+#pragma omp critical(cardsim_error)
+      if (!error) error = std::current_exception();
+    }
+    progress.step();
+  }
+  progress.finish();
+  if (error) std::rethrow_exception(error);
+}
+
+RunResult run_scenario(const RunRequest& req) {
+  RunResult result;
+  result.scenario = req.scenario;
+  result.seed = req.seed;
+  result.replicates = req.replicates;
+  result.days = req.scenario.params.days;
+  result.daily.assign(std::size_t(req.replicates),
+                      std::vector<double>(std::size_t(kMetricCount) * std::size_t(result.days), 0.0));
+  result.totals.assign(kMetricCount, std::vector<double>(std::size_t(req.replicates), 0.0));
+  Progress progress("run " + req.scenario.name, req.replicates, req.progress);
+  // Replicates still to finish per chunk of the file's daily series: the
+  // thread that stores a chunk's last replicate compresses the chunk, while
+  // the other threads go on with later replicates.
+  const int64_t chunks = (req.replicates + kReplicatesPerChunk - 1) / kReplicatesPerChunk;
+  std::vector<std::atomic<int64_t>> unfinished(req.encode_series ? std::size_t(chunks) : 0);
+  for (int64_t c = 0; c < int64_t(unfinished.size()); ++c)
+    unfinished[std::size_t(c)] = std::min(kReplicatesPerChunk, req.replicates - c * kReplicatesPerChunk);
+  if (req.encode_series)
+    result.encoded.assign(kMetricCount, std::vector<std::vector<unsigned char>>(std::size_t(chunks)));
+  parallel_jobs(req.replicates, req.threads, progress, [&](int64_t rep) {
+    auto world = starting_world(req, rep);
+    run_days(*world, req.scenario, req.scenario.params.days, req.options);
+    store_replicate(result, rep, world->recorder);
+    world.reset();  // free the world before compressing
+    if (req.encode_series && --unfinished[std::size_t(rep / kReplicatesPerChunk)] == 0)
+      encode_series_chunk(result, rep / kReplicatesPerChunk);
+  });
+  return result;
+}
+
+}  // namespace cardsim

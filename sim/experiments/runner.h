@@ -1,0 +1,51 @@
+// Runs all replicates of a scenario, in parallel with OpenMP. Each replicate
+// is independent and keyed by its index, so the thread count never changes
+// the numbers.
+#pragma once
+
+#include <functional>
+
+#include "results/results.h"
+#include "core/simulation.h"
+
+namespace cardsim {
+
+struct RunRequest {
+  Scenario scenario;
+  uint64_t seed = 1;
+  int64_t replicates = 1;
+  int threads = 0;  // 0: OpenMP's default
+  RunOptions options;
+  bool progress = false;  // print progress and ETA on stderr
+  std::string from_snapshot;  // continue the worlds saved in this snapshot file ("" = start at day 0)
+  bool encode_series = false;  // compress the daily series for write_run_file as replicates finish
+};
+
+RunResult run_scenario(const RunRequest& request);
+
+/// Copies one finished replicate's metrics into a result.
+void store_replicate(RunResult& result, int64_t replicate, const Recorder& recorder);
+
+class Progress;
+
+/// Runs body(0..n-1) on `threads` OpenMP threads (0: all cores), dynamically
+/// scheduled, stepping `progress` after each job. The first exception any
+/// job throws is rethrown once all jobs are done. Results must be written to
+/// per-job slots, so the order in which jobs finish never matters.
+void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void(int64_t)>& body);
+
+/// Prints a replicate progress line with ETA on a terminal.
+class Progress {
+ public:
+  Progress(std::string label, int64_t total, bool enabled);
+  void step();  // thread-safe
+  void finish();
+
+ private:
+  std::string label_;
+  int64_t total_, done_ = 0;
+  bool enabled_;
+  double start_;
+};
+
+}  // namespace cardsim

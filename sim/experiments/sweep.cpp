@@ -1,0 +1,180 @@
+#include "experiments/sweep.h"
+
+#include <omp.h>
+
+#include <cmath>
+#include <exception>
+#include <limits>
+
+#include "core/metrics.h"
+#include "experiments/runner.h"
+#include "core/simulation.h"
+#include "experiments/sweep_journal.h"
+#include "experiments/sweep_mpi.h"
+#include "results/version.h"
+
+namespace cardsim {
+namespace {
+
+int64_t parse_count(const std::string& text, const std::string& whole) {
+  std::size_t used = 0;
+  long long v = -1;
+  try {
+    v = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || v < 0)
+    throw InputError("--shard '" + whole + "': expected I/N with whole numbers 0 <= I < N, e.g. 0/4");
+  return v;
+}
+
+/// This process's pending tasks: those of its shard not already done.
+std::vector<int64_t> pending_tasks(const SweepData& data) {
+  std::vector<int64_t> out;
+  for (int64_t t = 0; t < data.tasks(); ++t)
+    if (data.shard.owns(t) && !data.done[std::size_t(t)]) out.push_back(t);
+  return out;
+}
+
+/// Runs tasks with OpenMP threads; `done` is called inside a critical section.
+void run_tasks_local(const SweepSpec& spec, const SweepData& data, const std::vector<int64_t>& pending,
+                     int threads, const TaskDone& done) {
+  std::exception_ptr error;
+  const int n = threads > 0 ? threads : omp_get_max_threads();
+#pragma omp parallel for schedule(dynamic, 1) num_threads(n)
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    try {
+      std::vector<double> rec = run_task(spec, data, pending[i]);
+      // An exception must not leave a critical section (the runtime aborts):
+      // a full disk while journalling is caught inside and rethrown here.
+      std::exception_ptr failed;
+#pragma omp critical(cardsim_sweep_done)
+      try {
+        done(pending[i], rec);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+      if (failed) std::rethrow_exception(failed);
+    } catch (...) {
+#pragma omp critical(cardsim_sweep_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+void run_on_rank0(const SweepSpec& spec, const SweepOptions& opt, const MpiWorld& world, SweepData& data);
+
+}  // namespace
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos)
+    throw InputError("--shard '" + text + "': expected I/N with 0 <= I < N, e.g. 0/4");
+  Shard s{parse_count(text.substr(0, slash), text), parse_count(text.substr(slash + 1), text)};
+  if (s.count < 1 || s.index >= s.count)
+    throw InputError("--shard '" + text + "': expected I/N with 0 <= I < N (shards are numbered from 0)");
+  return s;
+}
+
+std::string code_version() { return std::string(CARDSIM_VERSION) + " " + CARDSIM_GIT_COMMIT; }
+
+std::string journal_path(const std::string& out) { return out + ".journal"; }
+
+std::size_t SweepData::record_size() const {
+  return std::size_t(kMetricCount) + series.size() * std::size_t(days);
+}
+
+void SweepData::store(int64_t task, const double* totals_row, const double* series_rows) {
+  for (int m = 0; m < kMetricCount; ++m) totals[std::size_t(m)][std::size_t(task)] = totals_row[m];
+  for (std::size_t s = 0; s < series.size(); ++s)
+    std::copy_n(series_rows + s * std::size_t(days), days, &daily[s][std::size_t(task * days)]);
+  done[std::size_t(task)] = 1;
+}
+
+std::vector<double> SweepData::record(int64_t task) const {
+  std::vector<double> rec(record_size());
+  for (int m = 0; m < kMetricCount; ++m) rec[std::size_t(m)] = totals[std::size_t(m)][std::size_t(task)];
+  for (std::size_t s = 0; s < series.size(); ++s)
+    std::copy_n(&daily[s][std::size_t(task * days)], days, &rec[kMetricCount + s * std::size_t(days)]);
+  return rec;
+}
+
+SweepData make_sweep_data(const SweepSpec& spec, const Shard& shard) {
+  SweepData d;
+  d.spec_text = spec.text;
+  d.spec_hash = sweep_hash(spec);
+  d.code_version = code_version();
+  d.base_name = spec.base.name;
+  d.base_yaml = resolved_yaml(spec.base);
+  d.base_hash = scenario_hash(spec.base);
+  d.seed = spec.seed;
+  d.replicates = spec.replicates;
+  d.days = spec.base.params.days;
+  d.design = spec.design;
+  d.series = spec.series;
+  d.shard = shard;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  d.totals.assign(kMetricCount, std::vector<double>(std::size_t(d.tasks()), nan));
+  d.daily.assign(d.series.size(), std::vector<double>(std::size_t(d.tasks() * d.days), nan));
+  d.done.assign(std::size_t(d.tasks()), 0);
+  return d;
+}
+
+std::vector<double> run_task(const SweepSpec& spec, const SweepData& data, int64_t task) {
+  const int64_t point = task / spec.replicates;
+  const uint64_t replicate = uint64_t(task % spec.replicates);
+  // Same seed and replicate index at every point: common random numbers make
+  // differences between points reflect the parameters, not the noise.
+  auto world = run_replicate(point_scenario(spec, point), spec.seed, replicate, RunOptions{});
+  std::vector<double> rec(data.record_size());
+  for (int m = 0; m < kMetricCount; ++m) rec[std::size_t(m)] = world->recorder.total(m);
+  for (std::size_t s = 0; s < spec.series.size(); ++s)
+    std::copy_n(world->recorder.series(spec.series[s]), data.days, &rec[kMetricCount + s * std::size_t(data.days)]);
+  return rec;
+}
+
+void run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
+  const MpiWorld world = mpi_start();
+  SweepData data = make_sweep_data(spec, opt.shard);
+  if (world.rank != 0) {  // workers: compute what rank 0 hands out, write nothing
+    mpi_run_tasks(world, spec, data, {}, opt.threads, nullptr);
+    mpi_stop(world);
+    return;
+  }
+  try {
+    run_on_rank0(spec, opt, world, data);
+  } catch (const std::exception& e) {
+    // Workers wait for rank 0's work; stop them all rather than hang.
+    if (world.active) mpi_abort(world, e.what(), dynamic_cast<const InputError*>(&e) ? 2 : 1);
+    mpi_stop(world);
+    throw;
+  }
+  mpi_stop(world);
+}
+
+namespace {
+
+void run_on_rank0(const SweepSpec& spec, const SweepOptions& opt, const MpiWorld& world, SweepData& data) {
+  Journal journal(journal_path(opt.out), data, opt.resume);
+  const std::vector<int64_t> pending = pending_tasks(data);
+  Progress progress("sweep " + spec.path + (journal.resumed() ? " (resumed)" : ""), int64_t(pending.size()),
+                    opt.progress);
+  TaskDone done = [&](int64_t task, const std::vector<double>& rec) {
+    data.store(task, rec.data(), rec.data() + kMetricCount);
+    journal.append(task, rec);
+    progress.step();
+  };
+  if (world.active)
+    mpi_run_tasks(world, spec, data, pending, opt.threads, done);
+  else
+    run_tasks_local(spec, data, pending, opt.threads, done);
+  progress.finish();
+  write_sweep_file(opt.out, data);
+  journal.remove();
+}
+
+}  // namespace
+
+}  // namespace cardsim

@@ -1,0 +1,94 @@
+// Running a sweep: every (design point, replicate) pair is one task, indexed
+// task = point * replicates + replicate. A task's numbers depend only on the
+// spec, its point and its replicate, so threads, MPI ranks, shards and resumed
+// processes all produce the same file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "experiments/sweep_spec.h"
+
+namespace cardsim {
+
+/// Which slice of the tasks a process runs: task t belongs to shard t % count.
+struct Shard {
+  int64_t index = 0;
+  int64_t count = 1;
+  bool owns(int64_t task) const { return task % count == index; }
+  bool whole() const { return count == 1; }
+};
+
+/// Parses "I/N" (0 <= I < N). Throws InputError.
+Shard parse_shard(const std::string& text);
+
+/// Everything a sweep (or shard) file holds. Tasks not yet run hold NaN.
+struct SweepData {
+  // identity and provenance
+  std::string spec_text;
+  uint64_t spec_hash = 0;
+  std::string code_version;  // "version commit": shards of other builds never merge
+  // The resolved base scenario as provenance (name, YAML, hash), kept as
+  // text so that merge copies it exactly.
+  std::string base_name, base_yaml;
+  uint64_t base_hash = 0;
+  uint64_t seed = 1;
+  int64_t replicates = 1;
+  int64_t days = 0;
+  Design design;
+  std::vector<int> series;  // metric ids
+  Shard shard;
+  // outputs
+  std::vector<std::vector<double>> totals;  // [metric][task]
+  std::vector<std::vector<double>> daily;   // [series slot][task * days + day]
+  std::vector<uint8_t> done;                // [task]
+
+  int64_t tasks() const { return design.points * replicates; }
+  /// Stores one finished task's outputs.
+  void store(int64_t task, const double* totals_row, const double* series_rows);
+  /// Values of one task flattened as the journal and MPI messages carry them:
+  /// kMetricCount totals, then days values per kept series.
+  std::size_t record_size() const;
+  std::vector<double> record(int64_t task) const;
+};
+
+/// An empty result for a spec (all tasks pending).
+SweepData make_sweep_data(const SweepSpec& spec, const Shard& shard);
+
+/// The current build's version string for shard checks.
+std::string code_version();
+
+struct SweepOptions {
+  std::string out;
+  int threads = 0;  // 0: OpenMP's default
+  Shard shard;
+  bool resume = false;
+  bool progress = false;
+};
+
+/// Runs the spec's tasks (this shard's, those not already in the journal when
+/// resuming), writes the file atomically, then removes the journal. Under
+/// mpirun with MPI built in, ranks share the tasks and rank 0 writes.
+void run_sweep(const SweepSpec& spec, const SweepOptions& options);
+
+/// Runs one task and returns its record (see SweepData::record_size).
+std::vector<double> run_task(const SweepSpec& spec, const SweepData& data, int64_t task);
+
+/// The journal beside an output file.
+std::string journal_path(const std::string& out);
+
+// ---- files (sweep_file.cpp) ----
+
+/// Writes a finished sweep, or a shard when data.shard is not whole, atomically.
+void write_sweep_file(const std::string& path, const SweepData& data);
+
+/// Reads a sweep or shard file. Throws InputError naming the file when it is
+/// missing, truncated, corrupt or not a cardsim sweep file.
+SweepData read_sweep_file(const std::string& path);
+
+/// Joins shard files into one sweep file. Throws InputError (exit 2) for a
+/// missing, duplicate, foreign or incomplete shard.
+void merge_shards(const std::vector<std::string>& shards, const std::string& out);
+
+}  // namespace cardsim

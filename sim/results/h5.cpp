@@ -1,0 +1,397 @@
+#include "results/h5.h"
+
+#include <hdf5_hl.h>
+
+#include <omp.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <exception>
+
+namespace cardsim::h5 {
+namespace {
+
+constexpr int kDeflateLevel = 1;  // zlib's fastest: files 3% larger than at level 4, written twice as fast
+constexpr hsize_t kChunkElements = 65536;
+
+herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
+  static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+  return 0;
+}
+
+Handle make_attr(hid_t obj, const std::string& name, hid_t type, hid_t space) {
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+  return Handle(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+}
+
+Handle utf8_string_type() {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  return type;
+}
+
+template <class T>
+void write_scalar_attr(hid_t obj, const std::string& name, hid_t type, T value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr = make_attr(obj, name, type, space);
+  H5Awrite(attr, type, &value);
+}
+
+/// Chunks of at most ~64k elements, whole rows along the last axis.
+std::vector<hsize_t> chunk_dims(const std::vector<hsize_t>& dims) {
+  std::vector<hsize_t> chunk(dims);
+  hsize_t elems = 1;
+  for (std::size_t i = chunk.size(); i-- > 0;) {
+    chunk[i] = std::min<hsize_t>(chunk[i], std::max<hsize_t>(1, kChunkElements / elems));
+    elems *= chunk[i];
+  }
+  return chunk;
+}
+
+bool all_nonzero(const std::vector<hsize_t>& dims) {
+  bool nonzero = !dims.empty();
+  for (auto d : dims) nonzero = nonzero && d > 0;
+  return nonzero;
+}
+
+Handle chunked_props(const std::vector<hsize_t>& dims, std::vector<hsize_t> chunk = {}) {
+  Handle props(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (all_nonzero(dims)) {
+    if (chunk.empty()) chunk = chunk_dims(dims);
+    H5Pset_chunk(props, int(chunk.size()), chunk.data());
+    H5Pset_shuffle(props);
+    H5Pset_deflate(props, kDeflateLevel);
+  }
+  return props;
+}
+
+/// HDF5's shuffle filter: byte k of every element together, for k = 0..size-1.
+void shuffle_bytes(const unsigned char* in, std::size_t elems, std::size_t size, unsigned char* out) {
+  for (std::size_t k = 0; k < size; ++k)
+    for (std::size_t i = 0; i < elems; ++i) out[k * elems + i] = in[i * size + k];
+}
+
+/// The chunk shape of a rows dataset.
+std::vector<hsize_t> rows_chunk(const RowsToWrite& set) {
+  const std::vector<hsize_t> dims{hsize_t(set.rows.size()), set.cols};
+  if (set.chunk_rows == 0) return chunk_dims(dims);
+  return {std::min<hsize_t>(dims[0], set.chunk_rows), set.cols};
+}
+
+}  // namespace
+
+std::vector<unsigned char> encode_rows(const RowsToWrite& set, hsize_t first, hsize_t chunk_rows) {
+  std::vector<double> raw(std::size_t(chunk_rows * set.cols), 0.0);
+  for (hsize_t r = 0; r < chunk_rows && first + r < set.rows.size(); ++r)
+    std::copy_n(set.rows[std::size_t(first + r)], set.cols, &raw[std::size_t(r * set.cols)]);
+  std::vector<unsigned char> shuffled(raw.size() * sizeof(double));
+  shuffle_bytes(reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), sizeof(double), shuffled.data());
+  uLongf size = compressBound(uLong(shuffled.size()));
+  std::vector<unsigned char> out(size);
+  if (compress2(out.data(), &size, shuffled.data(), uLong(shuffled.size()), kDeflateLevel) != Z_OK)
+    throw std::runtime_error("zlib: cannot compress dataset " + set.name);
+  out.resize(size);
+  return out;
+}
+
+namespace {
+
+Handle write_dataset(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims, hid_t type,
+                     const void* data) {
+  Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle props = chunked_props(dims);
+  Handle ds(H5Dcreate2(parent, name.c_str(), type, space, H5P_DEFAULT, props, H5P_DEFAULT), H5Dclose);
+  hsize_t n = 1;
+  for (auto d : dims) n *= d;
+  if (n > 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    throw std::runtime_error("HDF5: cannot write dataset " + name);
+  return ds;
+}
+
+template <class T>
+std::vector<T> read_dataset(hid_t parent, const std::string& name, std::vector<hsize_t>& dims, hid_t type) {
+  Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle space(H5Dget_space(ds), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  dims.assign(std::size_t(std::max(rank, 0)), 0);
+  H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+  hsize_t n = 1;
+  for (auto d : dims) n *= d;
+  std::vector<T> out(n);
+  if (n > 0 && H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+    throw std::runtime_error("HDF5: cannot read dataset " + name);
+  return out;
+}
+
+}  // namespace
+
+std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWrite>& sets, int threads) {
+  struct Chunk {
+    std::size_t set;
+    hsize_t first_row, rows;
+  };
+  std::vector<Chunk> chunks;
+  for (std::size_t s = 0; s < sets.size(); ++s) {
+    const std::vector<hsize_t> dims{hsize_t(sets[s].rows.size()), sets[s].cols};
+    if (!all_nonzero(dims)) continue;
+    const std::vector<hsize_t> chunk = rows_chunk(sets[s]);
+    if (chunk[1] != sets[s].cols) throw std::logic_error("write_rows_parallel: rows longer than a chunk");
+    for (hsize_t r = 0; r < dims[0]; r += chunk[0]) chunks.push_back({s, r, chunk[0]});
+  }
+  // Chunks compressed earlier are used as they are; the rest are made here.
+  std::vector<std::vector<unsigned char>> made(chunks.size());
+  std::vector<const std::vector<unsigned char>*> encoded(chunks.size(), nullptr);
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    const RowsToWrite& set = sets[chunks[c].set];
+    const std::size_t index = std::size_t(chunks[c].first_row / chunks[c].rows);
+    if (set.encoded && index < set.encoded->size() && !(*set.encoded)[index].empty())
+      encoded[c] = &(*set.encoded)[index];
+  }
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    if (encoded[c]) continue;
+    try {
+      made[c] = encode_rows(sets[chunks[c].set], chunks[c].first_row, chunks[c].rows);
+      encoded[c] = &made[c];
+    } catch (...) {
+#pragma omp critical(cardsim_h5_encode)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+
+  std::vector<Handle> out;
+  std::size_t c = 0;
+  for (std::size_t s = 0; s < sets.size(); ++s) {
+    const std::vector<hsize_t> dims{hsize_t(sets[s].rows.size()), sets[s].cols};
+    Handle space(H5Screate_simple(2, dims.data(), nullptr), H5Sclose);
+    Handle props = chunked_props(dims, all_nonzero(dims) ? rows_chunk(sets[s]) : std::vector<hsize_t>{});
+    Handle ds(H5Dcreate2(parent, sets[s].name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, props, H5P_DEFAULT),
+              H5Dclose);
+    for (; c < chunks.size() && chunks[c].set == s; ++c) {
+      const hsize_t offset[2] = {chunks[c].first_row, 0};
+      if (H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset, encoded[c]->size(), encoded[c]->data()) < 0)
+        throw std::runtime_error("HDF5: cannot write dataset " + sets[s].name);
+    }
+    out.push_back(std::move(ds));
+  }
+  return out;
+}
+
+void quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+Handle create_file(const std::string& path) {
+  return Handle(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose);
+}
+
+Handle open_file(const std::string& path) {
+  return Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+}
+
+Handle create_group(hid_t parent, const std::string& name) {
+  return Handle(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+}
+
+Handle open_group(hid_t parent, const std::string& name) {
+  return Handle(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), H5Gclose);
+}
+
+bool exists(hid_t parent, const std::string& path) {
+  std::size_t pos = 0;
+  while (true) {
+    pos = path.find('/', pos + 1);
+    const std::string prefix = path.substr(0, pos);
+    if (H5Lexists(parent, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (pos == std::string::npos) return true;
+  }
+}
+
+void write_attr(hid_t obj, const std::string& name, const std::string& value) {
+  // Variable-length UTF-8: h5py, h5netcdf and xarray give back a str, and the
+  // text itself lives in the global heap, not in the attribute's header.
+  Handle type = utf8_string_type();
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle attr = make_attr(obj, name, type, space);
+  const char* text = value.c_str();
+  if (H5Awrite(attr, type, &text) < 0) throw std::runtime_error("HDF5: cannot write attribute " + name);
+}
+
+void write_attr(hid_t obj, const std::string& name, int64_t value) {
+  write_scalar_attr(obj, name, H5T_NATIVE_INT64, value);
+}
+void write_attr(hid_t obj, const std::string& name, uint64_t value) {
+  write_scalar_attr(obj, name, H5T_NATIVE_UINT64, value);
+}
+void write_attr(hid_t obj, const std::string& name, double value) {
+  write_scalar_attr(obj, name, H5T_NATIVE_DOUBLE, value);
+}
+
+void write_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
+  Handle type = utf8_string_type();
+  hsize_t n = values.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle attr = make_attr(obj, name, type, space);
+  std::vector<const char*> ptrs;
+  for (const auto& v : values) ptrs.push_back(v.c_str());
+  H5Awrite(attr, type, ptrs.data());
+}
+
+std::string read_attr_string(hid_t obj, const std::string& name) {
+  Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle type(H5Aget_type(attr), H5Tclose);
+  if (H5Tis_variable_str(type) > 0) {  // schema 2 and later
+    char* s = nullptr;
+    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mem, H5T_VARIABLE);
+    H5Tset_cset(mem, H5Tget_cset(type));  // HDF5 does not convert ASCII <-> UTF-8
+    if (H5Aread(attr, mem, &s) < 0) throw std::runtime_error("HDF5: cannot read attribute " + name);
+    std::string out = s ? s : "";
+    H5free_memory(s);
+    return out;
+  }
+  std::string out(H5Tget_size(type), '\0');  // schema 1: fixed-length bytes
+  H5Aread(attr, type, out.data());
+  while (!out.empty() && out.back() == '\0') out.pop_back();
+  return out;
+}
+
+int64_t read_attr_int(hid_t obj, const std::string& name) {
+  Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  int64_t v = 0;
+  H5Aread(attr, H5T_NATIVE_INT64, &v);
+  return v;
+}
+
+std::vector<std::string> read_attr_strings(hid_t obj, const std::string& name) {
+  Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
+  Handle space(H5Aget_space(attr), H5Sclose);
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(space, &n, nullptr);
+  Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(mem, H5T_VARIABLE);
+  // The character set must match the file's: HDF5 does not convert ASCII <-> UTF-8.
+  Handle file_type(H5Aget_type(attr), H5Tclose);
+  H5Tset_cset(mem, H5Tget_cset(file_type));
+  std::vector<char*> ptrs(n, nullptr);
+  if (n > 0 && H5Aread(attr, mem, ptrs.data()) < 0) throw std::runtime_error("HDF5: cannot read attribute " + name);
+  std::vector<std::string> out;
+  for (char* p : ptrs) {
+    out.emplace_back(p ? p : "");
+    H5free_memory(p);
+  }
+  return out;
+}
+
+Handle write_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims, const double* data) {
+  return write_dataset(parent, name, dims, H5T_NATIVE_DOUBLE, data);
+}
+
+Handle write_int64s(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims, const int64_t* data) {
+  return write_dataset(parent, name, dims, H5T_NATIVE_INT64, data);
+}
+
+std::vector<double> read_doubles(hid_t parent, const std::string& name, std::vector<hsize_t>& dims) {
+  return read_dataset<double>(parent, name, dims, H5T_NATIVE_DOUBLE);
+}
+
+std::vector<int64_t> read_int64s(hid_t parent, const std::string& name, std::vector<hsize_t>& dims) {
+  return read_dataset<int64_t>(parent, name, dims, H5T_NATIVE_INT64);
+}
+
+std::vector<std::string> list(hid_t group) {
+  std::vector<std::string> names;
+  H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+namespace {
+
+/// "replicate, day" -> {"replicate", "day"}.
+std::vector<std::string> split_dimensions(const std::string& text) {
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string name = text.substr(start, end - start);
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    if (!name.empty()) names.push_back(name);
+    start = end + 1;
+  }
+  return names;
+}
+
+hsize_t length_of(hid_t ds) {
+  Handle space(H5Dget_space(ds), H5Sclose);
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(space, &n, nullptr);
+  return n;
+}
+
+void mark_scale(hid_t ds, const std::string& dim) {
+  if (H5DSset_scale(ds, dim.c_str()) < 0) throw std::runtime_error("HDF5: cannot make /" + dim + " a dimension scale");
+  write_attr(ds, "description", "coordinate of the " + dim + " axis");
+}
+
+/// The root dataset /DIM of length n that names an axis, made as 0..n-1
+/// when missing; an invalid handle when /DIM exists with another length or
+/// is not a scale (the axis then stays unnamed rather than mislabelled).
+Handle scale_for(hid_t file, const std::string& dim, hsize_t n) {
+  if (H5Lexists(file, dim.c_str(), H5P_DEFAULT) > 0) {
+    Handle ds(H5Dopen2(file, dim.c_str(), H5P_DEFAULT), H5Dclose);
+    if (H5DSis_scale(ds) > 0 && length_of(ds) == n) return ds;
+    return Handle();
+  }
+  std::vector<int64_t> index(n);
+  for (hsize_t i = 0; i < n; ++i) index[i] = int64_t(i);
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle ds(H5Dcreate2(file, dim.c_str(), H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  if (n > 0 && H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, index.data()) < 0)
+    throw std::runtime_error("HDF5: cannot write dimension scale /" + dim);
+  mark_scale(ds, dim);
+  return ds;
+}
+
+void attach_scales_to(hid_t file, hid_t ds, const std::vector<std::string>& dims) {
+  Handle space(H5Dget_space(ds), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank != int(dims.size())) return;  // a dimensions attribute that does not fit: leave the axes unnamed
+  std::vector<hsize_t> shape(std::size_t(rank), 0);
+  H5Sget_simple_extent_dims(space, shape.data(), nullptr);
+  for (unsigned axis = 0; axis < unsigned(rank); ++axis) {
+    Handle scale = scale_for(file, dims[axis], shape[axis]);
+    if (scale.get() < 0 || H5DSis_attached(ds, scale, axis) > 0) continue;
+    if (H5DSattach_scale(ds, scale, axis) < 0)
+      throw std::runtime_error("HDF5: cannot attach dimension scale /" + dims[axis]);
+  }
+}
+
+}  // namespace
+
+void write_scale(hid_t file, const std::string& dim, const std::vector<std::string>& labels) {
+  Handle type = utf8_string_type();
+  hsize_t n = labels.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle ds(H5Dcreate2(file, dim.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  std::vector<const char*> ptrs;
+  for (const auto& l : labels) ptrs.push_back(l.c_str());
+  if (n > 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
+    throw std::runtime_error("HDF5: cannot write dimension scale /" + dim);
+  mark_scale(ds, dim);
+}
+
+void attach_dimension_scales(hid_t file) {
+  std::vector<std::string> paths;
+  H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, collect_name, &paths);
+  for (const auto& path : paths) {
+    Handle obj(H5Oopen(file, path.c_str(), H5P_DEFAULT), H5Oclose);
+    if (H5Iget_type(obj) != H5I_DATASET || H5Aexists(obj, "dimensions") <= 0) continue;
+    attach_scales_to(file, obj, split_dimensions(read_attr_string(obj, "dimensions")));
+  }
+}
+
+}  // namespace cardsim::h5

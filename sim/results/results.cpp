@@ -1,0 +1,244 @@
+#include "results/results.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+#include "core/metrics.h"
+#include "results/version.h"
+
+namespace cardsim {
+namespace fs = std::filesystem;
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64_t replicates) {
+  h5::write_attr(file, "cardsim_version", std::string(CARDSIM_VERSION));
+  h5::write_attr(file, "git_commit", std::string(CARDSIM_GIT_COMMIT));
+  h5::write_attr(file, "schema_version", int64_t(CARDSIM_SCHEMA_VERSION));
+  h5::write_attr(file, "created_utc", utc_now());
+  h5::write_attr(file, "seed", seed);
+  h5::write_attr(file, "replicates", replicates);
+  h5::write_attr(file, "scenario_name", scenario.name);
+  h5::write_attr(file, "scenario_yaml", resolved_yaml(scenario));
+  h5::write_attr(file, "scenario_hash", scenario_hash(scenario));
+}
+
+namespace {
+
+/// An HDF5 file that lives only in memory (core driver, no backing store):
+/// the library never touches the disk, so a full disk cannot leave it with a
+/// half-closed file that it later crashes on while shutting down.
+h5::Handle create_memory_file(const std::string& name) {
+  h5::Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (H5Pset_fapl_core(fapl, std::size_t(1) << 20, 0) < 0)
+    throw std::runtime_error("cannot set up an in-memory HDF5 file");
+  // The 1.8 file format moves an attribute too large for the object header
+  // (64 KB: a long resolved scenario or sweep spec) into dense storage; the
+  // 1.6 format (HDF5's default) fails the write after the whole run.
+  if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0)
+    throw std::runtime_error("cannot select the HDF5 1.8 file format");
+  return h5::Handle(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose);
+}
+
+/// Bob Jenkins' lookup3 hash ("hashlittle"), which HDF5 uses for its
+/// metadata checksums.
+uint32_t lookup3(const unsigned char* k, std::size_t length) {
+  auto rot = [](uint32_t x, int r) { return (x << r) | (x >> (32 - r)); };
+  auto word = [&](std::size_t i, std::size_t n) {  // up to 4 little-endian bytes from k[i]
+    uint32_t w = 0;
+    for (std::size_t j = 0; j < n; ++j) w += uint32_t(k[i + j]) << (8 * j);
+    return w;
+  };
+  uint32_t a = 0xdeadbeefu + uint32_t(length), b = a, c = a;
+  for (; length > 12; length -= 12, k += 12) {
+    a += word(0, 4), b += word(4, 4), c += word(8, 4);
+    a -= c, a ^= rot(c, 4), c += b, b -= a, b ^= rot(a, 6), a += c, c -= b, c ^= rot(b, 8), b += a;
+    a -= c, a ^= rot(c, 16), c += b, b -= a, b ^= rot(a, 19), a += c, c -= b, c ^= rot(b, 4), b += a;
+  }
+  if (length == 0) return c;
+  a += word(0, std::min<std::size_t>(length, 4));
+  if (length > 4) b += word(4, std::min<std::size_t>(length - 4, 4));
+  if (length > 8) c += word(8, length - 8);
+  c ^= b, c -= rot(b, 14), a ^= c, a -= rot(c, 11), b ^= a, b -= rot(a, 25), c ^= b, c -= rot(b, 16);
+  a ^= c, a -= rot(c, 4), b ^= a, b -= rot(a, 14), c ^= b, c -= rot(b, 24);
+  return c;
+}
+
+/// HDF5 1.10.8's H5Fget_file_image clears the status flags of a version 2 or
+/// 3 superblock in the copy without updating its checksum, so the copy does
+/// not open ("incorrect metadata checksum"). The checksum is recomputed here.
+void repair_superblock_checksum(std::vector<char>& image) {
+  static const char kSignature[] = "\x89HDF\r\n\x1a\n";
+  if (image.size() < 12 || std::memcmp(image.data(), kSignature, 8) != 0) return;
+  const int version = image[8];
+  if (version != 2 && version != 3) return;
+  const std::size_t offsets = std::size_t(static_cast<unsigned char>(image[9]));
+  const std::size_t checked = 12 + 4 * offsets;  // signature to root object header address
+  if (image.size() < checked + 4) return;
+  const uint32_t sum = lookup3(reinterpret_cast<const unsigned char*>(image.data()), checked);
+  for (std::size_t i = 0; i < 4; ++i) image[checked + i] = char((sum >> (8 * i)) & 0xff);
+}
+
+/// The bytes of a finished in-memory file.
+std::vector<char> file_image(hid_t file) {
+  if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw std::runtime_error("cannot flush the HDF5 file");
+  const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+  if (size < 0) throw std::runtime_error("cannot get the HDF5 file image");
+  std::vector<char> image(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(file, image.data(), image.size()) != size)
+    throw std::runtime_error("cannot copy the HDF5 file image");
+  repair_superblock_checksum(image);
+  return image;
+}
+
+[[noreturn]] void fail_io(const std::string& path, const std::string& what, int err) {
+  throw std::runtime_error(path + ": " + what + ": " + std::strerror(err));
+}
+
+/// Writes all of `bytes` to a new file `tmp` and forces them to disk; every
+/// short write and fsync error is reported (ENOSPC names a full disk).
+void write_and_sync(const fs::path& tmp, const std::string& path, const std::vector<char>& bytes) {
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail_io(path, "cannot create output file in '" + tmp.parent_path().string() + "'", errno);
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;  // Ctrl-C while writing: finish the file
+    if (n <= 0) {
+      const int err = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      fail_io(path, "cannot write output (" + std::to_string(done) + " of " + std::to_string(bytes.size()) +
+                        " bytes written)", err);
+    }
+    done += std::size_t(n);
+  }
+  if (::fsync(fd) < 0) {
+    const int err = errno;
+    ::close(fd);
+    fail_io(path, "cannot flush output to disk", err);
+  }
+  if (::close(fd) < 0) fail_io(path, "cannot close output", errno);
+}
+
+/// The hidden temporary file beside `path`, its folder created if missing.
+fs::path prepare_temporary(const std::string& path) {
+  const fs::path target(path);
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(path + ": cannot create output folder '" + dir.string() + "': " + ec.message());
+  return dir / ("." + target.filename().string() + ".partial-" + std::to_string(getpid()));
+}
+
+}  // namespace
+
+void check_output_writable(const std::string& path) {
+  const fs::path tmp = prepare_temporary(path);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) fail_io(path, "cannot create output file in '" + tmp.parent_path().string() + "'", errno);
+  ::close(fd);
+  ::unlink(tmp.c_str());
+}
+
+namespace {
+
+/// Runs `produce` and renames its temporary into place; on any failure the
+/// temporary is removed and the message names `path`.
+void finish_atomically(const std::string& path, const std::function<void(const fs::path& tmp)>& produce) {
+  const fs::path tmp = prepare_temporary(path);
+  std::error_code ec;
+  try {
+    produce(tmp);
+    fs::rename(tmp, path, ec);
+    if (ec) throw std::runtime_error(path + ": cannot move finished output into place: " + ec.message());
+  } catch (const std::runtime_error& e) {
+    fs::remove(tmp, ec);
+    const std::string what = e.what();
+    if (what.rfind(path, 0) == 0) throw;
+    throw std::runtime_error(path + ": writing failed: " + what);
+  }
+}
+
+}  // namespace
+
+void write_atomically(const std::string& path, const std::function<void(hid_t)>& write) {
+  finish_atomically(path, [&](const fs::path& tmp) {
+    std::vector<char> image;
+    {
+      h5::Handle file = create_memory_file(tmp.string());
+      write(file);
+      h5::attach_dimension_scales(file);
+      image = file_image(file);
+    }
+    write_and_sync(tmp, path, image);
+  });
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  finish_atomically(path, [&](const fs::path& tmp) {
+    write_and_sync(tmp, path, std::vector<char>(text.begin(), text.end()));
+  });
+}
+
+namespace {
+
+/// Metric m's daily series as the rows of its (replicate x day) dataset.
+h5::RowsToWrite series_rows(const RunResult& r, int m) {
+  h5::RowsToWrite set;
+  set.name = metric_registry()[std::size_t(m)].name;
+  set.cols = hsize_t(r.days);
+  set.chunk_rows = hsize_t(kReplicatesPerChunk);
+  for (int64_t rep = 0; rep < r.replicates; ++rep)
+    set.rows.push_back(&r.daily[std::size_t(rep)][std::size_t(m) * std::size_t(r.days)]);
+  if (std::size_t(m) < r.encoded.size()) set.encoded = &r.encoded[std::size_t(m)];
+  return set;
+}
+
+}  // namespace
+
+void encode_series_chunk(RunResult& r, int64_t chunk) {
+  for (int m = 0; m < kMetricCount; ++m)
+    r.encoded[std::size_t(m)][std::size_t(chunk)] =
+        h5::encode_rows(series_rows(r, m), hsize_t(chunk * kReplicatesPerChunk), hsize_t(kReplicatesPerChunk));
+}
+
+void write_run_file(const std::string& path, const RunResult& r, int threads) {
+  write_atomically(path, [&](hid_t file) {
+    write_provenance(file, r.scenario, r.seed, r.replicates);
+    h5::write_attr(file, "days", r.days);
+    h5::Handle ts = h5::create_group(file, "timeseries");
+    h5::Handle tot = h5::create_group(file, "totals");
+    const auto& reg = metric_registry();
+    std::vector<h5::RowsToWrite> series;
+    for (int m = 0; m < kMetricCount; ++m) series.push_back(series_rows(r, m));
+    std::vector<h5::Handle> datasets = h5::write_rows_parallel(ts, series, threads);
+    for (int m = 0; m < kMetricCount; ++m) {
+      const h5::Handle& d = datasets[std::size_t(m)];
+      const bool flow = reg[std::size_t(m)].kind == MetricKind::Flow;
+      h5::write_attr(d, "units", reg[std::size_t(m)].units + (flow ? " per day" : ""));
+      h5::write_attr(d, "description", reg[std::size_t(m)].description);
+      h5::write_attr(d, "dimensions", std::string("replicate, day"));
+      h5::Handle t = h5::write_doubles(tot, reg[std::size_t(m)].name, {hsize_t(r.replicates)},
+                                       r.totals[std::size_t(m)].data());
+      h5::write_attr(t, "units", reg[std::size_t(m)].units + (flow ? " per run" : ""));
+      h5::write_attr(t, "description", reg[std::size_t(m)].description);
+      h5::write_attr(t, "total_rule", reg[std::size_t(m)].total_rule);
+      h5::write_attr(t, "dimensions", std::string("replicate"));
+    }
+  });
+}
+
+}  // namespace cardsim

@@ -1,0 +1,66 @@
+// Results of a run (all replicates) and the self-describing HDF5 file.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "results/h5.h"
+#include "scenario/scenario.h"
+
+namespace cardsim {
+
+/// Replicates per chunk of a run file's daily series: small enough that most
+/// chunks can be compressed while later replicates still run.
+constexpr int64_t kReplicatesPerChunk = 8;
+
+struct RunResult {
+  Scenario scenario;
+  uint64_t seed = 1;
+  int64_t replicates = 0;
+  int64_t days = 0;
+  // daily[replicate][metric * days + day], totals[metric][replicate]
+  std::vector<std::vector<double>> daily;
+  std::vector<std::vector<double>> totals;
+  // The daily series' file chunks, [metric][chunk], compressed as soon as
+  // their replicates are stored (encode_series_chunk); empty entries are
+  // compressed by write_run_file.
+  std::vector<std::vector<std::vector<unsigned char>>> encoded;
+};
+
+/// Compresses chunk `chunk` (replicates chunk * kReplicatesPerChunk onwards)
+/// of every metric's daily series into `r.encoded`, sized beforehand. Safe to
+/// call from several threads for different chunks while other replicates
+/// are being stored.
+void encode_series_chunk(RunResult& r, int64_t chunk);
+
+/// Root attributes every cardsim file carries: tool version, git commit,
+/// schema version, creation time, seed, replicates, resolved scenario.
+void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64_t replicates);
+
+/// Writes a run to `path` atomically: a temporary file in the same folder,
+/// renamed into place when complete. Throws std::runtime_error with the path
+/// and the reason (unwritable folder, full disk). The daily series are
+/// compressed on `threads` threads (0: OpenMP's default).
+void write_run_file(const std::string& path, const RunResult& result, int threads = 0);
+
+/// Calls `write(file)` on an in-memory HDF5 file, writes its bytes to a
+/// temporary file beside `path` (every write and the fsync checked) and
+/// renames it into place only when everything is on disk. On any failure the
+/// temporary file is removed and nothing exists at `path`.
+void write_atomically(const std::string& path, const std::function<void(hid_t)>& write);
+
+/// Writes `text` to `path` the same way: temporary file, checked writes and
+/// fsync, rename; nothing at `path` and no temporary left on failure.
+void write_text_atomically(const std::string& path, const std::string& text);
+
+/// Fails early, before hours of work, when `path` cannot be written: creates
+/// its folder and a temporary file there, then removes the file. Throws
+/// std::runtime_error naming the path and the reason.
+void check_output_writable(const std::string& path);
+
+/// Current UTC time as ISO 8601.
+std::string utc_now();
+
+}  // namespace cardsim

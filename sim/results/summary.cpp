@@ -1,0 +1,59 @@
+#include "results/summary.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <ostream>
+
+#include "core/metrics.h"
+
+namespace cardsim {
+
+Interval summarize(std::vector<double> v) {
+  Interval out;
+  if (v.empty()) return out;
+  std::sort(v.begin(), v.end());
+  double sum = 0;
+  for (double x : v) sum += x;
+  out.mean = sum / double(v.size());
+  auto quantile = [&](double q) {
+    const double pos = q * double(v.size() - 1);
+    const auto i = std::size_t(pos);
+    const double f = pos - double(i);
+    return i + 1 < v.size() ? v[i] * (1 - f) + v[i + 1] * f : v[i];
+  };
+  out.lo = quantile(0.05);
+  out.hi = quantile(0.95);
+  return out;
+}
+
+const std::vector<std::string>& summary_metrics() {
+  static const std::vector<std::string> names = {
+      "fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers", "cards_activated_farmer",
+      "cards_activated_harvested", "cards_activated_white", "cards_raised", "shutdowns_fraud",
+      "shutdowns_honest", "honest_refused", "identities_misused", "price_farmer_yuan",
+      "price_white_yuan", "price_record_yuan", "price_scammer_yuan", "arrests_insider",
+      "commissions_fraudulent_yuan"};
+  return names;
+}
+
+void print_summary(std::ostream& out, const RunResult& r, const std::string& path) {
+  char line[256];
+  std::snprintf(line, sizeof line, "%s: %lld replicates x %lld days, %lld identity holders, seed %llu\n",
+                r.scenario.name.c_str(), (long long)r.replicates, (long long)r.days,
+                (long long)r.scenario.params.population, (unsigned long long)r.seed);
+  out << line;
+  std::snprintf(line, sizeof line, "%-28s %14s %14s %14s  %s\n", "total over the run", "mean", "5%", "95%", "units");
+  out << line;
+  for (const auto& name : summary_metrics()) {
+    const int m = find_metric(name);
+    const auto& spec = metric_registry()[std::size_t(m)];
+    const Interval iv = summarize(r.totals[std::size_t(m)]);
+    const std::string units = spec.kind == MetricKind::Flow ? spec.units + " per run" : spec.units + " (daily mean)";
+    std::snprintf(line, sizeof line, "%-28s %14.1f %14.1f %14.1f  %s\n", name.c_str(), iv.mean, iv.lo, iv.hi,
+                  units.c_str());
+    out << line;
+  }
+  if (!path.empty()) out << "results written to " << path << "\n";
+}
+
+}  // namespace cardsim

@@ -1,0 +1,24 @@
+// The short table printed after a run: mean and 90% interval over replicates.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "results/results.h"
+
+namespace cardsim {
+
+struct Interval {
+  double mean = 0, lo = 0, hi = 0;  // lo, hi: 5th and 95th percentiles
+};
+
+/// Mean and 5th/95th percentiles (linear interpolation) of values.
+Interval summarize(std::vector<double> values);
+
+/// The metrics shown in the summary table, in order.
+const std::vector<std::string>& summary_metrics();
+
+void print_summary(std::ostream& out, const RunResult& result, const std::string& path);
+
+}  // namespace cardsim
