@@ -61,7 +61,7 @@ def scale_for(values, units: str) -> tuple[float, str]:
     v = np.asarray(values, float)
     v = v[np.isfinite(v)]
     big = float(np.nanmax(np.abs(v))) if v.size else 0.0
-    if big >= 1e7:
+    if big >= 1e6:
         return 1e6, f"million {units}".strip()
     if big >= 1e4:
         return 1e3, f"thousand {units}".strip()
@@ -647,9 +647,9 @@ def scatter_effects(cmp: CompareFile, xmetric: str, ymetric: str, outdir, name: 
     fig.tight_layout()
     names = list(cmp.mean.index)
     order = np.argsort(-np.abs(y.to_numpy()) - np.abs(x.to_numpy()) / (np.abs(x).max() or 1) * np.abs(y).max())
-    labelled = place_labels(ax, x.to_numpy(), y.to_numpy(), names, [int(k) for k in order])
+    labelled = place_labels(ax, x.to_numpy(), y.to_numpy(), names, [int(k) for k in order[:8]])
     caption = (f"{title}: each point a policy, the mean paired change (policy minus baseline) of {xmetric} (x) "
                f"and of {ymetric} (y), whiskers their 90% intervals over {cmp.base.replicates} replicates. "
-               f"Labelled, largest effects first, where a label fits without covering another: "
+               f"Labelled: of the eight largest effects, those whose label fits without covering another: "
                f"{', '.join(labelled) if labelled else 'none'}. {caption_extra}")
     return save(fig, outdir, name, caption)
