@@ -42,7 +42,8 @@ const char* kUsage =
     "  merge SHARD...       join the shard files of a sweep into one file\n"
     "  sensitivity FILE     Sobol or Morris sensitivity indices of a sobol/morris sweep\n"
     "\n"
-    "Run `cardsim <command> --help` for the options of a command.\n"
+    "Run `cardsim <command> --help` for the options of a command; `cardsim --version` prints the version,\n"
+    "git commit and build type.\n"
     "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure,\n"
     "130 interrupted by Ctrl-C (no output file is written).\n";
 
@@ -239,7 +240,8 @@ int run_cli(const std::vector<std::string>& args) {
     return args.empty() ? kExitBadInput : kExitOk;
   }
   if (args[0] == "--version") {
-    std::cout << "cardsim " << CARDSIM_VERSION << " (" << CARDSIM_GIT_COMMIT << ")\n";
+    std::cout << "cardsim " << CARDSIM_VERSION << "\ncommit " << CARDSIM_GIT_COMMIT << "\nbuild " << CARDSIM_BUILD_TYPE
+              << "\nresults schema " << CARDSIM_SCHEMA_VERSION << "\n";
     return kExitOk;
   }
   auto it = commands().find(args[0]);

@@ -111,15 +111,15 @@ void write_summary(hid_t file, const CompareResult& r) {
       relative[k] = e.relative_percent[m], needed[k] = e.replicates_needed[m];
     }
   const std::vector<hsize_t> dims = {hsize_t(r.effects.size()), hsize_t(kMetricCount)};
-  h5::write_doubles(g, "mean", dims, mean.data());
-  h5::write_doubles(g, "p05", dims, lo.data());
-  h5::write_doubles(g, "p95", dims, hi.data());
-  h5::write_int64s(g, "spans_zero", dims, spans.data());
-  h5::write_doubles(g, "ci_lo", dims, ci_lo.data());
-  h5::write_doubles(g, "ci_hi", dims, ci_hi.data());
-  h5::write_int64s(g, "ci_includes_zero", dims, ci_zero.data());
-  h5::write_doubles(g, "relative_change_percent", dims, relative.data());
-  h5::write_int64s(g, "replicates_needed", dims, needed.data());
+  for (const h5::Handle& ds : {h5::write_doubles(g, "mean", dims, mean.data()), h5::write_doubles(g, "p05", dims, lo.data()),
+                               h5::write_doubles(g, "p95", dims, hi.data()),
+                               h5::write_int64s(g, "spans_zero", dims, spans.data()),
+                               h5::write_doubles(g, "ci_lo", dims, ci_lo.data()),
+                               h5::write_doubles(g, "ci_hi", dims, ci_hi.data()),
+                               h5::write_int64s(g, "ci_includes_zero", dims, ci_zero.data()),
+                               h5::write_doubles(g, "relative_change_percent", dims, relative.data()),
+                               h5::write_int64s(g, "replicates_needed", dims, needed.data())})
+    h5::write_attr(ds, "dimensions", std::string("policy, metric"));
 }
 
 void write_cost_effectiveness(hid_t file, const CompareResult& r) {
@@ -162,20 +162,18 @@ void write_cost_effectiveness(hid_t file, const CompareResult& r) {
     measurable.push_back(e.harm_measurable);
   }
   const std::vector<hsize_t> dims = {hsize_t(r.effects.size())};
-  h5::write_doubles(g, "losses_avoided_ci_lo", dims, avoided_ci_lo.data());
-  h5::write_doubles(g, "losses_avoided_ci_hi", dims, avoided_ci_hi.data());
-  h5::write_doubles(g, "honest_harmed_ci_lo", dims, harmed_ci_lo.data());
-  h5::write_doubles(g, "honest_harmed_ci_hi", dims, harmed_ci_hi.data());
-  h5::write_int64s(g, "harm_measurable", dims, measurable.data());
-  h5::write_doubles(g, "losses_avoided_p05", dims, avoided_lo.data());
-  h5::write_doubles(g, "losses_avoided_p95", dims, avoided_hi.data());
-  h5::write_doubles(g, "honest_harmed_p05", dims, harmed_lo.data());
-  h5::write_doubles(g, "honest_harmed_p95", dims, harmed_hi.data());
-  h5::write_doubles(g, "losses_avoided_yuan", dims, avoided.data());
-  h5::write_doubles(g, "honest_harmed", dims, harmed.data());
-  h5::write_doubles(g, "avoided_per_harmed", dims, ratio.data());
-  h5::write_int64s(g, "rank", dims, rank.data());
-  h5::write_int64s(g, "on_frontier", dims, frontier.data());
+  const std::pair<const char*, const std::vector<double>*> columns[] = {
+      {"losses_avoided_p05", &avoided_lo},      {"losses_avoided_p95", &avoided_hi},
+      {"honest_harmed_p05", &harmed_lo},        {"honest_harmed_p95", &harmed_hi},
+      {"losses_avoided_yuan", &avoided},        {"honest_harmed", &harmed},
+      {"avoided_per_harmed", &ratio},           {"losses_avoided_ci_lo", &avoided_ci_lo},
+      {"losses_avoided_ci_hi", &avoided_ci_hi}, {"honest_harmed_ci_lo", &harmed_ci_lo},
+      {"honest_harmed_ci_hi", &harmed_ci_hi}};
+  for (const auto& [name, values] : columns)
+    h5::write_attr(h5::write_doubles(g, name, dims, values->data()), "dimensions", std::string("policy"));
+  h5::write_attr(h5::write_int64s(g, "rank", dims, rank.data()), "dimensions", std::string("policy"));
+  h5::write_attr(h5::write_int64s(g, "on_frontier", dims, frontier.data()), "dimensions", std::string("policy"));
+  h5::write_attr(h5::write_int64s(g, "harm_measurable", dims, measurable.data()), "dimensions", std::string("policy"));
 }
 
 void write_root_attributes(hid_t file, const CompareResult& r) {
@@ -209,6 +207,8 @@ void write_compare_file(const std::string& path, const CompareResult& r) {
     }
     write_summary(file, r);
     write_cost_effectiveness(file, r);
+    h5::write_scale(file, "policy", policy_names(r));
+    h5::write_scale(file, "metric", metric_names());
   });
 }
 

@@ -42,6 +42,7 @@ void write_design(hid_t file, const SweepData& d) {
   h5::Handle ds = h5::write_doubles(file, "design", {hsize_t(g.points), hsize_t(g.columns())}, g.values.data());
   h5::write_attr(ds, "parameters", g.parameters);
   h5::write_attr(ds, "dimensions", std::string("run, parameter"));
+  h5::write_scale(file, "parameter", g.parameters);
   h5::write_attr(ds, "description", std::string("parameter values of each run (design point); enums as choice index, "
                                                 "bools as 0/1"));
   h5::write_attr(ds, "kind", std::string(design_kind_name(g.kind)));
