@@ -374,6 +374,11 @@ def read_sweep(path) -> SweepFile:
                 df.attrs["units"] = totals[m].attrs["units"] if m in totals else ""
                 df.attrs["method"] = sens_attrs.get("method", "")
                 df.attrs["metric"] = m
+                # The checks of `cardsim sensitivity` (absent in older files).
+                for key in ("status", "warnings", "replicate_noise_share", "samples_needed"):
+                    if key in d.attrs:
+                        v = d.attrs[key]
+                        df.attrs[key] = v.decode() if isinstance(v, bytes) else (v.item() if hasattr(v, "item") else v)
                 sens[m] = df
     return SweepFile(path=path, attrs=attrs, design=design, totals=totals, series=series, sensitivity=sens,
                      sensitivity_attrs=sens_attrs)

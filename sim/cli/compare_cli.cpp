@@ -31,9 +31,12 @@ po::options_description compare_options() {
   po::options_description opts(
       "cardsim compare BASE.yaml POLICY.yaml... [options]\n\n"
       "Runs the base scenario and every policy with common random numbers (the same seed and\n"
-      "replicate indices), and prints per policy the mean and 90% interval (5th-95th percentile)\n"
-      "of the paired differences policy - base over days [--from-day, days), then a ranking by\n"
-      "losses avoided per honest customer harmed and the frontier of non-dominated policies.\n"
+      "replicate indices), and prints per policy the paired differences policy - base over days\n"
+      "[--from-day, days): the mean effect with its confidence interval (Student's t, --confidence),\n"
+      "the change relative to the base, the 5th-95th percentile of the per-replicate differences\n"
+      "(variability, not a confidence interval) and the replicates that would detect a --detect change\n"
+      "with 80% power. Then a ranking by losses avoided per honest customer harmed and the frontier\n"
+      "of non-dominated policies, both from a paired bootstrap over replicates, with ties shown.\n"
       "Writes everything (with provenance and each scenario's resolved YAML) to one HDF5 file\n"
       "and a CSV beside it.\n\noptions");
   opts.add_options()("help,h", "show this help")(
@@ -51,6 +54,11 @@ po::options_description compare_options() {
       "set", po::value<std::vector<std::string>>()->composing(),
       "override a parameter in every scenario, key=value (repeatable)")(
       "check", "assert conservation invariants every day (slower)")(
+      "confidence", po::value<double>()->default_value(0.90),
+      "level of the confidence intervals and of ties in the ranking, in (0, 1)")(
+      "detect", po::value<double>()->default_value(0.10),
+      "relative effect (0.10: 10% of the base mean) for the replicates-needed line")(
+      "bootstrap", po::value<int>()->default_value(2000), "paired bootstrap resamples for ranking and frontier")(
       "quiet,q", "print no tables")("scenarios", po::value<std::vector<std::string>>(), "scenario files");
   return opts;
 }
@@ -70,6 +78,12 @@ CompareRequest make_request(const po::variables_map& vm, const std::string& out)
   req.from_day = vm.count("from-day") ? vm["from-day"].as<int64_t>() : req.burn_in;
   if (req.burn_in > 0) req.snapshot_path = std::filesystem::path(out).replace_extension(".snapshot.h5").string();
   req.options.check_invariants = vm.count("check") > 0;
+  req.confidence = vm["confidence"].as<double>();
+  if (!(req.confidence > 0 && req.confidence < 1)) throw InputError("--confidence must lie in (0, 1), e.g. 0.9");
+  req.detect_relative = vm["detect"].as<double>();
+  if (!(req.detect_relative > 0)) throw InputError("--detect must be above 0, e.g. 0.1 for a 10% change");
+  req.bootstrap = vm["bootstrap"].as<int>();
+  if (req.bootstrap < 100 || req.bootstrap > 1000000) throw InputError("--bootstrap must be between 100 and 1000000");
   req.progress = isatty(STDERR_FILENO);
   return req;
 }
