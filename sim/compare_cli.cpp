@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "analysis_tool.h"
 #include "cli.h"
 #include "commands.h"
 #include "compare.h"
@@ -43,6 +44,7 @@ po::options_description compare_options() {
       "set", po::value<std::vector<std::string>>()->composing(),
       "override a parameter in every scenario, key=value (repeatable)")(
       "check", "assert conservation invariants every day (slower)")(
+      "report", "also write a self-contained HTML report beside --out (.html) with cardsim-analysis")(
       "quiet,q", "print no tables")("scenarios", po::value<std::vector<std::string>>(), "scenario files");
   return opts;
 }
@@ -88,6 +90,8 @@ int cmd_compare(const std::vector<std::string>& args) {
   std::cout << "results written to " << out << " and " << csv;
   if (!req.snapshot_path.empty()) std::cout << "; burn-in snapshot " << req.snapshot_path;
   std::cout << "\n";
+  if (p.vm.count("report"))
+    write_html_report(out, std::filesystem::path(out).replace_extension(".html").string(), std::cerr);
   return kExitOk;
 }
 
