@@ -66,6 +66,22 @@ namespace {
 
 }  // namespace
 
+po::options_description progress_options() {
+  po::options_description opts("progress (stderr)");
+  opts.add_options()("progress-interval", po::value<double>()->default_value(10.0),
+                     "seconds between progress log lines (runs done, rate, ETA) when stderr is not a terminal, "
+                     "e.g. a batch log; on a terminal one live line; --quiet silences both");
+  return opts;
+}
+
+void apply_progress_options(const po::variables_map& vm) {
+  ProgressStyle style;
+  style.quiet = vm.count("quiet") > 0;
+  style.interval_s = vm["progress-interval"].as<double>();
+  if (!(style.interval_s > 0)) throw InputError("--progress-interval must be above 0 seconds");
+  set_progress_style(style);
+}
+
 Scenario load_or_baseline(const po::variables_map& vm) {
   Scenario sc = vm.count("scenario") ? load_scenario_file(vm["scenario"].as<std::string>()) : builtin_baseline();
   if (vm.count("set"))
@@ -116,7 +132,8 @@ int cmd_run(const std::vector<std::string>& args) {
       "continue the worlds saved in this snapshot (e.g. by compare --burn-in) instead of starting at day 0; "
       "seed and replicates come from the snapshot, the scenario (default: the snapshot's own) must have its "
       "structure")(
-      "quiet,q", "print no summary")("scenario", po::value<std::string>(), "scenario YAML file");
+      "quiet,q", "print no summary and no progress")("scenario", po::value<std::string>(), "scenario YAML file");
+  opts.add(progress_options());
   po::positional_options_description pos;
   pos.add("scenario", 1);
   Parsed p = parse(args, opts, pos);
@@ -124,6 +141,7 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cout << opts << "\n";
     return kExitOk;
   }
+  apply_progress_options(p.vm);
   RunRequest req;
   req.scenario = load_or_baseline(p.vm);
   req.seed = p.vm["seed"].as<uint64_t>();
@@ -135,7 +153,7 @@ int cmd_run(const std::vector<std::string>& args) {
   check_memory(req.scenario.params, req.replicates, req.threads > 0 ? req.threads : omp_get_max_threads(),
                req.scenario.source);
   req.options.check_invariants = p.vm.count("check") > 0;
-  req.progress = isatty(STDERR_FILENO);
+  req.progress = true;  // live or logged as the progress options say
   if (p.vm.count("from-snapshot")) continue_from_snapshot(p.vm, req);
   const std::string out =
       p.vm.count("out") ? p.vm["out"].as<std::string>() : "results/" + req.scenario.name + ".h5";

@@ -1,7 +1,9 @@
 // `cardsim compare BASE.yaml POLICY.yaml... [options]`
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 
 #include "analysis_tool.h"
@@ -45,7 +47,9 @@ po::options_description compare_options() {
       "override a parameter in every scenario, key=value (repeatable)")(
       "check", "assert conservation invariants every day (slower)")(
       "report", "also write a self-contained HTML report beside --out (.html) with cardsim-analysis")(
-      "quiet,q", "print no tables")("scenarios", po::value<std::vector<std::string>>(), "scenario files");
+      "quiet,q", "print no tables and no progress")("scenarios", po::value<std::vector<std::string>>(),
+                                                     "scenario files");
+  opts.add(progress_options());
   return opts;
 }
 
@@ -64,7 +68,7 @@ CompareRequest make_request(const po::variables_map& vm, const std::string& out)
   req.from_day = vm.count("from-day") ? vm["from-day"].as<int64_t>() : req.burn_in;
   if (req.burn_in > 0) req.snapshot_path = std::filesystem::path(out).replace_extension(".snapshot.h5").string();
   req.options.check_invariants = vm.count("check") > 0;
-  req.progress = isatty(STDERR_FILENO);
+  req.progress = true;  // live or logged as the progress options say
   return req;
 }
 
@@ -79,6 +83,8 @@ int cmd_compare(const std::vector<std::string>& args) {
     std::cout << opts << "\n";
     return kExitOk;
   }
+  apply_progress_options(p.vm);
+  const auto started = std::chrono::steady_clock::now();
   const std::string out = p.vm["out"].as<std::string>();
   const CompareRequest req = make_request(p.vm, out);
   check_output_writable(out);  // fail now, not after the runs
@@ -89,7 +95,9 @@ int cmd_compare(const std::vector<std::string>& args) {
   if (!p.vm.count("quiet")) print_compare(std::cout, result);
   std::cout << "results written to " << out << " and " << csv;
   if (!req.snapshot_path.empty()) std::cout << "; burn-in snapshot " << req.snapshot_path;
-  std::cout << "\n";
+  std::cout << ": " << (req.policies.size() + 1) << " scenarios x " << req.replicates << " replicates = "
+            << int64_t(req.policies.size() + 1) * req.replicates << " runs in " << std::fixed << std::setprecision(1)
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s\n";
   if (p.vm.count("report"))
     write_html_report(out, std::filesystem::path(out).replace_extension(".html").string(), std::cerr);
   return kExitOk;

@@ -1,6 +1,9 @@
 // `cardsim sweep` and `cardsim merge`.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
@@ -19,6 +22,27 @@ std::string default_out(const std::string& spec_path, const Shard& shard) {
   return "results/" + stem + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".h5";
 }
 
+/// True when `out` is a finished sweep file of this very spec and no journal
+/// says a run of it is under way.
+bool finished_sweep(const std::string& out, const SweepSpec& spec) {
+  std::error_code ec;
+  if (!std::filesystem::exists(out, ec) || std::filesystem::exists(journal_path(out), ec)) return false;
+  try {
+    const SweepData d = read_sweep_file(out);
+    return d.spec_hash == sweep_hash(spec) &&
+           std::all_of(d.done.begin(), d.done.end(), [](uint8_t done) { return done != 0; });
+  } catch (const std::exception&) {
+    return false;  // not a readable sweep file: let the sweep say what is wrong
+  }
+}
+
+std::string seconds_since(std::chrono::steady_clock::time_point start) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return buf;
+}
+
 }  // namespace
 
 int cmd_sweep(const std::vector<std::string>& args) {
@@ -32,7 +56,9 @@ int cmd_sweep(const std::vector<std::string>& args) {
                                                   "output file (default: results/<spec name>.h5)")(
       "threads,t", po::value<int>()->default_value(0), "OpenMP threads (0: all cores); never changes results")(
       "shard", po::value<std::string>(), "run only slice I of N (0 <= I < N) and write a shard file for `merge`")(
-      "resume", "continue an interrupted sweep from its journal")("spec", po::value<std::string>(), "sweep spec YAML");
+      "resume", "continue an interrupted sweep from its journal; a finished sweep is left as it is")(
+      "quiet,q", "print no progress")("spec", po::value<std::string>(), "sweep spec YAML");
+  opts.add(progress_options());
   po::positional_options_description pos;
   pos.add("spec", 1);
   Parsed p = parse(args, opts, pos);
@@ -41,15 +67,26 @@ int cmd_sweep(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (!p.vm.count("spec")) throw InputError("sweep: missing SPEC file (see cardsim sweep --help)");
+  apply_progress_options(p.vm);
+  const auto started = std::chrono::steady_clock::now();
   SweepOptions o;
   o.shard = p.vm.count("shard") ? parse_shard(p.vm["shard"].as<std::string>()) : Shard{};
   o.threads = p.vm["threads"].as<int>();
   if (o.threads < 0) throw InputError("--threads must be 0 (all cores) or more");
   o.resume = p.vm.count("resume") > 0;
-  o.progress = isatty(STDERR_FILENO);
+  o.progress = true;  // live or logged as the progress options say
   const SweepSpec spec = load_sweep_spec(p.vm["spec"].as<std::string>());
   o.out = p.vm.count("out") ? p.vm["out"].as<std::string>() : default_out(spec.path, o.shard);
-  run_sweep(spec, o);
+  const int64_t runs = spec.design.points * spec.replicates;
+  if (o.resume && finished_sweep(o.out, spec)) {
+    std::cerr << "cardsim sweep: " << o.out << " is already complete (" << runs
+              << " runs of this spec, no journal left): nothing to resume\n";
+    return kExitOk;
+  }
+  if (run_sweep(spec, o))
+    std::cerr << "cardsim sweep: wrote " << o.out << ": " << spec.design.points << " design points x "
+              << spec.replicates << " replicates = " << runs << " runs" << (o.shard.whole() ? "" : " (this shard's share)")
+              << " in " << seconds_since(started) << " s\n";
   return kExitOk;
 }
 
@@ -69,9 +106,12 @@ int cmd_merge(const std::vector<std::string>& args) {
   }
   if (!p.vm.count("out")) throw InputError("merge: --out FILE is required");
   if (!p.vm.count("shards")) throw InputError("merge: no shard files given");
+  const auto started = std::chrono::steady_clock::now();
   const auto shards = p.vm["shards"].as<std::vector<std::string>>();
-  merge_shards(shards, p.vm["out"].as<std::string>());
-  std::cerr << "cardsim: merged " << shards.size() << " shards into " << p.vm["out"].as<std::string>() << "\n";
+  const std::string out = p.vm["out"].as<std::string>();
+  merge_shards(shards, out);
+  std::cerr << "cardsim merge: wrote " << out << ": " << shards.size() << " shards, " << read_sweep_file(out).tasks()
+            << " runs in " << seconds_since(started) << " s\n";
   return kExitOk;
 }
 
