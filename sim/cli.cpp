@@ -212,13 +212,16 @@ void print_markdown(std::ostream& out) {
 }
 
 int cmd_params(const std::vector<std::string>& args) {
-  po::options_description opts("cardsim params [--markdown]\n\n"
+  po::options_description opts("cardsim params [PREFIX] [--markdown]\n\n"
                                "Lists every parameter, one line each: key, type, default, allowed range, unit,\n"
                                "whether a schedule may change it mid-run, its source (F-ids of docs/sources.md), and meaning.\n\n"
                                "options");
   opts.add_options()("help,h", "show this help")("markdown", "print a Markdown table (docs/parameters.md)")(
-      "yaml", "print the built-in baseline as a resolved scenario");
-  Parsed p = parse(args, opts, {});
+      "yaml", "print the built-in baseline as a resolved scenario")(
+      "prefix", po::value<std::string>(), "list only the parameters whose key starts with PREFIX");
+  po::positional_options_description pos;
+  pos.add("prefix", 1);
+  Parsed p = parse(args, opts, pos);
   if (p.help) {
     std::cout << opts << "\n";
     return kExitOk;
@@ -228,7 +231,18 @@ int cmd_params(const std::vector<std::string>& args) {
   } else if (p.vm.count("yaml")) {
     std::cout << resolved_yaml(builtin_baseline());
   } else {
-    for (const auto& s : param_registry()) std::cout << param_line(s) << "\n";
+    const std::string prefix = p.vm.count("prefix") ? p.vm["prefix"].as<std::string>() : "";
+    std::vector<std::string> groups;  // every dotted start of a key: controls, controls.police, ...
+    bool any = false;
+    for (const auto& s : param_registry()) {
+      for (std::size_t dot = s.key.find('.'); dot != std::string::npos; dot = s.key.find('.', dot + 1))
+        groups.push_back(s.key.substr(0, dot));
+      groups.push_back(s.key);
+      if (s.key.compare(0, prefix.size(), prefix) != 0) continue;
+      std::cout << param_line(s) << "\n";
+      any = true;
+    }
+    if (!any) throw InputError("params: no parameter key starts with '" + prefix + "'" + did_you_mean(prefix, groups));
   }
   return kExitOk;
 }
@@ -269,7 +283,11 @@ int run_cli(const std::vector<std::string>& args) {
   // Ignored, the write fails with EFBIG and the error path cleans up.
   std::signal(SIGXFSZ, SIG_IGN);
   try {
-    if (it == commands().end()) throw InputError("unknown command '" + args[0] + "' (see cardsim --help)");
+    if (it == commands().end()) {
+      std::vector<std::string> names;
+      for (const auto& [name, command] : commands()) names.push_back(name);
+      throw InputError("unknown command '" + args[0] + "' (see cardsim --help)" + did_you_mean(args[0], names));
+    }
     return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
   } catch (const InputError& e) {
     std::cerr << "cardsim: error: " << e.what() << "\n";

@@ -48,21 +48,34 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
-/// "unknown parameter; did you mean 'x'?" when a declared key is close.
-std::string unknown_key_reason(const std::string& key) {
+}  // namespace
+
+std::string did_you_mean(const std::string& typed, const std::vector<std::string>& names) {
+  // A typed start of a longer name ("fraud_loss" -> fraud_losses_yuan) is the likeliest meaning.
+  if (typed.size() >= 3)
+    for (const auto& name : names)
+      if (name.size() > typed.size() && name.compare(0, typed.size(), typed) == 0)
+        return "; did you mean '" + name + "'?";
   std::string best;
   std::size_t best_d = 4;
-  for (const auto& spec : param_registry()) {
+  for (const auto& name : names) {
     // The length difference bounds the distance from below: skipping hopeless
-    // keys keeps a megabyte-long key from costing minutes.
-    const std::size_t gap = key.size() > spec.key.size() ? key.size() - spec.key.size() : spec.key.size() - key.size();
+    // names keeps a megabyte-long key from costing minutes.
+    const std::size_t gap = typed.size() > name.size() ? typed.size() - name.size() : name.size() - typed.size();
     if (gap >= best_d) continue;
-    std::size_t d = edit_distance(key, spec.key);
-    if (d < best_d) best_d = d, best = spec.key;
+    const std::size_t d = edit_distance(typed, name);
+    if (d < best_d) best_d = d, best = name;
   }
-  std::string why = "unknown parameter (see `cardsim params`)";
-  if (!best.empty()) why += "; did you mean '" + best + "'?";
-  return why;
+  return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
+namespace {
+
+/// "unknown parameter; did you mean 'x'?" when a declared key is close.
+std::string unknown_key_reason(const std::string& key) {
+  std::vector<std::string> keys;
+  for (const auto& spec : param_registry()) keys.push_back(spec.key);
+  return "unknown parameter (see `cardsim params`)" + did_you_mean(key, keys);
 }
 
 /// Rejects tab indentation up front: YAML forbids it and yaml-cpp's own

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "metrics.h"
 #include "sensitivity.h"
 #include "sweep.h"
 
@@ -151,6 +152,12 @@ int cmd_sensitivity(const std::vector<std::string>& args) {
   if (!(o.max_width > 0)) throw InputError("--max-width must be above 0");
   o.show = {"fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers", "honest_refused", "price_scammer_yuan"};
   if (p.vm.count("metric")) o.show = p.vm["metric"].as<std::vector<std::string>>();
+  for (const auto& name : o.show)
+    if (find_metric(name) < 0) {
+      std::vector<std::string> names;
+      for (const auto& spec : metric_registry()) names.push_back(spec.name);
+      throw InputError("--metric " + name + ": unknown metric (see sim/metrics.def)" + did_you_mean(name, names));
+    }
   if (p.vm.count("all")) o.show.clear();
   sensitivity_command(p.vm["file"].as<std::string>(), o, std::cout);
   return kExitOk;

@@ -89,6 +89,12 @@ def _dispatch(a) -> int:
         sw = read_sweep(a.file)
         stem = Path(a.file).stem
         for metric in a.metric or ["fraud_losses_yuan"]:
+            if metric not in sw.totals:
+                import difflib
+                close = difflib.get_close_matches(metric, sw.totals, 1, 0.6) or [m for m in sw.totals
+                                                                                  if m.startswith(metric)][:1]
+                raise ValueError(f"--metric {metric}: not in {a.file}" + (f"; did you mean '{close[0]}'?"
+                                                                           if close else ""))
             if sw.sensitivity:
                 written += F.sensitivity_bars(sw, metric, figs, f"{stem}_sensitivity_{metric}")
             elif sw.kind == "grid" and len(sw.parameters) == 2:
