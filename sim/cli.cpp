@@ -18,6 +18,7 @@
 #include "invariants.h"
 #include "memory.h"
 #include "params.h"
+#include "populations.h"
 #include "runner.h"
 #include "scenario.h"
 #include "snapshot.h"
@@ -87,6 +88,7 @@ Scenario load_or_baseline(const po::variables_map& vm) {
   if (vm.count("set"))
     for (const auto& kv : vm["set"].as<std::vector<std::string>>()) apply_override(sc, kv);
   validate_scenario(sc);
+  for (const auto& line : per_capita_warnings(sc.params)) std::cerr << "cardsim: warning: " << sc.source << ": " << line << "\n";
   return sc;
 }
 

@@ -26,7 +26,8 @@ constexpr uint64_t kCardsPerBrokerDay = 40;
 uint64_t estimate_world_bytes(const Params& p) {
   const auto days = uint64_t(p.days);
   const uint64_t outlets = uint64_t(std::max<double>(double(p.regions), double(p.population) * p.outlets_per_100k / 1e5));
-  const uint64_t brokers = uint64_t(p.brokers_merchants + p.brokers_raisers);
+  const CriminalCounts counts = criminal_counts(p);
+  const uint64_t brokers = uint64_t(counts.merchants + counts.raisers);
   const uint64_t cards = std::min<uint64_t>(days * brokers * kCardsPerBrokerDay, uint64_t(p.population) * 4 + 1024);
   const uint64_t series = 2 * uint64_t(kMetricCount) * days * sizeof(double);
   const uint64_t events = days * (3 * 24 + 8 * uint64_t(p.carriers));

@@ -48,6 +48,25 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return prev[b.size()];
 }
 
+/// Keys of earlier versions that a new key replaced with a different meaning:
+/// a scenario that still sets one is refused with the key to use instead,
+/// never silently run with the count read as a density.
+struct RenamedKey {
+  const char* old_key;
+  const char* new_key;
+  const char* why;
+};
+
+constexpr RenamedKey kRenamedKeys[] = {
+    {"scammers.rings", "density.rings_caught_per_million", "criminal numbers are densities per million identity holders"},
+    {"brokers.merchants", "density.merchants_caught_per_million", "criminal numbers are densities per million identity holders"},
+    {"brokers.labor_agencies", "density.labor_agencies_caught_per_million", "criminal numbers are densities per million identity holders"},
+    {"brokers.data_sellers", "density.data_sellers_caught_per_million", "criminal numbers are densities per million identity holders"},
+    {"brokers.raisers", "density.raisers_caught_per_million", "criminal numbers are densities per million identity holders"},
+    {"brokers.organisers", "density.organisers_caught_per_million", "criminal numbers are densities per million identity holders"},
+    {"controls.police.capacity_per_day", "controls.police.capacity_per_million", "police capacity is traces per day per million identity holders"},
+};
+
 }  // namespace
 
 std::string did_you_mean(const std::string& typed, const std::vector<std::string>& names) {
@@ -73,6 +92,10 @@ namespace {
 
 /// "unknown parameter; did you mean 'x'?" when a declared key is close.
 std::string unknown_key_reason(const std::string& key) {
+  for (const auto& r : kRenamedKeys)
+    if (key == r.old_key)
+      return std::string("no longer a parameter: ") + r.why + "; use '" + r.new_key +
+             "' (see `cardsim params` and docs/parameters.md)";
   std::vector<std::string> keys;
   for (const auto& spec : param_registry()) keys.push_back(spec.key);
   return "unknown parameter (see `cardsim params`)" + did_you_mean(key, keys);
@@ -402,6 +425,8 @@ void apply_override(Scenario& scenario, const std::string& assignment) {
   spec->set(scenario.params, *v);
   scenario.origins[key] = "--set";
 }
+
+std::string unknown_parameter_reason(const std::string& key) { return unknown_key_reason(key); }
 
 void validate_scenario(const Scenario& sc) {
   check_consistency(sc, sc.params, "");

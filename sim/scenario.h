@@ -57,6 +57,10 @@ Scenario load_scenario_text(const std::string& text, const std::string& origin,
 /// Applies a "key=value" override (from --set). Throws InputError.
 void apply_override(Scenario& scenario, const std::string& assignment);
 
+/// Why `key` is not a parameter: renamed (naming the new key), close to a
+/// declared key (naming it), or unknown.
+std::string unknown_parameter_reason(const std::string& key);
+
 /// Checks cross-parameter consistency. Throws InputError naming both keys.
 void validate_scenario(const Scenario& scenario);
 

@@ -92,7 +92,7 @@ void for_each_param(const Ctx& c, const YAML::Node& map, const std::string& pref
     } else if (is_param_group(key) && it->second.IsMap()) {
       for_each_param(c, it->second, key, leaf);
     } else {
-      fail(c, key_node, key, "unknown parameter (see `cardsim params`)");
+      fail(c, key_node, key, unknown_parameter_reason(key));
     }
   }
 }

@@ -10,6 +10,7 @@
 #include "ledger.h"
 #include "metrics.h"
 #include "params.h"
+#include "populations.h"
 #include "rng.h"
 #include "zero_vector.h"
 
@@ -162,6 +163,7 @@ struct World {
   uint64_t seed, replicate;
   int64_t day = 0;
   Params p;  // parameters in force today (scheduled changes applied)
+  CriminalCounts counts;  // agents of each criminal kind, fixed when the world is built
 
   Citizens citizens;
   Cards cards;

@@ -26,8 +26,11 @@ namespace {
 
 const std::string kScenarios = std::string(CARDSIM_SOURCE_DIR) + "/scenarios/";
 
+/// A tenth of the baseline's people with all of its criminals and police.
 Scenario small(Scenario sc, int64_t days = 120) {
   apply_override(sc, "population=100000");
+  apply_override(sc, "density.caught_share=0.07");
+  apply_override(sc, "controls.police.capacity_per_million=6");
   apply_override(sc, "days=" + std::to_string(days));
   validate_scenario(sc);
   return sc;

@@ -143,7 +143,9 @@ TEST_CASE("cardsim sensitivity writes /sensitivity into a sobol sweep and a morr
   for (const std::string kind : {"sobol", "morris"}) {
     const std::string size = kind == "sobol" ? "  samples: 4\n" : "  trajectories: 3\n";
     sweeptest::write_text(dir / (kind + ".yaml"),
-                          "set: {days: 20, population: 20000}\ndesign:\n  kind: " + kind + "\n" + size +
+                          // A small area with the criminals of 1,000,000 people, so that fraud happens.
+                          "set: {days: 20, population: 20000, density.caught_share: 0.014}\ndesign:\n  kind: " +
+                              kind + "\n" + size +
                               "  parameters:\n    scammers.card_value_yuan: [300, 2000]\n"
                               "    controls.per_id_cap.max_cards: [1, 5]\n");
     SweepOptions o;

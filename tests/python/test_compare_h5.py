@@ -34,7 +34,8 @@ def compare_path(tmp_path_factory):
     subprocess.run([str(binary), "compare", str(ROOT / "scenarios/baseline.yaml"),
                     str(ROOT / "scenarios/policies/dealer_cap.yaml"),
                     str(ROOT / "scenarios/policies/per_id_cap_3.yaml"),
-                    "--set", "population=100000", "--set", "days=60", "-r", "4", "-t", "2", "-q",
+                    "--set", "population=100000", "--set", "density.caught_share=0.07",
+                    "--set", "controls.police.capacity_per_million=6", "--set", "days=60", "-r", "4", "-t", "2", "-q",
                     "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
     return out
 
