@@ -68,6 +68,22 @@ namespace {
 
 }  // namespace
 
+po::options_description progress_options() {
+  po::options_description opts("progress (stderr)");
+  opts.add_options()("progress-interval", po::value<double>()->default_value(10.0),
+                     "seconds between progress log lines (runs done, rate, ETA) when stderr is not a terminal, "
+                     "e.g. a batch log; on a terminal one live line; --quiet silences both");
+  return opts;
+}
+
+void apply_progress_options(const po::variables_map& vm) {
+  ProgressStyle style;
+  style.quiet = vm.count("quiet") > 0;
+  style.interval_s = vm["progress-interval"].as<double>();
+  if (!(style.interval_s > 0)) throw InputError("--progress-interval must be above 0 seconds");
+  set_progress_style(style);
+}
+
 Scenario load_or_baseline(const po::variables_map& vm) {
   Scenario sc = vm.count("scenario") ? load_scenario_file(vm["scenario"].as<std::string>()) : builtin_baseline();
   if (vm.count("set"))
@@ -121,7 +137,8 @@ int cmd_run(const std::vector<std::string>& args) {
       "continue the worlds saved in this snapshot (e.g. by compare --burn-in) instead of starting at day 0; "
       "seed and replicates come from the snapshot, the scenario (default: the snapshot's own) must have its "
       "structure")(
-      "quiet,q", "print no summary")("scenario", po::value<std::string>(), "scenario YAML file");
+      "quiet,q", "print no summary and no progress")("scenario", po::value<std::string>(), "scenario YAML file");
+  opts.add(progress_options());
   po::positional_options_description pos;
   pos.add("scenario", 1);
   Parsed p = parse(args, opts, pos);
@@ -129,6 +146,7 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cout << opts << "\n";
     return kExitOk;
   }
+  apply_progress_options(p.vm);
   RunRequest req;
   req.scenario = load_or_baseline(p.vm);
   req.seed = p.vm["seed"].as<uint64_t>();
@@ -138,7 +156,7 @@ int cmd_run(const std::vector<std::string>& args) {
   req.threads = p.vm["threads"].as<int>();
   if (req.threads < 0) throw InputError("--threads must be 0 (all cores) or more");
   req.options.check_invariants = p.vm.count("check") > 0;
-  req.progress = isatty(STDERR_FILENO);
+  req.progress = true;  // live or logged as the progress options say
   if (p.vm.count("from-snapshot")) continue_from_snapshot(p.vm, req);
   check_memory(req.scenario.params, req.replicates, req.threads > 0 ? req.threads : omp_get_max_threads(),
                req.scenario.source);
@@ -204,13 +222,16 @@ void print_markdown(std::ostream& out) {
 }
 
 int cmd_params(const std::vector<std::string>& args) {
-  po::options_description opts("cardsim params [--markdown]\n\n"
+  po::options_description opts("cardsim params [PREFIX] [--markdown]\n\n"
                                "Lists every parameter, one line each: key, type, default, allowed range, unit,\n"
                                "whether a schedule may change it mid-run, its source (F-ids of docs/sources.md), and meaning.\n\n"
                                "options");
   opts.add_options()("help,h", "show this help")("markdown", "print a Markdown table (docs/parameters.md)")(
-      "yaml", "print the built-in baseline as a resolved scenario");
-  Parsed p = parse(args, opts, {});
+      "yaml", "print the built-in baseline as a resolved scenario")(
+      "prefix", po::value<std::string>(), "list only the parameters whose key starts with PREFIX");
+  po::positional_options_description pos;
+  pos.add("prefix", 1);
+  Parsed p = parse(args, opts, pos);
   if (p.help) {
     std::cout << opts << "\n";
     return kExitOk;
@@ -220,7 +241,18 @@ int cmd_params(const std::vector<std::string>& args) {
   } else if (p.vm.count("yaml")) {
     std::cout << resolved_yaml(builtin_baseline());
   } else {
-    for (const auto& s : param_registry()) std::cout << param_line(s) << "\n";
+    const std::string prefix = p.vm.count("prefix") ? p.vm["prefix"].as<std::string>() : "";
+    std::vector<std::string> groups;  // every dotted start of a key: controls, controls.police, ...
+    bool any = false;
+    for (const auto& s : param_registry()) {
+      for (std::size_t dot = s.key.find('.'); dot != std::string::npos; dot = s.key.find('.', dot + 1))
+        groups.push_back(s.key.substr(0, dot));
+      groups.push_back(s.key);
+      if (s.key.compare(0, prefix.size(), prefix) != 0) continue;
+      std::cout << param_line(s) << "\n";
+      any = true;
+    }
+    if (!any) throw InputError("params: no parameter key starts with '" + prefix + "'" + did_you_mean(prefix, groups));
   }
   return kExitOk;
 }
@@ -261,7 +293,11 @@ int run_cli(const std::vector<std::string>& args) {
   // Ignored, the write fails with EFBIG and the error path cleans up.
   std::signal(SIGXFSZ, SIG_IGN);
   try {
-    if (it == commands().end()) throw InputError("unknown command '" + args[0] + "' (see cardsim --help)");
+    if (it == commands().end()) {
+      std::vector<std::string> names;
+      for (const auto& [name, command] : commands()) names.push_back(name);
+      throw InputError("unknown command '" + args[0] + "' (see cardsim --help)" + did_you_mean(args[0], names));
+    }
     return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
   } catch (const InputError& e) {
     std::cerr << "cardsim: error: " << e.what() << "\n";

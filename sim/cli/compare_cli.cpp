@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <climits>
 
+#include <chrono>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 
+#include "cli/analysis_tool.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "experiments/compare.h"
@@ -59,7 +62,10 @@ po::options_description compare_options() {
       "detect", po::value<double>()->default_value(0.10),
       "relative effect (0.10: 10% of the base mean) for the replicates-needed line")(
       "bootstrap", po::value<int>()->default_value(2000), "paired bootstrap resamples for ranking and frontier")(
-      "quiet,q", "print no tables")("scenarios", po::value<std::vector<std::string>>(), "scenario files");
+      "report", "also write a self-contained HTML report beside --out (.html) with cardsim-analysis")(
+      "quiet,q", "print no tables and no progress")("scenarios", po::value<std::vector<std::string>>(),
+                                                     "scenario files");
+  opts.add(progress_options());
   return opts;
 }
 
@@ -84,7 +90,7 @@ CompareRequest make_request(const po::variables_map& vm, const std::string& out)
   if (!(req.detect_relative > 0)) throw InputError("--detect must be above 0, e.g. 0.1 for a 10% change");
   req.bootstrap = vm["bootstrap"].as<int>();
   if (req.bootstrap < 100 || req.bootstrap > 1000000) throw InputError("--bootstrap must be between 100 and 1000000");
-  req.progress = isatty(STDERR_FILENO);
+  req.progress = true;  // live or logged as the progress options say
   return req;
 }
 
@@ -135,6 +141,8 @@ int cmd_compare(const std::vector<std::string>& args) {
     std::cout << opts << "\n";
     return kExitOk;
   }
+  apply_progress_options(p.vm);
+  const auto started = std::chrono::steady_clock::now();
   const bool explicit_out = p.vm.count("out") > 0;
   const std::string out = explicit_out ? p.vm["out"].as<std::string>() : default_compare_out(p.vm);
   const CompareRequest req = make_request(p.vm, out);
@@ -147,7 +155,11 @@ int cmd_compare(const std::vector<std::string>& args) {
   if (!p.vm.count("quiet")) print_compare(std::cout, result);
   std::cout << "results written to " << out << " and " << csv;
   if (!req.snapshot_path.empty()) std::cout << "; burn-in snapshot " << req.snapshot_path;
-  std::cout << "\n";
+  std::cout << ": " << (req.policies.size() + 1) << " scenarios x " << req.replicates << " replicates = "
+            << int64_t(req.policies.size() + 1) * req.replicates << " runs in " << std::fixed << std::setprecision(1)
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s\n";
+  if (p.vm.count("report"))
+    write_html_report(out, std::filesystem::path(out).replace_extension(".html").string(), std::cerr);
   return kExitOk;
 }
 

@@ -142,13 +142,13 @@ std::vector<double> run_task(const SweepSpec& spec, const SweepData& data, int64
   return rec;
 }
 
-void run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
+bool run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   const MpiWorld world = mpi_start();
   SweepData data = make_sweep_data(spec, opt.shard);
   if (world.rank != 0) {  // workers: compute what rank 0 hands out, write nothing
     mpi_run_tasks(world, spec, data, {}, opt.threads, nullptr);
     mpi_stop(world);
-    return;
+    return false;
   }
   try {
     run_on_rank0(spec, opt, world, data);
@@ -159,6 +159,7 @@ void run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
     throw;
   }
   mpi_stop(world);
+  return true;
 }
 
 namespace {

@@ -72,7 +72,8 @@ struct SweepOptions {
 /// Runs the spec's tasks (this shard's, those not already in the journal when
 /// resuming), writes the file atomically, then removes the journal. Under
 /// mpirun with MPI built in, ranks share the tasks and rank 0 writes.
-void run_sweep(const SweepSpec& spec, const SweepOptions& options);
+/// Returns true in the process that wrote the file (false on MPI workers).
+bool run_sweep(const SweepSpec& spec, const SweepOptions& options);
 
 /// Runs one task and returns its record (see SweepData::record_size).
 std::vector<double> run_task(const SweepSpec& spec, const SweepData& data, int64_t task);

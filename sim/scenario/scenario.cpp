@@ -64,25 +64,38 @@ constexpr RenamedKey kRenamedKeys[] = {
     {"controls.police.capacity_per_day", "controls.police.capacity_per_million", "police capacity is traces per day per million identity holders"},
 };
 
+}  // namespace
+
+std::string did_you_mean(const std::string& typed, const std::vector<std::string>& names) {
+  // A typed start of a longer name ("fraud_loss" -> fraud_losses_yuan) is the likeliest meaning.
+  if (typed.size() >= 3)
+    for (const auto& name : names)
+      if (name.size() > typed.size() && name.compare(0, typed.size(), typed) == 0)
+        return "; did you mean '" + name + "'?";
+  std::string best;
+  std::size_t best_d = 4;
+  for (const auto& name : names) {
+    // The length difference bounds the distance from below: skipping hopeless
+    // names keeps a megabyte-long key from costing minutes.
+    const std::size_t gap = typed.size() > name.size() ? typed.size() - name.size() : name.size() - typed.size();
+    if (gap >= best_d) continue;
+    const std::size_t d = edit_distance(typed, name);
+    if (d < best_d) best_d = d, best = name;
+  }
+  return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
+namespace {
+
 /// "unknown parameter; did you mean 'x'?" when a declared key is close.
 std::string unknown_key_reason(const std::string& key) {
   for (const auto& r : kRenamedKeys)
     if (key == r.old_key)
       return std::string("no longer a parameter: ") + r.why + "; use '" + r.new_key +
              "' (see `cardsim params` and docs/parameters.md)";
-  std::string best;
-  std::size_t best_d = 4;
-  for (const auto& spec : param_registry()) {
-    // The length difference bounds the distance from below: skipping hopeless
-    // keys keeps a megabyte-long key from costing minutes.
-    const std::size_t gap = key.size() > spec.key.size() ? key.size() - spec.key.size() : spec.key.size() - key.size();
-    if (gap >= best_d) continue;
-    std::size_t d = edit_distance(key, spec.key);
-    if (d < best_d) best_d = d, best = spec.key;
-  }
-  std::string why = "unknown parameter (see `cardsim params`)";
-  if (!best.empty()) why += "; did you mean '" + best + "'?";
-  return why;
+  std::vector<std::string> keys;
+  for (const auto& spec : param_registry()) keys.push_back(spec.key);
+  return "unknown parameter (see `cardsim params`)" + did_you_mean(key, keys);
 }
 
 /// Rejects tab indentation up front: YAML forbids it and yaml-cpp's own

@@ -11,6 +11,11 @@
 
 namespace cardsim {
 
+/// "; did you mean 'x'?" for the name in `names` closest to `typed` (at most
+/// 3 edits away), else "". Every name a user types gets it: parameters,
+/// metrics, commands.
+std::string did_you_mean(const std::string& typed, const std::vector<std::string>& names);
+
 /// Bad input from the user (scenario file, --set, command line). The message
 /// names the file, line and key where they are known. Maps to exit code 2.
 class InputError : public std::runtime_error {
