@@ -57,7 +57,7 @@ paper:
 # libomp and its Archer tool, which tells TSan about OpenMP's synchronisation
 # (gcc's libgomp is not instrumented and gives false reports). See
 # docs/reliability.md.
-TSAN_TESTS ?= identical|thread|SIGINT|interrupt|compare
+TSAN_TESTS ?= identical|thread|SIGINT|interrupt|compare|snapshot
 # The TSan runtime itself does not survive a 1-64 kB RLIMIT_FSIZE.
 TSAN_EXCLUDE ?= file-size limit
 ARCHER ?= /usr/lib/llvm-14/lib/libarcher.so
@@ -67,7 +67,8 @@ test-tsan: deps-test
 	@cd build/tsan && OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1" \
 	  ctest --output-on-failure -j $(JOBS) -R "$(TSAN_TESTS)" -E "$(TSAN_EXCLUDE)"
 
-# The scenario fuzzer (libFuzzer, clang) for FUZZ_SECONDS; see tests/fuzz.
+# The three fuzzers (libFuzzer, clang: scenarios, sweep specs, snapshot files),
+# FUZZ_SECONDS each; see tests/fuzz.
 FUZZ_SECONDS ?= 60
 fuzz: deps-test
 	@JOBS=$(JOBS) tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)

@@ -17,6 +17,7 @@
 #include "interrupt.h"
 #include "invariants.h"
 #include "memory.h"
+#include "output_path.h"
 #include "params.h"
 #include "populations.h"
 #include "runner.h"
@@ -107,7 +108,9 @@ int cmd_run(const std::vector<std::string>& args) {
                                "(/timeseries/<metric>, [replicate, day]) and run totals (/totals/<metric>,\n"
                                "[replicate]), then prints mean and 90% interval of the main totals.\n\noptions");
   opts.add_options()("help,h", "show this help")(
-      "out,o", po::value<std::string>(), "output file (default: results/<scenario name>.h5)")(
+      "out,o", po::value<std::string>(),
+      "output file, replaced if it exists (default: results/<scenario name>.h5, never replaced without --force)")(
+      "force", "replace an existing file at the default output path")(
       "seed", po::value<uint64_t>()->default_value(1), "random seed; the same seed gives identical results")(
       "replicates,r", po::value<int64_t>()->default_value(10), "independent replicates (1 or more; refused when the memory estimate exceeds the limit)")(
       "threads,t", po::value<int>()->default_value(0), "OpenMP threads (0: all cores); never changes results")(
@@ -134,14 +137,19 @@ int cmd_run(const std::vector<std::string>& args) {
     throw InputError("--replicates " + std::to_string(req.replicates) + ": must be 1 or more");
   req.threads = p.vm["threads"].as<int>();
   if (req.threads < 0) throw InputError("--threads must be 0 (all cores) or more");
-  check_memory(req.scenario.params, req.replicates, req.threads > 0 ? req.threads : omp_get_max_threads(),
-               req.scenario.source);
   req.options.check_invariants = p.vm.count("check") > 0;
   req.progress = isatty(STDERR_FILENO);
   if (p.vm.count("from-snapshot")) continue_from_snapshot(p.vm, req);
+  check_memory(req.scenario.params, req.replicates, req.threads > 0 ? req.threads : omp_get_max_threads(),
+               req.scenario.source);
+  // Where the file goes is settled now, not after the run.
+  const bool explicit_out = p.vm.count("out") > 0;
   const std::string out =
-      p.vm.count("out") ? p.vm["out"].as<std::string>() : "results/" + req.scenario.name + ".h5";
-  check_output_writable(out);  // fail now, not after the run
+      explicit_out ? p.vm["out"].as<std::string>() : default_output_path(req.scenario.name, ".h5");
+  std::vector<std::string> inputs;
+  for (const char* key : {"scenario", "from-snapshot"})
+    if (p.vm.count(key)) inputs.push_back(p.vm[key].as<std::string>());
+  check_output_path(out, inputs, explicit_out, p.vm.count("force") > 0);
   req.encode_series = true;
   RunResult result = run_scenario(req);
   write_run_file(out, result, req.threads);

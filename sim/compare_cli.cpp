@@ -1,5 +1,9 @@
 // `cardsim compare BASE.yaml POLICY.yaml... [options]`
+#include <omp.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <climits>
 
 #include <filesystem>
 #include <iostream>
@@ -7,6 +11,8 @@
 #include "cli.h"
 #include "commands.h"
 #include "compare.h"
+#include "memory.h"
+#include "output_path.h"
 #include "results.h"
 
 namespace cardsim {
@@ -31,8 +37,10 @@ po::options_description compare_options() {
       "Writes everything (with provenance and each scenario's resolved YAML) to one HDF5 file\n"
       "and a CSV beside it.\n\noptions");
   opts.add_options()("help,h", "show this help")(
-      "out,o", po::value<std::string>()->default_value("results/compare/compare.h5"),
-      "output HDF5 file; the CSV goes beside it with the extension .csv")(
+      "out,o", po::value<std::string>(),
+      "output HDF5 file, replaced if it exists; the CSV goes beside it with the extension .csv (default: "
+      "results/compare/<base scenario name>.h5, never replaced without --force)")(
+      "force", "replace existing files at the default output path")(
       "seed", po::value<uint64_t>()->default_value(1), "random seed shared by every scenario")(
       "replicates,r", po::value<int64_t>()->default_value(20), "replicates per scenario (1 to 100000)")(
       "threads,t", po::value<int>()->default_value(0), "OpenMP threads (0: all cores); never changes results")(
@@ -66,6 +74,42 @@ CompareRequest make_request(const po::variables_map& vm, const std::string& out)
   return req;
 }
 
+/// results/compare/<base scenario name>.h5
+std::string default_compare_out(const po::variables_map& vm) {
+  if (!vm.count("scenarios") || vm["scenarios"].as<std::vector<std::string>>().size() < 2)
+    throw InputError("compare: needs a base scenario and at least one policy (see cardsim compare --help)");
+  return default_output_path(load_with_overrides(vm["scenarios"].as<std::vector<std::string>>()[0], vm).name, ".h5",
+                             "results/compare");
+}
+
+/// The HDF5 file, the CSV beside it and the burn-in snapshot: none may be
+/// an input, a folder or (at default paths) an earlier result.
+void check_compare_outputs(const po::variables_map& vm, const std::string& out, const std::string& csv,
+                           const std::string& snapshot, bool explicit_out) {
+  if (csv == out)
+    throw InputError("--out " + out + ": the CSV is written beside the HDF5 file with the extension .csv; name the "
+                     "HDF5 file (e.g. " + std::filesystem::path(out).replace_extension(".h5").string() + ")");
+  const auto& inputs = vm["scenarios"].as<std::vector<std::string>>();
+  const bool force = vm.count("force") > 0;
+  for (const std::string& path : {out, csv, snapshot})
+    if (!path.empty()) check_output_path(path, inputs, explicit_out, force);
+}
+
+/// Every run of the comparison keeps its daily series; a burn-in holds every
+/// replicate's world at once to save the snapshot.
+void check_compare_memory(const CompareRequest& req) {
+  const int64_t runs = req.replicates * int64_t(req.policies.size() + 1);
+  const int threads = req.threads > 0 ? req.threads : omp_get_max_threads();
+  const int at_once = req.burn_in > 0 ? int(std::min<int64_t>(req.replicates, INT32_MAX)) : threads;
+  uint64_t need = 0;
+  std::vector<const Scenario*> all{&req.base};
+  for (const auto& pol : req.policies) all.push_back(&pol);
+  for (const Scenario* sc : all) need = std::max(need, estimate_run_bytes(sc->params, runs, at_once));
+  check_memory_need(need, "compare", std::to_string(runs) + " runs of up to " + std::to_string(req.base.params.population) +
+                                         " identity holders over " + std::to_string(req.base.params.days) + " days, " +
+                                         std::to_string(at_once) + " at once");
+}
+
 }  // namespace
 
 int cmd_compare(const std::vector<std::string>& args) {
@@ -77,12 +121,14 @@ int cmd_compare(const std::vector<std::string>& args) {
     std::cout << opts << "\n";
     return kExitOk;
   }
-  const std::string out = p.vm["out"].as<std::string>();
+  const bool explicit_out = p.vm.count("out") > 0;
+  const std::string out = explicit_out ? p.vm["out"].as<std::string>() : default_compare_out(p.vm);
   const CompareRequest req = make_request(p.vm, out);
-  check_output_writable(out);  // fail now, not after the runs
+  check_compare_memory(req);
+  const std::string csv = std::filesystem::path(out).replace_extension(".csv").string();
+  check_compare_outputs(p.vm, out, csv, req.snapshot_path, explicit_out);  // now, not after the runs
   const CompareResult result = run_compare(req);
   write_compare_file(out, result);
-  const std::string csv = std::filesystem::path(out).replace_extension(".csv").string();
   write_compare_csv(csv, result);
   if (!p.vm.count("quiet")) print_compare(std::cout, result);
   std::cout << "results written to " << out << " and " << csv;

@@ -41,6 +41,15 @@ struct Scenario {
 /// The built-in baseline: every parameter at its declared default.
 Scenario builtin_baseline();
 
+/// The text of an input file (scenario, sweep spec) of at most 1 MB.
+/// Directories, devices and, unless `pipe_allowed`, FIFOs are refused before
+/// anything is read. Throws InputError naming the path and `kind`.
+std::string read_input_text(const std::string& path, const std::string& kind, bool pipe_allowed);
+
+/// Refuses a second YAML document in `text` (YAML::Load would silently
+/// ignore it and the settings it holds). Throws InputError naming `origin`.
+void require_single_document(const std::string& text, const std::string& origin);
+
 /// Loads and validates a scenario file. Throws InputError.
 Scenario load_scenario_file(const std::string& path);
 

@@ -4,8 +4,12 @@
 #include <filesystem>
 #include <iostream>
 
+#include <omp.h>
+
 #include "cli.h"
 #include "commands.h"
+#include "memory.h"
+#include "output_path.h"
 #include "sensitivity.h"
 #include "sweep.h"
 
@@ -13,10 +17,20 @@ namespace cardsim {
 namespace po = boost::program_options;
 namespace {
 
-std::string default_out(const std::string& spec_path, const Shard& shard) {
-  const std::string stem = std::filesystem::path(spec_path).stem().string();
-  if (shard.whole()) return "results/" + stem + ".h5";
-  return "results/" + stem + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".h5";
+std::string default_out(const SweepSpec& spec, const Shard& shard) {
+  if (shard.whole()) return default_output_path(spec.name, ".h5");
+  return default_output_path(spec.name,
+                             ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".h5");
+}
+
+/// Output and journal, checked before any run: the output is not an input
+/// or a folder, a result at the default path is not replaced without
+/// --force, and an unfinished sweep's journal is not thrown away unless asked.
+void check_sweep_outputs(const SweepSpec& spec, const SweepOptions& o, bool explicit_out, bool force) {
+  check_output_path(o.out, {spec.path, spec.base.source}, explicit_out, force || o.resume);
+  if (!o.resume && !force && std::filesystem::exists(journal_path(o.out)))
+    throw InputError(journal_path(o.out) + ": an earlier run of this sweep did not finish; pass --resume to "
+                     "continue it, or --force to discard its finished runs and start again");
 }
 
 }  // namespace
@@ -28,11 +42,14 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "/totals/<metric> [run, replicate], /timeseries/<metric> [run, replicate, day] for the spec's `series`.\n"
       "Finished runs are journalled in FILE.journal; --resume redoes only the unfinished ones.\n"
       "Under mpirun (MPI built in) the ranks share the runs and rank 0 writes the file.\n\noptions");
-  opts.add_options()("help,h", "show this help")("out,o", po::value<std::string>(),
-                                                  "output file (default: results/<spec name>.h5)")(
+  opts.add_options()("help,h", "show this help")(
+      "out,o", po::value<std::string>(),
+      "output file, replaced if it exists (default: results/<spec name>.h5, never replaced without --force)")(
       "threads,t", po::value<int>()->default_value(0), "OpenMP threads (0: all cores); never changes results")(
       "shard", po::value<std::string>(), "run only slice I of N (0 <= I < N) and write a shard file for `merge`")(
-      "resume", "continue an interrupted sweep from its journal")("spec", po::value<std::string>(), "sweep spec YAML");
+      "resume", "continue an interrupted sweep from its journal")(
+      "force", "replace an existing file at the default output path, or discard an unfinished sweep's journal")(
+      "spec", po::value<std::string>(), "sweep spec YAML");
   po::positional_options_description pos;
   pos.add("spec", 1);
   Parsed p = parse(args, opts, pos);
@@ -48,7 +65,12 @@ int cmd_sweep(const std::vector<std::string>& args) {
   o.resume = p.vm.count("resume") > 0;
   o.progress = isatty(STDERR_FILENO);
   const SweepSpec spec = load_sweep_spec(p.vm["spec"].as<std::string>());
-  o.out = p.vm.count("out") ? p.vm["out"].as<std::string>() : default_out(spec.path, o.shard);
+  const bool explicit_out = p.vm.count("out") > 0;
+  o.out = explicit_out ? p.vm["out"].as<std::string>() : default_out(spec, o.shard);
+  check_memory_need(estimate_sweep_bytes(spec, o.threads > 0 ? o.threads : omp_get_max_threads()), spec.path,
+                    std::to_string(spec.design.points) + " design points x " + std::to_string(spec.replicates) +
+                        " replicates, their totals and kept series");
+  check_sweep_outputs(spec, o, explicit_out, p.vm.count("force") > 0);
   run_sweep(spec, o);
   return kExitOk;
 }
@@ -70,6 +92,7 @@ int cmd_merge(const std::vector<std::string>& args) {
   if (!p.vm.count("out")) throw InputError("merge: --out FILE is required");
   if (!p.vm.count("shards")) throw InputError("merge: no shard files given");
   const auto shards = p.vm["shards"].as<std::vector<std::string>>();
+  check_output_path(p.vm["out"].as<std::string>(), shards, true, true);
   merge_shards(shards, p.vm["out"].as<std::string>());
   std::cerr << "cardsim: merged " << shards.size() << " shards into " << p.vm["out"].as<std::string>() << "\n";
   return kExitOk;
