@@ -51,7 +51,7 @@ const std::vector<BadCase> kCases = {
     {"nan_plain.yaml",
      {"nan_plain.yaml:3:18: key 'citizens.share_student': value must be a finite number in [0, 1], got 'nan'"}},
     {"inf.yaml",
-     {"inf.yaml:2:27: key 'scammers.card_value_yuan': value must be a finite number in [1, 1000000], got '.inf'"}},
+     {"inf.yaml:2:26: key 'scammers.loss_mean_yuan': value must be a finite number in [1, 100000000], got '.inf'"}},
     {"inf_int.yaml",
      {"inf_int.yaml:2:13: key 'population': value must be a finite number in [0, 2000000000], got '-inf'"}},
     {"empty.yaml", {"empty.yaml: scenario file is empty"}},

@@ -202,7 +202,7 @@ TEST_CASE("inputs that would exhaust memory are refused up front with the estima
   SECTION("a 1 KB grid of 10 parameters x 10 values (1e10 points) is refused before it is built") {
     std::string spec = "design:\n  kind: grid\n  parameters:\n";
     for (const char* key : {"controls.per_id_cap.max_cards", "controls.dealer_cap.max_activations",
-                            "farmer.cards_per_farmer", "farmer.contacts_per_recruiter", "carriers", "regions", "scammers.card_value_yuan",
+                            "farmer.cards_per_farmer", "farmer.contacts_per_recruiter", "carriers", "regions", "scammers.horizon_days",
                             "controls.liveness.strength", "citizens.share_elderly", "citizens.share_student"})
       spec += std::string("    ") + key + ": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
     write_text(dir / "grid.yaml", spec);

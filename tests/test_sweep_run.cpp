@@ -140,7 +140,7 @@ int stop_and_resume(int signal, std::string& stopped_log) {
   // Enough runs, each slow enough, that the signal lands part-way.
   write_text(dir / "spec.yaml",
              "replicates: 3\nseed: 3\nset: {days: 60, population: 200000}\nseries: [fraud_cases]\n"
-             "design:\n  kind: lhs\n  samples: 16\n  parameters:\n    scammers.card_value_yuan: [300, 2000]\n"
+             "design:\n  kind: lhs\n  samples: 16\n  parameters:\n    scammers.loss_mean_yuan: [300, 2000]\n"
              "    controls.monitoring.hazard: [0.01, 0.2]\n");
   const std::string out = dir / "stopped.h5";
   const std::string journal = journal_path(out);

@@ -137,7 +137,7 @@ void init_rings(World& w, Stream& s) {
   w.rings.fleet.assign(n, {});
   w.rings.absent_until.assign(n, 0);
   for (std::size_t r = 0; r < n; ++r)
-    w.rings.card_value.push_back(lognormal_median(s, w.p.scammers_card_value_yuan, w.p.scammers_value_sigma));
+    w.rings.revenue_factor.push_back(lognormal_median(s, 1.0, w.p.scammers_value_sigma));
   w.rings.bought_from.assign(n * w.brokers.kind.size(), 0);
 }
 

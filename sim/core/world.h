@@ -136,7 +136,7 @@ struct Brokers {
 
 struct Rings {
   std::vector<std::vector<uint32_t>> fleet;  // cards in fraud use
-  std::vector<double> card_value;            // outside-option value of a card, yuan
+  std::vector<double> revenue_factor;        // ring's revenue per card relative to the average (skill, targets)
   std::vector<int32_t> absent_until;
   std::vector<int64_t> bought_from;          // [ring * merchants_total + broker] trade counts (network)
 };

@@ -36,8 +36,8 @@ static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1648,
 namespace {
 
 // 2: velocity windows apart from Identity, initial-cards key; 3: a checksum
-// per replicate.
-constexpr int64_t kSnapshotFormat = 3;
+// per replicate; 4: ring revenue factors.
+constexpr int64_t kSnapshotFormat = 4;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -284,7 +284,7 @@ template <class V> void visit_brokers(V& v, Brokers& b) {
 
 template <class V> void visit_rings(V& v, Rings& r) {
   v.nested("rings.fleet", r.fleet);
-  v.array("rings.card_value", r.card_value);
+  v.array("rings.revenue_factor", r.revenue_factor);
   v.array("rings.absent_until", r.absent_until);
   v.array("rings.bought_from", r.bought_from);
 }

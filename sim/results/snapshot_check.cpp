@@ -89,7 +89,7 @@ void check_agent_lengths(const Refuse& refuse, const World& w, const World& buil
   require_length(refuse, "brokers.effort", b.effort, built.brokers.effort.size());
   const auto& r = w.rings;
   require_length(refuse, "rings.fleet", r.fleet, built.rings.fleet.size());
-  require_length(refuse, "rings.card_value", r.card_value, built.rings.card_value.size());
+  require_length(refuse, "rings.revenue_factor", r.revenue_factor, built.rings.revenue_factor.size());
   require_length(refuse, "rings.absent_until", r.absent_until, built.rings.absent_until.size());
   require_length(refuse, "rings.bought_from", r.bought_from, built.rings.bought_from.size());
   require_length(refuse, "citizens.person", w.citizens.person, built.citizens.person.size());

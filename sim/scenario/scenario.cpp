@@ -61,6 +61,9 @@ constexpr RenamedKey kRenamedKeys[] = {
     {"brokers.data_sellers", "density.data_sellers_caught_per_million", "criminal numbers are densities per million identity holders"},
     {"brokers.raisers", "density.raisers_caught_per_million", "criminal numbers are densities per million identity holders"},
     {"brokers.organisers", "density.organisers_caught_per_million", "criminal numbers are densities per million identity holders"},
+    {"scammers.fleet_target", "scammers.cards_per_margin", "a ring's fleet follows what a card earns against its price"},
+    {"scammers.card_value_yuan", "scammers.cash_out_share", "a card's value to a ring is its expected revenue (use, targets, life, cash-out)"},
+    {"scammers.demand_elasticity", "scammers.cards_per_margin", "a ring's fleet follows what a card earns against its price"},
     {"controls.police.capacity_per_day", "controls.police.capacity_per_million", "police capacity is traces per day per million identity holders"},
 };
 

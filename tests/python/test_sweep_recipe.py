@@ -19,7 +19,7 @@ design:
   parameters:
     controls.remote_activation.mode: [allow, block]
     controls.per_id_cap.max_cards: [1, 5]
-    scammers.card_value_yuan: [300, 2000]
+    scammers.cash_out_share: [0.15, 0.6]
 """
 
 
