@@ -3,7 +3,7 @@
 #   make test   install what is missing, build, run every test
 #   make paper  install texlive too, build, run the paper's scenarios (cached), analyse, latexmk -> paper/paper.pdf
 #               (PAPER_QUICK=1: small, short runs for CI)
-.PHONY: all deps build run test test-asan test-tsan fuzz bench paper docs clean
+.PHONY: all deps deps-test build run test deb install test-asan test-tsan fuzz bench paper docs clean
 
 JOBS ?= $(shell nproc)
 REPLICATES ?= 10
@@ -11,8 +11,13 @@ CARDSIM := build/release/cardsim
 
 all: build
 
+# Packages by purpose (scripts/install-deps.sh): `make run` needs only the run
+# set and no root once it is installed; tests and the paper add their own.
 deps:
 	@bash scripts/install-deps.sh
+
+deps-test:
+	@bash scripts/install-deps.sh --test
 
 build: deps
 	@cmake --preset release >/dev/null
@@ -22,11 +27,11 @@ run: build
 	@mkdir -p results
 	$(CARDSIM) run scenarios/baseline.yaml --replicates $(REPLICATES) --out results/baseline.h5
 
-test: build
+test: deps-test build
 	@cd build/release && ctest --output-on-failure -j $(JOBS)
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
-test-asan: deps
+test-asan: deps-test
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
@@ -52,20 +57,31 @@ paper:
 # libomp and its Archer tool, which tells TSan about OpenMP's synchronisation
 # (gcc's libgomp is not instrumented and gives false reports). See
 # docs/reliability.md.
-TSAN_TESTS ?= identical|thread|SIGINT|interrupt|compare
+TSAN_TESTS ?= identical|thread|SIGINT|interrupt|compare|snapshot
 # The TSan runtime itself does not survive a 1-64 kB RLIMIT_FSIZE.
 TSAN_EXCLUDE ?= file-size limit
 ARCHER ?= /usr/lib/llvm-14/lib/libarcher.so
-test-tsan: deps
+test-tsan: deps-test
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS)
 	@cd build/tsan && OMP_TOOL_LIBRARIES=$(ARCHER) TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ignore_noninstrumented_modules=1" \
 	  ctest --output-on-failure -j $(JOBS) -R "$(TSAN_TESTS)" -E "$(TSAN_EXCLUDE)"
 
-# The scenario fuzzer (libFuzzer, clang) for FUZZ_SECONDS; see tests/fuzz.
+# The three fuzzers (libFuzzer, clang: scenarios, sweep specs, snapshot files),
+# FUZZ_SECONDS each; see tests/fuzz.
 FUZZ_SECONDS ?= 60
-fuzz: deps
+fuzz: deps-test
 	@JOBS=$(JOBS) tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS)
+
+# A Debian package of the build (build/release/cardsim_VERSION_ARCH.deb); install it
+# with `sudo apt install ./build/release/cardsim_*.deb`, which pulls its dependencies.
+deb: build
+	@cd build/release && cpack -G DEB | tail -1
+
+# Installs into PREFIX (default ~/.local: no root needed).
+PREFIX ?= $(HOME)/.local
+install: build
+	@cmake --install build/release --prefix $(PREFIX)
 
 docs: build
 	$(CARDSIM) params --markdown > docs/parameters.md

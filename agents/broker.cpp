@@ -29,9 +29,9 @@ bool channel_enabled(const World& w, int c) {
 /// organisers (world.cpp), so suppliers are one contiguous range: labor
 /// agencies alone when a face photo is needed, both kinds otherwise.
 std::pair<std::size_t, std::size_t> supplier_range(const World& w, bool need_face) {
-  const auto first = std::size_t(w.p.brokers_merchants);
-  const auto agencies = std::size_t(w.p.brokers_labor_agencies);
-  return {first, need_face ? agencies : agencies + std::size_t(w.p.brokers_data_sellers)};
+  const auto first = std::size_t(w.counts.first_supplier());
+  const auto agencies = std::size_t(w.counts.labor_agencies);
+  return {first, need_face ? agencies : agencies + std::size_t(w.counts.data_sellers)};
 }
 
 /// Buys one identity record from a supplier that has one; kNone when none.

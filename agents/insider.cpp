@@ -12,11 +12,9 @@ void harvest_codes(World& w, Stream& s, int32_t insider) {
   const double bounty = double(accounts) * w.p.insiders_bounty_yuan;
   const uint32_t platforms = w.ledger.pool(Pool::Platforms);
   // The WeChat-group organiser takes a cut (F13) when one is at work.
-  const int64_t first_organiser = w.p.brokers_merchants + w.p.brokers_labor_agencies +
-                                  w.p.brokers_data_sellers + w.p.brokers_raisers;
   double to_insider = bounty;
-  if (w.p.brokers_organisers > 0) {
-    const auto org = int32_t(first_organiser + insider % w.p.brokers_organisers);
+  if (w.counts.organisers > 0) {
+    const auto org = int32_t(w.counts.first_organiser() + insider % w.counts.organisers);
     if (w.broker_present(org)) {
       const double cut = bounty * w.p.insiders_organiser_share;
       w.ledger.transfer(platforms, w.ledger.broker(org), cut);

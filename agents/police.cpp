@@ -49,7 +49,8 @@ void report_case(World& w, uint32_t card) { w.police_queue.push_back(card); }
 
 void trace_cases(World& w) {
   Stream s = w.stream(Phase::Police, 0);
-  const double budget = w.p.police_capacity_per_day + w.police_carry;
+  // Capacity is a density: twice the people, twice the investigators.
+  const double budget = w.p.police_capacity_per_million * double(w.citizens.count) / 1e6 + w.police_carry;
   auto n = int64_t(budget);
   w.police_carry = budget - double(n);
   while (n-- > 0 && w.police_head < w.police_queue.size()) trace_one(w, s, w.police_queue[w.police_head++]);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "agents/carrier.h"
 #include "agents/citizen.h"
 #include "agents/police.h"
 
@@ -39,6 +40,7 @@ void ring_fraud(World& w, Stream& s, int32_t ring) {
   auto& fleet = w.rings.fleet[std::size_t(ring)];
   if (fleet.empty()) return;
   int64_t attempts = s.poisson(double(fleet.size()) * w.p.scammers_attempts_per_card);
+  const double saturation = target_saturation(w);
   w.recorder.add(Metric::fraud_attempts, double(attempts));
   // Victims by group: elderly, then students among the rest, then everyone else.
   const double share[] = {w.p.citizens_share_elderly,
@@ -49,7 +51,7 @@ void ring_fraud(World& w, Stream& s, int32_t ring) {
   for (int g = 0; g < int(VictimGroup::Count); ++g) {
     const int64_t reached = g == 2 ? attempts : s.binomial(attempts, std::min(1.0, share[g]));
     attempts -= reached;
-    const int64_t cases = s.binomial(reached, deception_probability(w, VictimGroup(g)));
+    const int64_t cases = s.binomial(reached, deception_probability(w, VictimGroup(g)) * saturation);
     for (int64_t k = 0; k < cases; ++k) {
       const double loss = s.lognormal_mean(w.p.scammers_loss_mean_yuan, w.p.scammers_loss_sigma);
       w.ledger.transfer(w.ledger.pool(Pool::Victims), w.ledger.ring(ring), loss);
@@ -63,13 +65,37 @@ void ring_fraud(World& w, Stream& s, int32_t ring) {
 
 }  // namespace
 
+double target_saturation(const World& w) {
+  if (w.citizens.count == 0) return 1.0;
+  const double attempts = double(w.cards_by_state[std::size_t(CardState::FraudUse)]) * w.p.scammers_attempts_per_card;
+  return 1.0 / (1.0 + attempts / (w.p.scammers_saturation_attempts * double(w.citizens.count)));
+}
+
+double expected_card_life_days(const Params& p) {
+  const double h = fraud_use_hazard(p);
+  const auto horizon = double(p.scammers_horizon_days);
+  return h > 0 ? (1.0 - std::pow(1.0 - h, horizon)) / h : horizon;
+}
+
+double card_revenue_yuan(const World& w, int32_t ring) {
+  const Params& p = w.p;
+  const double elderly = p.citizens_share_elderly, student = std::min(p.citizens_share_student, 1.0 - elderly);
+  const double deceived = elderly * deception_probability(w, VictimGroup::Elderly) +
+                          student * deception_probability(w, VictimGroup::Student) +
+                          (1.0 - elderly - student) * deception_probability(w, VictimGroup::Other);
+  const double per_day = p.scammers_attempts_per_card * deceived * target_saturation(w) * p.scammers_loss_mean_yuan *
+                         p.scammers_cash_out_share;
+  return per_day * expected_card_life_days(p) * w.rings.revenue_factor[std::size_t(ring)];
+}
+
 double ring_demand(const World& w, int32_t ring) {
   const auto r = std::size_t(ring);
   if (!w.ring_present(ring)) return 0;
-  const double deficit = double(w.p.scammers_fleet_target) - double(w.rings.fleet[r].size());
-  if (deficit <= 0) return 0;
-  const double rel = w.market.price_scammer / w.rings.card_value[r];
-  return deficit / (1.0 + std::pow(rel, w.p.scammers_demand_elasticity));
+  // A ring runs more cards the more a card earns over its price; with no
+  // margin it runs none (it leaves the market until the margin returns).
+  const double margin = card_revenue_yuan(w, ring) / w.market.price_scammer - 1.0;
+  const double wanted = w.p.scammers_cards_per_margin * std::max(0.0, margin);
+  return std::max(0.0, wanted - double(w.rings.fleet[r].size()));
 }
 
 void rings_buy_cards(World& w) {

@@ -1,12 +1,25 @@
-// Scammer rings: buy cards from brokers at the market price (fewer when cards
-// are dear: they have other fraud channels, F9), and use them for fraud.
+// Scammer rings: buy cards from brokers while a card's expected revenue (its
+// use, its targets' susceptibility, its life before shutdown, the cash-out
+// share) beats its price, and use them for fraud. Targets saturate: the more
+// attempts per holder, the less each one deceives.
 #pragma once
 
 #include "core/world.h"
 
 namespace cardsim {
 
-/// Cards a ring wants today at today's price.
+/// Share of an attempt's chance of deceiving left at today's attempts per
+/// holder: 1 / (1 + attempts / (scammers.saturation_attempts * population)).
+double target_saturation(const World& w);
+
+/// Days a card in fraud use is expected to work within the ring's horizon,
+/// given monitoring's daily hazard.
+double expected_card_life_days(const Params& p);
+
+/// What a card is expected to bring the ring over its life, yuan.
+double card_revenue_yuan(const World& w, int32_t ring);
+
+/// Cards a ring wants to add today at today's price.
 double ring_demand(const World& w, int32_t ring);
 
 /// Rings buy from brokers' stock (phase Market).

@@ -1,14 +1,14 @@
 # Every library cardsim links, found from Debian's packages (scripts/install-deps.sh).
 find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
-find_package(HDF5 REQUIRED COMPONENTS C)
+find_package(HDF5 REQUIRED COMPONENTS C HL)  # HL: dimension scales (H5DS)
 find_package(yaml-cpp REQUIRED)
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(ZLIB REQUIRED)  # compresses HDF5 chunks in parallel (sim/h5.cpp)
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h REQUIRED)
 
 add_library(cardsim_deps INTERFACE)
-target_link_libraries(cardsim_deps INTERFACE Boost::program_options Eigen3::Eigen hdf5::hdf5 yaml-cpp
+target_link_libraries(cardsim_deps INTERFACE Boost::program_options Eigen3::Eigen hdf5::hdf5 hdf5::hdf5_hl yaml-cpp
                                              OpenMP::OpenMP_CXX ZLIB::ZLIB)
 target_include_directories(cardsim_deps SYSTEM INTERFACE ${RANDOM123_INCLUDE_DIR})
 

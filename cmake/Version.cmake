@@ -11,4 +11,15 @@ execute_process(COMMAND git status --porcelain --untracked-files=no
 if(CARDSIM_GIT_DIRTY)
   set(CARDSIM_GIT_COMMIT "${CARDSIM_GIT_COMMIT}-dirty")
 endif()
+# The build type goes into `cardsim --version`: a Debug or sanitizer build
+# runs many times slower, and a bug report should say which one it was.
+set(CARDSIM_BUILD_TYPE "${CMAKE_BUILD_TYPE}")
+if(NOT CARDSIM_BUILD_TYPE)
+  set(CARDSIM_BUILD_TYPE "no build type")
+endif()
+if(CARDSIM_SANITIZE)
+  string(APPEND CARDSIM_BUILD_TYPE ", ASan+UBSan")
+elseif(CARDSIM_TSAN)
+  string(APPEND CARDSIM_BUILD_TYPE ", TSan")
+endif()
 configure_file(${CMAKE_CURRENT_SOURCE_DIR}/sim/results/version.h.in ${CMAKE_CURRENT_BINARY_DIR}/generated/results/version.h @ONLY)

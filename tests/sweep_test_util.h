@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -119,9 +120,39 @@ inline void list_datasets(hid_t group, const std::string& prefix, std::vector<st
   }
 }
 
+inline bool is_string_dataset(hid_t file, const std::string& path) {
+  cardsim::h5::Handle ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  cardsim::h5::Handle type(H5Dget_type(ds), H5Tclose);
+  return H5Tget_class(type) == H5T_STRING;
+}
+
+/// A 1-D dataset of variable-length UTF-8 strings.
+inline std::vector<std::string> read_strings(hid_t file, const std::string& path) {
+  using cardsim::h5::Handle;
+  Handle ds(H5Dopen2(file, path.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle space(H5Dget_space(ds), H5Sclose);
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(space, &n, nullptr);
+  Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(mem, H5T_VARIABLE);
+  H5Tset_cset(mem, H5T_CSET_UTF8);
+  std::vector<char*> ptrs(n, nullptr);
+  std::vector<std::string> out;
+  if (n > 0 && H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0) return {"(unreadable)"};
+  for (char* p : ptrs) {
+    out.emplace_back(p ? p : "");
+    H5free_memory(p);
+  }
+  return out;
+}
+
+/// Datasets that differ between executions by nature and are left out of
+/// bit-identity comparisons.
+inline bool varies_by_execution(const std::string& dataset) { return dataset == "runs/wall_time_s"; }
+
 /// Empty when both files hold the same datasets with bit-identical values
-/// (only those whose path starts with one of `only`, when given), else the
-/// first difference.
+/// (only those whose path starts with one of `only`, when given; never the
+/// wall times of /runs), else the first difference.
 inline std::string compare_files(const std::string& a, const std::string& b, const std::vector<std::string>& only = {}) {
   using namespace cardsim;
   h5::Handle fa = h5::open_file(a), fb = h5::open_file(b);
@@ -129,6 +160,7 @@ inline std::string compare_files(const std::string& a, const std::string& b, con
   list_datasets(fa, "", na);
   list_datasets(fb, "", nb);
   auto keep = [&](std::vector<std::string>& v) {
+    v.erase(std::remove_if(v.begin(), v.end(), varies_by_execution), v.end());
     if (only.empty()) return;
     std::vector<std::string> kept;
     for (const auto& n : v)
@@ -141,6 +173,10 @@ inline std::string compare_files(const std::string& a, const std::string& b, con
   if (na != nb) return "different dataset lists";
   if (na.empty()) return "no datasets";
   for (const auto& n : na) {
+    if (is_string_dataset(fa, n)) {  // labelled dimension scales (/parameter)
+      if (read_strings(fa, n) != read_strings(fb, n)) return n + ": labels differ";
+      continue;
+    }
     std::vector<hsize_t> da, db;
     auto va = h5::read_doubles(fa, n, da);
     auto vb = h5::read_doubles(fb, n, db);

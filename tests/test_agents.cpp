@@ -27,9 +27,12 @@ std::unique_ptr<World> tiny_world() {
   p.carriers = 1;
   p.outlets_per_100k = 50000;  // 4 persons -> 2 outlets
   p.insiders_share_of_outlets = 0.5;
-  p.brokers_merchants = 1;
-  p.brokers_labor_agencies = p.brokers_data_sellers = p.brokers_raisers = p.brokers_organisers = 0;
-  p.scammers_rings = 0;
+  // Criminal kinds are densities per million persons: at 4 persons,
+  // 250,000 per million (all of them active) is one merchant.
+  p.density_caught_share = 1;
+  p.density_merchants = 250000;
+  p.density_labor_agencies = p.density_data_sellers = p.density_raisers = p.density_organisers = 0;
+  p.density_rings = 0;
   p.dealer_cap_enabled = false;
   p.velocity_enabled = false;
   p.remote_mode = kRemoteAllow;

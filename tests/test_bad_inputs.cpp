@@ -38,7 +38,11 @@ const std::vector<BadCase> kCases = {
       "did you mean 'controls.per_id_cap.max_cards'?"}},
     {"wrong_type.yaml", {"wrong_type.yaml:2:7: key 'days': expected a whole number, got 'many'"}},
     {"negative_count.yaml",
-     {"negative_count.yaml:3:14: key 'brokers.merchants': value -4 is outside the allowed range [0, 1000000] brokers"}},
+     {"negative_count.yaml:3:18: key 'brokers.insider_links': value -4 is outside the allowed range [0, 1000] insiders "
+      "per merchant"}},
+    {"renamed_key.yaml",
+     {"renamed_key.yaml:3:3: key 'brokers.merchants': no longer a parameter: criminal numbers are densities per "
+      "million identity holders; use 'density.merchants_caught_per_million'"}},
     {"probability_above_one.yaml",
      {"probability_above_one.yaml:2:29: key 'controls.liveness.strength': value 1.5 is outside the allowed range "
       "[0, 1] probability"}},
@@ -47,7 +51,7 @@ const std::vector<BadCase> kCases = {
     {"nan_plain.yaml",
      {"nan_plain.yaml:3:18: key 'citizens.share_student': value must be a finite number in [0, 1], got 'nan'"}},
     {"inf.yaml",
-     {"inf.yaml:2:27: key 'scammers.card_value_yuan': value must be a finite number in [1, 1000000], got '.inf'"}},
+     {"inf.yaml:2:26: key 'scammers.loss_mean_yuan': value must be a finite number in [1, 100000000], got '.inf'"}},
     {"inf_int.yaml",
      {"inf_int.yaml:2:13: key 'population': value must be a finite number in [0, 2000000000], got '-inf'"}},
     {"empty.yaml", {"empty.yaml: scenario file is empty"}},

@@ -17,6 +17,7 @@
 
 #include "experiments/compare.h"
 #include "core/metrics.h"
+#include "core/rng.h"
 #include "results/snapshot.h"
 
 using namespace cardsim;
@@ -26,8 +27,11 @@ namespace {
 
 const std::string kScenarios = std::string(CARDSIM_SOURCE_DIR) + "/scenarios/";
 
+/// A tenth of the baseline's people with all of its criminals and police.
 Scenario small(Scenario sc, int64_t days = 120) {
   apply_override(sc, "population=100000");
+  apply_override(sc, "density.caught_share=0.07");
+  apply_override(sc, "controls.police.capacity_per_million=6");
   apply_override(sc, "days=" + std::to_string(days));
   validate_scenario(sc);
   return sc;
@@ -161,30 +165,116 @@ TEST_CASE("a control scheduled on day 180 leaves the days before it untouched", 
   require_direction(r, "per_id_cap_3_from_day180", "honest_refused_id_cap", +1);
 }
 
+namespace {
+
+/// A policy effect with `n` replicates whose losses avoided and honest
+/// customers refused have the given means and spreads (alternating +- spread,
+/// so the means are exact).
+PolicyEffect synthetic_effect(const std::string& name, double avoided, double refused, double spread = 1.0,
+                              std::size_t n = 20) {
+  PolicyEffect e;
+  e.name = name;
+  e.diff.assign(kMetricCount, std::vector<double>(n, 0.0));
+  for (std::size_t r = 0; r < n; ++r) {
+    const double sign = r % 2 ? 1.0 : -1.0;
+    const double wobble = r % 4 < 2 ? 1.0 : 0.5;  // replicates differ between policies: not a pure shift
+    e.diff[std::size_t(Metric::fraud_losses_yuan)][r] = -avoided + sign * spread * wobble * 10;
+    e.diff[std::size_t(Metric::honest_refused)][r] = refused + sign * spread * wobble;
+  }
+  return e;
+}
+
+const PolicyEffect& named(const std::vector<PolicyEffect>& effects, const std::string& name) {
+  for (const auto& e : effects)
+    if (e.name == name) return e;
+  FAIL("no policy " << name);
+  return effects.front();
+}
+
+}  // namespace
+
 TEST_CASE("ranking by losses avoided per honest customer harmed, and the frontier", "[compare]") {
-  auto make = [](const std::string& name, double avoided, double refused) {
-    PolicyEffect e;
-    e.name = name;
-    e.interval.assign(kMetricCount, Interval{});
-    e.interval[std::size_t(Metric::fraud_losses_yuan)].mean = -avoided;
-    e.interval[std::size_t(Metric::honest_refused)].mean = refused;
-    return e;
-  };
-  std::vector<PolicyEffect> effects = {make("a", 100, 10), make("free", 50, 0), make("big", 200, 100),
-                                       make("worse_than_a", 40, 20), make("harmful", -10, 5)};
-  rank_policies(effects);
-  CHECK(effects[1].avoided_per_harmed == std::numeric_limits<double>::infinity());
-  CHECK(effects[0].avoided_per_harmed == 10.0);
+  std::vector<PolicyEffect> effects = {synthetic_effect("a", 100, 10),          synthetic_effect("free", 50, 0),
+                                       synthetic_effect("big", 200, 100),       synthetic_effect("worse_than_a", 40, 20),
+                                       synthetic_effect("harmful", -10, 5)};
+  rank_policies(effects, RankOptions{});
+  CHECK(effects[0].avoided_per_harmed == Approx(10.0));
+  CHECK_FALSE(effects[1].harm_measurable);  // "no measurable harm": its harm's CI includes 0
+  CHECK(effects[0].harm_measurable);
   CHECK(effects[1].rank == 1);
   CHECK(effects[0].rank == 2);
+  // big and worse_than_a both avoid 2 yuan per customer harmed: a tie, shown as such.
   CHECK(effects[2].rank == 3);
-  CHECK(effects[3].rank == 4);
+  CHECK(effects[3].rank == 3);
+  CHECK(effects[2].tied_with == std::vector<std::string>{"worse_than_a"});
   CHECK(effects[4].rank == 5);
+  CHECK(effects[0].tied_with.empty());
   CHECK(effects[0].on_frontier);
   CHECK(effects[1].on_frontier);
   CHECK(effects[2].on_frontier);
   CHECK_FALSE(effects[3].on_frontier);  // dominated by a
   CHECK_FALSE(effects[4].on_frontier);  // dominated by doing nothing
+}
+
+TEST_CASE("policies whose paired difference is within noise are tied in the ranking", "[compare]") {
+  // Same ratio up to noise: a_noisy's spread makes its difference with a uncertain.
+  std::vector<PolicyEffect> effects = {synthetic_effect("a", 100, 10), synthetic_effect("a_noisy", 95, 10, 8.0),
+                                       synthetic_effect("clearly_better", 300, 10)};
+  rank_policies(effects, RankOptions{});
+  CHECK(named(effects, "clearly_better").rank == 1);
+  CHECK(named(effects, "clearly_better").tied_with.empty());
+  CHECK(named(effects, "a").rank == 2);
+  CHECK(named(effects, "a_noisy").rank == 2);
+  CHECK(named(effects, "a").tied_with == std::vector<std::string>{"a_noisy"});
+  CHECK(named(effects, "a_noisy").tied_with == std::vector<std::string>{"a"});
+  // Without noise the same means are ordered.
+  std::vector<PolicyEffect> firm = {synthetic_effect("a", 100, 10, 0.01), synthetic_effect("a_firm", 95, 10, 0.01)};
+  rank_policies(firm, RankOptions{});
+  CHECK(named(firm, "a").rank == 1);
+  CHECK(named(firm, "a_firm").rank == 2);
+  CHECK(named(firm, "a").tied_with.empty());
+}
+
+TEST_CASE("the t-based 90% CI of the mean paired difference covers the true effect 90% of the time",
+          "[compare][statistics]") {
+  // Synthetic replicate sets with a known normal difference, many seeds.
+  const double effect = 3.0, sd = 2.0;
+  for (std::size_t n : {4, 10, 30}) {
+    int covered = 0;
+    const int sets = 4000;
+    for (int set = 0; set < sets; ++set) {
+      Stream rng(2026, 99, 0, Phase::Init, uint64_t(set));
+      std::vector<double> d(n);
+      for (auto& x : d) x = effect + sd * rng.normal();
+      const Interval ci = mean_confidence_interval(d, 0.90);
+      covered += ci.lo <= effect && effect <= ci.hi;
+    }
+    const double coverage = double(covered) / sets;
+    INFO(n << " replicates: coverage " << coverage);
+    // Binomial sd of the estimate is 0.0047; a normal quantile instead of
+    // Student's t would give about 0.83 with 4 replicates.
+    CHECK(coverage > 0.88);
+    CHECK(coverage < 0.92);
+  }
+}
+
+TEST_CASE("the replicates-needed line gives about 80% power", "[compare][statistics]") {
+  std::vector<double> unit(1000);
+  for (std::size_t i = 0; i < unit.size(); ++i) unit[i] = i % 2 ? 1.0 : -1.0;  // sd ~ 1
+  const int64_t n = replicates_to_detect(unit, 0.5, 0.90, 0.80);
+  CHECK(n == 25);  // ((1.645 + 0.842) / 0.5)^2 = 24.7
+  int detected = 0;
+  const int sets = 4000;
+  for (int set = 0; set < sets; ++set) {
+    Stream rng(7, 98, 0, Phase::Init, uint64_t(set));
+    std::vector<double> d(static_cast<std::size_t>(n));
+    for (auto& x : d) x = 0.5 + rng.normal();
+    detected += !spans_zero(mean_confidence_interval(d, 0.90));
+  }
+  const double power = double(detected) / sets;
+  INFO("power " << power);
+  CHECK(power > 0.76);
+  CHECK(power < 0.84);
 }
 
 TEST_CASE("snapshot continuation is bit-identical to the run done in one piece", "[snapshot]") {

@@ -30,7 +30,7 @@ TEST_CASE("invariants hold under strict controls and heavy enforcement", "[conse
   const Scenario sc = with(small_baseline(100000, 200),
                            {"controls.dealer_cap.enabled=true", "controls.dealer_cap.max_activations=5",
                             "controls.velocity.enabled=true", "commission.clawback=true",
-                            "controls.police.capacity_per_day=20", "controls.police.p_broker=0.9",
+                            "controls.police.capacity_per_million=20", "controls.police.p_broker=0.9",
                             "controls.audits.per_year=50", "controls.monitoring.strength=5"});
   REQUIRE_NOTHROW(run(sc, 2, 3, 0, true));
 }

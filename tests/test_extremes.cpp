@@ -47,8 +47,9 @@ std::vector<std::string> all_probabilities(const std::string& value) {
 }
 
 const std::vector<std::string> kNoCriminals = {
-    "brokers.merchants=0", "brokers.labor_agencies=0", "brokers.data_sellers=0",
-    "brokers.raisers=0",   "brokers.organisers=0",     "scammers.rings=0"};
+    "density.merchants_caught_per_million=0", "density.labor_agencies_caught_per_million=0",
+    "density.data_sellers_caught_per_million=0", "density.raisers_caught_per_million=0",
+    "density.organisers_caught_per_million=0", "density.rings_caught_per_million=0"};
 
 // Every control at the end of its range that stops the most fraud.
 const std::vector<std::string> kStrictest = {
@@ -60,7 +61,7 @@ const std::vector<std::string> kStrictest = {
     "controls.velocity.window_days=3650", "controls.monitoring.hazard=1", "controls.monitoring.strength=10",
     "controls.monitoring.raised_factor=1", "controls.monitoring.raising_hazard=1",
     "controls.monitoring.delay_days=0", "controls.police.report_prob=1",
-    "controls.police.capacity_per_day=100000", "controls.police.p_identity=1", "controls.police.p_outlet=1",
+    "controls.police.capacity_per_million=100000", "controls.police.p_identity=1", "controls.police.p_outlet=1",
     "controls.police.p_broker=1", "controls.police.p_scammer=1", "controls.police.sentence_min_days=36500",
     "controls.police.sentence_max_days=36500", "controls.police.fine_min_yuan=1e9",
     "controls.police.fine_max_yuan=1e9", "controls.audits.per_year=365", "controls.audits.detection=1",
@@ -76,7 +77,7 @@ const std::vector<std::string> kWeakest = {
     "controls.monitoring.hazard=0", "controls.monitoring.strength=0", "controls.monitoring.raised_factor=0",
     "controls.monitoring.raising_hazard=0", "controls.monitoring.delay_days=365",
     "controls.monitoring.false_positive=0", "controls.police.report_prob=0",
-    "controls.police.capacity_per_day=0", "controls.police.p_identity=0", "controls.police.p_outlet=0",
+    "controls.police.capacity_per_million=0", "controls.police.p_identity=0", "controls.police.p_outlet=0",
     "controls.police.p_broker=0", "controls.police.p_scammer=0", "controls.police.sentence_min_days=0",
     "controls.police.sentence_max_days=0", "controls.police.fine_min_yuan=0", "controls.police.fine_max_yuan=0",
     "controls.audits.per_year=0", "controls.audits.detection=0", "controls.awareness.level=0",

@@ -118,11 +118,11 @@ TEST_CASE("prices finite and positive", "[invariants]") {
   expect_broken([](World& w) { w.market.price_record = -3.0; }, "prices", {"record price"});
 }
 
-TEST_CASE("quantities in range: channel weights, card values, police queue", "[invariants]") {
+TEST_CASE("quantities in range: channel weights, ring revenue factors, police queue", "[invariants]") {
   expect_broken([](World& w) { w.brokers.weight[kProductionChannels * 1 + 2] = -0.5; }, "quantities in range",
                 {"broker 1 has channel weight"});
-  expect_broken([](World& w) { w.rings.card_value[3] = std::nan(""); }, "quantities in range",
-                {"ring 3 values a card"});
+  expect_broken([](World& w) { w.rings.revenue_factor[3] = std::nan(""); }, "quantities in range",
+                {"ring 3 has revenue factor"});
   expect_broken([](World& w) { w.police_head = w.police_queue.size() + 1; }, "quantities in range",
                 {"police queue head"});
 }

@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -41,9 +40,22 @@ std::string layer_of(const fs::path& relative) {
   return it->string();
 }
 
+/// The file named by a quoted include line (`#include "core/world.h"`), or
+/// "" for any other line. Plain string scanning: std::regex trips GCC 12's
+/// -Wmaybe-uninitialized in sanitizer builds.
+std::string quoted_include(const std::string& line) {
+  size_t at = line.find_first_not_of(" \t");
+  if (at == std::string::npos || line[at] != '#') return "";
+  at = line.find_first_not_of(" \t", at + 1);
+  if (at == std::string::npos || line.compare(at, 7, "include") != 0) return "";
+  at = line.find_first_not_of(" \t", at + 7);
+  if (at == std::string::npos || line[at] != '"') return "";
+  const size_t end = line.find('"', at + 1);
+  return end == std::string::npos ? "" : line.substr(at + 1, end - at - 1);
+}
+
 /// Every rule broken under `root` (a checkout), one line each: file:line, include, reason.
 std::vector<std::string> layering_violations(const fs::path& root) {
-  static const std::regex include_line(R"(^\s*#\s*include\s*"([^"]+)\")");
   std::vector<std::string> violations;
   for (const char* top : {"sim", "agents"}) {
     if (!fs::exists(root / top)) continue;
@@ -61,9 +73,8 @@ std::vector<std::string> layering_violations(const fs::path& root) {
       std::ifstream in(entry.path());
       std::string line;
       for (int number = 1; std::getline(in, line); ++number) {
-        std::smatch match;
-        if (!std::regex_search(line, match, include_line)) continue;
-        const std::string included = match[1];
+        const std::string included = quoted_include(line);
+        if (included.empty()) continue;
         const std::string where = relative.string() + ":" + std::to_string(number) + ": #include \"" + included + "\"";
         const auto slash = included.find('/');
         if (slash == std::string::npos) {

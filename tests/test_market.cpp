@@ -83,7 +83,7 @@ TEST_CASE("every control moves its own target metric the expected way", "[market
       {"commission clawback", {"commission.clawback=true"}, "commissions_clawed_back_yuan", Direction::Up},
       {"commission delay", {"commission.delay_days=180"}, "commissions_fraudulent_yuan", Direction::Down},
       {"insider audits", {"controls.audits.per_year=24", "controls.audits.detection=0.8"}, "arrests_insider", Direction::Up},
-      {"police capacity x4", {"controls.police.capacity_per_day=2.4"}, "arrests_farmer", Direction::Up},
+      {"police capacity x4", {"controls.police.capacity_per_million=2.4"}, "arrests_farmer", Direction::Up},
       {"awareness campaign", {"controls.awareness.level=0.8"}, "fraud_cases", Direction::Down},
       {"data protection", {"controls.data_protection.level=0.8"}, "identity_records_leaked", Direction::Down},
   };

@@ -34,7 +34,7 @@ TEST_CASE("results file carries provenance, series and totals with units", "[res
   h5::Handle f = h5::open_file(path);
   for (const char* attr : {"cardsim_version", "git_commit", "created_utc", "scenario_yaml"})
     CHECK_FALSE(h5::read_attr_string(f, attr).empty());
-  CHECK(h5::read_attr_int(f, "schema_version") == 1);
+  CHECK(h5::read_attr_int(f, "schema_version") == 2);
   CHECK(h5::read_attr_int(f, "seed") == 9);
   CHECK(h5::read_attr_int(f, "replicates") == 3);
   // The stored scenario reloads to the scenario that ran.

@@ -163,8 +163,16 @@ TEST_CASE("set refuses unknown keys, bad values and values out of range", "[scen
   CHECK_THROWS_WITH(apply_override(sc, "controls.liveness.strength=1.01"),
                     "--set: key 'controls.liveness.strength': value 1.01 is outside the allowed range [0, 1] "
                     "probability");
-  CHECK_THROWS_WITH(apply_override(sc, "brokers.merchants=-1"),
-                    "--set: key 'brokers.merchants': value -1 is outside the allowed range [0, 1000000] brokers");
+  CHECK_THROWS_WITH(apply_override(sc, "brokers.insider_links=-1"),
+                    "--set: key 'brokers.insider_links': value -1 is outside the allowed range [0, 1000] insiders per "
+                    "merchant");
+  // Keys that became densities are refused with the key that replaced them.
+  CHECK_THROWS_WITH(apply_override(sc, "scammers.rings=12"),
+                    "--set: key 'scammers.rings': no longer a parameter: criminal numbers are densities per million "
+                    "identity holders; use 'density.rings_caught_per_million' (see `cardsim params` and "
+                    "docs/parameters.md)");
+  CHECK_THROWS_WITH(apply_override(sc, "controls.police.capacity_per_day=1"),
+                    Contains("use 'controls.police.capacity_per_million'"));
   for (const char* nan : {"nan", ".nan", "NaN", ".NaN", "inf", "-.inf", "+inf", "Infinity"}) {
     INFO(nan);
     CHECK_THROWS_WITH(apply_override(sc, std::string("controls.liveness.strength=") + nan),

@@ -143,8 +143,10 @@ TEST_CASE("cardsim sensitivity writes /sensitivity into a sobol sweep and a morr
   for (const std::string kind : {"sobol", "morris"}) {
     const std::string size = kind == "sobol" ? "  samples: 4\n" : "  trajectories: 3\n";
     sweeptest::write_text(dir / (kind + ".yaml"),
-                          "set: {days: 20, population: 20000}\ndesign:\n  kind: " + kind + "\n" + size +
-                              "  parameters:\n    scammers.card_value_yuan: [300, 2000]\n"
+                          // A small area with the criminals of 1,000,000 people, so that fraud happens.
+                          "set: {days: 20, population: 20000, density.caught_share: 0.014}\ndesign:\n  kind: " +
+                              kind + "\n" + size +
+                              "  parameters:\n    scammers.cash_out_share: [0.1, 1]\n"
                               "    controls.per_id_cap.max_cards: [1, 5]\n");
     SweepOptions o;
     o.out = dir / (kind + ".h5");
@@ -155,7 +157,7 @@ TEST_CASE("cardsim sensitivity writes /sensitivity into a sobol sweep and a morr
     so.bootstrap = 50;
     so.show = {"fraud_cases"};
     sensitivity_command(o.out, so, out);
-    CHECK(out.str().find("scammers.card_value_yuan") != std::string::npos);
+    CHECK(out.str().find("scammers.cash_out_share") != std::string::npos);
     h5::Handle f = h5::open_file(o.out);
     std::vector<hsize_t> dims;
     h5::read_doubles(f, "sensitivity/fraud_cases", dims);
@@ -174,7 +176,7 @@ TEST_CASE("an 8-sample sobol sweep: warnings name the metrics and the samples ne
   sweeptest::TempDir dir;
   sweeptest::write_text(dir / "s.yaml",
                         "replicates: 2\nset: {days: 20, population: 20000}\ndesign:\n  kind: sobol\n  samples: 8\n"
-                        "  parameters:\n    scammers.card_value_yuan: [300, 2000]\n"
+                        "  parameters:\n    scammers.cash_out_share: [0.1, 1]\n"
                         "    controls.per_id_cap.max_cards: [1, 5]\n");
   SweepOptions o;
   o.out = dir / "s.h5";

@@ -70,6 +70,19 @@ TEST_CASE("a sweep file holds design, totals, series and provenance", "[sweep][r
   CHECK(h5::read_attr_string(f, "cardsim_version").size() > 0);
   CHECK(h5::read_attr_string(f, "scenario_yaml").find("population: 20000") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(journal_path(dir / "out.h5")));
+  // Per-run metadata, [run, replicate] like /totals.
+  const std::vector<double> point = h5::read_doubles(f, "runs/point", dims);
+  CHECK(dims == std::vector<hsize_t>{6, 2});
+  CHECK(point == std::vector<double>{0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5});
+  CHECK(h5::read_doubles(f, "runs/replicate", dims) == std::vector<double>{0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1});
+  CHECK(h5::read_doubles(f, "runs/seed", dims) == std::vector<double>(12, 7.0));
+  CHECK(h5::read_doubles(f, "runs/status", dims) == std::vector<double>(12, 1.0));
+  for (double s : h5::read_doubles(f, "runs/wall_time_s", dims)) CHECK(s > 0);
+  // Units and choice labels beside the design.
+  h5::Handle design(H5Dopen2(f, "design", H5P_DEFAULT), H5Dclose);
+  CHECK(h5::read_attr_strings(design, "units") == std::vector<std::string>{"cards per identity", "choice"});
+  CHECK(h5::read_attr_strings(design, "labels.controls.remote_activation.mode") ==
+        std::vector<std::string>{"allow", "verify", "block"});
 }
 
 TEST_CASE("thread count never changes a sweep; shards merge to the same file", "[sweep][run][shard]") {
@@ -127,7 +140,7 @@ int stop_and_resume(int signal, std::string& stopped_log) {
   // Enough runs, each slow enough, that the signal lands part-way.
   write_text(dir / "spec.yaml",
              "replicates: 3\nseed: 3\nset: {days: 60, population: 200000}\nseries: [fraud_cases]\n"
-             "design:\n  kind: lhs\n  samples: 16\n  parameters:\n    scammers.card_value_yuan: [300, 2000]\n"
+             "design:\n  kind: lhs\n  samples: 16\n  parameters:\n    scammers.loss_mean_yuan: [300, 2000]\n"
              "    controls.monitoring.hazard: [0.01, 0.2]\n");
   const std::string out = dir / "stopped.h5";
   const std::string journal = journal_path(out);
@@ -275,7 +288,7 @@ TEST_CASE("1 thread, 2 threads, mpirun -n 2 and 3 merged shards give identical d
   INFO(out);
   REQUIRE(rc == 0);
   CHECK(out.find("runs done per MPI rank:") != std::string::npos);
-  const std::vector<std::string> compared{"design", "totals/"};
+  const std::vector<std::string> compared{"design", "totals/", "runs/"};
   CHECK(sweeptest::compare_files(dir / "t1.h5", dir / "t2.h5", compared) == "");
   CHECK(sweeptest::compare_files(dir / "t1.h5", dir / "mpi.h5", compared) == "");
   CHECK(sweeptest::compare_files(dir / "t1.h5", dir / "merged.h5", compared) == "");

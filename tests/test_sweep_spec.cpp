@@ -79,16 +79,16 @@ TEST_CASE("sweep specs are validated as strictly as scenarios", "[sweep][spec]")
       {grid + "    controls.remote_activation.mode: [allow, sometimes]\n", "unknown value 'sometimes'"},
       {"replicates: 0\n" + grid + "    controls.per_id_cap.max_cards: [1]\n", "spec.yaml:1:13: key 'replicates'"},
       {"set: {days: -1}\n" + grid + "    controls.per_id_cap.max_cards: [1]\n", "key 'days': value -1 is outside"},
-      {"design:\n  kind: lhs\n  parameters:\n    scammers.card_value_yuan: [100, 2000]\n", "key 'design.samples': missing"},
+      {"design:\n  kind: lhs\n  parameters:\n    scammers.loss_mean_yuan: [100, 2000]\n", "key 'design.samples': missing"},
       {"design:\n  kind: morris\n  trajectories: 4\n  parameters:\n    controls.remote_activation.mode: [allow, block]\n",
        "is categorical"},
       {"design:\n  kind: sobol\n  samples: 8\n  parameters:\n    controls.remote_activation.mode: [block, block]\n",
        "at least two different choices"},
-      {"design:\n  kind: morris\n  trajectories: 4\n  parameters:\n    scammers.card_value_yuan: [2000, 100]\n",
+      {"design:\n  kind: morris\n  trajectories: 4\n  parameters:\n    scammers.loss_mean_yuan: [2000, 100]\n",
        "min < max"},
-      {"design:\n  kind: grid\n  samples: 4\n  parameters:\n    scammers.card_value_yuan: [100]\n",
+      {"design:\n  kind: grid\n  samples: 4\n  parameters:\n    scammers.loss_mean_yuan: [100]\n",
        "key 'design.samples': unknown key"},
-      {"design:\n  kind: factorial\n  parameters:\n    scammers.card_value_yuan: [100]\n", "unknown design kind"},
+      {"design:\n  kind: factorial\n  parameters:\n    scammers.loss_mean_yuan: [100]\n", "unknown design kind"},
       {"series: [fraud_casez]\n" + grid + "    controls.per_id_cap.max_cards: [1]\n", "unknown metric 'fraud_casez'"},
       {"base: nowhere.yaml\n" + grid + "    controls.per_id_cap.max_cards: [1]\n", "key 'base': scenario file 'nowhere.yaml' not found"},
       {grid + "    controls.police.sentence_min_days: [100, 2000]\n", "design point 1"},
@@ -119,7 +119,7 @@ TEST_CASE("Latin hypercube columns hit every stratum once and are reproducible",
   CHECK(lhs_unit(50, 3, 11) == u);
   CHECK(lhs_unit(50, 3, 12) != u);
   const SweepSpec s = from_text("design:\n  kind: lhs\n  samples: 20\n  parameters:\n"
-                                "    controls.per_id_cap.max_cards: [1, 10]\n    scammers.card_value_yuan: [100, 2000]\n");
+                                "    controls.per_id_cap.max_cards: [1, 10]\n    scammers.loss_mean_yuan: [100, 2000]\n");
   for (int64_t p = 0; p < s.design.points; ++p) {
     CHECK(s.design.at(p, 0) == std::round(s.design.at(p, 0)));  // integers are run as integers
     CHECK(s.design.at(p, 1) >= 100);
@@ -207,7 +207,7 @@ TEST_CASE("a sobol design's A and B are Boost's Sobol' sequence after the docume
     for (std::size_t i = 0; i < 64; ++i) cells.insert(int(p[i * 4 + d] * 64));
     CHECK(cells.size() == 64);
   }
-  const SweepSpec s = from_text("design:\n  kind: sobol\n  samples: 8\n  parameters:\n    scammers.card_value_yuan: [100, 2000]\n");
+  const SweepSpec s = from_text("design:\n  kind: sobol\n  samples: 8\n  parameters:\n    scammers.loss_mean_yuan: [100, 2000]\n");
   CHECK(s.design.points == 8 * 3);
 }
 
@@ -235,7 +235,7 @@ TEST_CASE("lhs and sobol designs stratify whole-number and choice parameters ove
   const std::string params =
       "  parameters:\n    brokers.target_stock: [5, 40]\n    controls.per_id_cap.max_cards: [1, 5]\n"
       "    controls.remote_activation.mode: [allow, verify, block]\n    controls.dealer_cap.enabled: [false, true]\n"
-      "    scammers.card_value_yuan: [100, 2000]\n";
+      "    scammers.loss_mean_yuan: [100, 2000]\n";
   for (int64_t n : {50, 72, 200}) {
     INFO("lhs, " << n << " samples");
     const SweepSpec s = from_text("seed: " + std::to_string(n) + "\ndesign:\n  kind: lhs\n  samples: " +

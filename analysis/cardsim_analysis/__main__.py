@@ -6,6 +6,9 @@
   calibration FILE calibration report (printed, CSV and LaTeX)
   validation FILE  validation report: facts no parameter was set from
   paper            everything the paper needs from results/paper/
+  report FILE      one self-contained HTML page of a run, compare or sweep file
+
+--figures and --tables go before or after the command.
 """
 from __future__ import annotations
 
@@ -25,7 +28,17 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--figures", default="results/figures", help="figure folder (default results/figures)")
     ap.add_argument("--tables", default="results/tables", help="table folder (default results/tables)")
+    # The same options after the command: SUPPRESS keeps the value given
+    # before it (or the default) when they are not repeated there.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--figures", default=argparse.SUPPRESS, help="figure folder (default results/figures)")
+    common.add_argument("--tables", default=argparse.SUPPRESS, help="table folder (default results/tables)")
     sub = ap.add_subparsers(dest="cmd", required=True)
+    add_parser = sub.add_parser
+    sub.add_parser = lambda name, **kw: add_parser(name, parents=[common], **kw)
+    p = sub.add_parser("report", help="self-contained HTML report of a run, compare or sweep file")
+    p.add_argument("file")
+    p.add_argument("--out", help="HTML file to write (default: FILE with .html)")
     p = sub.add_parser("run", help="figures of a cardsim run file")
     p.add_argument("file")
     p.add_argument("--metrics", nargs="+", default=["fraud_cases", "fraud_losses_yuan", "cards_in_fraud_use",
@@ -55,6 +68,10 @@ def main(argv=None) -> int:
 def _dispatch(a) -> int:
     figs, tabs = Path(a.figures), Path(a.tables)
     written = []
+    if a.cmd == "report":
+        from .report import write_report
+        print(write_report(a.file, a.out))
+        return 0
     if a.cmd == "run":
         run = read_run(a.file)
         stem = Path(a.file).stem
@@ -72,6 +89,12 @@ def _dispatch(a) -> int:
         sw = read_sweep(a.file)
         stem = Path(a.file).stem
         for metric in a.metric or ["fraud_losses_yuan"]:
+            if metric not in sw.totals:
+                import difflib
+                close = difflib.get_close_matches(metric, sw.totals, 1, 0.6) or [m for m in sw.totals
+                                                                                  if m.startswith(metric)][:1]
+                raise ValueError(f"--metric {metric}: not in {a.file}" + (f"; did you mean '{close[0]}'?"
+                                                                           if close else ""))
             if sw.sensitivity:
                 written += F.sensitivity_bars(sw, metric, figs, f"{stem}_sensitivity_{metric}")
             elif sw.kind == "grid" and len(sw.parameters) == 2:

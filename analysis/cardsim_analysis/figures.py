@@ -599,8 +599,23 @@ def sensitivity_bars(sw: SweepFile, metric: str, outdir, name: str | None = None
     fig.tight_layout(rect=(0, 0.6 / fig.get_figheight(), 1, 1))
     caption = (f"{title or method + ' sensitivity of ' + pretty(metric)}: {detail}, of the replicate-mean run "
                f"total of {metric}, per uncertain parameter, from the {sw.kind or method.lower()} sweep "
-               f"{sw.path.name} ({len(sw.design)} design points).")
+               f"{sw.path.name} ({len(sw.design)} design points).{reliability_note(df)}")
     return save(fig, outdir, name or f"sensitivity_{metric}", caption)
+
+
+def reliability_note(df: pd.DataFrame) -> str:
+    """The verdict `cardsim sensitivity` stored with the indices, for the caption."""
+    status = df.attrs.get("status", "")
+    noise = df.attrs.get("replicate_noise_share")
+    note = ""
+    if noise is not None and np.isfinite(noise):
+        note += f" Replicate noise is {100 * noise:.0f}% of the variance of the run means."
+    if status == "insensitive":
+        note += " The output varies no more than replicate noise: no indices are given."
+    elif status == "warning":
+        note += (f" Not reliable yet: {df.attrs.get('warnings', '')}; about {df.attrs.get('samples_needed', '?')} "
+                 "base samples would be needed.")
+    return note
 
 
 def effect_bars(cmp: CompareFile, policies: list[str], metric: str, outdir, name: str, title: str,

@@ -53,8 +53,12 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
     M.add("Days", num(base.days), "days per run")
     M.add("BaseReplicates", num(base.replicates), "replicates of the baseline run")
     M.add("Seed", num(int(base.attrs.get("seed", 0))), "seed")
-    for key, name in (("regions", "Regions"), ("scammers.rings", "Rings"), ("brokers.merchants", "Merchants"),
-                      ("controls.per_id_cap.max_cards", "PerIdCap"), ("scammers.loss_mean_yuan", "LossMeanInput"),
+    caught_share = float(scenario_value(base.scenario_yaml, "density.caught_share"))
+    for kind, name in (("rings", "Rings"), ("merchants", "Merchants")):
+        density = float(scenario_value(base.scenario_yaml, f"density.{kind}_caught_per_million"))
+        M.add(name, num(round(pop / 1e6 * density / caught_share)),
+              f"baseline {kind}: population x density.{kind}_caught_per_million / density.caught_share")
+    for key, name in (("regions", "Regions"), ("controls.per_id_cap.max_cards", "PerIdCap"), ("scammers.loss_mean_yuan", "LossMeanInput"),
                       ("commission.amount_yuan", "CommissionAmount"), ("commission.delay_days", "CommissionDelay")):
         M.add(name, num(float(scenario_value(base.scenario_yaml, key))), f"baseline input {key}")
     t = base.totals

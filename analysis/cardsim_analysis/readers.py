@@ -14,7 +14,11 @@ Three kinds of file:
 
 Every table comes back as a pandas object whose ``.attrs`` carry ``units``
 (a string for a single metric, a dict metric -> units for a table of metrics)
-and ``description``.
+and ``description``. ``open_dataset`` gives one group as an xarray Dataset.
+
+Schema 2 files (``schema_version`` 2) hold text attributes as variable-length
+UTF-8 strings and dimension scales at the root; schema 1 files hold
+fixed-length byte strings and no scales. Both read the same here.
 """
 from __future__ import annotations
 
@@ -59,6 +63,78 @@ def attrs_dict(obj) -> dict:
         else:
             out[k] = v
     return out
+
+
+DEFAULT_GROUP = {"run": "totals", "compare": "summary", "sweep": "totals"}
+
+
+def file_kind(f) -> str:
+    """'run', 'compare' or 'sweep' for an open h5py file."""
+    if "design" in f:
+        return "sweep"
+    if text(f.attrs.get("kind", "")) == "compare":
+        return "compare"
+    return "run"
+
+
+def dimension_names(ds) -> list[str]:
+    """Axis names of a dataset: its dimension scales (schema 2), else its
+    ``dimensions`` attribute, else dim_0, dim_1..."""
+    names = [text(ds.attrs["dimensions"]).split(",") if "dimensions" in ds.attrs else []][0]
+    names = [n.strip() for n in names if n.strip()]
+    if len(names) != ds.ndim:
+        names = [f"dim_{i}" for i in range(ds.ndim)]
+    for i, dim in enumerate(ds.dims):
+        if len(dim) and dim.label:
+            names[i] = dim.label
+    return names
+
+
+def _coordinate(f, name: str, length: int):
+    """Values of axis `name`: the root dimension scale /name when it fits."""
+    if name in f and isinstance(f[name], h5py.Dataset) and f[name].shape == (length,):
+        values = f[name][()]
+        return [text(v) for v in values] if values.dtype.kind in "OS" else values
+    return np.arange(length)
+
+
+def open_dataset(path, group: str | None = None):
+    """One group of a cardsim file as an xarray Dataset.
+
+    Every dataset of the group becomes a variable with named dimensions
+    (replicate, day, run, parameter, policy, metric, index), the root's
+    dimension scales become coordinates (policy and parameter names, not
+    just positions), and attributes (``units``, ``description``...) come
+    along as str. ``group`` defaults to /totals (run, sweep) or /summary
+    (compare). For schema 2 files this equals
+    ``xarray.open_dataset(path, group=group, engine="h5netcdf")`` plus the
+    coordinates; it reads schema 1 files too.
+    """
+    import xarray as xr
+
+    path = Path(path)
+    with h5py.File(path, "r") as f:
+        group = group or DEFAULT_GROUP[file_kind(f)]
+        if group not in f or not isinstance(f[group], h5py.Group):
+            raise KeyError(f"{path}: no group /{group}")
+        variables, coords = {}, {}
+        for name, ds in f[group].items():
+            if not isinstance(ds, h5py.Dataset) or ds.attrs.get("CLASS") == b"DIMENSION_SCALE":
+                continue
+            dims = dimension_names(ds)
+            variables[name] = xr.Variable(dims, ds[()], attrs=attrs_dict(ds))
+            for d, n in zip(dims, ds.shape):
+                coords.setdefault(d, _coordinate(f, d, n))
+        attrs = attrs_dict(f)
+        attrs.update(attrs_dict(f[group]))
+    for skip in ("DIMENSION_LIST", "REFERENCE_LIST"):
+        for v in variables.values():
+            v.attrs.pop(skip, None)
+    return xr.Dataset(variables, coords=coords, attrs={k: v for k, v in attrs.items() if _netcdf_attr(v)})
+
+
+def _netcdf_attr(value) -> bool:
+    return isinstance(value, (str, int, float, list)) and not (isinstance(value, list) and not value)
 
 
 def _units(ds) -> str:
@@ -315,6 +391,11 @@ def read_sweep(path) -> SweepFile:
                 df.attrs["units"] = totals[m].attrs["units"] if m in totals else ""
                 df.attrs["method"] = sens_attrs.get("method", "")
                 df.attrs["metric"] = m
+                # The checks of `cardsim sensitivity` (absent in older files).
+                for key in ("status", "warnings", "replicate_noise_share", "samples_needed"):
+                    if key in d.attrs:
+                        v = d.attrs[key]
+                        df.attrs[key] = v.decode() if isinstance(v, bytes) else (v.item() if hasattr(v, "item") else v)
                 sens[m] = df
     return SweepFile(path=path, attrs=attrs, design=design, totals=totals, series=series, sensitivity=sens,
                      sensitivity_attrs=sens_attrs)

@@ -22,7 +22,10 @@ KIT_PRICE_LOW = 2000.0                      # F26: account kit (bank card, token
 
 def _fleet_per_ring(run: RunFile) -> np.ndarray:
     """Mean cards in fraud use per ring over the run (daily mean level / rings)."""
-    rings = float(scenario_value(run.scenario_yaml, "scammers.rings"))
+    pop = float(scenario_value(run.scenario_yaml, "population"))
+    density = float(scenario_value(run.scenario_yaml, "density.rings_caught_per_million"))
+    caught = float(scenario_value(run.scenario_yaml, "density.caught_share"))
+    rings = round(pop / 1e6 * density / caught)  # as the model counts them (sim/scenario/populations.cpp)
     return _tot(run, "cards_in_fraud_use") / max(rings, 1.0)
 
 

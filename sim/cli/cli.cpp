@@ -17,7 +17,9 @@
 #include "core/interrupt.h"
 #include "core/invariants.h"
 #include "core/memory.h"
+#include "results/output_path.h"
 #include "scenario/params.h"
+#include "scenario/populations.h"
 #include "experiments/runner.h"
 #include "scenario/scenario.h"
 #include "results/snapshot.h"
@@ -42,7 +44,8 @@ const char* kUsage =
     "  merge SHARD...       join the shard files of a sweep into one file\n"
     "  sensitivity FILE     Sobol or Morris sensitivity indices of a sobol/morris sweep\n"
     "\n"
-    "Run `cardsim <command> --help` for the options of a command.\n"
+    "Run `cardsim <command> --help` for the options of a command; `cardsim --version` prints the version,\n"
+    "git commit and build type.\n"
     "Exit codes: 0 success, 2 bad input (message names file, line and key), 1 internal failure,\n"
     "130 interrupted by Ctrl-C (no output file is written).\n";
 
@@ -65,11 +68,28 @@ namespace {
 
 }  // namespace
 
+po::options_description progress_options() {
+  po::options_description opts("progress (stderr)");
+  opts.add_options()("progress-interval", po::value<double>()->default_value(10.0),
+                     "seconds between progress log lines (runs done, rate, ETA) when stderr is not a terminal, "
+                     "e.g. a batch log; on a terminal one live line; --quiet silences both");
+  return opts;
+}
+
+void apply_progress_options(const po::variables_map& vm) {
+  ProgressStyle style;
+  style.quiet = vm.count("quiet") > 0;
+  style.interval_s = vm["progress-interval"].as<double>();
+  if (!(style.interval_s > 0)) throw InputError("--progress-interval must be above 0 seconds");
+  set_progress_style(style);
+}
+
 Scenario load_or_baseline(const po::variables_map& vm) {
   Scenario sc = vm.count("scenario") ? load_scenario_file(vm["scenario"].as<std::string>()) : builtin_baseline();
   if (vm.count("set"))
     for (const auto& kv : vm["set"].as<std::vector<std::string>>()) apply_override(sc, kv);
   validate_scenario(sc);
+  for (const auto& line : per_capita_warnings(sc.params)) std::cerr << "cardsim: warning: " << sc.source << ": " << line << "\n";
   return sc;
 }
 
@@ -104,7 +124,9 @@ int cmd_run(const std::vector<std::string>& args) {
                                "(/timeseries/<metric>, [replicate, day]) and run totals (/totals/<metric>,\n"
                                "[replicate]), then prints mean and 90% interval of the main totals.\n\noptions");
   opts.add_options()("help,h", "show this help")(
-      "out,o", po::value<std::string>(), "output file (default: results/<scenario name>.h5)")(
+      "out,o", po::value<std::string>(),
+      "output file, replaced if it exists (default: results/<scenario name>.h5, never replaced without --force)")(
+      "force", "replace an existing file at the default output path")(
       "seed", po::value<uint64_t>()->default_value(1), "random seed; the same seed gives identical results")(
       "replicates,r", po::value<int64_t>()->default_value(10), "independent replicates (1 or more; refused when the memory estimate exceeds the limit)")(
       "threads,t", po::value<int>()->default_value(0), "OpenMP threads (0: all cores); never changes results")(
@@ -115,7 +137,8 @@ int cmd_run(const std::vector<std::string>& args) {
       "continue the worlds saved in this snapshot (e.g. by compare --burn-in) instead of starting at day 0; "
       "seed and replicates come from the snapshot, the scenario (default: the snapshot's own) must have its "
       "structure")(
-      "quiet,q", "print no summary")("scenario", po::value<std::string>(), "scenario YAML file");
+      "quiet,q", "print no summary and no progress")("scenario", po::value<std::string>(), "scenario YAML file");
+  opts.add(progress_options());
   po::positional_options_description pos;
   pos.add("scenario", 1);
   Parsed p = parse(args, opts, pos);
@@ -123,6 +146,7 @@ int cmd_run(const std::vector<std::string>& args) {
     std::cout << opts << "\n";
     return kExitOk;
   }
+  apply_progress_options(p.vm);
   RunRequest req;
   req.scenario = load_or_baseline(p.vm);
   req.seed = p.vm["seed"].as<uint64_t>();
@@ -131,14 +155,19 @@ int cmd_run(const std::vector<std::string>& args) {
     throw InputError("--replicates " + std::to_string(req.replicates) + ": must be 1 or more");
   req.threads = p.vm["threads"].as<int>();
   if (req.threads < 0) throw InputError("--threads must be 0 (all cores) or more");
+  req.options.check_invariants = p.vm.count("check") > 0;
+  req.progress = true;  // live or logged as the progress options say
+  if (p.vm.count("from-snapshot")) continue_from_snapshot(p.vm, req);
   check_memory(req.scenario.params, req.replicates, req.threads > 0 ? req.threads : omp_get_max_threads(),
                req.scenario.source);
-  req.options.check_invariants = p.vm.count("check") > 0;
-  req.progress = isatty(STDERR_FILENO);
-  if (p.vm.count("from-snapshot")) continue_from_snapshot(p.vm, req);
+  // Where the file goes is settled now, not after the run.
+  const bool explicit_out = p.vm.count("out") > 0;
   const std::string out =
-      p.vm.count("out") ? p.vm["out"].as<std::string>() : "results/" + req.scenario.name + ".h5";
-  check_output_writable(out);  // fail now, not after the run
+      explicit_out ? p.vm["out"].as<std::string>() : default_output_path(req.scenario.name, ".h5");
+  std::vector<std::string> inputs;
+  for (const char* key : {"scenario", "from-snapshot"})
+    if (p.vm.count(key)) inputs.push_back(p.vm[key].as<std::string>());
+  check_output_path(out, inputs, explicit_out, p.vm.count("force") > 0);
   req.encode_series = true;
   RunResult result = run_scenario(req);
   write_run_file(out, result, req.threads);
@@ -193,13 +222,16 @@ void print_markdown(std::ostream& out) {
 }
 
 int cmd_params(const std::vector<std::string>& args) {
-  po::options_description opts("cardsim params [--markdown]\n\n"
+  po::options_description opts("cardsim params [PREFIX] [--markdown]\n\n"
                                "Lists every parameter, one line each: key, type, default, allowed range, unit,\n"
                                "whether a schedule may change it mid-run, its source (F-ids of docs/sources.md), and meaning.\n\n"
                                "options");
   opts.add_options()("help,h", "show this help")("markdown", "print a Markdown table (docs/parameters.md)")(
-      "yaml", "print the built-in baseline as a resolved scenario");
-  Parsed p = parse(args, opts, {});
+      "yaml", "print the built-in baseline as a resolved scenario")(
+      "prefix", po::value<std::string>(), "list only the parameters whose key starts with PREFIX");
+  po::positional_options_description pos;
+  pos.add("prefix", 1);
+  Parsed p = parse(args, opts, pos);
   if (p.help) {
     std::cout << opts << "\n";
     return kExitOk;
@@ -209,7 +241,18 @@ int cmd_params(const std::vector<std::string>& args) {
   } else if (p.vm.count("yaml")) {
     std::cout << resolved_yaml(builtin_baseline());
   } else {
-    for (const auto& s : param_registry()) std::cout << param_line(s) << "\n";
+    const std::string prefix = p.vm.count("prefix") ? p.vm["prefix"].as<std::string>() : "";
+    std::vector<std::string> groups;  // every dotted start of a key: controls, controls.police, ...
+    bool any = false;
+    for (const auto& s : param_registry()) {
+      for (std::size_t dot = s.key.find('.'); dot != std::string::npos; dot = s.key.find('.', dot + 1))
+        groups.push_back(s.key.substr(0, dot));
+      groups.push_back(s.key);
+      if (s.key.compare(0, prefix.size(), prefix) != 0) continue;
+      std::cout << param_line(s) << "\n";
+      any = true;
+    }
+    if (!any) throw InputError("params: no parameter key starts with '" + prefix + "'" + did_you_mean(prefix, groups));
   }
   return kExitOk;
 }
@@ -239,7 +282,8 @@ int run_cli(const std::vector<std::string>& args) {
     return args.empty() ? kExitBadInput : kExitOk;
   }
   if (args[0] == "--version") {
-    std::cout << "cardsim " << CARDSIM_VERSION << " (" << CARDSIM_GIT_COMMIT << ")\n";
+    std::cout << "cardsim " << CARDSIM_VERSION << "\ncommit " << CARDSIM_GIT_COMMIT << "\nbuild " << CARDSIM_BUILD_TYPE
+              << "\nresults schema " << CARDSIM_SCHEMA_VERSION << "\n";
     return kExitOk;
   }
   auto it = commands().find(args[0]);
@@ -249,7 +293,11 @@ int run_cli(const std::vector<std::string>& args) {
   // Ignored, the write fails with EFBIG and the error path cleans up.
   std::signal(SIGXFSZ, SIG_IGN);
   try {
-    if (it == commands().end()) throw InputError("unknown command '" + args[0] + "' (see cardsim --help)");
+    if (it == commands().end()) {
+      std::vector<std::string> names;
+      for (const auto& [name, command] : commands()) names.push_back(name);
+      throw InputError("unknown command '" + args[0] + "' (see cardsim --help)" + did_you_mean(args[0], names));
+    }
     return it->second(std::vector<std::string>(args.begin() + 1, args.end()));
   } catch (const InputError& e) {
     std::cerr << "cardsim: error: " << e.what() << "\n";

@@ -24,6 +24,12 @@ Parsed parse(const std::vector<std::string>& args, const boost::program_options:
 /// with every --set applied and validated.
 Scenario load_or_baseline(const boost::program_options::variables_map& vm);
 
+/// Options of commands that run simulations: --progress-interval (and their
+/// --quiet, which silences progress too).
+boost::program_options::options_description progress_options();
+/// Applies them; call once after parsing.
+void apply_progress_options(const boost::program_options::variables_map& vm);
+
 /// `cardsim compare`: policies against a base with common random numbers (compare_cli.cpp).
 int cmd_compare(const std::vector<std::string>& args);
 // Commands defined in their own files.

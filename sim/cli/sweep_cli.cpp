@@ -1,11 +1,20 @@
 // `cardsim sweep` and `cardsim merge`.
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
+#include <omp.h>
+
+#include "cli/analysis_tool.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "core/memory.h"
+#include "core/metrics.h"
+#include "results/output_path.h"
 #include "experiments/sensitivity.h"
 #include "experiments/sweep.h"
 
@@ -13,10 +22,41 @@ namespace cardsim {
 namespace po = boost::program_options;
 namespace {
 
-std::string default_out(const std::string& spec_path, const Shard& shard) {
-  const std::string stem = std::filesystem::path(spec_path).stem().string();
-  if (shard.whole()) return "results/" + stem + ".h5";
-  return "results/" + stem + ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".h5";
+std::string default_out(const SweepSpec& spec, const Shard& shard) {
+  if (shard.whole()) return default_output_path(spec.name, ".h5");
+  return default_output_path(spec.name,
+                             ".shard-" + std::to_string(shard.index) + "-of-" + std::to_string(shard.count) + ".h5");
+}
+
+/// Output and journal, checked before any run: the output is not an input
+/// or a folder, a result at the default path is not replaced without
+/// --force, and an unfinished sweep's journal is not thrown away unless asked.
+void check_sweep_outputs(const SweepSpec& spec, const SweepOptions& o, bool explicit_out, bool force) {
+  check_output_path(o.out, {spec.path, spec.base.source}, explicit_out, force || o.resume);
+  if (!o.resume && !force && std::filesystem::exists(journal_path(o.out)))
+    throw InputError(journal_path(o.out) + ": an earlier run of this sweep did not finish; pass --resume to "
+                     "continue it, or --force to discard its finished runs and start again");
+}
+
+/// True when `out` is a finished sweep file of this very spec and no journal
+/// says a run of it is under way.
+bool finished_sweep(const std::string& out, const SweepSpec& spec) {
+  std::error_code ec;
+  if (!std::filesystem::exists(out, ec) || std::filesystem::exists(journal_path(out), ec)) return false;
+  try {
+    const SweepData d = read_sweep_file(out);
+    return d.spec_hash == sweep_hash(spec) &&
+           std::all_of(d.done.begin(), d.done.end(), [](uint8_t done) { return done != 0; });
+  } catch (const std::exception&) {
+    return false;  // not a readable sweep file: let the sweep say what is wrong
+  }
+}
+
+std::string seconds_since(std::chrono::steady_clock::time_point start) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return buf;
 }
 
 }  // namespace
@@ -28,11 +68,15 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "/totals/<metric> [run, replicate], /timeseries/<metric> [run, replicate, day] for the spec's `series`.\n"
       "Finished runs are journalled in FILE.journal; --resume redoes only the unfinished ones.\n"
       "Under mpirun (MPI built in) the ranks share the runs and rank 0 writes the file.\n\noptions");
-  opts.add_options()("help,h", "show this help")("out,o", po::value<std::string>(),
-                                                  "output file (default: results/<spec name>.h5)")(
+  opts.add_options()("help,h", "show this help")(
+      "out,o", po::value<std::string>(),
+      "output file, replaced if it exists (default: results/<spec name>.h5, never replaced without --force)")(
       "threads,t", po::value<int>()->default_value(0), "OpenMP threads (0: all cores); never changes results")(
       "shard", po::value<std::string>(), "run only slice I of N (0 <= I < N) and write a shard file for `merge`")(
-      "resume", "continue an interrupted sweep from its journal")("spec", po::value<std::string>(), "sweep spec YAML");
+      "resume", "continue an interrupted sweep from its journal; a finished sweep is left as it is")(
+      "force", "replace an existing file at the default output path, or discard an unfinished sweep's journal")(
+      "quiet,q", "print no progress")("spec", po::value<std::string>(), "sweep spec YAML");
+  opts.add(progress_options());
   po::positional_options_description pos;
   pos.add("spec", 1);
   Parsed p = parse(args, opts, pos);
@@ -41,15 +85,31 @@ int cmd_sweep(const std::vector<std::string>& args) {
     return kExitOk;
   }
   if (!p.vm.count("spec")) throw InputError("sweep: missing SPEC file (see cardsim sweep --help)");
+  apply_progress_options(p.vm);
+  const auto started = std::chrono::steady_clock::now();
   SweepOptions o;
   o.shard = p.vm.count("shard") ? parse_shard(p.vm["shard"].as<std::string>()) : Shard{};
   o.threads = p.vm["threads"].as<int>();
   if (o.threads < 0) throw InputError("--threads must be 0 (all cores) or more");
   o.resume = p.vm.count("resume") > 0;
-  o.progress = isatty(STDERR_FILENO);
+  o.progress = true;  // live or logged as the progress options say
   const SweepSpec spec = load_sweep_spec(p.vm["spec"].as<std::string>());
-  o.out = p.vm.count("out") ? p.vm["out"].as<std::string>() : default_out(spec.path, o.shard);
-  run_sweep(spec, o);
+  const bool explicit_out = p.vm.count("out") > 0;
+  o.out = explicit_out ? p.vm["out"].as<std::string>() : default_out(spec, o.shard);
+  const int64_t runs = spec.design.points * spec.replicates;
+  if (o.resume && finished_sweep(o.out, spec)) {
+    std::cerr << "cardsim sweep: " << o.out << " is already complete (" << runs
+              << " runs of this spec, no journal left): nothing to resume\n";
+    return kExitOk;
+  }
+  check_memory_need(estimate_sweep_bytes(spec, o.threads > 0 ? o.threads : omp_get_max_threads()), spec.path,
+                    std::to_string(spec.design.points) + " design points x " + std::to_string(spec.replicates) +
+                        " replicates, their totals and kept series");
+  check_sweep_outputs(spec, o, explicit_out, p.vm.count("force") > 0);
+  if (run_sweep(spec, o))
+    std::cerr << "cardsim sweep: wrote " << o.out << ": " << spec.design.points << " design points x "
+              << spec.replicates << " replicates = " << runs << " runs" << (o.shard.whole() ? "" : " (this shard's share)")
+              << " in " << seconds_since(started) << " s\n";
   return kExitOk;
 }
 
@@ -69,9 +129,13 @@ int cmd_merge(const std::vector<std::string>& args) {
   }
   if (!p.vm.count("out")) throw InputError("merge: --out FILE is required");
   if (!p.vm.count("shards")) throw InputError("merge: no shard files given");
+  const auto started = std::chrono::steady_clock::now();
   const auto shards = p.vm["shards"].as<std::vector<std::string>>();
-  merge_shards(shards, p.vm["out"].as<std::string>());
-  std::cerr << "cardsim: merged " << shards.size() << " shards into " << p.vm["out"].as<std::string>() << "\n";
+  const std::string out = p.vm["out"].as<std::string>();
+  check_output_path(out, shards, true, true);
+  merge_shards(shards, out);
+  std::cerr << "cardsim merge: wrote " << out << ": " << shards.size() << " shards, " << read_sweep_file(out).tasks()
+            << " runs in " << seconds_since(started) << " s\n";
   return kExitOk;
 }
 
@@ -111,6 +175,12 @@ int cmd_sensitivity(const std::vector<std::string>& args) {
   if (!(o.max_width > 0)) throw InputError("--max-width must be above 0");
   o.show = {"fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers", "honest_refused", "price_scammer_yuan"};
   if (p.vm.count("metric")) o.show = p.vm["metric"].as<std::vector<std::string>>();
+  for (const auto& name : o.show)
+    if (find_metric(name) < 0) {
+      std::vector<std::string> names;
+      for (const auto& spec : metric_registry()) names.push_back(spec.name);
+      throw InputError("--metric " + name + ": unknown metric (see sim/metrics.def)" + did_you_mean(name, names));
+    }
   if (p.vm.count("all")) o.show.clear();
   sensitivity_command(p.vm["file"].as<std::string>(), o, std::cout);
   return kExitOk;

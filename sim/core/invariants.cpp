@@ -148,9 +148,10 @@ void check_quantities(const World& w) {
   for (std::size_t i = 0; i < b.unit_cost_ema.size(); ++i)
     require(std::isfinite(b.unit_cost_ema[i]) && b.unit_cost_ema[i] >= 0, w, "quantities in range",
             [&] { return "broker " + std::to_string(i) + " has unit cost " + std::to_string(b.unit_cost_ema[i]); });
-  for (std::size_t r = 0; r < w.rings.card_value.size(); ++r)
-    require(std::isfinite(w.rings.card_value[r]) && w.rings.card_value[r] > 0, w, "quantities in range",
-            [&] { return "ring " + std::to_string(r) + " values a card at " + std::to_string(w.rings.card_value[r]); });
+  for (std::size_t r = 0; r < w.rings.revenue_factor.size(); ++r)
+    require(std::isfinite(w.rings.revenue_factor[r]) && w.rings.revenue_factor[r] > 0, w, "quantities in range", [&] {
+      return "ring " + std::to_string(r) + " has revenue factor " + std::to_string(w.rings.revenue_factor[r]);
+    });
   require(std::isfinite(w.risk.farmer) && w.risk.farmer >= 0 && std::isfinite(w.risk.insider) && w.risk.insider >= 0, w,
           "quantities in range", [&] { return "perceived risk is negative or not finite"; });
   require(w.police_head <= w.police_queue.size(), w, "quantities in range", [&] {

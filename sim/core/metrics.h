@@ -69,6 +69,7 @@ class Recorder {
   std::vector<double>& raw_totals_den() { return run_den_; }
   /// Days closed so far; today's accumulators are always zero between days.
   int64_t& raw_days_done() { return days_done_; }
+  int64_t days_done() const { return days_done_; }
 
  private:
   int64_t days_;

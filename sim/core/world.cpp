@@ -98,11 +98,11 @@ void add_brokers(World& w, Stream& s, BrokerKind kind, int64_t count) {
 }
 
 void init_brokers(World& w, Stream& s) {
-  add_brokers(w, s, BrokerKind::Merchant, w.p.brokers_merchants);
-  add_brokers(w, s, BrokerKind::LaborAgency, w.p.brokers_labor_agencies);
-  add_brokers(w, s, BrokerKind::DataSeller, w.p.brokers_data_sellers);
-  add_brokers(w, s, BrokerKind::Raiser, w.p.brokers_raisers);
-  add_brokers(w, s, BrokerKind::Organiser, w.p.brokers_organisers);
+  add_brokers(w, s, BrokerKind::Merchant, w.counts.merchants);
+  add_brokers(w, s, BrokerKind::LaborAgency, w.counts.labor_agencies);
+  add_brokers(w, s, BrokerKind::DataSeller, w.counts.data_sellers);
+  add_brokers(w, s, BrokerKind::Raiser, w.counts.raisers);
+  add_brokers(w, s, BrokerKind::Organiser, w.counts.organisers);
   Brokers& b = w.brokers;
   const std::size_t n = b.kind.size();
   b.absent_until.assign(n, 0);
@@ -135,11 +135,11 @@ void init_brokers(World& w, Stream& s) {
 }
 
 void init_rings(World& w, Stream& s) {
-  const auto n = std::size_t(w.p.scammers_rings);
+  const auto n = std::size_t(w.counts.rings);
   w.rings.fleet.assign(n, {});
   w.rings.absent_until.assign(n, 0);
   for (std::size_t r = 0; r < n; ++r)
-    w.rings.card_value.push_back(lognormal_median(s, w.p.scammers_card_value_yuan, w.p.scammers_value_sigma));
+    w.rings.revenue_factor.push_back(lognormal_median(s, 1.0, w.p.scammers_value_sigma));
   w.rings.bought_from.assign(n * w.brokers.kind.size(), 0);
 }
 
@@ -153,7 +153,8 @@ void Market::clear_tallies() {
 }
 
 World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
-    : seed(seed_), replicate(replicate_), p(initial), recorder(initial.days, int(activation_checks().size())) {
+    : seed(seed_), replicate(replicate_), p(initial), counts(criminal_counts(initial)),
+      recorder(initial.days, int(activation_checks().size())) {
   init_citizens(*this);
   init_outlets(*this);
   Stream s(seed, replicate, -1, Phase::Init, uint64_t(1) << 40);

@@ -10,6 +10,7 @@
 #include "core/ledger.h"
 #include "core/metrics.h"
 #include "scenario/params.h"
+#include "scenario/populations.h"
 #include "core/rng.h"
 #include "core/zero_vector.h"
 
@@ -135,7 +136,7 @@ struct Brokers {
 
 struct Rings {
   std::vector<std::vector<uint32_t>> fleet;  // cards in fraud use
-  std::vector<double> card_value;            // outside-option value of a card, yuan
+  std::vector<double> revenue_factor;        // ring's revenue per card relative to the average (skill, targets)
   std::vector<int32_t> absent_until;
   std::vector<int64_t> bought_from;          // [ring * merchants_total + broker] trade counts (network)
 };
@@ -162,6 +163,7 @@ struct World {
   uint64_t seed, replicate;
   int64_t day = 0;
   Params p;  // parameters in force today (scheduled changes applied)
+  CriminalCounts counts;  // agents of each criminal kind, fixed when the world is built
 
   Citizens citizens;
   Cards cards;

@@ -38,6 +38,9 @@ void validate_request(const CompareRequest& req) {
   if (req.burn_in < 0 || req.burn_in >= days)
     throw InputError("--burn-in " + std::to_string(req.burn_in) + ": must be in [0, " + std::to_string(days) +
                      ") (the run has " + std::to_string(days) + " days)");
+  if (!(req.confidence > 0 && req.confidence < 1))
+    throw InputError("confidence " + std::to_string(req.confidence) + ": must lie in (0, 1)");
+  if (req.bootstrap < 1) throw InputError("bootstrap: needs at least one resample");
   require_same_days(req);
   if (req.burn_in > 0)
     for (const auto& p : req.policies)
@@ -116,7 +119,8 @@ std::vector<std::string> unique_names(const std::vector<Scenario>& policies) {
 }
 
 PolicyEffect paired_effect(const std::vector<std::vector<double>>& base,
-                           const std::vector<std::vector<double>>& policy, const std::string& name) {
+                           const std::vector<std::vector<double>>& policy, const std::string& name,
+                           const CompareRequest& req) {
   PolicyEffect e;
   e.name = name;
   e.diff.assign(kMetricCount, {});
@@ -127,6 +131,11 @@ PolicyEffect paired_effect(const std::vector<std::vector<double>>& base,
     d.resize(b.size());
     for (std::size_t r = 0; r < b.size(); ++r) d[r] = p[r] - b[r];
     e.interval.push_back(summarize(d));
+    e.ci.push_back(mean_confidence_interval(d, req.confidence));
+    const double base_mean = summarize(b).mean;
+    e.relative_percent.push_back(base_mean != 0 ? 100 * e.ci.back().mean / std::abs(base_mean)
+                                                : std::numeric_limits<double>::quiet_NaN());
+    e.replicates_needed.push_back(replicates_to_detect(d, req.detect_relative * base_mean, req.confidence, 0.8));
   }
   // The uncertainty of the cost-effectiveness inputs, per replicate.
   std::vector<double> avoided, harmed;
@@ -138,8 +147,6 @@ PolicyEffect paired_effect(const std::vector<std::vector<double>>& base,
   e.harmed_interval = summarize(harmed);
   return e;
 }
-
-double mean_diff(const PolicyEffect& e, Metric m) { return e.interval[std::size_t(m)].mean; }
 
 // ---- output helpers ----------------------------------------------------------------
 
@@ -176,38 +183,6 @@ double window_total(const RunResult& run, int metric, int64_t replicate, int64_t
 
 bool spans_zero(const Interval& iv) { return iv.lo <= 0.0 && iv.hi >= 0.0; }
 
-void rank_policies(std::vector<PolicyEffect>& effects) {
-  const double inf = std::numeric_limits<double>::infinity();
-  for (auto& e : effects) {
-    e.losses_avoided_yuan = -mean_diff(e, Metric::fraud_losses_yuan);
-    e.honest_harmed = mean_diff(e, Metric::honest_refused) + mean_diff(e, Metric::shutdowns_honest);
-    // A policy that harms no extra honest customer gets +inf when it avoids
-    // losses; one that avoids none gets -inf so that it ranks last.
-    if (e.honest_harmed > 0) e.avoided_per_harmed = e.losses_avoided_yuan / e.honest_harmed;
-    else e.avoided_per_harmed = e.losses_avoided_yuan > 0 ? inf : -inf;
-  }
-  std::vector<std::size_t> order(effects.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  // Best buy first; ties (several harmless policies) broken by losses avoided.
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (effects[a].avoided_per_harmed != effects[b].avoided_per_harmed)
-      return effects[a].avoided_per_harmed > effects[b].avoided_per_harmed;
-    return effects[a].losses_avoided_yuan > effects[b].losses_avoided_yuan;
-  });
-  for (std::size_t k = 0; k < order.size(); ++k) effects[order[k]].rank = int64_t(k + 1);
-  // Frontier: no other policy (nor the status quo, at 0 avoided and 0 harmed)
-  // avoids at least as much with at most as much harm, and strictly better in one.
-  auto dominates = [](double la_a, double h_a, double la_b, double h_b) {
-    return la_a >= la_b && h_a <= h_b && (la_a > la_b || h_a < h_b);
-  };
-  for (auto& e : effects) {
-    bool dominated = dominates(0.0, 0.0, e.losses_avoided_yuan, e.honest_harmed);
-    for (const auto& o : effects)
-      dominated = dominated || dominates(o.losses_avoided_yuan, o.honest_harmed, e.losses_avoided_yuan, e.honest_harmed);
-    e.on_frontier = !dominated;
-  }
-}
-
 CompareResult run_compare(const CompareRequest& req) {
   validate_request(req);
   const int threads = req.threads > 0 ? req.threads : omp_get_max_threads();
@@ -224,8 +199,8 @@ CompareResult run_compare(const CompareRequest& req) {
   for (const auto& run : result.runs) result.window.push_back(window_totals(run, req.from_day));
   const auto names = unique_names(req.policies);
   for (std::size_t i = 0; i < req.policies.size(); ++i)
-    result.effects.push_back(paired_effect(result.window[0], result.window[i + 1], names[i]));
-  rank_policies(result.effects);
+    result.effects.push_back(paired_effect(result.window[0], result.window[i + 1], names[i], req));
+  rank_policies(result.effects, RankOptions{req.confidence, req.bootstrap, req.seed});
   return result;
 }
 
@@ -233,45 +208,75 @@ CompareResult run_compare(const CompareRequest& req) {
 
 namespace {
 
+std::string bracket(const Interval& iv, const char* format) {
+  return "[" + fmt(format, iv.lo) + ", " + fmt(format, iv.hi) + "]";
+}
+
+std::string percent_text(double v) { return std::isnan(v) ? "-" : fmt("%+.1f%%", v); }
+
+std::string count_text(int64_t n) { return n < 0 ? "-" : std::to_string(n); }
+
 void print_effect_table(std::ostream& out, const CompareResult& r, std::size_t i) {
   const PolicyEffect& e = r.effects[i];
   const auto& reg = metric_registry();
+  const int level = int(std::lround(100 * r.request.confidence));
   out << "\n" << e.name << " - " << r.runs[0].scenario.name << "  (" << r.runs[i + 1].scenario.source << ")\n";
-  char line[256];
-  std::snprintf(line, sizeof line, "  %-26s %15s %15s %15s %15s  %s\n", "paired difference", "base mean", "mean", "5%",
-                "95%", "");
+  char line[512];
+  const std::string ci_head = std::to_string(level) + "% CI of the mean";
+  std::snprintf(line, sizeof line, "  %-26s %14s %14s %9s %-32s %-32s %s\n", "paired difference", "base mean",
+                "mean effect", "change", ci_head.c_str(), "5%-95% of replicates", "units");
   out << line;
   for (const auto& name : compare_table_metrics()) {
-    const int m = find_metric(name);
-    const Interval& iv = e.interval[std::size_t(m)];
-    const Interval base = summarize(r.window[0][std::size_t(m)]);
-    std::snprintf(line, sizeof line, "  %-26s %15.1f %+15.1f %+15.1f %+15.1f  %s%s\n", name.c_str(), base.mean, iv.mean,
-                  iv.lo, iv.hi, spans_zero(iv) ? "~ spans 0, " : "", reg[std::size_t(m)].units.c_str());
+    const auto m = std::size_t(find_metric(name));
+    const Interval base = summarize(r.window[0][m]);
+    std::snprintf(line, sizeof line, "  %-26s %14.1f %+14.1f %9s %-32s %-32s %s%s\n", name.c_str(), base.mean,
+                  e.ci[m].mean, percent_text(e.relative_percent[m]).c_str(), bracket(e.ci[m], "%+.1f").c_str(),
+                  bracket(e.interval[m], "%+.1f").c_str(), spans_zero(e.ci[m]) ? "~ CI includes 0, " : "",
+                  reg[m].units.c_str());
     out << line;
   }
-  out << "  losses avoided " << fmt("%.0f", e.losses_avoided_yuan) << " yuan, honest customers harmed "
-      << fmt("%+.1f", e.honest_harmed) << ", yuan avoided per honest customer harmed: "
-      << ratio_text(e.avoided_per_harmed) << (e.on_frontier ? "  [frontier]" : "") << "\n";
+  out << "  losses avoided " << fmt("%.0f", e.losses_avoided_yuan) << " yuan " << bracket(e.avoided_ci, "%.0f")
+      << ", honest customers harmed " << fmt("%+.1f", e.honest_harmed) << " " << bracket(e.harmed_ci, "%+.1f") << ", "
+      << (e.harm_measurable ? "yuan avoided per honest customer harmed: " + ratio_text(e.avoided_per_harmed)
+                            : std::string("no measurable harm"))
+      << (e.on_frontier ? "  [frontier]" : "") << "\n";
+  const auto losses = std::size_t(Metric::fraud_losses_yuan), refused = std::size_t(Metric::honest_refused);
+  out << "  replicates to detect a " << fmt("%.0f", 100 * r.request.detect_relative)
+      << "% change with 80% power (two-sided, " << level << "%), from the observed paired spread: fraud_losses_yuan "
+      << count_text(e.replicates_needed[losses]) << ", honest_refused " << count_text(e.replicates_needed[refused])
+      << " (this comparison: " << r.request.replicates << ")\n";
+}
+
+std::string rank_text(const PolicyEffect& e) { return std::to_string(e.rank) + (e.tied_with.empty() ? "" : "="); }
+
+std::string names_text(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
 }
 
 void print_ranking(std::ostream& out, const CompareResult& r) {
   std::vector<const PolicyEffect*> order;
   for (const auto& e : r.effects) order.push_back(&e);
-  std::sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->rank < b->rank; });
-  out << "\ncost-effectiveness: losses avoided per honest customer harmed (refused + wrongly shut), best first\n";
-  char line[256];
-  std::snprintf(line, sizeof line, "  %4s  %-28s %16s %16s %16s  %s\n", "rank", "policy", "losses avoided",
-                "harmed", "yuan per harmed", "frontier");
+  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->rank < b->rank; });
+  const int level = int(std::lround(100 * r.request.confidence));
+  out << "\ncost-effectiveness: losses avoided per honest customer harmed (refused + wrongly shut), best first;\n"
+         "ranks and frontier from a paired bootstrap over replicates (" << r.request.bootstrap << " resamples): '='\n"
+         "marks a tie, two policies whose " << level << "% CI of the paired difference includes 0\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "  %5s  %-28s %16s %-26s %10s %-20s %18s  %-8s %s\n", "rank", "policy",
+                "losses avoided", (std::to_string(level) + "% CI").c_str(), "harmed", (std::to_string(level) + "% CI").c_str(),
+                "yuan per harmed", "frontier", "tied with");
   out << line;
   for (const PolicyEffect* e : order) {
-    std::snprintf(line, sizeof line, "  %4lld  %-28s %15.0f%s %+15.1f%s %16s  %s\n", (long long)e->rank,
-                  e->name.c_str(), e->losses_avoided_yuan, spans_zero(e->avoided_interval) ? "~" : " ",
-                  e->honest_harmed, spans_zero(e->harmed_interval) ? "~" : " ",
-                  ratio_text(e->avoided_per_harmed).c_str(), e->on_frontier ? "yes" : "");
+    std::snprintf(line, sizeof line, "  %5s  %-28s %16.0f %-26s %+10.1f %-20s %18s  %-8s %s\n", rank_text(*e).c_str(),
+                  e->name.c_str(), e->losses_avoided_yuan, bracket(e->avoided_ci, "%.0f").c_str(), e->honest_harmed,
+                  bracket(e->harmed_ci, "%+.1f").c_str(),
+                  e->harm_measurable ? ratio_text(e->avoided_per_harmed).c_str() : "no measurable harm",
+                  e->on_frontier ? "yes" : "", names_text(e->tied_with).c_str());
     out << line;
   }
-  out << "'~': the 90% interval of that column spans zero; the ranking uses means and is only as firm as they are\n";
-  out << "frontier (no policy nor the status quo avoids more losses with less harm):";
+  out << "frontier (no policy nor the status quo avoids more losses with less harm, beyond noise):";
   for (const PolicyEffect* e : order)
     if (e->on_frontier) out << " " << e->name;
   out << "\n";
@@ -286,8 +291,10 @@ void print_compare(std::ostream& out, const CompareResult& r) {
       << ", common random numbers\n";
   out << "window: days [" << q.from_day << ", " << q.base.params.days << ")";
   if (q.burn_in > 0) out << ", policies branch from a " << q.burn_in << "-day burn-in under the base";
-  out << "\nmean and 90% interval (5th-95th percentile over replicates) of policy - base; '~' marks an effect whose "
-         "interval spans zero\n";
+  out << "\nmean effect of policy - base with its " << int(std::lround(100 * q.confidence))
+      << "% confidence interval (Student's t over " << q.replicates
+      << " paired replicates; '~' when it includes 0), change relative to the base mean,\n"
+         "and the variability of the effect from replicate to replicate (5th-95th percentile of the differences)\n";
   for (std::size_t i = 0; i < r.effects.size(); ++i) print_effect_table(out, r, i);
   if (!r.effects.empty()) print_ranking(out, r);
 }

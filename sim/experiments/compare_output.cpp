@@ -69,8 +69,15 @@ void write_differences(hid_t group, const PolicyEffect& e) {
     h5::write_attr(ds, "p05", iv.lo);
     h5::write_attr(ds, "p95", iv.hi);
     h5::write_attr(ds, "spans_zero", int64_t(spans_zero(iv)));
+    const Interval& ci = e.ci[std::size_t(m)];
+    h5::write_attr(ds, "ci_lo", ci.lo);
+    h5::write_attr(ds, "ci_hi", ci.hi);
+    h5::write_attr(ds, "ci_includes_zero", int64_t(spans_zero(ci)));
+    h5::write_attr(ds, "relative_change_percent", e.relative_percent[std::size_t(m)]);
+    h5::write_attr(ds, "replicates_needed", e.replicates_needed[std::size_t(m)]);
   }
   h5::write_attr(group, "rank", e.rank);
+  h5::write_attr(group, "tied_with", e.tied_with);
   h5::write_attr(group, "on_frontier", int64_t(e.on_frontier));
   h5::write_attr(group, "losses_avoided_yuan", e.losses_avoided_yuan);
   h5::write_attr(group, "honest_harmed", e.honest_harmed);
@@ -82,22 +89,37 @@ void write_summary(hid_t file, const CompareResult& r) {
   h5::Handle g = h5::create_group(file, "summary");
   h5::write_attr(g, "rows", policy_names(r));
   h5::write_attr(g, "columns", metric_names());
-  h5::write_attr(g, "meaning", std::string("paired difference policy - base over the window: mean, 5th and 95th "
-                                           "percentile over replicates; spans_zero 1 when the interval includes 0"));
+  h5::write_attr(g, "meaning", std::string("paired difference policy - base over the window. Effect: mean, and ci_lo, "
+                                           "ci_hi the confidence interval of the mean (Student's t, level in "
+                                           "`confidence`), ci_includes_zero 1 when it includes 0; relative_change_percent "
+                                           "= mean / |base mean| in %; replicates_needed = replicates to detect a change "
+                                           "of `detect_relative` of the base mean with 80% power. Variability: p05, p95 "
+                                           "the 5th and 95th percentile of the per-replicate differences, spans_zero 1 "
+                                           "when that band includes 0"));
+  h5::write_attr(g, "confidence", r.request.confidence);
+  h5::write_attr(g, "detect_relative", r.request.detect_relative);
   const std::size_t n = r.effects.size() * std::size_t(kMetricCount);
-  std::vector<double> mean(n), lo(n), hi(n);
-  std::vector<int64_t> spans(n);
+  std::vector<double> mean(n), lo(n), hi(n), ci_lo(n), ci_hi(n), relative(n);
+  std::vector<int64_t> spans(n), ci_zero(n), needed(n);
   for (std::size_t i = 0; i < r.effects.size(); ++i)
     for (std::size_t m = 0; m < std::size_t(kMetricCount); ++m) {
-      const Interval& iv = r.effects[i].interval[m];
+      const PolicyEffect& e = r.effects[i];
+      const Interval& iv = e.interval[m];
       const std::size_t k = i * std::size_t(kMetricCount) + m;
       mean[k] = iv.mean, lo[k] = iv.lo, hi[k] = iv.hi, spans[k] = spans_zero(iv);
+      ci_lo[k] = e.ci[m].lo, ci_hi[k] = e.ci[m].hi, ci_zero[k] = spans_zero(e.ci[m]);
+      relative[k] = e.relative_percent[m], needed[k] = e.replicates_needed[m];
     }
   const std::vector<hsize_t> dims = {hsize_t(r.effects.size()), hsize_t(kMetricCount)};
-  h5::write_doubles(g, "mean", dims, mean.data());
-  h5::write_doubles(g, "p05", dims, lo.data());
-  h5::write_doubles(g, "p95", dims, hi.data());
-  h5::write_int64s(g, "spans_zero", dims, spans.data());
+  for (const h5::Handle& ds : {h5::write_doubles(g, "mean", dims, mean.data()), h5::write_doubles(g, "p05", dims, lo.data()),
+                               h5::write_doubles(g, "p95", dims, hi.data()),
+                               h5::write_int64s(g, "spans_zero", dims, spans.data()),
+                               h5::write_doubles(g, "ci_lo", dims, ci_lo.data()),
+                               h5::write_doubles(g, "ci_hi", dims, ci_hi.data()),
+                               h5::write_int64s(g, "ci_includes_zero", dims, ci_zero.data()),
+                               h5::write_doubles(g, "relative_change_percent", dims, relative.data()),
+                               h5::write_int64s(g, "replicates_needed", dims, needed.data())})
+    h5::write_attr(ds, "dimensions", std::string("policy, metric"));
 }
 
 void write_cost_effectiveness(hid_t file, const CompareResult& r) {
@@ -107,8 +129,13 @@ void write_cost_effectiveness(hid_t file, const CompareResult& r) {
   h5::write_attr(g, "meaning",
                  std::string("losses_avoided_yuan = -mean difference of fraud_losses_yuan; honest_harmed = mean "
                              "difference of honest_refused + shutdowns_honest; avoided_per_harmed = their ratio "
-                             "(+inf: avoids losses and harms no extra honest customer); rank 1 = best buy; "
-                             "on_frontier 1 = no other policy nor the status quo avoids more with less harm"));
+                             "(+inf: avoids losses and harms no extra honest customer); *_ci_lo/hi: confidence "
+                             "interval of the mean (Student's t); harm_measurable 0 = no measurable harm (the harm's "
+                             "CI includes 0); rank = 1 + the policies ranked above beyond noise in a paired bootstrap "
+                             "(equal ranks are ties; see tied_with on each policy's group); on_frontier 1 = no other "
+                             "policy nor the status quo avoids more with less harm beyond noise"));
+  h5::write_attr(g, "confidence", r.request.confidence);
+  h5::write_attr(g, "bootstrap", int64_t(r.request.bootstrap));
   std::vector<double> avoided, harmed, ratio;
   std::vector<int64_t> rank, frontier;
   for (const auto& e : r.effects) {
@@ -125,16 +152,28 @@ void write_cost_effectiveness(hid_t file, const CompareResult& r) {
     harmed_lo.push_back(e.harmed_interval.lo);
     harmed_hi.push_back(e.harmed_interval.hi);
   }
+  std::vector<double> avoided_ci_lo, avoided_ci_hi, harmed_ci_lo, harmed_ci_hi;
+  std::vector<int64_t> measurable;
+  for (const auto& e : r.effects) {
+    avoided_ci_lo.push_back(e.avoided_ci.lo);
+    avoided_ci_hi.push_back(e.avoided_ci.hi);
+    harmed_ci_lo.push_back(e.harmed_ci.lo);
+    harmed_ci_hi.push_back(e.harmed_ci.hi);
+    measurable.push_back(e.harm_measurable);
+  }
   const std::vector<hsize_t> dims = {hsize_t(r.effects.size())};
-  h5::write_doubles(g, "losses_avoided_p05", dims, avoided_lo.data());
-  h5::write_doubles(g, "losses_avoided_p95", dims, avoided_hi.data());
-  h5::write_doubles(g, "honest_harmed_p05", dims, harmed_lo.data());
-  h5::write_doubles(g, "honest_harmed_p95", dims, harmed_hi.data());
-  h5::write_doubles(g, "losses_avoided_yuan", dims, avoided.data());
-  h5::write_doubles(g, "honest_harmed", dims, harmed.data());
-  h5::write_doubles(g, "avoided_per_harmed", dims, ratio.data());
-  h5::write_int64s(g, "rank", dims, rank.data());
-  h5::write_int64s(g, "on_frontier", dims, frontier.data());
+  const std::pair<const char*, const std::vector<double>*> columns[] = {
+      {"losses_avoided_p05", &avoided_lo},      {"losses_avoided_p95", &avoided_hi},
+      {"honest_harmed_p05", &harmed_lo},        {"honest_harmed_p95", &harmed_hi},
+      {"losses_avoided_yuan", &avoided},        {"honest_harmed", &harmed},
+      {"avoided_per_harmed", &ratio},           {"losses_avoided_ci_lo", &avoided_ci_lo},
+      {"losses_avoided_ci_hi", &avoided_ci_hi}, {"honest_harmed_ci_lo", &harmed_ci_lo},
+      {"honest_harmed_ci_hi", &harmed_ci_hi}};
+  for (const auto& [name, values] : columns)
+    h5::write_attr(h5::write_doubles(g, name, dims, values->data()), "dimensions", std::string("policy"));
+  h5::write_attr(h5::write_int64s(g, "rank", dims, rank.data()), "dimensions", std::string("policy"));
+  h5::write_attr(h5::write_int64s(g, "on_frontier", dims, frontier.data()), "dimensions", std::string("policy"));
+  h5::write_attr(h5::write_int64s(g, "harm_measurable", dims, measurable.data()), "dimensions", std::string("policy"));
 }
 
 void write_root_attributes(hid_t file, const CompareResult& r) {
@@ -148,6 +187,7 @@ void write_root_attributes(hid_t file, const CompareResult& r) {
   h5::write_attr(file, "metrics", metric_names());
   h5::write_attr(file, "table_metrics", compare_table_metrics());
   h5::write_attr(file, "frontier", frontier_names(r));
+  h5::write_attr(file, "confidence", q.confidence);
   h5::write_attr(file, "common_random_numbers",
                  std::string("base and every policy use the same seed and replicate indices"));
 }
@@ -167,6 +207,8 @@ void write_compare_file(const std::string& path, const CompareResult& r) {
     }
     write_summary(file, r);
     write_cost_effectiveness(file, r);
+    h5::write_scale(file, "policy", policy_names(r));
+    h5::write_scale(file, "metric", metric_names());
   });
 }
 
@@ -191,7 +233,8 @@ std::string csv_field(const std::string& s) {
 void write_compare_csv(const std::string& path, const CompareResult& r) {
   std::ostringstream out;
   out << "policy,metric,units,base_mean,policy_mean,diff_mean,diff_p05,diff_p95,spans_zero,"
-         "losses_avoided_yuan,honest_harmed,avoided_per_harmed,rank,on_frontier\n";
+         "losses_avoided_yuan,honest_harmed,avoided_per_harmed,rank,on_frontier,"
+         "diff_ci_lo,diff_ci_hi,ci_includes_zero,relative_change_percent,replicates_needed,harm_measurable\n";
   for (std::size_t i = 0; i < r.effects.size(); ++i) {
     const PolicyEffect& e = r.effects[i];
     for (int m = 0; m < kMetricCount; ++m) {
@@ -202,7 +245,10 @@ void write_compare_csv(const std::string& path, const CompareResult& r) {
           << csv_number(summarize(r.window[i + 1][std::size_t(m)]).mean) << ',' << csv_number(iv.mean) << ','
           << csv_number(iv.lo) << ',' << csv_number(iv.hi) << ',' << int(spans_zero(iv)) << ','
           << csv_number(e.losses_avoided_yuan) << ',' << csv_number(e.honest_harmed) << ','
-          << csv_number(e.avoided_per_harmed) << ',' << e.rank << ',' << int(e.on_frontier) << '\n';
+          << csv_number(e.avoided_per_harmed) << ',' << e.rank << ',' << int(e.on_frontier) << ','
+          << csv_number(e.ci[std::size_t(m)].lo) << ',' << csv_number(e.ci[std::size_t(m)].hi) << ','
+          << int(spans_zero(e.ci[std::size_t(m)])) << ',' << csv_number(e.relative_percent[std::size_t(m)]) << ','
+          << e.replicates_needed[std::size_t(m)] << ',' << int(e.harm_measurable) << '\n';
     }
   }
   // Same guarantee as the HDF5 file: complete or absent, no temporary left.

@@ -3,6 +3,7 @@
 #include "core/activation_checks.h"
 
 #include <omp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -38,25 +39,63 @@ double now_seconds() {
 
 }  // namespace
 
+namespace {
+ProgressStyle g_progress_style;
+}  // namespace
+
+void set_progress_style(const ProgressStyle& style) { g_progress_style = style; }
+
 Progress::Progress(std::string label, int64_t total, bool enabled)
-    : label_(std::move(label)), total_(total), enabled_(enabled), start_(now_seconds()) {}
+    : label_(std::move(label)), total_(total), start_(now_seconds()) {
+  if (!enabled || g_progress_style.quiet) return;
+  live_ = isatty(STDERR_FILENO);
+  if (!live_) logger_ = std::thread([this] { log_every_interval(); });
+}
+
+Progress::~Progress() { finish(); }
+
+std::string Progress::line() const {
+  const int64_t done = done_.load();
+  const double elapsed = now_seconds() - start_;
+  const double rate = elapsed > 0 ? double(done) / elapsed : 0.0;
+  char buf[256];
+  if (done > 0)
+    std::snprintf(buf, sizeof buf, "%s: %lld/%lld runs done, %.2f runs/s, %.1f s elapsed, ETA %.1f s", label_.c_str(),
+                  (long long)done, (long long)total_, rate, elapsed, double(total_ - done) / rate);
+  else
+    std::snprintf(buf, sizeof buf, "%s: 0/%lld runs done, %.1f s elapsed, ETA unknown", label_.c_str(),
+                  (long long)total_, elapsed);
+  return buf;
+}
+
+void Progress::log_every_interval() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto interval = std::chrono::duration<double>(std::max(0.01, g_progress_style.interval_s));
+  while (!wake_.wait_for(lock, interval, [this] { return stop_; }))
+    std::fprintf(stderr, "%s\n", line().c_str());
+}
 
 void Progress::step() {
+  ++done_;
+  if (!live_) return;
 #pragma omp critical(cardsim_progress)
   {
-    ++done_;
-    if (enabled_) {
-      const double elapsed = now_seconds() - start_;
-      const double eta = done_ > 0 ? elapsed * double(total_ - done_) / double(done_) : 0.0;
-      std::fprintf(stderr, "\r%s: %lld/%lld done, %.1f s elapsed, ETA %.1f s   ", label_.c_str(),
-                   (long long)done_, (long long)total_, elapsed, eta);
-      std::fflush(stderr);
-    }
+    std::fprintf(stderr, "\r%s   ", line().c_str());
+    std::fflush(stderr);
   }
 }
 
 void Progress::finish() {
-  if (enabled_) std::fprintf(stderr, "\n");
+  if (logger_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    logger_.join();
+  }
+  if (live_) std::fprintf(stderr, "\n");
+  live_ = false;
 }
 
 void store_replicate(RunResult& result, int64_t replicate, const Recorder& rec) {

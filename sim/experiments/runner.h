@@ -3,6 +3,11 @@
 // the numbers.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <functional>
 
 #include "results/results.h"
@@ -34,18 +39,38 @@ class Progress;
 /// per-job slots, so the order in which jobs finish never matters.
 void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void(int64_t)>& body);
 
-/// Prints a replicate progress line with ETA on a terminal.
+/// How long work reports itself on stderr, set once by the command line:
+/// a live line on a terminal, else a log line every `interval_s` seconds (so
+/// batch logs show it); nothing when quiet.
+struct ProgressStyle {
+  bool quiet = false;
+  double interval_s = 10.0;
+};
+void set_progress_style(const ProgressStyle& style);
+
+/// Runs done, rate and ETA of a batch of runs, on stderr (see ProgressStyle).
 class Progress {
  public:
   Progress(std::string label, int64_t total, bool enabled);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
   void step();  // thread-safe
   void finish();
 
  private:
+  std::string line() const;
+  void log_every_interval();
+
   std::string label_;
-  int64_t total_, done_ = 0;
-  bool enabled_;
+  int64_t total_;
+  std::atomic<int64_t> done_{0};
+  bool live_ = false;
   double start_;
+  std::thread logger_;  // log mode only
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
 };
 
 }  // namespace cardsim

@@ -287,6 +287,8 @@ void write_tables(const std::string& path, const SweepData& d, const std::vector
       h5::write_attr(ds, "samples_needed", r.check.samples_needed);
       h5::write_attr(ds, "replicate_noise_share", r.noise_share);
     }
+    if (!h5::exists(file, "index")) h5::write_scale(file, "index", columns);
+    h5::attach_dimension_scales(file);
     H5Fflush(file, H5F_SCOPE_GLOBAL);
   }
   fs::rename(tmp, path);

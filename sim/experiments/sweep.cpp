@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <chrono>
 #include <cmath>
 #include <exception>
 #include <limits>
@@ -83,13 +84,15 @@ std::string code_version() { return std::string(CARDSIM_VERSION) + " " + CARDSIM
 std::string journal_path(const std::string& out) { return out + ".journal"; }
 
 std::size_t SweepData::record_size() const {
-  return std::size_t(kMetricCount) + series.size() * std::size_t(days);
+  return std::size_t(kMetricCount) + series.size() * std::size_t(days) + 1;
 }
 
-void SweepData::store(int64_t task, const double* totals_row, const double* series_rows) {
-  for (int m = 0; m < kMetricCount; ++m) totals[std::size_t(m)][std::size_t(task)] = totals_row[m];
+void SweepData::store(int64_t task, const double* record) {
+  for (int m = 0; m < kMetricCount; ++m) totals[std::size_t(m)][std::size_t(task)] = record[m];
+  const double* series_rows = record + kMetricCount;
   for (std::size_t s = 0; s < series.size(); ++s)
     std::copy_n(series_rows + s * std::size_t(days), days, &daily[s][std::size_t(task * days)]);
+  wall_seconds[std::size_t(task)] = record[record_size() - 1];
   done[std::size_t(task)] = 1;
 }
 
@@ -98,6 +101,7 @@ std::vector<double> SweepData::record(int64_t task) const {
   for (int m = 0; m < kMetricCount; ++m) rec[std::size_t(m)] = totals[std::size_t(m)][std::size_t(task)];
   for (std::size_t s = 0; s < series.size(); ++s)
     std::copy_n(&daily[s][std::size_t(task * days)], days, &rec[kMetricCount + s * std::size_t(days)]);
+  rec.back() = wall_seconds[std::size_t(task)];
   return rec;
 }
 
@@ -119,6 +123,7 @@ SweepData make_sweep_data(const SweepSpec& spec, const Shard& shard) {
   d.totals.assign(kMetricCount, std::vector<double>(std::size_t(d.tasks()), nan));
   d.daily.assign(d.series.size(), std::vector<double>(std::size_t(d.tasks() * d.days), nan));
   d.done.assign(std::size_t(d.tasks()), 0);
+  d.wall_seconds.assign(std::size_t(d.tasks()), nan);
   return d;
 }
 
@@ -127,21 +132,23 @@ std::vector<double> run_task(const SweepSpec& spec, const SweepData& data, int64
   const uint64_t replicate = uint64_t(task % spec.replicates);
   // Same seed and replicate index at every point: common random numbers make
   // differences between points reflect the parameters, not the noise.
+  const auto start = std::chrono::steady_clock::now();
   auto world = run_replicate(point_scenario(spec, point), spec.seed, replicate, RunOptions{});
   std::vector<double> rec(data.record_size());
+  rec.back() = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (int m = 0; m < kMetricCount; ++m) rec[std::size_t(m)] = world->recorder.total(m);
   for (std::size_t s = 0; s < spec.series.size(); ++s)
     std::copy_n(world->recorder.series(spec.series[s]), data.days, &rec[kMetricCount + s * std::size_t(data.days)]);
   return rec;
 }
 
-void run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
+bool run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   const MpiWorld world = mpi_start();
   SweepData data = make_sweep_data(spec, opt.shard);
   if (world.rank != 0) {  // workers: compute what rank 0 hands out, write nothing
     mpi_run_tasks(world, spec, data, {}, opt.threads, nullptr);
     mpi_stop(world);
-    return;
+    return false;
   }
   try {
     run_on_rank0(spec, opt, world, data);
@@ -152,6 +159,7 @@ void run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
     throw;
   }
   mpi_stop(world);
+  return true;
 }
 
 namespace {
@@ -162,7 +170,7 @@ void run_on_rank0(const SweepSpec& spec, const SweepOptions& opt, const MpiWorld
   Progress progress("sweep " + spec.path + (journal.resumed() ? " (resumed)" : ""), int64_t(pending.size()),
                     opt.progress);
   TaskDone done = [&](int64_t task, const std::vector<double>& rec) {
-    data.store(task, rec.data(), rec.data() + kMetricCount);
+    data.store(task, rec.data());
     journal.append(task, rec);
     progress.step();
   };

@@ -43,12 +43,14 @@ struct SweepData {
   std::vector<std::vector<double>> totals;  // [metric][task]
   std::vector<std::vector<double>> daily;   // [series slot][task * days + day]
   std::vector<uint8_t> done;                // [task]
+  std::vector<double> wall_seconds;         // [task]: how long the run took (NaN until run); differs run to run
 
   int64_t tasks() const { return design.points * replicates; }
-  /// Stores one finished task's outputs.
-  void store(int64_t task, const double* totals_row, const double* series_rows);
+  /// Stores one finished task's record (layout of record()).
+  void store(int64_t task, const double* record);
   /// Values of one task flattened as the journal and MPI messages carry them:
-  /// kMetricCount totals, then days values per kept series.
+  /// kMetricCount totals, then days values per kept series, then the run's
+  /// wall time in seconds.
   std::size_t record_size() const;
   std::vector<double> record(int64_t task) const;
 };
@@ -70,7 +72,8 @@ struct SweepOptions {
 /// Runs the spec's tasks (this shard's, those not already in the journal when
 /// resuming), writes the file atomically, then removes the journal. Under
 /// mpirun with MPI built in, ranks share the tasks and rank 0 writes.
-void run_sweep(const SweepSpec& spec, const SweepOptions& options);
+/// Returns true in the process that wrote the file (false on MPI workers).
+bool run_sweep(const SweepSpec& spec, const SweepOptions& options);
 
 /// Runs one task and returns its record (see SweepData::record_size).
 std::vector<double> run_task(const SweepSpec& spec, const SweepData& data, int64_t task);

@@ -2,6 +2,7 @@
 // sweep file, with NaN for tasks of other shards, plus /done and the shard
 // attributes; its completeness marker is the last thing written.
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <sstream>
 
@@ -37,11 +38,14 @@ uint64_t read_attr_u64(hid_t obj, const std::string& name) {
   return v;
 }
 
+void write_parameter_meta(hid_t ds, const Design& g);
+
 void write_design(hid_t file, const SweepData& d) {
   const Design& g = d.design;
   h5::Handle ds = h5::write_doubles(file, "design", {hsize_t(g.points), hsize_t(g.columns())}, g.values.data());
   h5::write_attr(ds, "parameters", g.parameters);
   h5::write_attr(ds, "dimensions", std::string("run, parameter"));
+  h5::write_scale(file, "parameter", g.parameters);
   h5::write_attr(ds, "description", std::string("parameter values of each run (design point); enums as choice index, "
                                                 "bools as 0/1"));
   h5::write_attr(ds, "kind", std::string(design_kind_name(g.kind)));
@@ -50,6 +54,66 @@ void write_design(hid_t file, const SweepData& d) {
   h5::write_attr(ds, "levels", g.levels);
   write_double_list_attr(ds, "lower", g.lower);
   write_double_list_attr(ds, "upper", g.upper);
+  write_parameter_meta(ds, g);
+}
+
+/// Units of every column, and the labels of choice columns, beside the values.
+void write_parameter_meta(hid_t ds, const Design& g) {
+  std::vector<std::string> units, types;
+  for (const auto& name : g.parameters) {
+    const ParamSpec* spec = find_param(name);
+    units.push_back(spec ? spec->unit : "");
+    types.push_back(spec ? type_name(spec->type) : "");
+    if (!spec || (spec->type != ParamType::Enum && spec->type != ParamType::Bool)) continue;
+    // Index i of the labels is the value i stored in the column.
+    h5::write_attr(ds, "labels." + name,
+                   spec->type == ParamType::Bool ? std::vector<std::string>{"false", "true"} : spec->choices);
+  }
+  h5::write_attr(ds, "units", units);
+  h5::write_attr(ds, "types", types);
+}
+
+/// Per-run metadata, [run, replicate] like /totals. Wall times differ from
+/// one execution to the next; everything else is a function of the spec.
+void write_runs(hid_t file, const SweepData& d) {
+  h5::Handle g = h5::create_group(file, "runs");
+  h5::write_attr(g, "description", std::string("metadata of every (design point, replicate) run; wall_time_s varies "
+                                               "between executions, the rest is determined by the spec"));
+  const auto n = std::size_t(d.tasks());
+  std::vector<int64_t> point(n), replicate(n), seed(n), status(n);
+  for (std::size_t t = 0; t < n; ++t) {
+    point[t] = int64_t(t) / d.replicates;
+    replicate[t] = int64_t(t) % d.replicates;
+    seed[t] = int64_t(d.seed);
+    status[t] = d.done[t] ? 1 : 0;
+  }
+  const std::vector<hsize_t> dims = {hsize_t(d.design.points), hsize_t(d.replicates)};
+  struct Column {
+    h5::Handle ds;
+    const char* units;
+    const char* description;
+  };
+  const Column columns[] = {
+      {h5::write_int64s(g, "point", dims, point.data()), "", "row of /design this run used"},
+      {h5::write_int64s(g, "replicate", dims, replicate.data()), "", "replicate index (the second key of its RNG streams)"},
+      {h5::write_int64s(g, "seed", dims, seed.data()), "", "seed of its RNG streams (the spec's seed at every point)"},
+      {h5::write_doubles(g, "wall_time_s", dims, d.wall_seconds.data()), "s", "wall-clock time of the run"},
+      {h5::write_int64s(g, "status", dims, status.data()), "",
+       "1: finished; 0: not run in this file (a task of another shard)"}};
+  for (const auto& c : columns) {
+    h5::write_attr(c.ds, "units", std::string(c.units));
+    h5::write_attr(c.ds, "description", std::string(c.description));
+    h5::write_attr(c.ds, "dimensions", std::string("run, replicate"));
+  }
+}
+
+/// Wall times of a file written before /runs existed are unknown.
+std::vector<double> read_wall_seconds(hid_t file, std::size_t tasks) {
+  if (!h5::exists(file, "runs/wall_time_s")) return std::vector<double>(tasks, std::nan(""));
+  std::vector<hsize_t> dims;
+  std::vector<double> v = h5::read_doubles(file, "runs/wall_time_s", dims);
+  if (v.size() != tasks) throw std::runtime_error("/runs/wall_time_s has an unexpected shape");
+  return v;
 }
 
 void write_outputs(hid_t file, const SweepData& d) {
@@ -176,6 +240,7 @@ void write_sweep_file(const std::string& path, const SweepData& d) {
     h5::write_attr(file, "days", d.days);
     write_design(file, d);
     write_outputs(file, d);
+    write_runs(file, d);
     if (!d.shard.whole()) write_shard_marks(file, d);
   });
 }
@@ -192,6 +257,7 @@ SweepData read_sweep_file(const std::string& path) {
     d.design = read_design(file);
     read_outputs(file, d);
     read_shard_marks(file, d);
+    d.wall_seconds = read_wall_seconds(file, std::size_t(d.tasks()));
   } catch (const InputError& e) {
     throw InputError(path + ": " + e.what());
   } catch (const std::exception& e) {
@@ -219,7 +285,7 @@ void copy_owned_tasks(SweepData& into, const SweepData& from, const std::string&
     if (!from.done[std::size_t(t)])
       throw InputError(path + ": shard is incomplete (task " + std::to_string(t) + " was never run)");
     const std::vector<double> rec = from.record(t);
-    into.store(t, rec.data(), rec.data() + kMetricCount);
+    into.store(t, rec.data());
   }
 }
 

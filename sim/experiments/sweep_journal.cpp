@@ -128,7 +128,7 @@ bool Journal::load(SweepData& data) {
     std::vector<double> rec(record_values_);
     std::memcpy(rec.data(), &text[pos + 16], record_values_ * sizeof(double));
     if (!data.done[std::size_t(task)]) ++resumed_;
-    data.store(task, rec.data(), rec.data() + kMetricCount);
+    data.store(task, rec.data());
   }
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd_ < 0 || ::ftruncate(fd_, off_t(pos)) != 0 || ::lseek(fd_, 0, SEEK_END) < 0)

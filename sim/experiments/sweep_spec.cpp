@@ -12,12 +12,19 @@
 #include <set>
 #include <sstream>
 
+#include "core/memory.h"
 #include "core/metrics.h"
 #include "core/rng.h"
 
 namespace cardsim {
 namespace fs = std::filesystem;
 namespace {
+
+constexpr uint64_t kMaxDesignPoints = 10000000;
+
+/// At most a short, printable prefix of text from a file: a value that is
+/// megabytes long, or holds terminal escapes, is not echoed as it is.
+std::string shown(const std::string& text) { return printable_excerpt(text); }
 
 // Designs draw from their own stream family, apart from any replicate's.
 constexpr uint64_t kDesignStreamReplicate = 0x5357454550ull;  // "SWEEP"
@@ -34,15 +41,17 @@ std::string where(const Ctx& c, const YAML::Mark& mark) {
 
 [[noreturn]] void fail(const Ctx& c, const YAML::Node& node, const std::string& key, const std::string& why) {
   std::string msg = where(c, node.Mark()) + ": ";
-  if (!key.empty()) msg += "key '" + key + "': ";
+  if (!key.empty()) msg += quoted_key(key) + ": ";
   throw InputError(msg + why);
 }
 
 /// Rejects keys outside `allowed` so that typos are errors, not silent defaults.
 void check_keys(const Ctx& c, const YAML::Node& map, const std::string& prefix,
                 const std::set<std::string>& allowed) {
+  std::set<std::string> seen;  // yaml-cpp keeps the first of two equal keys, silently
   for (auto it = map.begin(); it != map.end(); ++it) {
     const std::string k = it->first.Scalar();
+    if (!seen.insert(k).second) fail(c, it->first, prefix + k, "duplicate key");
     if (!allowed.count(k)) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
@@ -92,7 +101,7 @@ void for_each_param(const Ctx& c, const YAML::Node& map, const std::string& pref
     } else if (is_param_group(key) && it->second.IsMap()) {
       for_each_param(c, it->second, key, leaf);
     } else {
-      fail(c, key_node, key, "unknown parameter (see `cardsim params`)");
+      fail(c, key_node, key, unknown_parameter_reason(key));
     }
   }
 }
@@ -101,11 +110,12 @@ Scenario load_base(const Ctx& c, const YAML::Node& root) {
   const YAML::Node base = root["base"];
   if (!base) return builtin_baseline();
   if (!base.IsScalar() || base.Scalar().empty()) fail(c, base, "base", "expected the path of a scenario file");
+  std::error_code ec;  // a name too long for the file system is just not found
   fs::path target = fs::path(c.base_dir) / base.Scalar();
-  if (!fs::exists(target)) target = base.Scalar();
-  if (!fs::exists(target))
-    fail(c, base, "base", "scenario file '" + base.Scalar() + "' not found beside the spec (" +
-                              (fs::path(c.base_dir) / base.Scalar()).string() + ") or in the working directory");
+  if (!fs::exists(target, ec)) target = base.Scalar();
+  if (!fs::exists(target, ec))
+    fail(c, base, "base", "scenario file '" + shown(base.Scalar()) + "' not found beside the spec or in the working directory");
+  if (fs::is_fifo(target, ec)) fail(c, base, "base", "is a pipe (FIFO), not a scenario file");
   return load_scenario_file(target.string());
 }
 
@@ -121,7 +131,7 @@ std::vector<int> load_series(const Ctx& c, const YAML::Node& node) {
   std::vector<int> out;
   for (const auto& item : node) {
     const int m = item.IsScalar() ? find_metric(item.Scalar()) : -1;
-    if (m < 0) fail(c, item, "series", "unknown metric '" + (item.IsScalar() ? item.Scalar() : std::string("?")) + "'");
+    if (m < 0) fail(c, item, "series", "unknown metric '" + (item.IsScalar() ? shown(item.Scalar()) : std::string("?")) + "'");
     if (std::find(out.begin(), out.end(), m) != out.end()) fail(c, item, "series", "metric listed twice");
     out.push_back(m);
   }
@@ -166,6 +176,23 @@ Column load_column(const Ctx& c, const ParamSpec& spec, const YAML::Node& value,
   if (col.values.size() != 2 || !(col.values[0] < col.values[1]))
     fail(c, value, spec.key, "expected a range [min, max] with min < max");
   return col;
+}
+
+/// Rows the design will have, computed before it is built (a grid of ten
+/// parameters with ten values each is 1e10 rows); saturates, never overflows.
+uint64_t planned_points(const Design& d, const std::vector<Column>& cols) {
+  const uint64_t k = cols.size();
+  switch (d.kind) {
+    case DesignKind::Grid: {
+      uint64_t n = 1;
+      for (const auto& col : cols) n = saturating_mul(n, col.values.size());
+      return n;
+    }
+    case DesignKind::Lhs: return uint64_t(d.samples);
+    case DesignKind::Sobol: return saturating_mul(uint64_t(d.samples), k + 2);
+    case DesignKind::Morris: return saturating_mul(uint64_t(d.trajectories), k + 1);
+  }
+  return 0;
 }
 
 std::vector<double> grid_rows(const std::vector<Column>& cols) {
@@ -258,6 +285,10 @@ Design load_design(const Ctx& c, const YAML::Node& d, uint64_t seed) {
     design.upper.push_back(*std::max_element(col.values.begin(), col.values.end()));
   }
   const std::size_t k = cols.size();
+  const uint64_t points = planned_points(design, cols);
+  if (points > kMaxDesignPoints)
+    fail(c, params, "design", "has " + (points == UINT64_MAX ? std::string("more than 2^64") : std::to_string(points)) +
+                                  " points; at most " + std::to_string(kMaxDesignPoints) + " are allowed");
   switch (design.kind) {
     case DesignKind::Grid: design.values = grid_rows(cols); break;
     case DesignKind::Lhs: design.values = lhs_unit(design.samples, k, seed); break;
@@ -276,13 +307,16 @@ Design load_design(const Ctx& c, const YAML::Node& d, uint64_t seed) {
   return design;
 }
 
-void check_points(const Ctx& c, const SweepSpec& spec) {
+/// Validates every point and notes the largest world any of them builds.
+void check_points(const Ctx& c, SweepSpec& spec) {
   for (int64_t p = 0; p < spec.design.points; ++p) {
+    const Scenario sc = point_scenario(spec, p);
     try {
-      validate_scenario(point_scenario(spec, p));
+      validate_scenario(sc);
     } catch (const InputError& e) {
       throw InputError(c.origin + ": design point " + std::to_string(p) + ": " + e.what());
     }
+    spec.largest_world_bytes = std::max(spec.largest_world_bytes, estimate_world_bytes(sc.params));
   }
 }
 
@@ -379,8 +413,10 @@ std::vector<double> morris_unit(int64_t r, std::size_t k, int64_t levels, uint64
 
 SweepSpec load_sweep_spec_text(const std::string& text, const std::string& origin, const std::string& base_dir) {
   const Ctx c{origin, base_dir};
+  reject_tab_indentation(text, origin);
   YAML::Node root;
   try {
+    require_single_document(text, origin);
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw InputError(where(c, e.mark) + ": YAML syntax error: " + e.msg);
@@ -390,6 +426,11 @@ SweepSpec load_sweep_spec_text(const std::string& text, const std::string& origi
   SweepSpec spec;
   spec.path = origin;
   spec.text = text;
+  spec.name = fs::path(origin).stem().string();
+  if (const YAML::Node n = root["name"]) {
+    if (!n.IsScalar() || n.Scalar().empty()) fail(c, n, "name", "expected text");
+    spec.name = n.Scalar();
+  }
   spec.base = load_base(c, root);
   if (const YAML::Node s = root["set"]) apply_set(c, s, spec.base);
   validate_scenario(spec.base);
@@ -397,19 +438,24 @@ SweepSpec load_sweep_spec_text(const std::string& text, const std::string& origi
   if (const YAML::Node s = root["seed"]) spec.seed = uint64_t(int_value(c, s, "seed", 0, int64_t(1) << 53));
   if (const YAML::Node s = root["series"]) spec.series = load_series(c, s);
   spec.design = load_design(c, root["design"], spec.seed);
-  if (spec.design.points > 10000000) throw InputError(origin + ": the design has too many points (over ten million)");
   check_points(c, spec);
   return spec;
 }
 
 SweepSpec load_sweep_spec(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open sweep spec (" + std::strerror(errno) + ")");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const std::string text = buf.str();
-  reject_tab_indentation(text, path);
+  const std::string text = read_input_text(path, "sweep spec", true);
   return load_sweep_spec_text(text, path, fs::path(path).parent_path().string());
+}
+
+uint64_t estimate_sweep_bytes(const SweepSpec& spec, int parallel) {
+  const uint64_t tasks = saturating_mul(uint64_t(spec.design.points), uint64_t(spec.replicates));
+  const uint64_t worlds = std::max<uint64_t>(1, std::min<uint64_t>(uint64_t(std::max(parallel, 1)), tasks));
+  // Each task's totals and kept series, held for the file and copied once
+  // more while it is written; the design matrix beside them.
+  const uint64_t record = (uint64_t(kMetricCount) + spec.series.size() * uint64_t(spec.base.params.days)) * sizeof(double);
+  const uint64_t results = saturating_mul(saturating_mul(tasks, record), 2);
+  const uint64_t design = saturating_mul(spec.design.values.size(), sizeof(double));
+  return saturating_add(saturating_add(saturating_mul(worlds, spec.largest_world_bytes), results), design);
 }
 
 Scenario point_scenario(const SweepSpec& spec, int64_t point) {

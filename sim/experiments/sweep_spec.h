@@ -36,12 +36,14 @@ struct Design {
 
 struct SweepSpec {
   std::string path;     // the spec file
+  std::string name;     // `name:`, else the file's stem: names the default output
   std::string text;     // its text, stored in every output
   Scenario base;        // base scenario with `set:` applied
   int64_t replicates = 1;
   uint64_t seed = 1;
   Design design;
   std::vector<int> series;  // metrics whose daily series are kept
+  uint64_t largest_world_bytes = 0;  // the largest estimate_world_bytes of any design point
 };
 
 /// Loads, validates and expands a sweep spec file. Throws InputError naming
@@ -51,6 +53,10 @@ SweepSpec load_sweep_spec(const std::string& path);
 /// Same, from text; `origin` names it in messages and `base_dir` resolves `base:`.
 SweepSpec load_sweep_spec_text(const std::string& text, const std::string& origin,
                                const std::string& base_dir);
+
+/// Memory the sweep needs with `parallel` worlds at once: the largest
+/// point's world each, every task's record and the design (saturating).
+uint64_t estimate_sweep_bytes(const SweepSpec& spec, int parallel);
 
 /// The scenario of one design point: the base with the row's values applied.
 Scenario point_scenario(const SweepSpec& spec, int64_t point);

@@ -1,5 +1,7 @@
 #include "results/h5.h"
 
+#include <hdf5_hl.h>
+
 #include <omp.h>
 #include <zlib.h>
 
@@ -20,6 +22,13 @@ herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
 Handle make_attr(hid_t obj, const std::string& name, hid_t type, hid_t space) {
   if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
   return Handle(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+}
+
+Handle utf8_string_type() {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  return type;
 }
 
 template <class T>
@@ -200,12 +209,13 @@ bool exists(hid_t parent, const std::string& path) {
 }
 
 void write_attr(hid_t obj, const std::string& name, const std::string& value) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type, std::max<std::size_t>(1, value.size()));
-  H5Tset_cset(type, H5T_CSET_UTF8);
+  // Variable-length UTF-8: h5py, h5netcdf and xarray give back a str, and the
+  // text itself lives in the global heap, not in the attribute's header.
+  Handle type = utf8_string_type();
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
   Handle attr = make_attr(obj, name, type, space);
-  H5Awrite(attr, type, value.empty() ? "" : value.data());
+  const char* text = value.c_str();
+  if (H5Awrite(attr, type, &text) < 0) throw std::runtime_error("HDF5: cannot write attribute " + name);
 }
 
 void write_attr(hid_t obj, const std::string& name, int64_t value) {
@@ -219,9 +229,7 @@ void write_attr(hid_t obj, const std::string& name, double value) {
 }
 
 void write_attr(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type, H5T_VARIABLE);
-  H5Tset_cset(type, H5T_CSET_UTF8);
+  Handle type = utf8_string_type();
   hsize_t n = values.size();
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
   Handle attr = make_attr(obj, name, type, space);
@@ -233,16 +241,17 @@ void write_attr(hid_t obj, const std::string& name, const std::vector<std::strin
 std::string read_attr_string(hid_t obj, const std::string& name) {
   Handle attr(H5Aopen(obj, name.c_str(), H5P_DEFAULT), H5Aclose);
   Handle type(H5Aget_type(attr), H5Tclose);
-  if (H5Tis_variable_str(type) > 0) {
+  if (H5Tis_variable_str(type) > 0) {  // schema 2 and later
     char* s = nullptr;
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem, H5T_VARIABLE);
-    H5Aread(attr, mem, &s);
+    H5Tset_cset(mem, H5Tget_cset(type));  // HDF5 does not convert ASCII <-> UTF-8
+    if (H5Aread(attr, mem, &s) < 0) throw std::runtime_error("HDF5: cannot read attribute " + name);
     std::string out = s ? s : "";
     H5free_memory(s);
     return out;
   }
-  std::string out(H5Tget_size(type), '\0');
+  std::string out(H5Tget_size(type), '\0');  // schema 1: fixed-length bytes
   H5Aread(attr, type, out.data());
   while (!out.empty() && out.back() == '\0') out.pop_back();
   return out;
@@ -296,6 +305,93 @@ std::vector<std::string> list(hid_t group) {
   H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect_name, &names);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+namespace {
+
+/// "replicate, day" -> {"replicate", "day"}.
+std::vector<std::string> split_dimensions(const std::string& text) {
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    std::string name = text.substr(start, end - start);
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    if (!name.empty()) names.push_back(name);
+    start = end + 1;
+  }
+  return names;
+}
+
+hsize_t length_of(hid_t ds) {
+  Handle space(H5Dget_space(ds), H5Sclose);
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(space, &n, nullptr);
+  return n;
+}
+
+void mark_scale(hid_t ds, const std::string& dim) {
+  if (H5DSset_scale(ds, dim.c_str()) < 0) throw std::runtime_error("HDF5: cannot make /" + dim + " a dimension scale");
+  write_attr(ds, "description", "coordinate of the " + dim + " axis");
+}
+
+/// The root dataset /DIM of length n that names an axis, made as 0..n-1
+/// when missing; an invalid handle when /DIM exists with another length or
+/// is not a scale (the axis then stays unnamed rather than mislabelled).
+Handle scale_for(hid_t file, const std::string& dim, hsize_t n) {
+  if (H5Lexists(file, dim.c_str(), H5P_DEFAULT) > 0) {
+    Handle ds(H5Dopen2(file, dim.c_str(), H5P_DEFAULT), H5Dclose);
+    if (H5DSis_scale(ds) > 0 && length_of(ds) == n) return ds;
+    return Handle();
+  }
+  std::vector<int64_t> index(n);
+  for (hsize_t i = 0; i < n; ++i) index[i] = int64_t(i);
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle ds(H5Dcreate2(file, dim.c_str(), H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  if (n > 0 && H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, index.data()) < 0)
+    throw std::runtime_error("HDF5: cannot write dimension scale /" + dim);
+  mark_scale(ds, dim);
+  return ds;
+}
+
+void attach_scales_to(hid_t file, hid_t ds, const std::vector<std::string>& dims) {
+  Handle space(H5Dget_space(ds), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space);
+  if (rank != int(dims.size())) return;  // a dimensions attribute that does not fit: leave the axes unnamed
+  std::vector<hsize_t> shape(std::size_t(rank), 0);
+  H5Sget_simple_extent_dims(space, shape.data(), nullptr);
+  for (unsigned axis = 0; axis < unsigned(rank); ++axis) {
+    Handle scale = scale_for(file, dims[axis], shape[axis]);
+    if (scale.get() < 0 || H5DSis_attached(ds, scale, axis) > 0) continue;
+    if (H5DSattach_scale(ds, scale, axis) < 0)
+      throw std::runtime_error("HDF5: cannot attach dimension scale /" + dims[axis]);
+  }
+}
+
+}  // namespace
+
+void write_scale(hid_t file, const std::string& dim, const std::vector<std::string>& labels) {
+  Handle type = utf8_string_type();
+  hsize_t n = labels.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle ds(H5Dcreate2(file, dim.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  std::vector<const char*> ptrs;
+  for (const auto& l : labels) ptrs.push_back(l.c_str());
+  if (n > 0 && H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
+    throw std::runtime_error("HDF5: cannot write dimension scale /" + dim);
+  mark_scale(ds, dim);
+}
+
+void attach_dimension_scales(hid_t file) {
+  std::vector<std::string> paths;
+  H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, collect_name, &paths);
+  for (const auto& path : paths) {
+    Handle obj(H5Oopen(file, path.c_str(), H5P_DEFAULT), H5Oclose);
+    if (H5Iget_type(obj) != H5I_DATASET || H5Aexists(obj, "dimensions") <= 0) continue;
+    attach_scales_to(file, obj, split_dimensions(read_attr_string(obj, "dimensions")));
+  }
 }
 
 }  // namespace cardsim::h5

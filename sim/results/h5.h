@@ -86,6 +86,16 @@ std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWr
 std::vector<double> read_doubles(hid_t parent, const std::string& name, std::vector<hsize_t>& dims);
 std::vector<int64_t> read_int64s(hid_t parent, const std::string& name, std::vector<hsize_t>& dims);
 
+/// A root dataset /DIM of labels (policy names, parameter names...) marked as
+/// the dimension scale of axis DIM; attach_dimension_scales uses it.
+void write_scale(hid_t file, const std::string& dim, const std::vector<std::string>& labels);
+
+/// Makes every dataset's "dimensions" attribute ("replicate, day") real HDF5
+/// dimension scales, so h5netcdf and xarray name the axes. Scales live at the
+/// root (/replicate, /day, /run, ...: 0..n-1 unless write_scale labelled
+/// them), which keeps each group's members the metrics and nothing else.
+void attach_dimension_scales(hid_t file);
+
 /// Names of the links directly under a group, sorted.
 std::vector<std::string> list(hid_t group);
 

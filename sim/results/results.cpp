@@ -180,6 +180,7 @@ void write_atomically(const std::string& path, const std::function<void(hid_t)>&
     {
       h5::Handle file = create_memory_file(tmp.string());
       write(file);
+      h5::attach_dimension_scales(file);
       image = file_image(file);
     }
     write_and_sync(tmp, path, image);

@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <map>
 
+#include "core/memory.h"
 #include "results/results.h"
+#include "results/snapshot_check.h"
 
 namespace cardsim {
 
@@ -23,14 +27,17 @@ static_assert(sizeof(Market) == 136, "Market changed: serialise the new field in
 static_assert(sizeof(Risk) == 16, "Risk changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Ledger) == 88, "Ledger changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Recorder) == 184, "Recorder changed: serialise the new field in sim/snapshot.cpp, then update");
-// Params is left out: parameters are added often and are not saved (see visit_world).
-static_assert(sizeof(World) - sizeof(Params) == 1696,
+// Params is left out: parameters are added often and are not saved (see visit_world);
+// so are the criminal counts, which the world computes from them when it is built.
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1696,
               "World changed: serialise the new field in sim/snapshot.cpp, then update");
 #endif
 
 namespace {
 
-constexpr int64_t kSnapshotFormat = 2;  // 2: velocity windows apart from Identity, initial-cards key
+// 2: velocity windows apart from Identity, initial-cards key; 3: a checksum
+// per replicate; 4: ring revenue factors.
+constexpr int64_t kSnapshotFormat = 4;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -82,17 +89,34 @@ void write_array(hid_t group, const std::string& name, const std::vector<T, A>& 
     throw std::runtime_error("snapshot: cannot write " + name);
 }
 
+/// How long a field read from a file may be: exactly `exact` entries when
+/// the field's length is fixed when the world is built, else at most `most`.
+struct LengthRule {
+  bool fixed = false;
+  hsize_t exact = 0;
+  hsize_t most = 0;
+};
+
+/// Reads a one-dimensional dataset whose length obeys `rule`, checked before
+/// anything is allocated: a damaged file cannot make cardsim allocate what
+/// its header claims.
 template <class T, class A>
-void read_array(hid_t group, const std::string& name, std::vector<T, A>& v) {
+void read_array(hid_t group, const std::string& name, std::vector<T, A>& v, const LengthRule& rule) {
   if (H5Lexists(group, name.c_str(), H5P_DEFAULT) <= 0)
     throw InputError("snapshot: field '" + name + "' is missing (file written by another cardsim version?)");
   h5::Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose);
   h5::Handle space(H5Dget_space(ds), H5Sclose);
+  if (H5Sget_simple_extent_ndims(space) != 1) throw InputError("snapshot: field '" + name + "' is not a list");
   hsize_t n = 0;
   H5Sget_simple_extent_dims(space, &n, nullptr);
+  if (rule.fixed && n != rule.exact)
+    throw InputError("snapshot: field '" + name + "' holds " + std::to_string(n) + " entries, expected " +
+                     std::to_string(rule.exact));
+  if (!rule.fixed && n > rule.most)
+    throw InputError("snapshot: field '" + name + "' claims " + std::to_string(n) + " entries, more than fit in memory");
   v.assign(n, T{});
   if (n > 0 && H5Dread(ds, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()) < 0)
-    throw std::runtime_error("snapshot: cannot read " + name);
+    throw InputError("snapshot: field '" + name + "' cannot be read (damaged, or of the wrong type)");
 }
 
 /// Walks every field of a World with one visitor, so that saving and loading
@@ -113,25 +137,84 @@ struct Writer {
   }
 };
 
+/// The length of every field of a world (a list's offsets are one longer
+/// than the list), to check a file's fields against before reading them.
+struct Lengths {
+  std::map<std::string, hsize_t> of;
+  template <class T, class A> void array(const std::string& name, std::vector<T, A>& v) { of[name] = v.size(); }
+  template <class T> void scalar(const std::string& name, T&) { of[name] = 1; }
+  template <class T> void nested(const std::string& name, std::vector<std::vector<T>>& vv) {
+    of[name + ".offsets"] = vv.size() + 1;
+  }
+};
+
+/// Fields that grow during a run (one entry per card made, case reported, or
+/// card in a list); every other field keeps the length it was built with.
+bool grows(const std::string& name) {
+  return name.rfind("cards.", 0) == 0 || name == "world.police_queue" ||
+         (name.size() > 7 && name.compare(name.size() - 7, 7, ".values") == 0);
+}
+
 struct Reader {
   hid_t group;
-  template <class T, class A> void array(const std::string& name, std::vector<T, A>& v) { read_array(group, name, v); }
+  const Lengths& built;  // the same world freshly built: fixed lengths
+  uint64_t memory_limit;
+
+  template <class T> LengthRule rule(const std::string& name) const {
+    if (grows(name)) return {false, 0, memory_limit / sizeof(T)};
+    const auto it = built.of.find(name);
+    return {true, it == built.of.end() ? 0 : it->second, 0};
+  }
+  template <class T, class A> void array(const std::string& name, std::vector<T, A>& v) {
+    read_array(group, name, v, rule<T>(name));
+  }
   template <class T> void scalar(const std::string& name, T& x) {
     std::vector<T> v;
-    read_array(group, name, v);
-    if (v.size() != 1) throw InputError("snapshot: field '" + name + "' is not a single value");
+    read_array(group, name, v, LengthRule{true, 1, 0});
     x = v[0];
   }
   template <class T> void nested(const std::string& name, std::vector<std::vector<T>>& vv) {
     std::vector<int64_t> offsets;
     std::vector<T> values;
-    read_array(group, name + ".offsets", offsets);
-    read_array(group, name + ".values", values);
-    if (offsets.empty() || offsets.back() != int64_t(values.size()))
-      throw InputError("snapshot: field '" + name + "' is inconsistent");
+    read_array(group, name + ".offsets", offsets, rule<int64_t>(name + ".offsets"));
+    read_array(group, name + ".values", values, rule<T>(name + ".values"));
+    check_offsets(name, offsets, values.size());
     vv.assign(offsets.size() - 1, {});
     for (std::size_t i = 0; i + 1 < offsets.size(); ++i)
       vv[i].assign(values.begin() + offsets[i], values.begin() + offsets[i + 1]);
+  }
+  /// Offsets start at 0, never decrease and end at the number of values.
+  static void check_offsets(const std::string& name, const std::vector<int64_t>& offsets, std::size_t values) {
+    bool ok = !offsets.empty() && offsets.front() == 0 && offsets.back() == int64_t(values);
+    for (std::size_t i = 1; ok && i < offsets.size(); ++i) ok = offsets[i - 1] <= offsets[i];
+    if (!ok) throw InputError("snapshot: field '" + name + "' has offsets out of order or out of range");
+  }
+};
+
+/// FNV-1a over every field's name, length and bytes, in visiting order: a
+/// file changed after it was written (a flipped bit, an edited value) no
+/// longer matches the checksum stored with it.
+struct Checksum {
+  uint64_t h = 1469598103934665603ull;
+  void bytes(const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  }
+  void name(const std::string& field, uint64_t length) {
+    bytes(field.data(), field.size());
+    bytes(&length, sizeof length);
+  }
+  template <class T, class A> void array(const std::string& field, std::vector<T, A>& v) {
+    name(field, v.size());
+    bytes(v.data(), v.size() * sizeof(T));
+  }
+  template <class T> void scalar(const std::string& field, T& x) {
+    name(field, 1);
+    bytes(&x, sizeof x);
+  }
+  template <class T> void nested(const std::string& field, std::vector<std::vector<T>>& vv) {
+    name(field, vv.size());
+    for (auto& v : vv) array(field, v);
   }
 };
 
@@ -201,7 +284,7 @@ template <class V> void visit_brokers(V& v, Brokers& b) {
 
 template <class V> void visit_rings(V& v, Rings& r) {
   v.nested("rings.fleet", r.fleet);
-  v.array("rings.card_value", r.card_value);
+  v.array("rings.revenue_factor", r.revenue_factor);
   v.array("rings.absent_until", r.absent_until);
   v.array("rings.bought_from", r.bought_from);
 }
@@ -301,6 +384,8 @@ Scenario scenario_from_flat(hid_t file, const std::string& path) {
   const bool has_schedule = H5Aexists(file, "scenario_schedule") > 0;
   for (const auto& entry : has_schedule ? h5::read_attr_strings(file, "scenario_schedule") : std::vector<std::string>{}) {
     const auto colon = entry.find(':');
+    if (colon == std::string::npos || colon == 0 || entry.find('=') == std::string::npos)
+      throw InputError("schedule entry '" + entry.substr(0, 80) + "' is not DAY:KEY=VALUE");
     Scenario one = builtin_baseline();
     apply_override(one, entry.substr(colon + 1));
     const std::string key = entry.substr(colon + 1, entry.find('=') - colon - 1);
@@ -311,6 +396,16 @@ Scenario scenario_from_flat(hid_t file, const std::string& path) {
   return sc;
 }
 
+/// The header's numbers must describe a run that could have written it.
+void check_snapshot_header(const SnapshotInfo& info, const std::string& path) {
+  if (info.replicates < 1 || info.replicates > 1000000)
+    throw InputError(path + ": snapshot header: replicates = " + std::to_string(info.replicates) +
+                     " is not a replicate count (damaged or altered file)");
+  if (info.day < 0 || info.day > info.scenario.params.days)
+    throw InputError(path + ": snapshot header: day = " + std::to_string(info.day) + " is outside the run's 0.." +
+                     std::to_string(info.scenario.params.days) + " days (damaged or altered file)");
+}
+
 std::string replicate_group(int64_t replicate) {
   char name[32];
   std::snprintf(name, sizeof name, "replicate_%06lld", (long long)replicate);
@@ -319,14 +414,32 @@ std::string replicate_group(int64_t replicate) {
 
 }  // namespace
 
+uint64_t world_checksum(World& world) {
+  Checksum sum;
+  visit_world(sum, world);
+  return sum.h;
+}
+
 void save_world(hid_t group, World& world) {
   Writer writer{group};
   visit_world(writer, world);
+  // Stored as a signed integer (the same 64 bits): HDF5 clamps an unsigned
+  // value above 2^63 when it is read back as signed.
+  h5::write_attr(group, "checksum", int64_t(world_checksum(world)));
 }
 
 void load_world(hid_t group, World& world) {
-  Reader reader{group};
+  Lengths built;
+  visit_world(built, world);  // `world` is freshly built: its lengths are the fixed ones
+  Reader reader{group, built, memory_limit_bytes()};
   visit_world(reader, world);
+}
+
+/// Compares the checksum saved with a replicate to its restored contents.
+void verify_world_checksum(hid_t group, World& world, const std::string& what) {
+  if (H5Aexists(group, "checksum") <= 0) throw InputError(what + ": the checksum is missing (damaged or altered file)");
+  if (uint64_t(h5::read_attr_int(group, "checksum")) != world_checksum(world))
+    throw InputError(what + ": the checksum does not match the contents (damaged or altered file)");
 }
 
 void check_same_structure(const Scenario& base, const Scenario& other, const std::string& why) {
@@ -369,10 +482,17 @@ SnapshotInfo read_snapshot_info(const std::string& path) {
     throw InputError(path + ": snapshot format " + std::to_string(h5::read_attr_int(file, "snapshot_format")) +
                      " is not the format " + std::to_string(kSnapshotFormat) + " this cardsim reads");
   SnapshotInfo info;
-  info.scenario = scenario_from_flat(file, path);
-  info.seed = uint64_t(h5::read_attr_int(file, "seed"));
-  info.replicates = h5::read_attr_int(file, "replicates");
-  info.day = h5::read_attr_int(file, "day");
+  try {
+    info.scenario = scenario_from_flat(file, path);
+    info.seed = uint64_t(h5::read_attr_int(file, "seed"));
+    info.replicates = h5::read_attr_int(file, "replicates");
+    info.day = h5::read_attr_int(file, "day");
+  } catch (const InputError& e) {
+    throw InputError(path + ": stored scenario: " + e.what());
+  } catch (const std::exception& e) {  // a missing attribute, a number that does not parse
+    throw InputError(path + ": snapshot header is damaged (" + e.what() + ")");
+  }
+  check_snapshot_header(info, path);
   return info;
 }
 
@@ -382,11 +502,23 @@ std::unique_ptr<World> read_snapshot_world(const std::string& path, const Scenar
   if (replicate < 0 || replicate >= info.replicates)
     throw InputError(path + ": holds replicates 0.." + std::to_string(info.replicates - 1) + ", not " +
                      std::to_string(replicate));
+  const std::string what = path + ": replicate " + std::to_string(replicate);
   h5::Handle file = h5::open_file(path);
+  if (!h5::exists(file, replicate_group(replicate)))
+    throw InputError(what + ": missing (group " + replicate_group(replicate) + " not in the file)");
   h5::Handle group = h5::open_group(file, replicate_group(replicate));
   // Build a world of the right shape, then overwrite every field.
   auto w = std::make_unique<World>(scenario.params, info.seed, uint64_t(replicate));
-  load_world(group, *w);
+  const World built(scenario.params, info.seed, uint64_t(replicate));
+  try {
+    load_world(group, *w);
+  } catch (const InputError& e) {
+    throw InputError(what + ": " + std::string(e.what()).substr(std::strlen("snapshot: ")));
+  }
+  // Field by field first, for a message that names the field, then the
+  // checksum, for changes that break no rule.
+  check_restored_world(*w, built, info.day, what);
+  verify_world_checksum(group, *w, what);
   w->p = params_on_day(scenario, std::max<int64_t>(0, w->day - 1));
   return w;
 }

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -160,37 +161,63 @@ std::string check_param_range(const ParamSpec& spec, double value) {
   return "";
 }
 
+std::string printable_excerpt(std::string_view text, std::size_t most) {
+  std::string out;
+  std::size_t i = 0;
+  for (; i < text.size() && out.size() < most; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", unsigned(c));
+      out += buf;
+    } else {
+      out += char(c);
+    }
+  }
+  if (i < text.size()) out += "... (" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
+std::string quoted_key(std::string_view key) {
+  constexpr std::size_t kLongestName = 60;
+  bool name_like = !key.empty() && key.size() <= kLongestName;
+  for (char c : key) name_like = name_like && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  if (name_like) return "key '" + std::string(key) + "'";
+  return "a key of " + std::to_string(key.size()) + " bytes that is no parameter name (not shown)";
+}
+
 std::optional<double> parse_param_value(const ParamSpec& spec, std::string_view text,
                                         std::string& why) {
-  std::string s(text);
+  const std::string raw(text);
+  const std::string s = printable_excerpt(raw);  // as quoted in messages
   switch (spec.type) {
     case ParamType::Bool:
-      if (s == "true") return 1.0;
-      if (s == "false") return 0.0;
+      if (raw == "true") return 1.0;
+      if (raw == "false") return 0.0;
       why = "expected true or false, got '" + s + "'";
       return std::nullopt;
     case ParamType::Enum:
       for (std::size_t i = 0; i < spec.choices.size(); ++i)
-        if (spec.choices[i] == s) return double(i);
+        if (spec.choices[i] == raw) return double(i);
       why = "unknown value '" + s + "'; allowed: " + allowed_values(spec);
       return std::nullopt;
     case ParamType::Int: {
-      if (names_non_finite(s)) {
+      if (names_non_finite(raw)) {
         why = "value must be a finite number in " + allowed_values(spec) + ", got '" + s + "'";
         return std::nullopt;
       }
-      auto v = parse_whole_number(s);
+      auto v = parse_whole_number(raw);
       if (!v) why = "expected a whole number, got '" + s + "'";
       return v;
     }
     case ParamType::Real: {
-      if (names_non_finite(s)) {
+      if (names_non_finite(raw)) {
         why = "value must be a finite number in " + allowed_values(spec) + ", got '" + s + "'";
         return std::nullopt;
       }
       char* end = nullptr;
-      double v = std::strtod(s.c_str(), &end);
-      if (s.empty() || *end != '\0') {
+      double v = std::strtod(raw.c_str(), &end);
+      if (raw.empty() || end != raw.c_str() + raw.size()) {
         why = "expected a number, got '" + s + "'";
         return std::nullopt;
       }

@@ -61,6 +61,17 @@ std::string format_param_value(const ParamSpec& spec, double value);
 
 /// Parses text into a value for this parameter. On failure returns nullopt and
 /// sets `why` to a sentence that says what is allowed.
+/// Text from an input file made safe to quote in a message: at most `most`
+/// characters, control characters (NUL, ANSI escapes, newlines) written as
+/// \xNN, and the full length named when it was cut. A message never echoes
+/// a megabyte value, a terminal escape or a secret read by mistake.
+std::string printable_excerpt(std::string_view text, std::size_t most = 80);
+
+/// "key 'name'" for a key that could be a parameter name (letters, digits,
+/// '_', '.', '-', at most 60 bytes); otherwise only its length: a line of a
+/// file read by mistake (a token, a password) is not echoed as a "key".
+std::string quoted_key(std::string_view key);
+
 std::optional<double> parse_param_value(const ParamSpec& spec, std::string_view text,
                                         std::string& why);
 

@@ -11,6 +11,11 @@
 
 namespace cardsim {
 
+/// "; did you mean 'x'?" for the name in `names` closest to `typed` (at most
+/// 3 edits away), else "". Every name a user types gets it: parameters,
+/// metrics, commands.
+std::string did_you_mean(const std::string& typed, const std::vector<std::string>& names);
+
 /// Bad input from the user (scenario file, --set, command line). The message
 /// names the file, line and key where they are known. Maps to exit code 2.
 class InputError : public std::runtime_error {
@@ -41,6 +46,15 @@ struct Scenario {
 /// The built-in baseline: every parameter at its declared default.
 Scenario builtin_baseline();
 
+/// The text of an input file (scenario, sweep spec) of at most 1 MB.
+/// Directories, devices and, unless `pipe_allowed`, FIFOs are refused before
+/// anything is read. Throws InputError naming the path and `kind`.
+std::string read_input_text(const std::string& path, const std::string& kind, bool pipe_allowed);
+
+/// Refuses a second YAML document in `text` (YAML::Load would silently
+/// ignore it and the settings it holds). Throws InputError naming `origin`.
+void require_single_document(const std::string& text, const std::string& origin);
+
 /// Loads and validates a scenario file. Throws InputError.
 Scenario load_scenario_file(const std::string& path);
 
@@ -51,6 +65,10 @@ Scenario load_scenario_text(const std::string& text, const std::string& origin,
 
 /// Applies a "key=value" override (from --set). Throws InputError.
 void apply_override(Scenario& scenario, const std::string& assignment);
+
+/// Why `key` is not a parameter: renamed (naming the new key), close to a
+/// declared key (naming it), or unknown.
+std::string unknown_parameter_reason(const std::string& key);
 
 /// Checks cross-parameter consistency. Throws InputError naming both keys.
 void validate_scenario(const Scenario& scenario);

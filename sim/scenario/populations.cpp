@@ -1,0 +1,56 @@
+#include "scenario/populations.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace cardsim {
+namespace {
+
+struct KindDensity {
+  const char* key;                      // the caught-density parameter
+  double Params::*caught_per_million;   // its field
+  int64_t CriminalCounts::*count;
+};
+
+const KindDensity kKinds[] = {
+    {"density.rings_caught_per_million", &Params::density_rings, &CriminalCounts::rings},
+    {"density.merchants_caught_per_million", &Params::density_merchants, &CriminalCounts::merchants},
+    {"density.labor_agencies_caught_per_million", &Params::density_labor_agencies, &CriminalCounts::labor_agencies},
+    {"density.data_sellers_caught_per_million", &Params::density_data_sellers, &CriminalCounts::data_sellers},
+    {"density.raisers_caught_per_million", &Params::density_raisers, &CriminalCounts::raisers},
+    {"density.organisers_caught_per_million", &Params::density_organisers, &CriminalCounts::organisers},
+};
+
+double expected_count(const Params& p, const KindDensity& k) {
+  return double(p.population) / 1e6 * (p.*k.caught_per_million) / p.density_caught_share;
+}
+
+// A rounded count further than this from its expectation distorts per-capita results.
+constexpr double kPerCapitaTolerance = 0.1;
+
+}  // namespace
+
+CriminalCounts criminal_counts(const Params& p) {
+  CriminalCounts c;
+  for (const auto& k : kKinds) c.*k.count = std::llround(expected_count(p, k));
+  return c;
+}
+
+std::vector<std::string> per_capita_warnings(const Params& p) {
+  std::vector<std::string> out;
+  const CriminalCounts c = criminal_counts(p);
+  for (const auto& k : kKinds) {
+    const double e = expected_count(p, k);
+    if (e <= 0) continue;
+    const auto n = double(c.*k.count);
+    if (std::abs(n - e) <= kPerCapitaTolerance * e) continue;
+    std::ostringstream msg;
+    msg << "key '" << k.key << "': at population " << p.population << " its density gives " << e
+        << " agents, rounded to " << n << " (" << std::lround(100.0 * (n - e) / e)
+        << "% off): per-capita results of this run do not follow the declared densities; use a larger population";
+    out.push_back(msg.str());
+  }
+  return out;
+}
+
+}  // namespace cardsim

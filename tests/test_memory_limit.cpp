@@ -1,0 +1,40 @@
+// The memory limit a run is checked against: cgroup v1 and v2 limits of the
+// process's cgroup and its ancestors, and estimates that saturate instead of
+// overflowing.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+
+#include "core/memory.h"
+#include "sweep_test_util.h"
+
+using namespace cardsim;
+using sweeptest::TempDir;
+using sweeptest::write_text;
+
+TEST_CASE("cgroup memory limits are read along the cgroup's ancestors, v2 and v1", "[memory]") {
+  TempDir root;
+  SECTION("v2: the smallest memory.max from the process's cgroup up") {
+    write_text(root / "memory.max", "max\n");
+    write_text(root / "slurm/memory.max", "8589934592\n");
+    write_text(root / "slurm/job_7/memory.max", "max\n");
+    CHECK(cgroup_memory_limit("0::/slurm/job_7\n", root.path.string()) == uint64_t(8589934592));
+  }
+  SECTION("v1: memory.limit_in_bytes of the memory controller; the huge 'unlimited' value is no limit") {
+    write_text(root / "memory/job/memory.limit_in_bytes", "1073741824\n");
+    write_text(root / "memory/memory.limit_in_bytes", "9223372036854771712\n");
+    CHECK(cgroup_memory_limit("5:cpu,cpuacct:/job\n4:memory:/job\n", root.path.string()) == uint64_t(1073741824));
+  }
+  SECTION("no cgroup file, no limit") {
+    CHECK(cgroup_memory_limit("0::/nowhere\n", root.path.string()) == UINT64_MAX);
+    CHECK(cgroup_memory_limit("", root.path.string()) == UINT64_MAX);
+  }
+}
+
+TEST_CASE("memory estimates saturate instead of overflowing", "[memory]") {
+  CHECK(saturating_mul(uint64_t(1) << 40, uint64_t(1) << 30) == UINT64_MAX);
+  CHECK(saturating_add(UINT64_MAX - 1, 5) == UINT64_MAX);
+  Params p;
+  CHECK(estimate_run_bytes(p, int64_t(1) << 60, 2) == UINT64_MAX);
+  CHECK(estimate_run_bytes(p, 10, 2) < estimate_run_bytes(p, 20, 2));
+}

@@ -1,0 +1,87 @@
+// Criminal populations by density: twice the people at the same densities
+// give about twice the fraud, and an area too small for its densities is
+// warned about.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "model_fixtures.h"
+#include "scenario/populations.h"
+
+using namespace cardsim;
+using namespace cardsim::testing;
+
+namespace {
+
+/// The baseline at `population` people, every density as declared.
+Scenario area_of(int64_t population) {
+  Scenario sc = builtin_baseline();
+  sc.params.population = population;
+  validate_scenario(sc);
+  return sc;
+}
+
+/// Mean and 90% confidence interval of the mean of the paired ratios b / a.
+Interval mean_ratio_ci90(const RunResult& a, const RunResult& b, const std::string& metric) {
+  const auto& x = totals(a, metric);
+  const auto& y = totals(b, metric);
+  std::vector<double> r;
+  for (std::size_t i = 0; i < x.size(); ++i) r.push_back(y[i] / x[i]);
+  double mean = 0, sq = 0;
+  for (double v : r) mean += v / double(r.size());
+  for (double v : r) sq += (v - mean) * (v - mean);
+  const double se = std::sqrt(sq / double(r.size() - 1) / double(r.size()));
+  return {mean, mean - 1.645 * se, mean + 1.645 * se};
+}
+
+}  // namespace
+
+TEST_CASE("criminal counts follow the densities and double with the population", "[populations]") {
+  const CriminalCounts one = criminal_counts(area_of(1000000).params);
+  CHECK(one.rings == 12);
+  CHECK(one.merchants == 8);
+  CHECK(one.labor_agencies == 3);
+  CHECK(one.data_sellers == 2);
+  CHECK(one.raisers == 2);
+  CHECK(one.organisers == 1);
+  const CriminalCounts two = criminal_counts(area_of(2000000).params);
+  CHECK(two.rings == 2 * one.rings);
+  CHECK(two.brokers() == 2 * one.brokers());
+  // A caught share half as large means twice the active criminals.
+  Params p = area_of(1000000).params;
+  p.density_caught_share /= 2;
+  CHECK(criminal_counts(p).rings == 24);
+}
+
+TEST_CASE("twice the population at fixed densities gives twice the fraud cases", "[populations][per-capita]") {
+  constexpr int kReplicates = 10;
+  const RunResult one = run(area_of(1000000), kReplicates, 7);
+  const RunResult two = run(area_of(2000000), kReplicates, 7);
+  for (const char* metric : {"fraud_cases", "cards_sold_to_scammers", "fraud_losses_yuan"}) {
+    const Interval ratio = mean_ratio_ci90(one, two, metric);
+    INFO(metric << ": mean ratio 2M/1M " << ratio.mean << ", 90% CI [" << ratio.lo << ", " << ratio.hi << "]");
+    if (std::string(metric) == "fraud_cases") {
+      CHECK(ratio.mean >= 1.8);
+      CHECK(ratio.mean <= 2.2);
+      CHECK(ratio.lo >= 1.7);
+      CHECK(ratio.hi <= 2.3);
+    } else {
+      CHECK(ratio.mean >= 1.6);  // losses are heavy-tailed, cards follow cases
+      CHECK(ratio.mean <= 2.4);
+    }
+  }
+}
+
+TEST_CASE("an area too small for its densities is warned about, naming the density", "[populations]") {
+  CHECK(per_capita_warnings(area_of(1000000).params).empty());
+  CHECK(per_capita_warnings(area_of(2000000).params).empty());
+  const auto lines = per_capita_warnings(area_of(300000).params);
+  REQUIRE(!lines.empty());
+  CHECK_THAT(lines.front(), Catch::Contains("density.") && Catch::Contains("at population 300000") &&
+                                Catch::Contains("per-capita results"));
+  Params none = area_of(1000000).params;
+  none.population = 50000;  // 0.6 rings round to 1, 0.05 organisers to none
+  bool organisers_named = false;
+  for (const auto& l : per_capita_warnings(none)) organisers_named |= l.find("organisers") != std::string::npos;
+  CHECK(organisers_named);
+}
