@@ -18,6 +18,11 @@ namespace cardsim {
 
 constexpr uint32_t kNone = 0xffffffffu;
 
+/// Random holders drawn in search of one with an honest card before the
+/// search gives up (churn, false-positive shutdowns): few holders have none,
+/// and a bound keeps a day's cost bounded when almost all have none.
+constexpr int kHolderSearchDraws = 32;
+
 /// Supply channel that made a criminal card.
 enum class Channel : uint8_t { Farmer = 0, Harvested, White, Raised, Count };
 constexpr int kProductionChannels = 3;  // merchants choose among Farmer, Harvested, White
@@ -117,7 +122,7 @@ struct Insiders {
   std::vector<int32_t> raiser;         // the raising team using this dealer, -1 none
 };
 
-enum class BrokerKind : uint8_t { Merchant = 0, LaborAgency, DataSeller, Raiser, Organiser };
+enum class BrokerKind : uint8_t { Merchant = 0, LaborAgency, DataSeller, Raiser, Organiser, Count };
 
 struct Brokers {
   std::vector<BrokerKind> kind;
@@ -132,6 +137,14 @@ struct Brokers {
   std::vector<double> profit_ema;              // same layout
   std::vector<double> unit_cost_ema;           // average cost of a card produced
   std::vector<double> effort;                  // raisers: share of full activity
+  std::vector<double> raising_profit_ema;      // raisers: recent profit per raised card, yuan
+  /// Brokers of each kind in index order, found from `kind` (index_kinds), so
+  /// that no role depends on the order in which the world lays brokers out.
+  std::vector<int32_t> of_kind[std::size_t(BrokerKind::Count)];
+
+  const std::vector<int32_t>& all(BrokerKind k) const { return of_kind[std::size_t(k)]; }
+  /// Rebuilds `of_kind` from `kind`; called whenever `kind` is set.
+  void index_kinds();
 };
 
 struct Rings {

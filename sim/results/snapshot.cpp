@@ -21,7 +21,7 @@ static_assert(sizeof(Citizens) == 56, "Citizens changed: serialise the new field
 static_assert(sizeof(Cards) == 264, "Cards changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Outlets) == 192, "Outlets changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Insiders) == 168, "Insiders changed: serialise the new field in sim/snapshot.cpp, then update");
-static_assert(sizeof(Brokers) == 264, "Brokers changed: serialise the new field in sim/snapshot.cpp, then update");
+static_assert(sizeof(Brokers) == 408, "Brokers changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Rings) == 96, "Rings changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Market) == 136, "Market changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Risk) == 16, "Risk changed: serialise the new field in sim/snapshot.cpp, then update");
@@ -29,15 +29,16 @@ static_assert(sizeof(Ledger) == 88, "Ledger changed: serialise the new field in 
 static_assert(sizeof(Recorder) == 184, "Recorder changed: serialise the new field in sim/snapshot.cpp, then update");
 // Params is left out: parameters are added often and are not saved (see visit_world);
 // so are the criminal counts, which the world computes from them when it is built.
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1696,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1840,
               "World changed: serialise the new field in sim/snapshot.cpp, then update");
 #endif
 
 namespace {
 
 // 2: velocity windows apart from Identity, initial-cards key; 3: a checksum
-// per replicate; 4: ring revenue factors.
-constexpr int64_t kSnapshotFormat = 4;
+// per replicate; 4: ring revenue factors; 5: raisers' profit apart from
+// merchants' channel slots.
+constexpr int64_t kSnapshotFormat = 5;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -259,7 +260,10 @@ template <class V> void visit_insiders(V& v, Insiders& in) {
   v.array("insiders.raiser", in.raiser);
 }
 
-/// BrokerKind is an enum: stored as its uint8 value.
+/// BrokerKind is an enum: stored as its uint8 value. The index by kind
+/// (Brokers::of_kind) is derived from it and not stored: a restored world
+/// keeps the one it was built with, and its kinds must equal the built ones
+/// (check_restored_world).
 template <class V> void visit_broker_kinds(V& v, std::vector<BrokerKind>& kinds) {
   std::vector<uint8_t> raw(kinds.size());
   std::transform(kinds.begin(), kinds.end(), raw.begin(), [](BrokerKind k) { return uint8_t(k); });
@@ -280,6 +284,7 @@ template <class V> void visit_brokers(V& v, Brokers& b) {
   v.array("brokers.profit_ema", b.profit_ema);
   v.array("brokers.unit_cost_ema", b.unit_cost_ema);
   v.array("brokers.effort", b.effort);
+  v.array("brokers.raising_profit_ema", b.raising_profit_ema);
 }
 
 template <class V> void visit_rings(V& v, Rings& r) {
