@@ -97,7 +97,7 @@ uint32_t activate_on_record(World& w, Stream& s, std::size_t broker, uint32_t id
   a.reused_photo = !insider_login;
   a.insider_login = insider_login;
   a.location_edit = insider >= 0 && login_edits_location(w, insider);
-  if (check_activation(w, s, a) != Refusal::None) return kNone;
+  if (check_activation(w, s, a).refused()) return kNone;
   count_activation(w, identity, outlet);
   const bool remote = w.region_of(identity) != w.outlets.region[outlet];
   // A harvested card involves the insider only when their login edited its location.

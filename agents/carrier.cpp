@@ -37,20 +37,36 @@ VelocityWindow& identity_window(World& w, uint32_t identity) {
   return win;
 }
 
-Refusal check_remote(World& w, Stream& s, const ActivationAttempt& a) {
-  const bool remote = w.region_of(a.identity) != w.outlets.region[a.outlet];
-  if (!remote || w.p.remote_mode == kRemoteAllow) return Refusal::None;
-  if (a.location_edit && !w.p.location_edit_protected) return Refusal::None;  // F3
-  if (w.p.remote_mode == kRemoteBlock) return Refusal::Remote;
-  const double pass = a.person_present ? 1.0 - w.p.remote_verify_false_reject : w.p.remote_verify_pass;
-  return s.bernoulli(pass) ? Refusal::None : Refusal::Remote;
+bool dealer_cap_refuses(World& w, Stream&, const ActivationAttempt& a) {
+  return w.p.dealer_cap_enabled && cap_count_today(w, a.outlet) >= w.p.dealer_cap_max;
 }
 
-Refusal check_face(World& w, Stream& s, const ActivationAttempt& a) {
-  if (a.insider_login) return Refusal::None;
+bool outlet_velocity_refuses(World& w, Stream&, const ActivationAttempt& a) {
+  return w.p.velocity_enabled && burst_count_today(w, a.outlet) >= w.p.velocity_max_per_outlet_day;
+}
+
+bool id_cap_refuses(World& w, Stream&, const ActivationAttempt& a) {
+  return w.legit_cards(a.identity) + w.citizens.person[a.identity].criminal_cards() >= w.p.per_id_cap_max;
+}
+
+bool identity_velocity_refuses(World& w, Stream&, const ActivationAttempt& a) {
+  return w.p.velocity_enabled && identity_window(w, a.identity).count >= w.p.velocity_max_per_identity;
+}
+
+bool remote_refuses(World& w, Stream& s, const ActivationAttempt& a) {
+  const bool remote = w.region_of(a.identity) != w.outlets.region[a.outlet];
+  if (!remote || w.p.remote_mode == kRemoteAllow) return false;
+  if (a.location_edit && !w.p.location_edit_protected) return false;  // F3
+  if (w.p.remote_mode == kRemoteBlock) return true;
+  const double pass = a.person_present ? 1.0 - w.p.remote_verify_false_reject : w.p.remote_verify_pass;
+  return !s.bernoulli(pass);
+}
+
+bool face_check_refuses(World& w, Stream& s, const ActivationAttempt& a) {
+  if (a.insider_login) return false;
   const double fail = a.reused_photo ? w.p.liveness_strength
                                      : w.p.liveness_strength * w.p.liveness_false_reject;
-  return s.bernoulli(fail) ? Refusal::Liveness : Refusal::None;
+  return s.bernoulli(fail);
 }
 
 void pay_honest_commissions(World& w) {
@@ -173,16 +189,18 @@ bool erase_card(std::vector<uint32_t>& list, uint32_t card) {
 
 }  // namespace
 
-Refusal check_activation(World& w, Stream& s, const ActivationAttempt& a) {
-  if (w.p.dealer_cap_enabled && cap_count_today(w, a.outlet) >= w.p.dealer_cap_max) return Refusal::DealerCap;
-  if (w.p.velocity_enabled && burst_count_today(w, a.outlet) >= w.p.velocity_max_per_outlet_day)
-    return Refusal::Velocity;
-  const Citizens& c = w.citizens;
-  if (w.legit_cards(a.identity) + c.person[a.identity].criminal_cards() >= w.p.per_id_cap_max) return Refusal::IdCap;
-  if (w.p.velocity_enabled && identity_window(w, a.identity).count >= w.p.velocity_max_per_identity)
-    return Refusal::Velocity;
-  if (Refusal r = check_remote(w, s, a); r != Refusal::None) return r;
-  return check_face(w, s, a);
+// The order is part of the model: checks that draw random numbers (remote,
+// face) come last, so a refusal by an earlier one leaves the stream as it was.
+const std::vector<ActivationCheck>& builtin_activation_checks() {
+  static const std::vector<ActivationCheck> checks = {
+      {"dealer_cap", 10, Refusal::DealerCap, dealer_cap_refuses},
+      {"velocity_outlet", 20, Refusal::Velocity, outlet_velocity_refuses},
+      {"id_cap", 30, Refusal::IdCap, id_cap_refuses},
+      {"velocity_identity", 40, Refusal::Velocity, identity_velocity_refuses},
+      {"remote", 50, Refusal::Remote, remote_refuses},
+      {"liveness", 60, Refusal::Liveness, face_check_refuses},
+  };
+  return checks;
 }
 
 void count_activation(World& w, uint32_t identity, uint32_t outlet) {

@@ -2,23 +2,14 @@
 // number monitoring and shutdowns, and audits of dealer outlets.
 #pragma once
 
+#include "core/activation_checks.h"
 #include "core/world.h"
 
 namespace cardsim {
 
-enum class Refusal : uint8_t { None = 0, IdCap, Remote, Liveness, Velocity, DealerCap };
-
-struct ActivationAttempt {
-  uint32_t identity = kNone;
-  uint32_t outlet = kNone;
-  bool person_present = true;  // the identity's owner is at the counter (honest or farmer)
-  bool reused_photo = false;   // a harvested photo stands in for a live face
-  bool insider_login = false;  // done inside the dealer system by an insider (no face check)
-  bool location_edit = false;  // a shared login can rewrite the activation location
-};
-
-/// Runs every activation check in force today. Does not change state.
-Refusal check_activation(World& w, Stream& s, const ActivationAttempt& a);
+// The checks themselves (dealer cap, velocity, per-ID cap, remote rule, face
+// check) are the built-in entries of the activation-check registry
+// (core/activation_checks.h), defined in carrier.cpp.
 
 /// Counts an accepted activation against the outlet's and identity's windows.
 void count_activation(World& w, uint32_t identity, uint32_t outlet);

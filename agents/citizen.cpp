@@ -14,9 +14,10 @@ constexpr uint64_t kDemandEvents = 0;   // counts, regions, outlets, checks
 constexpr uint64_t kDemandHolders = 1;  // who asks for a card
 constexpr uint64_t kChurnHolders = 2;   // who gives one up
 
-void count_refusal(World& w, Refusal r, uint32_t identity) {
+void count_refusal(World& w, const Verdict& v, uint32_t identity) {
   w.recorder.add(Metric::honest_refused, 1);
-  switch (r) {
+  w.recorder.add_check_refusal(v.check);
+  switch (v.kind) {
     case Refusal::IdCap:
       w.recorder.add(Metric::honest_refused_id_cap, 1);
       // F2: holders learn their identity was misused when refused for it.
@@ -26,7 +27,8 @@ void count_refusal(World& w, Refusal r, uint32_t identity) {
     case Refusal::Liveness: w.recorder.add(Metric::honest_refused_liveness, 1); break;
     case Refusal::Velocity: w.recorder.add(Metric::honest_refused_velocity, 1); break;
     case Refusal::DealerCap: w.recorder.add(Metric::honest_refused_dealer_cap, 1); break;
-    case Refusal::None: break;
+    case Refusal::None:
+    case Refusal::Other: break;
   }
 }
 
@@ -41,12 +43,12 @@ void honest_activation(World& w, Stream& s, IdentityLookahead& who) {
   ActivationAttempt a;
   a.identity = identity;
   a.outlet = w.random_outlet_in(s, region);
-  Refusal r = check_activation(w, s, a);
-  if (r == Refusal::DealerCap) {
+  Verdict v = check_activation(w, s, a);
+  if (v.kind == Refusal::DealerCap) {
     a.outlet = w.random_outlet_in(s, region);
-    r = check_activation(w, s, a);
+    v = check_activation(w, s, a);
   }
-  if (r != Refusal::None) return count_refusal(w, r, identity);
+  if (v.refused()) return count_refusal(w, v, identity);
   count_activation(w, identity, a.outlet);
   w.set_legit_cards(identity, w.legit_cards(identity) + 1);
   w.legit_live++;
@@ -95,7 +97,7 @@ uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker) 
   ActivationAttempt a;
   a.identity = person;
   a.outlet = w.random_outlet_in(s, w.region_of(person));
-  if (check_activation(w, s, a) != Refusal::None) return kNone;
+  if (check_activation(w, s, a).refused()) return kNone;
   count_activation(w, person, a.outlet);
   w.citizens.person[person].set_flags(Citizens::kFarmer);
   w.recorder.add(Metric::cards_activated_farmer, 1);

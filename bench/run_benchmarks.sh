@@ -74,8 +74,15 @@ record "country: 100,000,000 holders x 365 days, wall time" "$t" s "<" 120
 record "country: peak memory" "$mb" MB "<" 12000
 
 # Same criminal agents and the same number of events at 10x the population:
-# per-person rates are divided by 10 so honest events stay as many.
-ten="--set population=10000000 --set citizens.activation_rate=0.00004 --set citizens.churn_rate=0.00003 --set controls.monitoring.false_positive=0.0000004"
+# per-person rates are divided by 10 so honest events stay as many, and so are
+# the per-capita densities (outlets, criminal kinds, police capacity) so that
+# the outlets, the criminals and the police stay as many as in the baseline.
+ten="--set population=10000000 --set citizens.activation_rate=0.00004 --set citizens.churn_rate=0.00003
+ --set controls.monitoring.false_positive=0.0000004 --set outlets_per_100k=2
+ --set density.rings_caught_per_million=0.84 --set density.merchants_caught_per_million=0.56
+ --set density.labor_agencies_caught_per_million=0.21 --set density.data_sellers_caught_per_million=0.14
+ --set density.raisers_caught_per_million=0.14 --set density.organisers_caught_per_million=0.07
+ --set controls.police.capacity_per_million=0.06"
 # 16 replicates each (0.3 s and more): one replicate takes 0.02 s, too close
 # to the 0.01 s resolution of the timer and to process start-up.
 ratio=$(paired_ratio 5 "$(run scenarios/baseline.yaml -r 16 -t 1 $ten)" "$(run scenarios/baseline.yaml -r 16 -t 1)")
@@ -119,7 +126,7 @@ fi
   echo "# Benchmark results"
   echo
   echo "Written by \`make bench\` (bench/run_benchmarks.sh) on $(date -u +%Y-%m-%dT%H:%M:%SZ)."
-  echo "Machine: $(OMP_NUM_THREADS= nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo) memory, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); cardsim $("$CARDSIM" --version | cut -d' ' -f2-)."
+  echo "Machine: $(OMP_NUM_THREADS= nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo) memory, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); cardsim $("$CARDSIM" --version | head -1 | cut -d' ' -f2-) ($("$CARDSIM" --version | sed -n 's/^commit //p'))."
   echo "Release build, one thread unless the row says otherwise. Single times are the best of repeated runs; ratios are the median of pairs run back to back in alternating order (bench/README.md)."
   echo
   echo "| figure | measured | target | verdict |"

@@ -157,7 +157,8 @@ TEST_CASE("daily series compressed while the run goes on write the same file dat
     std::vector<hsize_t> da, db;
     const std::vector<double> va = h5::read_doubles(ta, name, da);
     CHECK(h5::read_doubles(tb, name, db) == va);
-    CHECK(db == std::vector<hsize_t>{11, 30});
+    CHECK(db == (name == "honest_refused_by_check" ? std::vector<hsize_t>{11, 30, plain.check_names.size()}
+                                                   : std::vector<hsize_t>{11, 30}));
   }
   fs::remove_all(dir);
 }

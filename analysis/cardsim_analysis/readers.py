@@ -177,6 +177,21 @@ class ScenarioData:
         return self.attrs.get("scenario_yaml", "")
 
 
+def refusals_by_check(path) -> pd.DataFrame:
+    """Honest refusals per activation check, summed over days: [replicate x check].
+
+    The check names come from the file (attribute ``checks`` of
+    ``/timeseries/honest_refused_by_check``), never from a list kept here.
+    """
+    with h5py.File(path, "r") as f:
+        d = f["timeseries/honest_refused_by_check"]
+        checks = text_list(d.attrs["checks"])
+        df = pd.DataFrame(d[()].sum(axis=1), columns=pd.Index(checks, name="check"),
+                          index=pd.RangeIndex(d.shape[0], name="replicate"))
+        df.attrs["units"] = "customers per run"
+    return df
+
+
 def _read_scenario_group(group, name: str, attrs: dict) -> ScenarioData:
     tot = group["totals"]
     metrics = sorted(tot.keys())
@@ -189,6 +204,8 @@ def _read_scenario_group(group, name: str, attrs: dict) -> ScenarioData:
     if "timeseries" in group:
         ts = group["timeseries"]
         for m in ts.keys():
+            if ts[m].ndim != 2:
+                continue  # [replicate, day, check] breakdowns are read by refusals_by_check
             arr = ts[m][()]
             df = pd.DataFrame(arr, index=pd.RangeIndex(arr.shape[0], name="replicate"),
                               columns=pd.RangeIndex(arr.shape[1], name="day"))

@@ -24,13 +24,15 @@ int find_metric(const std::string& name) {
   return -1;
 }
 
-Recorder::Recorder(int64_t days)
+Recorder::Recorder(int64_t days, int checks)
     : days_(days),
       daily_(std::size_t(kMetricCount) * std::size_t(days), 0.0),
       today_(kMetricCount, 0.0),
       today_den_(kMetricCount, 0.0),
       run_num_(kMetricCount, 0.0),
-      run_den_(kMetricCount, 0.0) {}
+      run_den_(kMetricCount, 0.0),
+      by_check_(std::size_t(days) * std::size_t(checks), 0.0),
+      today_by_check_(std::size_t(checks), 0.0) {}
 
 void Recorder::end_day(int64_t day) {
   const auto& reg = metric_registry();
@@ -44,6 +46,11 @@ void Recorder::end_day(int64_t day) {
     }
     daily_[std::size_t(m) * std::size_t(days_) + std::size_t(day)] = v;
     today_[m] = 0;
+  }
+  const std::size_t checks = today_by_check_.size();
+  for (std::size_t c = 0; c < checks; ++c) {
+    by_check_[std::size_t(day) * checks + c] = today_by_check_[c];
+    today_by_check_[c] = 0;
   }
   days_done_ = day + 1;
 }

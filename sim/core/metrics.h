@@ -40,7 +40,8 @@ int find_metric(const std::string& name);  // -1 when unknown
 /// closes the day. Cost per day is O(metrics), independent of population.
 class Recorder {
  public:
-  explicit Recorder(int64_t days);
+  /// `checks`: activation checks whose honest refusals are counted per day.
+  explicit Recorder(int64_t days, int checks = 0);
 
   void add(Metric m, double v) { today_[int(m)] += v; }
   void set(Metric m, double v) { today_[int(m)] = v; }
@@ -49,6 +50,8 @@ class Recorder {
     today_den_[int(m)] += den;
   }
   double today(Metric m) const { return today_[int(m)]; }
+  /// An honest customer refused by activation check `check` (its index in activation_checks()).
+  void add_check_refusal(int check) { today_by_check_[std::size_t(check)] += 1; }
 
   void end_day(int64_t day);
 
@@ -57,7 +60,11 @@ class Recorder {
   const double* series(int m) const { return &daily_[std::size_t(m) * std::size_t(days_)]; }
   double total(int m) const;
   /// Raw storage for snapshots.
+  int checks() const { return int(today_by_check_.size()); }
+  /// Honest refusals per check, [day][check].
+  const std::vector<double>& refused_by_check() const { return by_check_; }
   std::vector<double>& raw_daily() { return daily_; }
+  std::vector<double>& raw_refused_by_check() { return by_check_; }
   std::vector<double>& raw_totals_num() { return run_num_; }
   std::vector<double>& raw_totals_den() { return run_den_; }
   /// Days closed so far; today's accumulators are always zero between days.
@@ -70,6 +77,8 @@ class Recorder {
   std::vector<double> daily_;  // [metric][day]
   std::vector<double> today_, today_den_;
   std::vector<double> run_num_, run_den_;  // ratio metrics' run totals
+  std::vector<double> by_check_;           // [day][check]
+  std::vector<double> today_by_check_;
 };
 
 }  // namespace cardsim

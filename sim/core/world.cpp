@@ -1,5 +1,7 @@
 #include "core/world.h"
 
+#include "core/activation_checks.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -151,7 +153,8 @@ void Market::clear_tallies() {
 }
 
 World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
-    : seed(seed_), replicate(replicate_), p(initial), counts(criminal_counts(initial)), recorder(initial.days) {
+    : seed(seed_), replicate(replicate_), p(initial), counts(criminal_counts(initial)),
+      recorder(initial.days, int(activation_checks().size())) {
   init_citizens(*this);
   init_outlets(*this);
   Stream s(seed, replicate, -1, Phase::Init, uint64_t(1) << 40);

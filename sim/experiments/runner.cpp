@@ -1,5 +1,7 @@
 #include "experiments/runner.h"
 
+#include "core/activation_checks.h"
+
 #include <omp.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "core/activation_checks.h"
 #include "results/snapshot.h"
 
 namespace cardsim {
@@ -101,6 +104,8 @@ void store_replicate(RunResult& result, int64_t replicate, const Recorder& rec) 
     std::copy_n(rec.series(m), result.days, &daily[std::size_t(m) * std::size_t(result.days)]);
     result.totals[std::size_t(m)][std::size_t(replicate)] = rec.total(m);
   }
+  if (std::size_t(replicate) < result.refused_by_check.size())
+    result.refused_by_check[std::size_t(replicate)] = rec.refused_by_check();
 }
 
 void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void(int64_t)>& body) {
@@ -128,6 +133,8 @@ RunResult run_scenario(const RunRequest& req) {
   result.daily.assign(std::size_t(req.replicates),
                       std::vector<double>(std::size_t(kMetricCount) * std::size_t(result.days), 0.0));
   result.totals.assign(kMetricCount, std::vector<double>(std::size_t(req.replicates), 0.0));
+  for (const auto& check : activation_checks()) result.check_names.push_back(check.name);
+  result.refused_by_check.assign(std::size_t(req.replicates), {});
   Progress progress("run " + req.scenario.name, req.replicates, req.progress);
   // Replicates still to finish per chunk of the file's daily series: the
   // thread that stores a chunk's last replicate compresses the chunk, while

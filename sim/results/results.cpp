@@ -209,6 +209,22 @@ h5::RowsToWrite series_rows(const RunResult& r, int m) {
 
 }  // namespace
 
+/// /timeseries/honest_refused_by_check [replicate, day, check], the checks
+/// named in rank order by its `checks` attribute.
+void write_refused_by_check(hid_t timeseries, const RunResult& r) {
+  const auto checks = hsize_t(r.check_names.size());
+  if (checks == 0 || r.refused_by_check.size() != std::size_t(r.replicates)) return;
+  std::vector<double> all;
+  all.reserve(std::size_t(r.replicates) * std::size_t(r.days) * checks);
+  for (const auto& rep : r.refused_by_check) all.insert(all.end(), rep.begin(), rep.end());
+  h5::Handle d = h5::write_doubles(timeseries, "honest_refused_by_check",
+                                   {hsize_t(r.replicates), hsize_t(r.days), checks}, all.data());
+  h5::write_attr(d, "units", std::string("customers per day"));
+  h5::write_attr(d, "description", std::string("honest customers refused a card, by the activation check that refused them"));
+  h5::write_attr(d, "dimensions", std::string("replicate, day, check"));
+  h5::write_attr(d, "checks", r.check_names);
+}
+
 void encode_series_chunk(RunResult& r, int64_t chunk) {
   for (int m = 0; m < kMetricCount; ++m)
     r.encoded[std::size_t(m)][std::size_t(chunk)] =
@@ -238,6 +254,7 @@ void write_run_file(const std::string& path, const RunResult& r, int threads) {
       h5::write_attr(t, "total_rule", reg[std::size_t(m)].total_rule);
       h5::write_attr(t, "dimensions", std::string("replicate"));
     }
+    write_refused_by_check(ts, r);
   });
 }
 

@@ -23,6 +23,10 @@ struct RunResult {
   // daily[replicate][metric * days + day], totals[metric][replicate]
   std::vector<std::vector<double>> daily;
   std::vector<std::vector<double>> totals;
+  // Honest refusals per activation check: names in rank order, and
+  // refused_by_check[replicate][day * checks + check].
+  std::vector<std::string> check_names;
+  std::vector<std::vector<double>> refused_by_check;
   // The daily series' file chunks, [metric][chunk], compressed as soon as
   // their replicates are stored (encode_series_chunk); empty entries are
   // compressed by write_run_file.

@@ -26,10 +26,10 @@ static_assert(sizeof(Rings) == 96, "Rings changed: serialise the new field in si
 static_assert(sizeof(Market) == 136, "Market changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Risk) == 16, "Risk changed: serialise the new field in sim/snapshot.cpp, then update");
 static_assert(sizeof(Ledger) == 88, "Ledger changed: serialise the new field in sim/snapshot.cpp, then update");
-static_assert(sizeof(Recorder) == 136, "Recorder changed: serialise the new field in sim/snapshot.cpp, then update");
+static_assert(sizeof(Recorder) == 184, "Recorder changed: serialise the new field in sim/snapshot.cpp, then update");
 // Params is left out: parameters are added often and are not saved (see visit_world);
 // so are the criminal counts, which the world computes from them when it is built.
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1648,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1696,
               "World changed: serialise the new field in sim/snapshot.cpp, then update");
 #endif
 
@@ -319,6 +319,7 @@ template <class V> void visit_books(V& v, World& w) {
   v.array("recorder.daily", w.recorder.raw_daily());
   v.array("recorder.run_num", w.recorder.raw_totals_num());
   v.array("recorder.run_den", w.recorder.raw_totals_den());
+  v.array("recorder.refused_by_check", w.recorder.raw_refused_by_check());
   v.scalar("recorder.days_done", w.recorder.raw_days_done());
 }
 

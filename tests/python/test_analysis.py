@@ -22,7 +22,8 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 from analysis.cardsim_analysis import figures as F  # noqa: E402
 from analysis.cardsim_analysis.calibration import TARGETS, calibration_table, print_table  # noqa: E402
 from analysis.cardsim_analysis.numbers import Macros, camel, num  # noqa: E402
-from analysis.cardsim_analysis.readers import read_compare, read_run, read_sweep, scenario_value  # noqa: E402
+from analysis.cardsim_analysis.readers import (  # noqa: E402
+    read_compare, read_run, read_sweep, refusals_by_check, scenario_value)
 from analysis.cardsim_analysis.tables import compare_table, write_calibration  # noqa: E402
 
 # A fiftieth of the baseline's people with all of its criminals and police.
@@ -159,6 +160,15 @@ def test_read_run_gives_units_and_shapes(run_file):
     assert scenario_value(r.scenario_yaml, "scammers.loss_mean_yuan") == 42000
     with pytest.raises(KeyError):
         r.timeseries("no_such_metric")
+
+
+def test_refusals_by_check_are_named_by_the_file(run_file):
+    by_check = refusals_by_check(run_file)
+    assert by_check.shape[0] == 3
+    assert list(by_check.columns)[:3] == ["dealer_cap", "velocity_outlet", "id_cap"]
+    # every honest refusal is counted by exactly one check
+    r = read_run(run_file)
+    np.testing.assert_allclose(by_check.sum(axis=1).to_numpy(), r.totals["honest_refused"].to_numpy())
 
 
 def test_read_compare_tables_agree_with_differences(compare_file):

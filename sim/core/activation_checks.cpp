@@ -1,0 +1,50 @@
+#include "core/activation_checks.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace cardsim {
+namespace {
+
+std::vector<ActivationCheck>& registry() {
+  static std::vector<ActivationCheck> checks = [] {
+    std::vector<ActivationCheck> sorted = builtin_activation_checks();
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const ActivationCheck& a, const ActivationCheck& b) { return a.rank < b.rank; });
+    return sorted;
+  }();
+  return checks;
+}
+
+}  // namespace
+
+const std::vector<ActivationCheck>& activation_checks() { return registry(); }
+
+void register_activation_check(const ActivationCheck& check) {
+  auto& checks = registry();
+  for (const auto& c : checks) {
+    if (c.name == check.name) throw std::invalid_argument("activation check '" + check.name + "' is already registered");
+    if (c.rank == check.rank)
+      throw std::invalid_argument("activation check '" + check.name + "': rank " + std::to_string(check.rank) +
+                                  " is taken by '" + c.name + "'");
+  }
+  const auto at = std::find_if(checks.begin(), checks.end(), [&](const ActivationCheck& c) { return c.rank > check.rank; });
+  checks.insert(at, check);
+}
+
+bool unregister_activation_check(const std::string& name) {
+  auto& checks = registry();
+  const auto it = std::find_if(checks.begin(), checks.end(), [&](const ActivationCheck& c) { return c.name == name; });
+  if (it == checks.end()) return false;
+  checks.erase(it);
+  return true;
+}
+
+Verdict check_activation(World& w, Stream& s, const ActivationAttempt& a) {
+  const auto& checks = registry();
+  for (std::size_t i = 0; i < checks.size(); ++i)
+    if (checks[i].refuses(w, s, a)) return {checks[i].kind, int(i)};
+  return {};
+}
+
+}  // namespace cardsim

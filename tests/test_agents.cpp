@@ -1,0 +1,156 @@
+// Agent-level tests: a tiny World made by hand (four identity holders in two
+// regions, one outlet per region, one insider, one merchant) and one role
+// function called on it, with exact outcomes. They pin down rules that
+// whole-run tests only see through averages: the order of the activation
+// checks, the dealer cap on white-card requisitions, the location edit under
+// a remote block, and when an arrested insider's replacement arrives.
+#include <catch2/catch.hpp>
+#include <memory>
+
+#include "agents/carrier.h"
+#include "agents/police.h"
+#include "core/activation_checks.h"
+#include "core/world.h"
+#include "scenario/params.h"
+
+using namespace cardsim;
+
+namespace {
+
+/// Holders 0 and 1 live in region 0, holders 2 and 3 in region 1; outlet 0
+/// is in region 0, outlet 1 in region 1; the one insider keeps outlet 0 or 1.
+std::unique_ptr<World> tiny_world() {
+  Params p;
+  p.days = 100;
+  p.population = 4;
+  p.regions = 2;
+  p.carriers = 1;
+  p.outlets_per_100k = 50000;  // 4 persons -> 2 outlets
+  p.insiders_share_of_outlets = 0.5;
+  // Criminal kinds are densities per million persons: at 4 persons,
+  // 250,000 per million (all of them active) is one merchant.
+  p.density_caught_share = 1;
+  p.density_merchants = 250000;
+  p.density_labor_agencies = p.density_data_sellers = p.density_raisers = p.density_organisers = 0;
+  p.density_rings = 0;
+  p.dealer_cap_enabled = false;
+  p.velocity_enabled = false;
+  p.remote_mode = kRemoteAllow;
+  p.liveness_strength = 0;
+  p.per_id_cap_max = 5;
+  auto w = std::make_unique<World>(p, 7, 0);
+  for (uint32_t id = 0; id < 4; ++id) w->set_legit_cards(id, 0);
+  w->day = 10;
+  return w;
+}
+
+ActivationAttempt honest(uint32_t identity, uint32_t outlet) {
+  ActivationAttempt a;
+  a.identity = identity;
+  a.outlet = outlet;
+  return a;
+}
+
+Refusal verdict(World& w, const ActivationAttempt& a) {
+  Stream s = w.stream(Phase::HonestDemand, 0);
+  return check_activation(w, s, a).kind;
+}
+
+}  // namespace
+
+TEST_CASE("a tiny hand-made world has the layout the agent tests assume", "[agents]") {
+  auto w = tiny_world();
+  REQUIRE(w->outlet_count() == 2);
+  REQUIRE(w->outlets.region[0] == 0);
+  REQUIRE(w->outlets.region[1] == 1);
+  REQUIRE(w->region_of(1) == 0);
+  REQUIRE(w->region_of(2) == 1);
+  REQUIRE(w->insiders.outlet.size() == 1);
+  REQUIRE(w->brokers.kind.size() == 1);
+}
+
+TEST_CASE("activation checks refuse in rank order: dealer cap, per-ID cap, remote rule, face check", "[agents][checks]") {
+  auto w = tiny_world();
+  Params& p = w->p;
+  // Holder 0 (region 0) at outlet 1 (region 1): every check would refuse.
+  p.dealer_cap_enabled = true;
+  p.dealer_cap_max = 1;
+  w->outlets.cap_window_start[1] = int32_t(w->day);
+  w->outlets.cap_count[1] = 1;
+  w->set_legit_cards(0, int(p.per_id_cap_max));
+  p.remote_mode = kRemoteBlock;
+  p.liveness_strength = 1;
+  p.liveness_false_reject = 1;
+  const ActivationAttempt a = honest(0, 1);
+  CHECK(verdict(*w, a) == Refusal::DealerCap);
+  p.dealer_cap_enabled = false;
+  CHECK(verdict(*w, a) == Refusal::IdCap);
+  w->set_legit_cards(0, 0);
+  CHECK(verdict(*w, a) == Refusal::Remote);
+  p.remote_mode = kRemoteAllow;
+  CHECK(verdict(*w, a) == Refusal::Liveness);
+  p.liveness_strength = 0;
+  CHECK(verdict(*w, a) == Refusal::None);
+}
+
+TEST_CASE("the built-in checks are registered under their names in rank order", "[agents][checks]") {
+  std::vector<std::string> names;
+  int last_rank = -1;
+  for (const auto& c : builtin_activation_checks()) {
+    names.push_back(c.name);
+    CHECK(c.rank > last_rank);
+    last_rank = c.rank;
+  }
+  CHECK(names == std::vector<std::string>{"dealer_cap", "velocity_outlet", "id_cap", "velocity_identity", "remote",
+                                          "liveness"});
+}
+
+TEST_CASE("white-card requisitions count against the dealer cap and stop at it", "[agents]") {
+  auto w = tiny_world();
+  w->p.dealer_cap_enabled = true;
+  w->p.dealer_cap_max = 3;
+  w->p.dealer_cap_window_days = 30;
+  for (int k = 0; k < 3; ++k) CHECK(requisition_white_card(*w, 0));
+  CHECK_FALSE(requisition_white_card(*w, 0));
+  CHECK(w->outlets.cap_count[0] == 3);
+  CHECK(requisition_white_card(*w, 1));  // the other outlet has its own cap
+  // The cap window restarts after window_days.
+  w->day += 30;
+  CHECK(requisition_white_card(*w, 0));
+  CHECK(w->outlets.cap_count[0] == 1);
+  // With the cap off, requisitions are never refused.
+  w->p.dealer_cap_enabled = false;
+  for (int k = 0; k < 10; ++k) CHECK(requisition_white_card(*w, 0));
+}
+
+TEST_CASE("under a remote block a shared login's location edit passes unless edits are protected", "[agents]") {
+  auto w = tiny_world();
+  w->p.remote_mode = kRemoteBlock;
+  ActivationAttempt a = honest(2, 0);  // holder in region 1 at an outlet in region 0
+  a.person_present = false;
+  a.reused_photo = true;
+  CHECK(verdict(*w, a) == Refusal::Remote);
+  a.location_edit = true;
+  w->p.location_edit_protected = false;
+  CHECK(verdict(*w, a) == Refusal::None);
+  w->p.location_edit_protected = true;
+  CHECK(verdict(*w, a) == Refusal::Remote);
+  // A local activation is never a remote one.
+  CHECK(verdict(*w, honest(0, 0)) == Refusal::None);
+}
+
+TEST_CASE("an arrested insider's slot is empty for replacement_days, then a new insider takes it", "[agents]") {
+  auto w = tiny_world();
+  w->p.insiders_replacement_days = 60;
+  w->insiders.white_left_today[0] = 4;
+  REQUIRE(w->insider_present(0));
+  Stream s = w->stream(Phase::Police, 0);
+  arrest_insider(*w, s, 0);
+  CHECK(w->insiders.vacant_until[0] == 70);
+  CHECK(w->insiders.white_left_today[0] == 0);
+  CHECK(w->recorder.today(Metric::arrests_insider) == 1);
+  w->day = 69;
+  CHECK_FALSE(w->insider_present(0));
+  w->day = 70;
+  CHECK(w->insider_present(0));
+}
