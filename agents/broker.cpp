@@ -111,7 +111,7 @@ uint32_t activate_on_record(World& w, Stream& s, std::size_t broker, uint32_t id
   count_activation(w, identity, outlet);
   const bool remote = w.region_of(identity) != w.outlets.region[outlet];
   // A harvested card involves the insider only when their login edited its location.
-  const bool edited = remote && a.location_edit && w.p.remote_mode != kRemoteAllow;
+  const bool edited = remote && a.location_edit && w.p.remote_mode != RemoteMode::allow;
   const int32_t involved = insider_login || edited ? insider : -1;
   const uint32_t card = w.new_card(channel, identity, outlet, int32_t(broker), involved);
   mark_misused(w, identity);

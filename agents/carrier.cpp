@@ -56,9 +56,9 @@ bool identity_velocity_refuses(World& w, Stream&, const ActivationAttempt& a) {
 
 bool remote_refuses(World& w, Stream& s, const ActivationAttempt& a) {
   const bool remote = w.region_of(a.identity) != w.outlets.region[a.outlet];
-  if (!remote || w.p.remote_mode == kRemoteAllow) return false;
+  if (!remote || w.p.remote_mode == RemoteMode::allow) return false;
   if (a.location_edit && !w.p.location_edit_protected) return false;  // F3
-  if (w.p.remote_mode == kRemoteBlock) return true;
+  if (w.p.remote_mode == RemoteMode::block) return true;
   const double pass = a.person_present ? 1.0 - w.p.remote_verify_false_reject : w.p.remote_verify_pass;
   return !s.bernoulli(pass);
 }

@@ -7,9 +7,10 @@
 
 namespace cardsim {
 
-// The checks themselves (dealer cap, velocity, per-ID cap, remote rule, face
-// check) are the built-in entries of the activation-check registry
-// (core/activation_checks.h), defined in carrier.cpp.
+// The checks themselves, in rank order (dealer cap, outlet velocity, per-ID
+// cap, identity velocity, remote rule, face check), are the built-in entries
+// of the activation-check registry: builtin_activation_checks(), defined in
+// carrier.cpp. check_activation() (core/activation_checks.h) runs them.
 
 /// Counts an accepted activation against the outlet's and identity's windows.
 void count_activation(World& w, uint32_t identity, uint32_t outlet);

@@ -42,14 +42,17 @@ void ring_fraud(World& w, Stream& s, int32_t ring) {
   int64_t attempts = s.poisson(double(fleet.size()) * w.p.scammers_attempts_per_card);
   const double saturation = target_saturation(w);
   w.recorder.add(Metric::fraud_attempts, double(attempts));
-  // Victims by group: elderly, then students among the rest, then everyone else.
-  const double share[] = {w.p.citizens_share_elderly,
-                          w.p.citizens_share_elderly < 1
-                              ? w.p.citizens_share_student / (1.0 - w.p.citizens_share_elderly)
-                              : 0.0,
-                          1.0};
+  // Victims by group: elderly, then students among the rest, then everyone
+  // else (the last group takes the attempts left).
+  double share_of_rest[std::size_t(VictimGroup::Count)];
+  share_of_rest[std::size_t(VictimGroup::Elderly)] = w.p.citizens_share_elderly;
+  share_of_rest[std::size_t(VictimGroup::Student)] =
+      w.p.citizens_share_elderly < 1 ? w.p.citizens_share_student / (1.0 - w.p.citizens_share_elderly) : 0.0;
+  share_of_rest[std::size_t(VictimGroup::Other)] = 1.0;
   for (int g = 0; g < int(VictimGroup::Count); ++g) {
-    const int64_t reached = g == 2 ? attempts : s.binomial(attempts, std::min(1.0, share[g]));
+    static_assert(int(VictimGroup::Other) == int(VictimGroup::Count) - 1, "the everyone-else group comes last");
+    const bool last = VictimGroup(g) == VictimGroup::Other;
+    const int64_t reached = last ? attempts : s.binomial(attempts, std::min(1.0, share_of_rest[g]));
     attempts -= reached;
     const int64_t cases = s.binomial(reached, deception_probability(w, VictimGroup(g)) * saturation);
     for (int64_t k = 0; k < cases; ++k) {

@@ -39,7 +39,7 @@ std::unique_ptr<World> tiny_world() {
   p.density_rings = 0;
   p.dealer_cap_enabled = false;
   p.velocity_enabled = false;
-  p.remote_mode = kRemoteAllow;
+  p.remote_mode = RemoteMode::allow;
   p.liveness_strength = 0;
   p.per_id_cap_max = 5;
   auto w = std::make_unique<World>(p, 7, 0);
@@ -82,7 +82,7 @@ TEST_CASE("activation checks refuse in rank order: dealer cap, per-ID cap, remot
   w->outlets.cap_window_start[1] = int32_t(w->day);
   w->outlets.cap_count[1] = 1;
   w->set_legit_cards(0, int(p.per_id_cap_max));
-  p.remote_mode = kRemoteBlock;
+  p.remote_mode = RemoteMode::block;
   p.liveness_strength = 1;
   p.liveness_false_reject = 1;
   const ActivationAttempt a = honest(0, 1);
@@ -91,7 +91,7 @@ TEST_CASE("activation checks refuse in rank order: dealer cap, per-ID cap, remot
   CHECK(verdict(*w, a) == Refusal::IdCap);
   w->set_legit_cards(0, 0);
   CHECK(verdict(*w, a) == Refusal::Remote);
-  p.remote_mode = kRemoteAllow;
+  p.remote_mode = RemoteMode::allow;
   CHECK(verdict(*w, a) == Refusal::Liveness);
   p.liveness_strength = 0;
   CHECK(verdict(*w, a) == Refusal::None);
@@ -129,7 +129,7 @@ TEST_CASE("white-card requisitions count against the dealer cap and stop at it",
 
 TEST_CASE("under a remote block a shared login's location edit passes unless edits are protected", "[agents]") {
   auto w = tiny_world();
-  w->p.remote_mode = kRemoteBlock;
+  w->p.remote_mode = RemoteMode::block;
   ActivationAttempt a = honest(2, 0);  // holder in region 1 at an outlet in region 0
   a.person_present = false;
   a.reused_photo = true;

@@ -93,7 +93,7 @@ TEST_CASE("defaults equal the declaration", "[scenario]") {
   CHECK(base.params.population == 1000000);
   CHECK(base.params.days == 365);
   CHECK(base.params.per_id_cap_max == 5);
-  CHECK(base.params.remote_mode == kRemoteVerify);
+  CHECK(base.params.remote_mode == RemoteMode::verify);
 }
 
 TEST_CASE("keys are unique and none is a group of another", "[scenario]") {
@@ -119,7 +119,7 @@ TEST_CASE("set overrides int, real, bool and enum parameters", "[scenario][set]"
   CHECK(sc.params.per_id_cap_max == 3);
   CHECK(sc.params.liveness_strength == 0.25);
   CHECK(sc.params.commission_clawback);
-  CHECK(sc.params.remote_mode == kRemoteBlock);
+  CHECK(sc.params.remote_mode == RemoteMode::block);
   apply_override(sc, "commission.clawback=false");
   CHECK_FALSE(sc.params.commission_clawback);
 }
@@ -237,12 +237,12 @@ TEST_CASE("a schedule takes effect on its day", "[scenario][schedule]") {
   require_same_params(d19, sc.params);
   const Params d20 = params_on_day(sc, 20);
   CHECK(d20.monitoring_hazard == 0.2);
-  CHECK(d20.remote_mode == kRemoteBlock);
+  CHECK(d20.remote_mode == RemoteMode::block);
   CHECK(d20.per_id_cap_max == 5);
   const Params d40 = params_on_day(sc, 40);
   CHECK(d40.monitoring_hazard == 0.3);
   CHECK(d40.per_id_cap_max == 3);
-  CHECK(d40.remote_mode == kRemoteBlock);
+  CHECK(d40.remote_mode == RemoteMode::block);
   require_same_params(params_on_day(sc, 99), d40);
   CHECK(sc.schedule.front().origin == "<test>:9:11");
 }
@@ -380,4 +380,15 @@ TEST_CASE("scenarios/baseline.yaml lists every parameter with its unit and sourc
       CHECK(words.count(id) == 1);
     }
   }
+}
+
+TEST_CASE("an enum parameter's choice struct is generated from its choice list", "[params]") {
+  const ParamSpec* mode = find_param("controls.remote_activation.mode");
+  REQUIRE(mode != nullptr);
+  CHECK(mode->choices == std::vector<std::string>{"allow", "verify", "block"});
+  CHECK(int64_t(RemoteMode::allow) == 0);
+  CHECK(int64_t(RemoteMode::verify) == 1);
+  CHECK(int64_t(RemoteMode::block) == 2);
+  CHECK(mode->default_value == double(RemoteMode::verify));
+  CHECK(Params{}.remote_mode == RemoteMode::verify);
 }

@@ -19,8 +19,6 @@ import pandas as pd
 from . import figures as F
 from .readers import file_kind, read_compare, read_run, read_sweep, text
 
-HEADLINE = ["fraud_losses_yuan", "fraud_cases", "cards_sold_to_scammers", "honest_refused", "shutdowns_honest",
-            "price_scammer_yuan", "share_supply_white", "share_supply_harvested"]
 PROVENANCE = ["cardsim_version", "git_commit", "schema_version", "created_utc", "seed", "replicates", "days",
               "scenario_name", "scenario_hash"]
 STYLE = """
@@ -97,7 +95,9 @@ def _run_body(path: Path, figs: Path) -> tuple[str, str]:
 
 def _compare_body(path: Path, figs: Path) -> tuple[str, str]:
     cmp = read_compare(path)
-    metrics = [m for m in cmp.attrs.get("table_metrics") or HEADLINE if m in cmp.mean.columns]
+    # The headline metrics, as cardsim lists them in the file (every metric for a file without the list).
+    headline = cmp.attrs.get("table_metrics")
+    metrics = [m for m in (list(headline) if headline is not None else cmp.mean.columns) if m in cmp.mean.columns]
     rows = [[p, m, cmp.mean.loc[p, m], cmp.p05.loc[p, m], cmp.p95.loc[p, m], cmp.units(m),
              "yes" if cmp.spans_zero.loc[p, m] else "no"] for p in cmp.policy_names for m in metrics]
     ce = cmp.cost_effectiveness.sort_values("rank")

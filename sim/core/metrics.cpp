@@ -17,6 +17,13 @@ const std::vector<MetricSpec>& metric_registry() {
   return registry;
 }
 
+const std::vector<std::string>& headline_metrics() {
+  static const std::vector<std::string> names = {
+      "fraud_cases",        "fraud_losses_yuan", "cards_sold_to_scammers", "price_scammer_yuan",
+      "honest_refused",     "shutdowns_honest",  "income_insider_yuan",    "income_broker_yuan"};
+  return names;
+}
+
 int find_metric(const std::string& name) {
   const auto& reg = metric_registry();
   for (std::size_t i = 0; i < reg.size(); ++i)

@@ -12,22 +12,22 @@ namespace cardsim {
 
 __extension__ typedef unsigned __int128 uint128_t;
 
-/// The day's phases, in the order they run. Also the phase key of RNG streams.
+/// The day's phases, in the order they run. Also the phase key of RNG
+/// streams: each value is fixed, since changing one changes every result
+/// (1 belonged to a phase that drew nothing and is gone).
 enum class Phase : uint32_t {
   Init = 0,
-  Schedule,
-  Commissions,
-  Records,
-  Insiders,
-  HonestDemand,
-  Production,
-  Market,
-  Fraud,
-  Monitoring,
-  Police,
-  Audits,
-  Adaptation,
-  Count
+  Commissions = 2,
+  Records = 3,
+  Insiders = 4,
+  HonestDemand = 5,
+  Production = 6,
+  Market = 7,
+  Fraud = 8,
+  Monitoring = 9,
+  Police = 10,
+  Audits = 11,
+  Adaptation = 12,
 };
 
 // Entity keys of streams beyond the agent indices. A phase that draws from

@@ -31,6 +31,13 @@ double expected_initial_cards(const std::vector<double>& cdf) {
   return e;
 }
 
+/// An insider's last illicit business before the run: long enough ago that
+/// no active-insider window reaches it.
+constexpr int32_t kNoBusinessYet = -1000000;
+/// Dealer insiders a raising team draws in search of one no other team uses
+/// before it settles for the last one drawn.
+constexpr int kRaiserDealerDraws = 8;
+
 void init_citizens(World& w) {
   Citizens& c = w.citizens;
   c.count = w.p.population;
@@ -79,7 +86,7 @@ void init_insiders(World& w, Stream& s) {
     insider_takes_post(w, s, int32_t(i));
   }
   in.vacant_until.assign(n, 0);
-  in.last_business_day.assign(n, -1000000);
+  in.last_business_day.assign(n, kNoBusinessYet);
   in.white_left_today.assign(n, 0);
   in.raiser.assign(n, -1);
 }
@@ -124,7 +131,7 @@ void init_brokers(World& w, Stream& s) {
     } else if (b.kind[i] == BrokerKind::Raiser) {
       // A raising team works with one dealer insider (F6); prefer a free one.
       auto ins = int32_t(s.below(n_insiders));
-      for (int tries = 0; tries < 8 && w.insiders.raiser[std::size_t(ins)] >= 0; ++tries)
+      for (int tries = 0; tries < kRaiserDealerDraws && w.insiders.raiser[std::size_t(ins)] >= 0; ++tries)
         ins = int32_t(s.below(n_insiders));
       b.insiders[i].push_back(ins);
       w.insiders.raiser[std::size_t(ins)] = int32_t(i);

@@ -164,13 +164,6 @@ std::string ratio_text(double v) {
 
 }  // namespace
 
-const std::vector<std::string>& compare_table_metrics() {
-  static const std::vector<std::string> names = {
-      "fraud_cases",        "fraud_losses_yuan", "cards_sold_to_scammers", "price_scammer_yuan",
-      "honest_refused",     "shutdowns_honest",  "income_insider_yuan",    "income_broker_yuan"};
-  return names;
-}
-
 double window_total(const RunResult& run, int metric, int64_t replicate, int64_t from_day) {
   const auto& spec = metric_registry()[std::size_t(metric)];
   if (from_day <= 0) return run.totals[std::size_t(metric)][std::size_t(replicate)];
@@ -226,7 +219,7 @@ void print_effect_table(std::ostream& out, const CompareResult& r, std::size_t i
   std::snprintf(line, sizeof line, "  %-26s %14s %14s %9s %-32s %-32s %s\n", "paired difference", "base mean",
                 "mean effect", "change", ci_head.c_str(), "5%-95% of replicates", "units");
   out << line;
-  for (const auto& name : compare_table_metrics()) {
+  for (const auto& name : headline_metrics()) {
     const auto m = std::size_t(find_metric(name));
     const Interval base = summarize(r.window[0][m]);
     std::snprintf(line, sizeof line, "  %-26s %14.1f %+14.1f %9s %-32s %-32s %s%s\n", name.c_str(), base.mean,

@@ -30,8 +30,6 @@ struct CompareRequest {
   int bootstrap = 2000;          // paired bootstrap resamples behind the ranking and the frontier
 };
 
-/// The metrics every comparison table shows (benefit first, then cost).
-const std::vector<std::string>& compare_table_metrics();
 
 /// One policy against the base.
 struct PolicyEffect {

@@ -1,7 +1,5 @@
 #include "experiments/sweep.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -40,31 +38,25 @@ std::vector<int64_t> pending_tasks(const SweepData& data) {
   return out;
 }
 
-/// Runs tasks with OpenMP threads; `done` is called inside a critical section.
+/// Runs tasks on OpenMP threads (the shared job loop, parallel_jobs); `done`
+/// is called inside a critical section and reports progress itself.
 void run_tasks_local(const SweepSpec& spec, const SweepData& data, const std::vector<int64_t>& pending,
                      int threads, const TaskDone& done) {
-  std::exception_ptr error;
-  const int n = threads > 0 ? threads : omp_get_max_threads();
-#pragma omp parallel for schedule(dynamic, 1) num_threads(n)
-  for (std::size_t i = 0; i < pending.size(); ++i) {
-    try {
-      std::vector<double> rec = run_task(spec, data, pending[i]);
-      // An exception must not leave a critical section (the runtime aborts):
-      // a full disk while journalling is caught inside and rethrown here.
-      std::exception_ptr failed;
+  Progress reported_by_done("sweep tasks", int64_t(pending.size()), false);
+  parallel_jobs(int64_t(pending.size()), threads, reported_by_done, [&](int64_t i) {
+    const int64_t task = pending[std::size_t(i)];
+    std::vector<double> rec = run_task(spec, data, task);
+    // An exception must not leave a critical section (the runtime aborts):
+    // a full disk while journalling is caught inside and rethrown here.
+    std::exception_ptr failed;
 #pragma omp critical(cardsim_sweep_done)
-      try {
-        done(pending[i], rec);
-      } catch (...) {
-        failed = std::current_exception();
-      }
-      if (failed) std::rethrow_exception(failed);
+    try {
+      done(task, rec);
     } catch (...) {
-#pragma omp critical(cardsim_sweep_error)
-      if (!error) error = std::current_exception();
+      failed = std::current_exception();
     }
-  }
-  if (error) std::rethrow_exception(error);
+    if (failed) std::rethrow_exception(failed);
+  });
 }
 
 /// Runs the sweep on rank 0 (or alone), writes the file; returns the journal's flush count.

@@ -27,12 +27,15 @@ Interval summarize(std::vector<double> v) {
 }
 
 const std::vector<std::string>& summary_metrics() {
-  static const std::vector<std::string> names = {
-      "fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers", "cards_activated_farmer",
-      "cards_activated_harvested", "cards_activated_white", "cards_raised", "shutdowns_fraud",
-      "shutdowns_honest", "honest_refused", "identities_misused", "price_farmer_yuan",
-      "price_white_yuan", "price_record_yuan", "price_scammer_yuan", "arrests_insider",
-      "commissions_fraudulent_yuan"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out = headline_metrics();
+    for (const char* detail : {"cards_activated_farmer", "cards_activated_harvested", "cards_activated_white",
+                               "cards_raised", "shutdowns_fraud", "identities_misused", "price_farmer_yuan",
+                               "price_white_yuan", "price_record_yuan", "arrests_insider",
+                               "commissions_fraudulent_yuan"})
+      out.push_back(detail);
+    return out;
+  }();
   return names;
 }
 

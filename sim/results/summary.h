@@ -16,7 +16,8 @@ struct Interval {
 /// Mean and 5th/95th percentiles (linear interpolation) of values.
 Interval summarize(std::vector<double> values);
 
-/// The metrics shown in the summary table, in order.
+/// The metrics shown in the summary table, in order: the headline metrics
+/// (core/metrics.h), then detail on supply, prices and arrests.
 const std::vector<std::string>& summary_metrics();
 
 void print_summary(std::ostream& out, const RunResult& result, const std::string& path);

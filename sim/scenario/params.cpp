@@ -10,18 +10,16 @@
 namespace cardsim {
 namespace {
 
+/// The choices of an enum row from its list as the preprocessor spells it:
+/// "(allow, verify, block)" -> {"allow", "verify", "block"}.
 std::vector<std::string> split_choices(const char* text) {
-  std::vector<std::string> out;
-  std::string cur;
+  std::vector<std::string> out(1);
   for (const char* p = text; *p; ++p) {
-    if (*p == '|') {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += *p;
-    }
+    if (*p == ',')
+      out.emplace_back();
+    else if (*p != '(' && *p != ')' && *p != ' ')
+      out.back() += *p;
   }
-  out.push_back(cur);
   return out;
 }
 
@@ -41,9 +39,9 @@ std::vector<ParamSpec> build_registry() {
   r.push_back({k, ParamType::Bool, mode, (d) ? 1.0 : 0.0, 0.0, 1.0, "flag", m, s, {},        \
                [](const Params& p) { return p.f ? 1.0 : 0.0; },                             \
                [](Params& p, double v) { p.f = v != 0.0; }});
-#define P_ENUM(f, k, d, ch, m, s, mode)                                                     \
-  r.push_back({k, ParamType::Enum, mode, double(d), 0.0, double(split_choices(ch).size() - 1), \
-               "choice", m, s, split_choices(ch),                                           \
+#define P_ENUM(f, k, T, d, ch, m, s, mode)                                                  \
+  r.push_back({k, ParamType::Enum, mode, double(T::d), 0.0, double(split_choices(#ch).size() - 1), \
+               "choice", m, s, split_choices(#ch),                                          \
                [](const Params& p) { return double(p.f); },                                \
                [](Params& p, double v) { p.f = int64_t(v); }});
 #include "scenario/params.def"

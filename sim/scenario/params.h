@@ -13,22 +13,37 @@ namespace cardsim {
 enum class ParamType { Int, Real, Bool, Enum };
 enum class ParamMode { Structural, Dynamic };
 
+/// One struct per enum parameter, named in its row of params.def, whose
+/// enumerators are the parameter's choices in declaration order (the index
+/// an enum field of Params holds): RemoteMode::allow, ...
+#define CARDSIM_CHOICES(...) __VA_ARGS__
+#define P_INT(f, k, d, lo, hi, u, m, s, mode)
+#define P_REAL(f, k, d, lo, hi, u, m, s, mode)
+#define P_BOOL(f, k, d, m, s, mode)
+#define P_ENUM(f, k, T, d, ch, m, s, mode) \
+  struct T {                               \
+    enum : int64_t { CARDSIM_CHOICES ch }; \
+  };
+#include "scenario/params.def"
+#undef P_INT
+#undef P_REAL
+#undef P_BOOL
+#undef P_ENUM
+#undef CARDSIM_CHOICES
+
 /// Every scenario setting, as typed fields. Enum fields hold the index of
 /// the chosen value in the declaration's choice list.
 struct Params {
 #define P_INT(f, k, d, lo, hi, u, m, s, mode) int64_t f = d;
 #define P_REAL(f, k, d, lo, hi, u, m, s, mode) double f = d;
 #define P_BOOL(f, k, d, m, s, mode) bool f = d;
-#define P_ENUM(f, k, d, ch, m, s, mode) int64_t f = d;
+#define P_ENUM(f, k, T, d, ch, m, s, mode) int64_t f = T::d;
 #include "scenario/params.def"
 #undef P_INT
 #undef P_REAL
 #undef P_BOOL
 #undef P_ENUM
 };
-
-/// Remote-activation rule, in the order of its declaration's choices.
-enum RemoteMode : int64_t { kRemoteAllow = 0, kRemoteVerify = 1, kRemoteBlock = 2 };
 
 /// One row of params.def, with accessors into Params.
 struct ParamSpec {
