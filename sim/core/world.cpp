@@ -170,6 +170,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   const auto horizon = std::size_t(p.days) + 1;
   shutdown_due.assign(horizon, {});
   commission_due.assign(horizon, {});
+  honest_retry_due.assign(horizon, {});
   honest_commission_due.assign(horizon * std::size_t(p.carriers), 0);
 }
 

@@ -287,6 +287,7 @@ struct World {
   std::vector<std::vector<uint32_t>> shutdown_due;     // detected cards
   std::vector<std::vector<uint32_t>> commission_due;   // criminal cards awaiting commission
   std::vector<int64_t> honest_commission_due;          // honest activations awaiting commission
+  std::vector<std::vector<uint64_t>> honest_retry_due;  // refused honest customers' next tries (agents/citizen.cpp)
   std::vector<uint32_t> police_queue;                  // reported cases' cards, FIFO
   std::size_t police_head = 0;
   double police_carry = 0;
@@ -339,6 +340,7 @@ template <class V, class W, IfPart<W, World> = 0> void visit_event_fields(V& v, 
   v.nested("world.shutdown_due", w.shutdown_due);
   v.nested("world.commission_due", w.commission_due);
   v.array("world.honest_commission_due", w.honest_commission_due, Extent::Other);
+  v.nested("world.honest_retry_due", w.honest_retry_due);
   v.array("world.police_queue", w.police_queue, Extent::Other);
   static_assert(std::is_same_v<std::size_t, uint64_t>, "police_head is stored as 64 bits");
   v.scalar("world.police_head", w.police_head);
@@ -365,7 +367,7 @@ template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) 
   visit_event_fields(v, w);
 }
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1696,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1720,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 
