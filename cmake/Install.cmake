@@ -6,6 +6,7 @@
 #   DIR/share/cardsim/scenarios/         baseline, policies, sweeps, paper scenarios
 #   DIR/share/cardsim/docs/              model, parameters, sweeps, reliability, README
 #   DIR/share/cardsim/python/            the cardsim_analysis package (readers, figures, report)
+#   DIR/share/cardsim/slurm/             submit.sh, sweep.sbatch, merge.sbatch (they find cardsim on PATH)
 #   DIR/share/man/man1/cardsim.1         man page made from `cardsim --help` (when help2man is present)
 include(GNUInstallDirs)
 
@@ -17,6 +18,8 @@ install(DIRECTORY analysis/cardsim_analysis DESTINATION ${CMAKE_INSTALL_DATADIR}
         PATTERN __pycache__ EXCLUDE PATTERN *.pyc EXCLUDE)
 # The wrapper finds the package relative to itself, so any prefix works.
 install(PROGRAMS cmake/cardsim-analysis.in DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME cardsim-analysis)
+install(PROGRAMS scripts/slurm/submit.sh scripts/slurm/sweep.sbatch scripts/slurm/merge.sbatch
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/cardsim/slurm)
 
 # The man page is generated from the built binary's --help and --version, so it
 # never drifts from the program. help2man is optional at build time.

@@ -171,7 +171,7 @@ TEST_CASE("cardsim sensitivity writes /sensitivity into a sobol sweep and a morr
   CHECK_THROWS_AS(sensitivity_command(o.out, SensitivityOptions{}, out), InputError);
 }
 
-TEST_CASE("an 8-sample sobol sweep: warnings name the metrics and the samples needed; every S1 shown is sound or "
+TEST_CASE("an 8-sample sobol sweep: warnings name the metrics and the samples needed, and every S1 shown is sound or "
           "warned", "[sensitivity][sweep]") {
   sweeptest::TempDir dir;
   sweeptest::write_text(dir / "s.yaml",

@@ -85,7 +85,7 @@ TEST_CASE("a sweep file holds design, totals, series and provenance", "[sweep][r
         std::vector<std::string>{"allow", "verify", "block"});
 }
 
-TEST_CASE("thread count never changes a sweep; shards merge to the same file", "[sweep][run][shard]") {
+TEST_CASE("thread count never changes a sweep, and shards merge to the same file", "[sweep][run][shard]") {
   TempDir dir;
   write_text(dir / "spec.yaml", sweeptest::tiny_grid_spec());
   run_local(dir / "spec.yaml", dir / "t1.h5", 1);

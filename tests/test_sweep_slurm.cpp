@@ -1,9 +1,12 @@
-// A real one-node Slurm runs scripts/slurm/sweep.sbatch: a job array of
-// shards and a dependent merge job. The merged file must equal a local sweep.
-// Where the daemons cannot start the test fails with the reason.
+// A real one-node Slurm runs the sweep workflow as a user submits it:
+// scripts/slurm/submit.sh sizes the array with `cardsim sweep --plan`, sbatch
+// runs sweep.sbatch as a job array and merge.sbatch as a dependent job with
+// its own request; logs land in results/logs/. The merged file must equal a
+// local sweep. Where the daemons cannot start the test fails with the reason.
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <regex>
 #include <thread>
 
 #include "experiments/sweep.h"
@@ -35,9 +38,32 @@ bool queue_empty(std::string& listing) {
   return sweeptest::run_tool({"squeue", "-h"}, listing) == 0 && listing.find_first_not_of(" \n") == std::string::npos;
 }
 
+/// The number after `label` in `text` ("array job 12 ..."), or "" when absent.
+std::string number_after(const std::string& text, const std::string& label) {
+  std::smatch m;
+  return std::regex_search(text, m, std::regex(label + " ([0-9]+)")) ? m[1].str() : "";
+}
+
+/// `scontrol show job ID`: the job's fields as Slurm records them.
+std::string job_record(const std::string& id) {
+  std::string out;
+  sweeptest::run_tool({"scontrol", "show", "job", id}, out);
+  return out;
+}
+
+/// Every file under `folder` with its contents, for failure messages.
+std::string dump_files(const std::filesystem::path& folder) {
+  std::string text;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(folder, ec))
+    text += e.path().string() + ":\n" + sweeptest::read_text(e.path().string()) + "\n";
+  return text;
+}
+
 }  // namespace
 
-TEST_CASE("a one-node Slurm runs sweep.sbatch (array + dependent merge) and matches a local sweep", "[sweep][slurm]") {
+TEST_CASE("a one-node Slurm runs submit.sh's job array and afterok merge and matches a local sweep",
+          "[sweep][slurm]") {
   TempDir dir;
   // munged runs as the munge user and must reach its socket inside the folder.
   std::filesystem::permissions(dir.path, std::filesystem::perms(0755));
@@ -45,16 +71,32 @@ TEST_CASE("a one-node Slurm runs sweep.sbatch (array + dependent merge) and matc
   INFO(cluster.start_output);
   if (cluster.start_rc != 0) FAIL("the one-node Slurm did not start; reason above");
 
+  // 3 x 2 points x 2 replicates = 12 runs; at most 5 per task -> 3 tasks of 4.
   sweeptest::write_text(dir / "spec.yaml", sweeptest::tiny_grid_spec(2));
   setenv("SLURM_CONF", (dir / "cluster/slurm.conf").c_str(), 1);
   setenv("CARDSIM", CARDSIM_BINARY, 1);
   std::string submit;
-  const int rc = sweeptest::run_command(
-      {"bash", CARDSIM_SOURCE_DIR "/scripts/slurm/sweep.sbatch", "spec.yaml", "slurm.h5", "3"}, dir.path.string(),
-      submit);
+  const int rc = sweeptest::run_command({CARDSIM_SOURCE_DIR "/scripts/slurm/submit.sh", "spec.yaml", "slurm.h5",
+                                         "--runs-per-task", "5", "--threads", "2"},
+                                        dir.path.string(), submit);
   INFO(submit);
   REQUIRE(rc == 0);
-  CHECK(submit.find("array job") != std::string::npos);
+  const std::string array_id = number_after(submit, "array job"), merge_id = number_after(submit, "merge job");
+  REQUIRE(!array_id.empty());
+  REQUIRE(!merge_id.empty());
+  CHECK(submit.find("array tasks: 3, each at most 4 runs") != std::string::npos);
+
+  // The merge waits on the array and asks for its own small resources, not
+  // the array's (2 CPUs per task, an hour, 1G per CPU).
+  const std::string merge_job = job_record(merge_id), array_job = job_record(array_id);
+  INFO("merge job:\n" << merge_job << "\narray job:\n" << array_job);
+  CHECK(merge_job.find("Dependency=afterok:" + array_id) != std::string::npos);
+  CHECK(merge_job.find("MinCPUsNode=1 ") != std::string::npos);
+  CHECK(merge_job.find("TimeLimit=00:30:00") != std::string::npos);
+  CHECK(merge_job.find("MinMemoryNode=2G") != std::string::npos);
+  CHECK(array_job.find("MinCPUsNode=2 ") != std::string::npos);
+  CHECK(array_job.find("TimeLimit=01:00:00") != std::string::npos);
+  CHECK(array_job.find("MinMemoryCPU=1G") != std::string::npos);
 
   // Not a timing check: a deadline so that a stuck queue fails instead of hanging.
   std::string listing;
@@ -64,12 +106,19 @@ TEST_CASE("a one-node Slurm runs sweep.sbatch (array + dependent merge) and matc
   unsetenv("SLURM_CONF");
   unsetenv("CARDSIM");
   INFO("squeue: " << listing);
-  std::string logs;
-  for (const auto& e : std::filesystem::directory_iterator(dir.path))
-    if (e.path().filename().string().rfind("slurm-", 0) == 0) logs += e.path().string() + ":\n" + sweeptest::read_text(e.path().string());
-  INFO("job logs:\n" << logs);
+  const std::filesystem::path logs = dir.path / "results/logs";
+  INFO("job logs:\n" << dump_files(logs));
   REQUIRE(std::filesystem::exists(dir / "slurm.h5"));
-  CHECK(std::filesystem::exists(dir / "slurm.h5.shards/shard-2-of-3.h5"));
+  for (int task = 0; task < 3; ++task) {
+    CHECK(std::filesystem::exists(dir / ("slurm.h5.shards/shard-" + std::to_string(task) + "-of-3.h5")));
+    const std::string log = sweeptest::read_text((logs / ("cardsim-sweep-" + array_id + "_" + std::to_string(task) + ".out")).string());
+    CHECK(log.find("shard " + std::to_string(task) + " of 3") != std::string::npos);
+    CHECK(log.find("cardsim sweep: wrote slurm.h5.shards/shard-" + std::to_string(task) + "-of-3.h5") != std::string::npos);
+  }
+  CHECK(sweeptest::read_text((logs / ("cardsim-merge-" + merge_id + ".out")).string()).find("cardsim merge: wrote slurm.h5") !=
+        std::string::npos);
+  for (const auto& e : std::filesystem::directory_iterator(dir.path))
+    CHECK(e.path().filename().string().rfind("slurm-", 0) != 0);  // no slurm-*.out beside the spec
 
   SweepOptions o;
   o.out = dir / "local.h5";

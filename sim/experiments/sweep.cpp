@@ -2,8 +2,10 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <limits>
 
@@ -65,7 +67,8 @@ void run_tasks_local(const SweepSpec& spec, const SweepData& data, const std::ve
   if (error) std::rethrow_exception(error);
 }
 
-void run_on_rank0(const SweepSpec& spec, const SweepOptions& opt, const MpiWorld& world, SweepData& data);
+/// Runs the sweep on rank 0 (or alone), writes the file; returns the journal's flush count.
+int64_t run_on_rank0(const SweepSpec& spec, const SweepOptions& opt, const MpiWorld& world, SweepData& data);
 
 }  // namespace
 
@@ -77,6 +80,34 @@ Shard parse_shard(const std::string& text) {
   if (s.count < 1 || s.index >= s.count)
     throw InputError("--shard '" + text + "': expected I/N with 0 <= I < N (shards are numbered from 0)");
   return s;
+}
+
+double checked_fsync_interval(double seconds) {
+  if (!(seconds >= 0 && seconds <= kMaxFsyncInterval)) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%g", seconds);
+    throw InputError(std::string("--fsync-interval ") + text +
+                     ": expected the seconds a finished run may wait before the journal is flushed to disk, "
+                     "from 0 (after every run) to 86400 (a day)");
+  }
+  return seconds;
+}
+
+ArrayPlan plan_array(int64_t runs, int64_t max_runs_per_task) {
+  if (max_runs_per_task < 1) throw InputError("--runs-per-task must be 1 or more");
+  ArrayPlan plan;
+  plan.runs = runs;
+  plan.tasks = std::max<int64_t>(1, (runs + max_runs_per_task - 1) / max_runs_per_task);
+  plan.runs_per_task = (runs + plan.tasks - 1) / plan.tasks;  // shard t % tasks: the largest holds this many
+  return plan;
+}
+
+int64_t runs_per_task_for(double task_seconds, double run_seconds, int threads) {
+  const int64_t per_round = std::max(1, threads);
+  const double rounds = std::floor(task_seconds / run_seconds);
+  if (!(rounds >= 1)) return per_round;
+  // Past 2^40 runs the count is meaningless; capping keeps the conversion defined.
+  return per_round * int64_t(std::min(rounds, 1099511627776.0));
 }
 
 std::string code_version() { return std::string(CARDSIM_VERSION) + " " + CARDSIM_GIT_COMMIT; }
@@ -142,16 +173,17 @@ std::vector<double> run_task(const SweepSpec& spec, const SweepData& data, int64
   return rec;
 }
 
-bool run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
+SweepOutcome run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   const MpiWorld world = mpi_start();
   SweepData data = make_sweep_data(spec, opt.shard);
+  SweepOutcome outcome;
   if (world.rank != 0) {  // workers: compute what rank 0 hands out, write nothing
     mpi_run_tasks(world, spec, data, {}, opt.threads, nullptr);
     mpi_stop(world);
-    return false;
+    return outcome;
   }
   try {
-    run_on_rank0(spec, opt, world, data);
+    outcome.journal_syncs = run_on_rank0(spec, opt, world, data);
   } catch (const std::exception& e) {
     // Workers wait for rank 0's work; stop them all rather than hang.
     if (world.active) mpi_abort(world, e.what(), dynamic_cast<const InputError*>(&e) ? 2 : 1);
@@ -159,13 +191,14 @@ bool run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
     throw;
   }
   mpi_stop(world);
-  return true;
+  outcome.wrote_file = true;
+  return outcome;
 }
 
 namespace {
 
-void run_on_rank0(const SweepSpec& spec, const SweepOptions& opt, const MpiWorld& world, SweepData& data) {
-  Journal journal(journal_path(opt.out), data, opt.resume);
+int64_t run_on_rank0(const SweepSpec& spec, const SweepOptions& opt, const MpiWorld& world, SweepData& data) {
+  Journal journal(journal_path(opt.out), data, opt.resume, opt.fsync_interval);
   const std::vector<int64_t> pending = pending_tasks(data);
   Progress progress("sweep " + spec.path + (journal.resumed() ? " (resumed)" : ""), int64_t(pending.size()),
                     opt.progress);
@@ -180,7 +213,9 @@ void run_on_rank0(const SweepSpec& spec, const SweepOptions& opt, const MpiWorld
     run_tasks_local(spec, data, pending, opt.threads, done);
   progress.finish();
   write_sweep_file(opt.out, data);
+  const int64_t syncs = journal.syncs();
   journal.remove();
+  return syncs;
 }
 
 }  // namespace

@@ -61,19 +61,51 @@ SweepData make_sweep_data(const SweepSpec& spec, const Shard& shard);
 /// The current build's version string for shard checks.
 std::string code_version();
 
+/// Seconds a finished run may wait in the journal before it is flushed to
+/// disk (fdatasync), unless --fsync-interval says otherwise.
+constexpr double kDefaultFsyncInterval = 0.5;
+constexpr double kMaxFsyncInterval = 86400;  // a day: longer means "never" in practice
+
+/// Checks an --fsync-interval value (seconds, 0 to a day). Throws InputError.
+double checked_fsync_interval(double seconds);
+
 struct SweepOptions {
   std::string out;
   int threads = 0;  // 0: OpenMP's default
   Shard shard;
   bool resume = false;
   bool progress = false;
+  double fsync_interval = kDefaultFsyncInterval;  // seconds; 0 flushes the journal after every run
+};
+
+struct SweepOutcome {
+  bool wrote_file = false;    // false on MPI workers
+  int64_t journal_syncs = 0;  // fdatasync calls on the journal, its header included
 };
 
 /// Runs the spec's tasks (this shard's, those not already in the journal when
 /// resuming), writes the file atomically, then removes the journal. Under
 /// mpirun with MPI built in, ranks share the tasks and rank 0 writes.
-/// Returns true in the process that wrote the file (false on MPI workers).
-bool run_sweep(const SweepSpec& spec, const SweepOptions& options);
+SweepOutcome run_sweep(const SweepSpec& spec, const SweepOptions& options);
+
+// ---- sizing a Slurm job array (each array task runs one shard) ----
+
+/// A sweep's runs split over `tasks` shards, none with more than
+/// `runs_per_task` runs (shard sizes differ by at most one run).
+struct ArrayPlan {
+  int64_t runs = 0;
+  int64_t tasks = 0;
+  int64_t runs_per_task = 0;
+};
+
+/// The fewest shards that keep every shard at or under `max_runs_per_task`
+/// (>= 1) runs. Throws InputError for a value below 1.
+ArrayPlan plan_array(int64_t runs, int64_t max_runs_per_task);
+
+/// Runs that fill about `task_seconds` of wall time on `threads` threads when
+/// one run takes `run_seconds`: whole rounds of `threads` runs, at least one
+/// round (a task cannot be shorter than its longest run).
+int64_t runs_per_task_for(double task_seconds, double run_seconds, int threads);
 
 /// Runs one task and returns its record (see SweepData::record_size).
 std::vector<double> run_task(const SweepSpec& spec, const SweepData& data, int64_t task);

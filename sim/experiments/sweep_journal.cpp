@@ -67,19 +67,23 @@ std::string read_file(int fd) {
 
 }  // namespace
 
-Journal::Journal(std::string path, SweepData& data, bool resume)
-    : path_(std::move(path)), record_values_(data.record_size()) {
+Journal::Journal(std::string path, SweepData& data, bool resume, double fsync_interval)
+    : path_(std::move(path)), record_values_(data.record_size()), fsync_interval_(fsync_interval) {
   fs::path dir = fs::path(path_).parent_path();
   std::error_code ec;
   if (!dir.empty()) fs::create_directories(dir, ec);
-  if (resume && fs::exists(path_) && load(data)) return;
-  if (!resume && fs::exists(path_))
-    std::cerr << "cardsim: note: discarding the journal of an earlier, unfinished sweep (" << path_
-              << "); use --resume to continue it instead\n";
-  start_fresh(data);
+  if (!(resume && fs::exists(path_) && load(data))) {
+    if (!resume && fs::exists(path_))
+      std::cerr << "cardsim: note: discarding the journal of an earlier, unfinished sweep (" << path_
+                << "); use --resume to continue it instead\n";
+    start_fresh(data);
+  }
+  // With 0 every append flushes itself: no thread needed.
+  if (fsync_interval_ > 0) flusher_ = std::thread(&Journal::flush_loop, this);
 }
 
 Journal::~Journal() {
+  stop_flusher();
   if (fd_ < 0) return;
   if (unsynced_) ::fdatasync(fd_);  // best effort: a failure here only costs a rerun of those tasks
   ::close(fd_);
@@ -96,7 +100,7 @@ void Journal::start_fresh(const SweepData& data) {
   if (fd_ < 0) throw std::runtime_error(path_ + ": cannot create journal: " + std::strerror(errno));
   const std::string h = header(data);
   write_all(fd_, h.data(), h.size(), path_);
-  sync_or_throw(fd_, path_);
+  flush_to_disk();
   sync_parent_dir(path_);
 }
 
@@ -133,7 +137,7 @@ bool Journal::load(SweepData& data) {
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd_ < 0 || ::ftruncate(fd_, off_t(pos)) != 0 || ::lseek(fd_, 0, SEEK_END) < 0)
     throw std::runtime_error(path_ + ": cannot reopen journal: " + std::strerror(errno));
-  sync_or_throw(fd_, path_);
+  flush_to_disk();
   return true;
 }
 
@@ -144,19 +148,72 @@ void Journal::append(int64_t task, const std::vector<double>& record) {
   std::memcpy(&buf[16], record.data(), record.size() * sizeof(double));
   const uint64_t sum = checksum(&buf[8], buf.size() - 16);
   std::memcpy(&buf[buf.size() - 8], &sum, 8);
+  std::lock_guard<std::mutex> lock(mutex_);
+  throw_if_flush_failed();
   write_all(fd_, buf.data(), buf.size(), path_);
+  const bool was_synced = !unsynced_;
   unsynced_ = true;
-  if (seconds_now() - last_sync_ >= kSyncInterval) sync();
+  if (seconds_now() - last_sync_ >= fsync_interval_)
+    flush_to_disk();
+  else if (was_synced)
+    wake_.notify_one();  // the flusher sleeps until a record waits
 }
 
 void Journal::sync() {
-  if (!unsynced_) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  throw_if_flush_failed();
+  if (unsynced_) flush_to_disk();
+}
+
+int64_t Journal::syncs() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return syncs_;
+}
+
+void Journal::throw_if_flush_failed() {
+  if (flush_error_) std::rethrow_exception(flush_error_);
+}
+
+void Journal::flush_loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    if (!unsynced_) {
+      wake_.wait(lock);
+      continue;
+    }
+    const double wait_s = last_sync_ + fsync_interval_ - seconds_now();
+    if (wait_s > 0) {
+      wake_.wait_for(lock, std::chrono::duration<double>(wait_s));
+      continue;  // woken early, or the deadline: look again
+    }
+    try {
+      flush_to_disk();
+    } catch (...) {
+      flush_error_ = std::current_exception();  // the next append or sync reports it
+      return;
+    }
+  }
+}
+
+void Journal::stop_flusher() {
+  if (!flusher_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  flusher_.join();
+}
+
+void Journal::flush_to_disk() {
   sync_or_throw(fd_, path_);
+  ++syncs_;
   unsynced_ = false;
   last_sync_ = seconds_now();
 }
 
 void Journal::remove() {
+  stop_flusher();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   std::error_code ec;

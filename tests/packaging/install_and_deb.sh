@@ -20,6 +20,12 @@ check_runs() {  # ROOT: ROOT/bin/cardsim runs ROOT/share/cardsim/scenarios/basel
     [[ -f "$root/share/cardsim/$f" ]] || { echo "not installed: share/cardsim/$f" >&2; exit 1; }
   done
   [[ -x "$root/bin/cardsim-analysis" ]] || { echo "not installed: bin/cardsim-analysis" >&2; exit 1; }
+  # The installed Slurm scripts find the installed cardsim on PATH (a dry run needs no Slurm).
+  (cd "$work" && CARDSIM= PATH="$root/bin:$PATH" "$root/share/cardsim/slurm/submit.sh" \
+    "$root/share/cardsim/scenarios/sweeps/dealer_cap_x_remote.yaml" x.h5 --runs-per-task 4 --dry-run) \
+    >"$work/submit.txt" 2>&1 || { cat "$work/submit.txt" >&2; echo "installed submit.sh failed" >&2; exit 1; }
+  grep -q "share/cardsim/slurm/merge.sbatch x.h5 " "$work/submit.txt" ||
+    { cat "$work/submit.txt" >&2; echo "installed submit.sh planned no merge" >&2; exit 1; }
   if command -v help2man >/dev/null; then
     [[ -s "$root/share/man/man1/cardsim.1" ]] || { echo "help2man is present but no man page was installed" >&2; exit 1; }
     grep -q 'compare BASE POLICY' "$root/share/man/man1/cardsim.1"
