@@ -21,6 +21,11 @@ namespace cardsim {
 
 constexpr uint32_t kNone = 0xffffffffu;
 
+/// Random holders drawn in search of one with an honest card before the
+/// search gives up (churn, false-positive shutdowns): few holders have none,
+/// and a bound keeps a day's cost bounded when almost all have none.
+constexpr int kHolderSearchDraws = 32;
+
 /// Life of a criminal card. Every card is in exactly one state.
 enum class CardState : uint8_t {
   Stock = 0,   // activated, held by a merchant or raiser for sale
@@ -161,7 +166,7 @@ template <class V, class C, IfPart<C, Insiders> = 0> void visit_fields(V& v, C& 
 }
 CARDSIM_FIELDS_LISTED(Insiders, 168);
 
-enum class BrokerKind : uint8_t { Merchant = 0, LaborAgency, DataSeller, Raiser, Organiser };
+enum class BrokerKind : uint8_t { Merchant = 0, LaborAgency, DataSeller, Raiser, Organiser, Count };
 
 struct Brokers {
   std::vector<BrokerKind> kind;
@@ -176,6 +181,14 @@ struct Brokers {
   std::vector<double> profit_ema;              // same layout
   std::vector<double> unit_cost_ema;           // average cost of a card produced
   std::vector<double> effort;                  // raisers: share of full activity
+  std::vector<double> raising_profit_ema;      // raisers: recent profit per raised card, yuan
+  /// Brokers of each kind in index order, found from `kind` (index_kinds), so
+  /// that no role depends on the order in which the world lays brokers out.
+  std::vector<int32_t> of_kind[std::size_t(BrokerKind::Count)];
+
+  const std::vector<int32_t>& all(BrokerKind k) const { return of_kind[std::size_t(k)]; }
+  /// Rebuilds `of_kind` from `kind`; called whenever `kind` is set.
+  void index_kinds();
 };
 
 template <class V, class C, IfPart<C, Brokers> = 0> void visit_fields(V& v, C& b) {
@@ -190,8 +203,11 @@ template <class V, class C, IfPart<C, Brokers> = 0> void visit_fields(V& v, C& b
   v.array("brokers.profit_ema", b.profit_ema, Extent::Other);
   v.array("brokers.unit_cost_ema", b.unit_cost_ema, Extent::PerMember);
   v.array("brokers.effort", b.effort, Extent::PerMember);
+  v.array("brokers.raising_profit_ema", b.raising_profit_ema, Extent::PerMember);
+  // of_kind is derived from kind and not listed: a restored world keeps the
+  // index it was built with, and its kinds must equal the built ones.
 }
-CARDSIM_FIELDS_LISTED(Brokers, 264);
+CARDSIM_FIELDS_LISTED(Brokers, 408);
 
 struct Rings {
   std::vector<std::vector<uint32_t>> fleet;  // cards in fraud use
@@ -363,7 +379,7 @@ template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) 
   visit_event_fields(v, w);
 }
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1696,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1840,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 
