@@ -1,8 +1,8 @@
 #include "agents/broker.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
-#include <utility>
 
 #include "agents/carrier.h"
 #include "agents/citizen.h"
@@ -25,25 +25,35 @@ bool channel_enabled(const World& w, int c) {
   }
 }
 
-/// Brokers are laid out merchants, labor agencies, data sellers, raisers,
-/// organisers (world.cpp), so suppliers are one contiguous range: labor
-/// agencies alone when a face photo is needed, both kinds otherwise.
-std::pair<std::size_t, std::size_t> supplier_range(const World& w, bool need_face) {
-  const auto first = std::size_t(w.counts.first_supplier());
-  const auto agencies = std::size_t(w.counts.labor_agencies);
-  return {first, need_face ? agencies : agencies + std::size_t(w.counts.data_sellers)};
-}
+/// Brokers that can sell an identity record, in the order they are tried:
+/// labor agencies alone when a face photo is needed, labor agencies then data
+/// sellers otherwise. Found by kind, wherever the world put them.
+class RecordSuppliers {
+ public:
+  RecordSuppliers(const Brokers& b, bool need_face)
+      : agencies_(b.all(BrokerKind::LaborAgency)), sellers_(need_face ? none_ : b.all(BrokerKind::DataSeller)) {}
+  std::size_t size() const { return agencies_.size() + sellers_.size(); }
+  std::size_t operator[](std::size_t k) const {
+    return std::size_t(k < agencies_.size() ? agencies_[k] : sellers_[k - agencies_.size()]);
+  }
+
+ private:
+  static inline const std::vector<int32_t> none_;
+  const std::vector<int32_t>& agencies_;
+  const std::vector<int32_t>& sellers_;
+};
 
 /// Buys one identity record from a supplier that has one; kNone when none.
 /// Harvested activations need a face photo, so only labor agencies serve them.
 uint32_t buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
   w.market.record_ordered += 1;
   Brokers& b = w.brokers;
-  const auto [first, count] = supplier_range(w, need_face);
+  const RecordSuppliers suppliers(b, need_face);
+  const std::size_t count = suppliers.size();
   if (count == 0) return kNone;
   const std::size_t start = s.below(count);
   for (std::size_t k = 0; k < count; ++k) {
-    const std::size_t i = first + (start + k) % count;
+    const std::size_t i = suppliers[(start + k) % count];
     if (b.records[i].empty() || !w.broker_present(int32_t(i))) continue;
     const uint32_t identity = b.records[i].back();
     b.records[i].pop_back();
@@ -261,7 +271,7 @@ void run_raiser(World& w, Stream& s, std::size_t r) {
 /// Raising effort follows realised profit per card against its cost.
 void update_raiser_effort(World& w, std::size_t r) {
   const double scale = std::max(1.0, w.market.price_white + w.market.price_record);
-  const double x = w.p.brokers_profit_sensitivity * w.brokers.profit_ema[r * kProductionChannels] / scale;
+  const double x = w.p.brokers_profit_sensitivity * w.brokers.raising_profit_ema[r] / scale;
   const double target = 1.0 / (1.0 + std::exp(-x));
   w.brokers.effort[r] += w.p.brokers_adapt_rate * (target - w.brokers.effort[r]);
 }
@@ -329,13 +339,13 @@ void raiser_commission_paid(World& w, uint32_t card, double share) {
   const auto r = std::size_t(w.cards.broker[card]);
   const double cost = w.market.price_white + w.market.price_record +
                       w.p.raising_upkeep_yuan * double(w.day - w.cards.activation_day[card]);
-  double& ema = w.brokers.profit_ema[r * kProductionChannels];
+  double& ema = w.brokers.raising_profit_ema[r];
   ema += kProfitMemory * (share + w.p.raising_resale_share * w.market.price_scammer - cost - ema);
 }
 
 void raiser_card_lost(World& w, int32_t raiser, double refund) {
   const double cost = w.market.price_white + w.market.price_record + refund;
-  double& ema = w.brokers.profit_ema[std::size_t(raiser) * kProductionChannels];
+  double& ema = w.brokers.raising_profit_ema[std::size_t(raiser)];
   ema += kProfitMemory * (-cost - ema);
 }
 
@@ -359,7 +369,23 @@ void raised_card_matured(World& w, Stream& s, uint32_t card) {
 void init_broker_expectations(World& w) {
   const double margin = raising_margin(w);
   for (std::size_t r = 0; r < w.brokers.kind.size(); ++r)
-    if (w.brokers.kind[r] == BrokerKind::Raiser) w.brokers.profit_ema[r * kProductionChannels] = margin;
+    if (w.brokers.kind[r] == BrokerKind::Raiser) w.brokers.raising_profit_ema[r] = margin;
+}
+
+void broker_enters(World& w, std::size_t b) {
+  Brokers& br = w.brokers;
+  assert(br.stock[b].empty() && br.raising[b].empty());  // a predecessor's cards were seized
+  br.records[b].clear();
+  for (std::size_t c = 0; c < std::size_t(kProductionChannels); ++c) {
+    br.weight[b * kProductionChannels + c] = 1.0 / kProductionChannels;
+    br.profit_ema[b * kProductionChannels + c] = 0.0;
+  }
+  br.raising_profit_ema[b] = 0.0;
+}
+
+void replace_broker(World& w, int32_t broker) {
+  w.brokers.absent_until[std::size_t(broker)] = int32_t(w.day + w.p.brokers_replacement_days);
+  broker_enters(w, std::size_t(broker));
 }
 
 }  // namespace cardsim

@@ -8,6 +8,18 @@
 
 namespace cardsim {
 
+// Life cycle: a broker's niche is filled when the world is built and refilled
+// after an arrest; the newcomer keeps the niche's unit cost and raising effort.
+
+/// A broker enters its niche with no records, even channel weights and no
+/// profit memory. Used when the world is built and by replace_broker; the
+/// predecessor's cards (stock, cards being raised) must be gone already.
+void broker_enters(World& w, std::size_t broker);
+
+/// After an arrest the niche stays empty for brokers.replacement_days; the
+/// successor enters as broker_enters says.
+void replace_broker(World& w, int32_t broker);
+
 /// Sets raising teams' expected profit from day-0 prices and rules.
 void init_broker_expectations(World& w);
 

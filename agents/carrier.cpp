@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "agents/broker.h"
+#include "agents/insider.h"
 #include "agents/police.h"
 
 namespace cardsim {
@@ -159,7 +160,7 @@ void shut_honest_cards(World& w, Stream& s) {
   const double rate = w.p.monitoring_false_positive * w.p.monitoring_strength;
   const int64_t n = s.poisson(double(w.legit_live) * rate);
   for (int64_t k = 0; k < n; ++k) {
-    for (int tries = 0; tries < 32; ++tries) {
+    for (int tries = 0; tries < kHolderSearchDraws; ++tries) {
       const uint32_t id = w.random_identity(s);
       if (const int have = w.legit_cards(id); have > 0) {
         w.set_legit_cards(id, have - 1);
@@ -274,8 +275,7 @@ void audit_outlets(World& w) {
   const double p_audit = w.p.audits_per_year / 365.0;
   for (std::size_t i = 0; i < w.insiders.outlet.size(); ++i) {
     if (!w.insider_present(int32_t(i)) || !s.bernoulli(p_audit)) continue;
-    const bool active = w.day - w.insiders.last_business_day[i] <= 30;
-    if (active && s.bernoulli(w.p.audits_detection)) arrest_insider(w, s, int32_t(i));
+    if (insider_active(w, int32_t(i)) && s.bernoulli(w.p.audits_detection)) arrest_insider(w, s, int32_t(i));
   }
 }
 

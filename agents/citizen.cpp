@@ -58,13 +58,13 @@ void honest_activation(World& w, Stream& s, IdentityLookahead& who) {
 }
 
 /// Honest cards given up today: each from a random holder, found by drawing
-/// holders until one has an honest card (at most 32 draws).
+/// holders until one has an honest card (at most kHolderSearchDraws).
 void honest_churn(World& w, Stream& s) {
   const int64_t n = s.poisson(double(w.legit_live) * w.p.citizens_churn_rate);
   if (n == 0) return;
   IdentityLookahead who(w, w.stream(Phase::HonestDemand, kChurnHolders));
   for (int64_t k = 0; k < n; ++k)
-    for (int tries = 0; tries < 32; ++tries) {
+    for (int tries = 0; tries < kHolderSearchDraws; ++tries) {
       const uint32_t id = who.next();
       const int have = w.legit_cards(id);
       if (have == 0) continue;

@@ -1,5 +1,7 @@
 #include "agents/insider.h"
 
+#include <cmath>
+
 #include "agents/carrier.h"
 
 namespace cardsim {
@@ -13,8 +15,9 @@ void harvest_codes(World& w, Stream& s, int32_t insider) {
   const uint32_t platforms = w.ledger.pool(Pool::Platforms);
   // The WeChat-group organiser takes a cut (F13) when one is at work.
   double to_insider = bounty;
-  if (w.counts.organisers > 0) {
-    const auto org = int32_t(w.counts.first_organiser() + insider % w.counts.organisers);
+  const auto& organisers = w.brokers.all(BrokerKind::Organiser);
+  if (!organisers.empty()) {
+    const int32_t org = organisers[std::size_t(insider) % organisers.size()];
     if (w.broker_present(org)) {
       const double cut = bounty * w.p.insiders_organiser_share;
       w.ledger.transfer(platforms, w.ledger.broker(org), cut);
@@ -26,6 +29,25 @@ void harvest_codes(World& w, Stream& s, int32_t insider) {
 }
 
 }  // namespace
+
+void insider_takes_post(World& w, Stream& s, int32_t insider) {
+  const auto i = std::size_t(insider);
+  w.insiders.reservation[i] = w.p.insiders_reservation_yuan * std::exp(w.p.insiders_reservation_sigma * s.normal());
+  w.insiders.shares_login[i] = s.bernoulli(w.p.insiders_location_edit);
+}
+
+void replace_insider(World& w, int32_t insider) {
+  const auto i = std::size_t(insider);
+  w.insiders.vacant_until[i] = int32_t(w.day + w.p.insiders_replacement_days);
+  w.insiders.white_left_today[i] = 0;
+  Stream successor = w.stream(Phase::Police, kPoliceReplacementEntity + i);
+  insider_takes_post(w, successor, insider);
+}
+
+bool insider_active(const World& w, int32_t insider) {
+  return w.insider_present(insider) &&
+         w.day - w.insiders.last_business_day[std::size_t(insider)] <= w.p.insiders_active_window_days;
+}
 
 double insider_ask(const World& w, int32_t insider) {
   return w.insiders.reservation[std::size_t(insider)] * (1.0 + w.p.insiders_risk_markup * w.risk.insider);

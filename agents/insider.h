@@ -6,6 +6,22 @@
 
 namespace cardsim {
 
+// Life cycle: one insider post per corrupt outlet.
+
+/// A new person takes the insider post: their reservation ask and whether they
+/// share the login that edits location are drawn from `s`. Used when the
+/// world is built and when an arrested insider is replaced.
+void insider_takes_post(World& w, Stream& s, int32_t insider);
+
+/// After an arrest the post stays empty for insiders.replacement_days, with no
+/// white cards left today; the successor is drawn now (from the insider's own
+/// Police stream of the day) and takes the post when the vacancy ends.
+void replace_insider(World& w, int32_t insider);
+
+/// Present and did illicit business within insiders.active_window_days: an
+/// audit can catch them, and the insiders_active metric counts them.
+bool insider_active(const World& w, int32_t insider);
+
 /// Today's ask of an insider for a white card: pay weighed against risk.
 double insider_ask(const World& w, int32_t insider);
 

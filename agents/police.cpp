@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "agents/broker.h"
+#include "agents/insider.h"
+
 namespace cardsim {
 namespace {
 
@@ -48,7 +51,7 @@ void trace_one(World& w, Stream& s, uint32_t card) {
 void report_case(World& w, uint32_t card) { w.police_queue.push_back(card); }
 
 void trace_cases(World& w) {
-  Stream s = w.stream(Phase::Police, 0);
+  Stream s = w.stream(Phase::Police, 0);  // entity 0: the traces (rng.h)
   // Capacity is a density: twice the people, twice the investigators.
   const double budget = w.p.police_capacity_per_million * double(w.citizens.count) / 1e6 + w.police_carry;
   auto n = int64_t(budget);
@@ -69,15 +72,9 @@ void arrest_farmer(World& w, Stream& s, uint32_t identity) {
 }
 
 void arrest_insider(World& w, Stream& s, int32_t insider) {
-  const auto i = std::size_t(insider);
   w.recorder.add(Metric::arrests_insider, 1);
   w.ledger.transfer(w.ledger.insider(insider), w.ledger.pool(Pool::State), draw_fine(w, s));
-  w.insiders.vacant_until[i] = int32_t(w.day + w.p.insiders_replacement_days);
-  w.insiders.white_left_today[i] = 0;
-  // The replacement is a new person: new ask, new willingness to share the login.
-  Stream fresh = w.stream(Phase::Police, 1 + i);
-  w.insiders.reservation[i] = w.p.insiders_reservation_yuan * std::exp(w.p.insiders_reservation_sigma * fresh.normal());
-  w.insiders.shares_login[i] = fresh.bernoulli(w.p.insiders_location_edit);
+  replace_insider(w, insider);
   raise_risk(w.risk.insider, w.p.risk_per_arrest * sentence_years(w, s));
 }
 
@@ -85,14 +82,9 @@ void arrest_broker(World& w, Stream& s, int32_t broker) {
   const auto b = std::size_t(broker);
   w.recorder.add(Metric::arrests_broker, 1);
   w.ledger.transfer(w.ledger.broker(broker), w.ledger.pool(Pool::State), draw_fine(w, s));
-  w.brokers.absent_until[b] = int32_t(w.day + w.p.brokers_replacement_days);
   seize_all(w, w.brokers.stock[b]);
   seize_all(w, w.brokers.raising[b]);
-  w.brokers.records[b].clear();
-  for (int c = 0; c < kProductionChannels; ++c) {
-    w.brokers.weight[b * kProductionChannels + std::size_t(c)] = 1.0 / kProductionChannels;
-    w.brokers.profit_ema[b * kProductionChannels + std::size_t(c)] = 0.0;
-  }
+  replace_broker(w, broker);
 }
 
 void arrest_ring(World& w, Stream& s, int32_t ring) {

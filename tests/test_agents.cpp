@@ -3,11 +3,15 @@
 // function called on it, with exact outcomes. They pin down rules that
 // whole-run tests only see through averages: the order of the activation
 // checks, the dealer cap on white-card requisitions, the location edit under
-// a remote block, and when an arrested insider's replacement arrives.
+// a remote block, when an arrested insider's or broker's replacement arrives
+// (through the life-cycle functions world building uses too), and that
+// brokers' kinds are found by their kind field, not by their layout.
 #include <catch2/catch.hpp>
 #include <memory>
 
+#include "agents/broker.h"
 #include "agents/carrier.h"
+#include "agents/insider.h"
 #include "agents/police.h"
 #include "core/activation_checks.h"
 #include "core/world.h"
@@ -153,4 +157,94 @@ TEST_CASE("an arrested insider's slot is empty for replacement_days, then a new 
   CHECK_FALSE(w->insider_present(0));
   w->day = 70;
   CHECK(w->insider_present(0));
+}
+
+TEST_CASE("an arrested insider's successor is drawn by the same function that staffs the post at world building", "[agents][life]") {
+  auto w = tiny_world();
+  // World building: one outlet draw, then insider_takes_post on the build stream.
+  auto replay = tiny_world();
+  Stream build(7, 0, -1, Phase::Init, kWorldBuildEntity);
+  build.below(2);
+  insider_takes_post(*replay, build, 0);
+  CHECK(replay->insiders.reservation[0] == w->insiders.reservation[0]);
+  CHECK(replay->insiders.shares_login[0] == w->insiders.shares_login[0]);
+  // Arrest on day 10: the successor comes from the insider's own Police stream.
+  w->p.insiders_replacement_days = 25;
+  Stream s = w->stream(Phase::Police, 0);
+  arrest_insider(*w, s, 0);
+  CHECK(w->insiders.vacant_until[0] == 35);
+  Stream successor = w->stream(Phase::Police, kPoliceReplacementEntity + 0);
+  insider_takes_post(*replay, successor, 0);
+  CHECK(w->insiders.reservation[0] == replay->insiders.reservation[0]);
+  CHECK(w->insiders.shares_login[0] == replay->insiders.shares_login[0]);
+}
+
+TEST_CASE("an arrested broker's niche is empty for replacement_days and the successor starts afresh", "[agents][life]") {
+  auto w = tiny_world();
+  w->p.brokers_replacement_days = 45;
+  const uint32_t card = w->new_card(Channel::Farmer, 1, 0, 0, -1);
+  w->brokers.stock[0].push_back(card);
+  w->brokers.records[0] = {2, 3};
+  w->brokers.weight[0] = 0.9;
+  w->brokers.profit_ema[1] = 12.5;
+  w->brokers.unit_cost_ema[0] = 77;
+  Stream s = w->stream(Phase::Police, 0);
+  arrest_broker(*w, s, 0);
+  CHECK(w->brokers.absent_until[0] == 55);
+  CHECK(w->cards.state[card] == uint8_t(CardState::Seized));
+  CHECK(w->brokers.stock[0].empty());
+  CHECK(w->brokers.records[0].empty());
+  for (int c = 0; c < kProductionChannels; ++c) {
+    CHECK(w->brokers.weight[std::size_t(c)] == 1.0 / kProductionChannels);
+    CHECK(w->brokers.profit_ema[std::size_t(c)] == 0.0);
+  }
+  CHECK(w->brokers.unit_cost_ema[0] == 77);  // the niche's cost knowledge stays
+  w->day = 54;
+  CHECK_FALSE(w->broker_present(0));
+  w->day = 55;
+  CHECK(w->broker_present(0));
+  // A freshly built broker is in the state the successor starts in.
+  auto fresh = tiny_world();
+  CHECK(fresh->brokers.weight == w->brokers.weight);
+  CHECK(fresh->brokers.profit_ema == w->brokers.profit_ema);
+  CHECK(fresh->brokers.raising_profit_ema == w->brokers.raising_profit_ema);
+}
+
+TEST_CASE("brokers' kinds come from their kind field: a supplier laid out before the merchant still sells records", "[agents][life]") {
+  Params p = tiny_world()->p;
+  p.density_labor_agencies = 250000;  // one labor agency beside the merchant
+  p.channel_farmer = false;
+  p.channel_white_card = false;
+  p.brokers_target_stock = 1;
+  auto w = std::make_unique<World>(p, 7, 0);
+  for (uint32_t id = 0; id < 4; ++id) w->set_legit_cards(id, 0);
+  w->day = 10;
+  Brokers& b = w->brokers;
+  REQUIRE(b.kind == std::vector<BrokerKind>{BrokerKind::Merchant, BrokerKind::LaborAgency});
+  // Lay them out the other way round: the agency first, the merchant second.
+  std::swap(b.kind[0], b.kind[1]);
+  std::swap(b.insiders[0], b.insiders[1]);
+  b.index_kinds();
+  CHECK(b.all(BrokerKind::LaborAgency) == std::vector<int32_t>{0});
+  CHECK(b.all(BrokerKind::Merchant) == std::vector<int32_t>{1});
+  b.records[0] = {2};
+  produce_cards(*w);
+  REQUIRE(b.stock[1].size() == 1);
+  CHECK(w->cards.identity[b.stock[1][0]] == 2);
+  CHECK(w->cards.channel[b.stock[1][0]] == uint8_t(Channel::Harvested));
+  CHECK(b.records[0].empty());
+  CHECK(w->ledger.balance(w->ledger.broker(0)) == w->market.price_record);
+}
+
+TEST_CASE("raising teams keep their profit apart from merchants' channel slots", "[agents][life]") {
+  Params p = tiny_world()->p;
+  p.density_raisers = 250000;  // one raiser beside the merchant
+  World w(p, 7, 0);
+  REQUIRE(w.brokers.all(BrokerKind::Raiser) == std::vector<int32_t>{1});
+  init_broker_expectations(w);
+  CHECK(w.brokers.raising_profit_ema[1] != 0.0);
+  for (double slot : w.brokers.profit_ema) CHECK(slot == 0.0);
+  Stream s = w.stream(Phase::Police, 0);
+  arrest_broker(w, s, 1);
+  CHECK(w.brokers.raising_profit_ema[1] == 0.0);
 }

@@ -145,3 +145,12 @@ TEST_CASE("arrested agents inactive", "[invariants]") {
       },
       "arrested agents inactive", {"insider 0 sells white cards"});
 }
+
+TEST_CASE("parts' arrays in step: a field one code path forgot to grow", "[invariants]") {
+  expect_broken([](World& w) { w.cards.commission_day.pop_back(); }, "parts' arrays in step",
+                {"cards: field cards.commission_day holds"});
+  expect_broken([](World& w) { w.outlets.burst_day.push_back(0); }, "parts' arrays in step",
+                {"outlets: field outlets.burst_day holds"});
+  expect_broken([](World& w) { w.brokers.stock.emplace_back(); }, "parts' arrays in step",
+                {"brokers: field brokers.stock holds"});
+}

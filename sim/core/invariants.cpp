@@ -174,9 +174,55 @@ void check_absent_agents(const World& w) {
             [&] { return "insider " + std::to_string(i) + " sells white cards while arrested"; });
 }
 
+/// Every per-member array of one part (core/fields.h) has as many entries as
+/// the first one: a field that one code path forgets to grow (a card made
+/// without its commission day) is found the day it happens.
+class MemberCount {
+ public:
+  MemberCount(const World& w, const char* part) : w_(w), part_(part) {}
+  template <class T, class A> void array(const std::string& name, const std::vector<T, A>& v, Extent e) {
+    if (e == Extent::PerMember) same_length(name, v.size());
+  }
+  template <class T> void scalar(const std::string&, const T&) {}
+  template <class T> void nested(const std::string& name, const std::vector<std::vector<T>>& vv) {
+    same_length(name, vv.size());
+  }
+
+ private:
+  void same_length(const std::string& name, std::size_t n) {
+    if (first_.empty()) {
+      first_ = name;
+      count_ = n;
+      return;
+    }
+    require(n == count_, w_, "parts' arrays in step", [&] {
+      return std::string(part_) + ": field " + name + " holds " + std::to_string(n) + " entries but " + first_ +
+             " holds " + std::to_string(count_);
+    });
+  }
+  const World& w_;
+  const char* part_;
+  std::string first_;
+  std::size_t count_ = 0;
+};
+
+template <class Part> void check_member_counts(const World& w, const Part& part, const char* name) {
+  MemberCount count(w, name);
+  visit_fields(count, part);
+}
+
+void check_parts_in_step(const World& w) {
+  check_member_counts(w, w.cards, "cards");
+  check_member_counts(w, w.outlets, "outlets");
+  check_member_counts(w, w.insiders, "insiders");
+  check_member_counts(w, w.brokers, "brokers");
+  check_member_counts(w, w.rings, "rings");
+}
+
 }  // namespace
 
 void check_invariants(const World& w) {
+  check_parts_in_step(w);
   const CardTally tally = tally_cards(w);
   check_card_states(w, tally.by_state);
   check_holders(w, tally.by_state);

@@ -18,7 +18,7 @@ class InvariantError : public std::runtime_error {
   std::string invariant;
 };
 
-/// Cards by state and by holder, honest cards, criminal cards per identity,
+/// Every part's per-member arrays of one length, cards by state and by holder, honest cards, criminal cards per identity,
 /// money (finite balances adding up to zero), prices finite and positive,
 /// behavioural quantities in range, arrested agents inactive. Throws
 /// InvariantError naming the day, the invariant and the agent.

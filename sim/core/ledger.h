@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/fields.h"
+
 namespace cardsim {
 
 /// Accounts outside the criminal network, one each.
@@ -45,16 +47,28 @@ class Ledger {
   /// Receipts credited to a role since the last call (for income metrics).
   double take_receipts(Role role);
 
+  /// Balances by account, for tests that damage or compare them.
   std::vector<double>& raw_balances() { return balance_; }
-  /// For snapshots. Receipts need no saving: record_day takes every role's
-  /// receipts at the end of each day, so they are zero between days.
-  double& raw_moved() { return moved_; }
+  const std::vector<double>& raw_balances() const { return balance_; }
+
+  /// The ledger's state (see core/fields.h). Receipts are not listed:
+  /// record_day takes every role's receipts at the end of each day, so they
+  /// are zero between days; the accounts' first numbers follow from the
+  /// parameters when the world is built.
+  template <class V> void visit_fields(V& v) { visit(v, *this); }
+  template <class V> void visit_fields(V& v) const { visit(v, *this); }
 
  private:
   std::vector<double> balance_;
   double receipts_[5] = {0, 0, 0, 0, 0};
   double moved_ = 0;
   uint32_t carrier0_ = 0, insider0_ = 0, broker0_ = 0, ring0_ = 0;
+
+  template <class V, class L> static void visit(V& v, L& l) {
+    v.array("ledger.balances", l.balance_, Extent::Other);
+    v.scalar("ledger.moved", l.moved_);
+  }
 };
+CARDSIM_FIELDS_LISTED(Ledger, 88);
 
 }  // namespace cardsim

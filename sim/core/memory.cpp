@@ -15,11 +15,30 @@
 namespace cardsim {
 namespace {
 
+/// Bytes of one member of a part: the sum of its per-member arrays' element
+/// sizes, from the part's field list (core/fields.h).
+struct MemberBytes {
+  uint64_t bytes = 0;
+  template <class T, class A> void array(const std::string&, const std::vector<T, A>&, Extent e) {
+    if (e == Extent::PerMember) bytes += sizeof(T);
+  }
+  template <class T> void scalar(const std::string&, const T&) {}
+  template <class T> void nested(const std::string&, const std::vector<std::vector<T>>&) {}
+};
+
+template <class Part> uint64_t bytes_per_member() {
+  const Part part{};
+  MemberBytes sum;
+  visit_fields(sum, part);
+  return sum.bytes;
+}
+
 // Per-identity state: the Identity record, and the velocity window once that
 // check has run (counted always: a schedule can switch it on).
-constexpr uint64_t kBytesPerIdentity = sizeof(Identity) + sizeof(VelocityWindow);
-// Card records (SoA) with headroom for vector growth.
-constexpr uint64_t kBytesPerCard = 2 * (3 + 4 * 6 + 4 + 4);
+const uint64_t kBytesPerIdentity = bytes_per_member<Citizens>();
+// Card and outlet records (SoA) with headroom for vector growth.
+const uint64_t kBytesPerCard = 2 * bytes_per_member<Cards>();
+const uint64_t kBytesPerOutlet = 2 * bytes_per_member<Outlets>();
 // Criminal cards made per day per merchant or raiser, generously.
 constexpr uint64_t kCardsPerBrokerDay = 40;
 // cgroup v1 reports "no limit" as a huge number near 2^63.
@@ -81,7 +100,8 @@ uint64_t estimate_world_bytes(const Params& p) {
   const uint64_t cards = std::min<uint64_t>(days * brokers * kCardsPerBrokerDay, uint64_t(p.population) * 4 + 1024);
   const uint64_t series = 2 * uint64_t(kMetricCount) * days * sizeof(double);
   const uint64_t events = days * (3 * 24 + 8 * uint64_t(p.carriers));
-  return uint64_t(p.population) * kBytesPerIdentity + outlets * 64 + cards * kBytesPerCard + series + events;
+  return uint64_t(p.population) * kBytesPerIdentity + outlets * kBytesPerOutlet + cards * kBytesPerCard + series +
+         events;
 }
 
 uint64_t estimate_run_bytes(const Params& p, int64_t replicates, int parallel) {

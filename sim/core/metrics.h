@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/fields.h"
+
 namespace cardsim {
 
 enum class MetricKind { Flow, Level, Price, Ratio };
@@ -59,17 +61,15 @@ class Recorder {
   /// Daily series of one metric, `days` values.
   const double* series(int m) const { return &daily_[std::size_t(m) * std::size_t(days_)]; }
   double total(int m) const;
-  /// Raw storage for snapshots.
   int checks() const { return int(today_by_check_.size()); }
   /// Honest refusals per check, [day][check].
   const std::vector<double>& refused_by_check() const { return by_check_; }
-  std::vector<double>& raw_daily() { return daily_; }
-  std::vector<double>& raw_refused_by_check() { return by_check_; }
-  std::vector<double>& raw_totals_num() { return run_num_; }
-  std::vector<double>& raw_totals_den() { return run_den_; }
-  /// Days closed so far; today's accumulators are always zero between days.
-  int64_t& raw_days_done() { return days_done_; }
   int64_t days_done() const { return days_done_; }
+
+  /// The recorder's state (see core/fields.h). Today's accumulators are not
+  /// listed: they are zero between days.
+  template <class V> void visit_fields(V& v) { visit(v, *this); }
+  template <class V> void visit_fields(V& v) const { visit(v, *this); }
 
  private:
   int64_t days_;
@@ -79,6 +79,15 @@ class Recorder {
   std::vector<double> run_num_, run_den_;  // ratio metrics' run totals
   std::vector<double> by_check_;           // [day][check]
   std::vector<double> today_by_check_;
+
+  template <class V, class R> static void visit(V& v, R& r) {
+    v.array("recorder.daily", r.daily_, Extent::Other);
+    v.array("recorder.run_num", r.run_num_, Extent::Other);
+    v.array("recorder.run_den", r.run_den_, Extent::Other);
+    v.array("recorder.refused_by_check", r.by_check_, Extent::Other);
+    v.scalar("recorder.days_done", r.days_done_);
+  }
 };
+CARDSIM_FIELDS_LISTED(Recorder, 184);
 
 }  // namespace cardsim

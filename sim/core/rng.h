@@ -30,6 +30,17 @@ enum class Phase : uint32_t {
   Count
 };
 
+// Entity keys of streams beyond the agent indices. A phase that draws from
+// one stream for the whole day uses entity 0; a phase with one stream per
+// agent uses the agent's index.
+/// Police streams: entity 0 traces the day's cases; insider i's successor
+/// after an arrest is drawn from entity kPoliceReplacementEntity + i.
+constexpr uint64_t kPoliceReplacementEntity = 1;
+/// Init streams (day -1): world building draws from this entity, the key of
+/// holders' initial cards from the next one; both lie above any agent index.
+constexpr uint64_t kWorldBuildEntity = uint64_t(1) << 40;
+constexpr uint64_t kInitialCardsKeyEntity = kWorldBuildEntity + 1;
+
 class Stream {
  public:
   Stream(uint64_t seed, uint64_t replicate, int64_t day, Phase phase, uint64_t entity) {

@@ -31,7 +31,7 @@ void record_day(World& w) {
   r.set(Metric::police_queue, double(w.police_queue.size() - w.police_head));
   double active = 0;
   for (std::size_t i = 0; i < w.insiders.outlet.size(); ++i)
-    active += w.insider_present(int32_t(i)) && w.day - w.insiders.last_business_day[i] <= 30;
+    active += insider_active(w, int32_t(i));
   r.set(Metric::insiders_active, active);
   r.add(Metric::income_insider_yuan, w.ledger.take_receipts(Role::Insider));
   r.add(Metric::income_broker_yuan, w.ledger.take_receipts(Role::Broker));

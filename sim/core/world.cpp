@@ -1,5 +1,7 @@
 #include "core/world.h"
 
+#include "agents/broker.h"
+#include "agents/insider.h"
 #include "core/activation_checks.h"
 
 #include <algorithm>
@@ -8,10 +10,6 @@
 
 namespace cardsim {
 namespace {
-
-double lognormal_median(Stream& s, double median, double sigma) {
-  return median * std::exp(sigma * s.normal());
-}
 
 /// Cumulative Poisson(mean) probabilities for 0..cap-1 cards; the rest of the
 /// mass goes to `cap`.
@@ -32,10 +30,6 @@ double expected_initial_cards(const std::vector<double>& cdf) {
   for (double c : cdf) e += 1.0 - c;
   return e;
 }
-
-// Entity of the Init stream that keys the holders' initial cards (build_world's
-// own stream is entity 2^40; holders are not entities of Init streams).
-constexpr uint64_t kInitialCardsKeyEntity = (uint64_t(1) << 40) + 1;
 
 void init_citizens(World& w) {
   Citizens& c = w.citizens;
@@ -76,12 +70,13 @@ void init_insiders(World& w, Stream& s) {
   std::vector<int32_t> ids(static_cast<std::size_t>(n_outlets));
   std::iota(ids.begin(), ids.end(), 0);
   Insiders& in = w.insiders;
+  in.reservation.resize(n);
+  in.shares_login.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     std::swap(ids[i], ids[i + s.below(ids.size() - i)]);
     in.outlet.push_back(ids[i]);
     w.outlets.insider[std::size_t(ids[i])] = int32_t(i);
-    in.reservation.push_back(lognormal_median(s, w.p.insiders_reservation_yuan, w.p.insiders_reservation_sigma));
-    in.shares_login.push_back(s.bernoulli(w.p.insiders_location_edit));
+    insider_takes_post(w, s, int32_t(i));
   }
   in.vacant_until.assign(n, 0);
   in.last_business_day.assign(n, -1000000);
@@ -104,16 +99,19 @@ void init_brokers(World& w, Stream& s) {
   add_brokers(w, s, BrokerKind::Raiser, w.counts.raisers);
   add_brokers(w, s, BrokerKind::Organiser, w.counts.organisers);
   Brokers& b = w.brokers;
+  b.index_kinds();
   const std::size_t n = b.kind.size();
   b.absent_until.assign(n, 0);
   b.insiders.assign(n, {});
   b.stock.assign(n, {});
   b.records.assign(n, {});
   b.raising.assign(n, {});
-  b.weight.assign(n * kProductionChannels, 1.0 / kProductionChannels);
-  b.profit_ema.assign(n * kProductionChannels, 0.0);
+  b.weight.resize(n * kProductionChannels);
+  b.profit_ema.resize(n * kProductionChannels);
+  b.raising_profit_ema.resize(n);
   b.unit_cost_ema.assign(n, w.p.farmer_price_initial_yuan);
-  b.effort.assign(n, 0.5);
+  b.effort.assign(n, w.p.raising_effort_initial);
+  for (std::size_t i = 0; i < n; ++i) broker_enters(w, i);
   const auto n_insiders = uint64_t(w.insiders.outlet.size());
   if (n_insiders == 0) return;
   for (std::size_t i = 0; i < n; ++i) {
@@ -139,11 +137,16 @@ void init_rings(World& w, Stream& s) {
   w.rings.fleet.assign(n, {});
   w.rings.absent_until.assign(n, 0);
   for (std::size_t r = 0; r < n; ++r)
-    w.rings.revenue_factor.push_back(lognormal_median(s, 1.0, w.p.scammers_value_sigma));
+    w.rings.revenue_factor.push_back(std::exp(w.p.scammers_value_sigma * s.normal()));
   w.rings.bought_from.assign(n * w.brokers.kind.size(), 0);
 }
 
 }  // namespace
+
+void Brokers::index_kinds() {
+  for (auto& list : of_kind) list.clear();
+  for (std::size_t i = 0; i < kind.size(); ++i) of_kind[std::size_t(kind[i])].push_back(int32_t(i));
+}
 
 void Market::clear_tallies() {
   farmer_ordered = farmer_obtained = farmer_contacts_used = farmer_contacts_cap = 0;
@@ -157,7 +160,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
       recorder(initial.days, int(activation_checks().size())) {
   init_citizens(*this);
   init_outlets(*this);
-  Stream s(seed, replicate, -1, Phase::Init, uint64_t(1) << 40);
+  Stream s(seed, replicate, -1, Phase::Init, kWorldBuildEntity);
   init_insiders(*this, s);
   init_brokers(*this, s);
   init_rings(*this, s);

@@ -5,8 +5,10 @@
 
 #include <cassert>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
+#include "core/fields.h"
 #include "core/ledger.h"
 #include "core/metrics.h"
 #include "scenario/params.h"
@@ -17,6 +19,11 @@
 namespace cardsim {
 
 constexpr uint32_t kNone = 0xffffffffu;
+
+/// Random holders drawn in search of one with an honest card before the
+/// search gives up (churn, false-positive shutdowns): few holders have none,
+/// and a bound keeps a day's cost bounded when almost all have none.
+constexpr int kHolderSearchDraws = 32;
 
 /// Supply channel that made a criminal card.
 enum class Channel : uint8_t { Farmer = 0, Harvested, White, Raised, Count };
@@ -85,6 +92,13 @@ struct Citizens {
   static constexpr uint8_t kLeakedId = 1, kLeakedFace = 2, kMisused = 4, kFarmer = 8;
 };
 
+template <class V, class C, IfPart<C, Citizens> = 0> void visit_fields(V& v, C& c) {
+  v.scalar("citizens.count", c.count);
+  v.array("citizens.person", c.person, Extent::PerMember);
+  v.array("citizens.velocity", c.velocity, Extent::PerMember);
+}
+CARDSIM_FIELDS_LISTED(Citizens, 56);
+
 /// Criminal cards (honest cards are only counted per identity).
 struct Cards {
   std::vector<uint8_t> channel, state;
@@ -99,6 +113,21 @@ struct Cards {
   uint32_t size() const { return uint32_t(state.size()); }
 };
 
+template <class V, class C, IfPart<C, Cards> = 0> void visit_fields(V& v, C& c) {
+  v.array("cards.channel", c.channel, Extent::PerMember);
+  v.array("cards.state", c.state, Extent::PerMember);
+  v.array("cards.insider", c.insider, Extent::PerMember);
+  v.array("cards.identity", c.identity, Extent::PerMember);
+  v.array("cards.outlet", c.outlet, Extent::PerMember);
+  v.array("cards.broker", c.broker, Extent::PerMember);
+  v.array("cards.ring", c.ring, Extent::PerMember);
+  v.array("cards.activation_day", c.activation_day, Extent::PerMember);
+  v.array("cards.commission_day", c.commission_day, Extent::PerMember);
+  v.array("cards.commission_payee", c.commission_payee, Extent::PerMember);
+  v.array("cards.commission_paid", c.commission_paid, Extent::PerMember);
+}
+CARDSIM_FIELDS_LISTED(Cards, 264);
+
 struct Outlets {
   std::vector<uint16_t> region, carrier;
   std::vector<int32_t> insider;            // -1 when honest
@@ -106,6 +135,18 @@ struct Outlets {
   std::vector<int32_t> burst_day, burst_count;
   std::vector<int64_t> region_first;       // outlets of region r: [first[r], first[r+1])
 };
+
+template <class V, class C, IfPart<C, Outlets> = 0> void visit_fields(V& v, C& o) {
+  v.array("outlets.region", o.region, Extent::PerMember);
+  v.array("outlets.carrier", o.carrier, Extent::PerMember);
+  v.array("outlets.insider", o.insider, Extent::PerMember);
+  v.array("outlets.cap_window_start", o.cap_window_start, Extent::PerMember);
+  v.array("outlets.cap_count", o.cap_count, Extent::PerMember);
+  v.array("outlets.burst_day", o.burst_day, Extent::PerMember);
+  v.array("outlets.burst_count", o.burst_count, Extent::PerMember);
+  v.array("outlets.region_first", o.region_first, Extent::Other);  // regions + 1
+}
+CARDSIM_FIELDS_LISTED(Outlets, 192);
 
 struct Insiders {
   std::vector<int32_t> outlet;
@@ -117,7 +158,18 @@ struct Insiders {
   std::vector<int32_t> raiser;         // the raising team using this dealer, -1 none
 };
 
-enum class BrokerKind : uint8_t { Merchant = 0, LaborAgency, DataSeller, Raiser, Organiser };
+template <class V, class C, IfPart<C, Insiders> = 0> void visit_fields(V& v, C& in) {
+  v.array("insiders.outlet", in.outlet, Extent::PerMember);
+  v.array("insiders.reservation", in.reservation, Extent::PerMember);
+  v.array("insiders.shares_login", in.shares_login, Extent::PerMember);
+  v.array("insiders.vacant_until", in.vacant_until, Extent::PerMember);
+  v.array("insiders.last_business_day", in.last_business_day, Extent::PerMember);
+  v.array("insiders.white_left_today", in.white_left_today, Extent::PerMember);
+  v.array("insiders.raiser", in.raiser, Extent::PerMember);
+}
+CARDSIM_FIELDS_LISTED(Insiders, 168);
+
+enum class BrokerKind : uint8_t { Merchant = 0, LaborAgency, DataSeller, Raiser, Organiser, Count };
 
 struct Brokers {
   std::vector<BrokerKind> kind;
@@ -132,7 +184,33 @@ struct Brokers {
   std::vector<double> profit_ema;              // same layout
   std::vector<double> unit_cost_ema;           // average cost of a card produced
   std::vector<double> effort;                  // raisers: share of full activity
+  std::vector<double> raising_profit_ema;      // raisers: recent profit per raised card, yuan
+  /// Brokers of each kind in index order, found from `kind` (index_kinds), so
+  /// that no role depends on the order in which the world lays brokers out.
+  std::vector<int32_t> of_kind[std::size_t(BrokerKind::Count)];
+
+  const std::vector<int32_t>& all(BrokerKind k) const { return of_kind[std::size_t(k)]; }
+  /// Rebuilds `of_kind` from `kind`; called whenever `kind` is set.
+  void index_kinds();
 };
+
+template <class V, class C, IfPart<C, Brokers> = 0> void visit_fields(V& v, C& b) {
+  v.array("brokers.kind", b.kind, Extent::PerMember);
+  v.array("brokers.region", b.region, Extent::PerMember);
+  v.array("brokers.absent_until", b.absent_until, Extent::PerMember);
+  v.nested("brokers.insiders", b.insiders);
+  v.nested("brokers.stock", b.stock);
+  v.nested("brokers.records", b.records);
+  v.nested("brokers.raising", b.raising);
+  v.array("brokers.weight", b.weight, Extent::Other);  // per broker and production channel
+  v.array("brokers.profit_ema", b.profit_ema, Extent::Other);
+  v.array("brokers.unit_cost_ema", b.unit_cost_ema, Extent::PerMember);
+  v.array("brokers.effort", b.effort, Extent::PerMember);
+  v.array("brokers.raising_profit_ema", b.raising_profit_ema, Extent::PerMember);
+  // of_kind is derived from kind and not listed: a restored world keeps the
+  // index it was built with, and its kinds must equal the built ones.
+}
+CARDSIM_FIELDS_LISTED(Brokers, 408);
 
 struct Rings {
   std::vector<std::vector<uint32_t>> fleet;  // cards in fraud use
@@ -140,6 +218,14 @@ struct Rings {
   std::vector<int32_t> absent_until;
   std::vector<int64_t> bought_from;          // [ring * merchants_total + broker] trade counts (network)
 };
+
+template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) {
+  v.nested("rings.fleet", r.fleet);
+  v.array("rings.revenue_factor", r.revenue_factor, Extent::PerMember);
+  v.array("rings.absent_until", r.absent_until, Extent::PerMember);
+  v.array("rings.bought_from", r.bought_from, Extent::Other);  // per ring and merchant
+}
+CARDSIM_FIELDS_LISTED(Rings, 96);
 
 /// Emerging prices and the day's market tallies.
 struct Market {
@@ -152,10 +238,39 @@ struct Market {
   void clear_tallies();
 };
 
+template <class V, class C, IfPart<C, Market> = 0> void visit_fields(V& v, C& m) {
+  v.scalar("market.price_farmer", m.price_farmer);
+  v.scalar("market.price_white", m.price_white);
+  v.scalar("market.price_record", m.price_record);
+  v.scalar("market.price_scammer", m.price_scammer);
+  // The day's tallies are cleared at the start of every day; listed anyway so
+  // that a restored world equals the saved one field for field.
+  v.scalar("market.farmer_ordered", m.farmer_ordered);
+  v.scalar("market.farmer_obtained", m.farmer_obtained);
+  v.scalar("market.farmer_contacts_used", m.farmer_contacts_used);
+  v.scalar("market.farmer_contacts_cap", m.farmer_contacts_cap);
+  v.scalar("market.white_ordered", m.white_ordered);
+  v.scalar("market.white_delivered", m.white_delivered);
+  v.scalar("market.white_capacity", m.white_capacity);
+  v.scalar("market.record_ordered", m.record_ordered);
+  v.scalar("market.record_delivered", m.record_delivered);
+  v.scalar("market.record_stock", m.record_stock);
+  v.scalar("market.scammer_wanted", m.scammer_wanted);
+  v.scalar("market.scammer_bought", m.scammer_bought);
+  v.scalar("market.scammer_offered", m.scammer_offered);
+}
+CARDSIM_FIELDS_LISTED(Market, 136);
+
 /// Perceived risk of criminal roles, raised by arrests they hear of.
 struct Risk {
   double farmer = 0, insider = 0;
 };
+
+template <class V, class C, IfPart<C, Risk> = 0> void visit_fields(V& v, C& r) {
+  v.scalar("risk.farmer", r.farmer);
+  v.scalar("risk.insider", r.insider);
+}
+CARDSIM_FIELDS_LISTED(Risk, 16);
 
 struct World {
   World(const Params& initial, uint64_t seed, uint64_t replicate);
@@ -226,5 +341,48 @@ struct World {
 
   std::size_t horizon() const { return shutdown_due.size(); }
 };
+
+/// World's own fields: honest-card counts and the event lists by day.
+template <class V, class W, IfPart<W, World> = 0> void visit_event_fields(V& v, W& w) {
+  v.scalar("world.legit_live", w.legit_live);
+  v.scalar("world.legit_initial", w.legit_initial);
+  v.array("world.initial_cards_cdf", w.initial_cards_cdf, Extent::Other);
+  v.scalar("world.initial_cards_key", w.initial_cards_key);
+  v.scalar("world.legit_activated", w.legit_activated);
+  v.scalar("world.legit_churned", w.legit_churned);
+  v.scalar("world.legit_shut", w.legit_shut);
+  v.array("world.cards_by_state", w.cards_by_state, Extent::Other);
+  v.nested("world.shutdown_due", w.shutdown_due);
+  v.nested("world.commission_due", w.commission_due);
+  v.array("world.honest_commission_due", w.honest_commission_due, Extent::Other);
+  v.array("world.police_queue", w.police_queue, Extent::Other);
+  static_assert(std::is_same_v<std::size_t, uint64_t>, "police_head is stored as 64 bits");
+  v.scalar("world.police_head", w.police_head);
+  v.scalar("world.police_carry", w.police_carry);
+}
+
+/// Every field of World. `p` (today's parameters) is not listed: run_days sets
+/// it from the scenario at the start of every day; nor are the criminal
+/// counts, which the world computes from the parameters when it is built.
+template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) {
+  v.scalar("world.seed", w.seed);
+  v.scalar("world.replicate", w.replicate);
+  v.scalar("world.day", w.day);
+  visit_fields(v, w.citizens);
+  visit_fields(v, w.cards);
+  visit_fields(v, w.outlets);
+  visit_fields(v, w.insiders);
+  visit_fields(v, w.brokers);
+  visit_fields(v, w.rings);
+  visit_fields(v, w.market);
+  visit_fields(v, w.risk);
+  w.ledger.visit_fields(v);
+  w.recorder.visit_fields(v);
+  visit_event_fields(v, w);
+}
+#if defined(__GLIBCXX__) && defined(__x86_64__)
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1840,
+              "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
+#endif
 
 }  // namespace cardsim

@@ -87,6 +87,7 @@ void check_agent_lengths(const Refuse& refuse, const World& w, const World& buil
   require_length(refuse, "brokers.profit_ema", b.profit_ema, built.brokers.profit_ema.size());
   require_length(refuse, "brokers.unit_cost_ema", b.unit_cost_ema, built.brokers.unit_cost_ema.size());
   require_length(refuse, "brokers.effort", b.effort, built.brokers.effort.size());
+  require_length(refuse, "brokers.raising_profit_ema", b.raising_profit_ema, brokers);
   const auto& r = w.rings;
   require_length(refuse, "rings.fleet", r.fleet, built.rings.fleet.size());
   require_length(refuse, "rings.revenue_factor", r.revenue_factor, built.rings.revenue_factor.size());
@@ -166,6 +167,7 @@ void check_numbers(const Refuse& refuse, const World& w) {
   require_finite(refuse, "insiders.reservation", w.insiders.reservation);
   require_finite(refuse, "brokers.profit_ema", w.brokers.profit_ema);
   require_finite(refuse, "brokers.effort", w.brokers.effort);
+  require_finite(refuse, "brokers.raising_profit_ema", w.brokers.raising_profit_ema);
   if (!std::isfinite(w.police_carry) || w.police_carry < 0) refuse("world.police_carry", "is negative or not finite");
   for (std::size_t i = 0; i < w.cards_by_state.size(); ++i)
     if (w.cards_by_state[i] < 0) refuse("world.cards_by_state", "holds a negative count");
