@@ -161,7 +161,6 @@ uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker) 
   if (check_activation(w, s, a).refused()) return kNone;
   count_activation(w, person, a.outlet);
   w.citizens.person[person].set_flags(Citizens::kFarmer);
-  w.recorder.add(Metric::cards_activated_farmer, 1);
   return w.new_card(Channel::Farmer, person, a.outlet, broker, -1);
 }
 

@@ -211,6 +211,7 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   cards.commission_payee.push_back(kNone);
   cards.commission_paid.push_back(0.f);
   cards_by_state[std::size_t(CardState::Stock)]++;
+  recorder.add(channel_spec(ch).activated, 1);
   Identity& holder = citizens.person[identity];
   holder.set_criminal_cards(holder.criminal_cards() + 1);
   return cards.size() - 1;

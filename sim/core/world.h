@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/channels.h"
 #include "core/fields.h"
 #include "core/ledger.h"
 #include "core/metrics.h"
@@ -24,10 +25,6 @@ constexpr uint32_t kNone = 0xffffffffu;
 /// search gives up (churn, false-positive shutdowns): few holders have none,
 /// and a bound keeps a day's cost bounded when almost all have none.
 constexpr int kHolderSearchDraws = 32;
-
-/// Supply channel that made a criminal card.
-enum class Channel : uint8_t { Farmer = 0, Harvested, White, Raised, Count };
-constexpr int kProductionChannels = 3;  // merchants choose among Farmer, Harvested, White
 
 /// Life of a criminal card. Every card is in exactly one state.
 enum class CardState : uint8_t {
@@ -329,6 +326,7 @@ struct World {
   int64_t outlet_count() const { return int64_t(outlets.region.size()); }
 
   // Card life.
+  /// A card made by channel `ch`, in stock; counts it in the channel's activation metric.
   uint32_t new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider);
   void set_card_state(uint32_t card, CardState s);
   /// Ends a live card (shut, seized, expired): frees its slot under the per-ID cap.

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ostream>
 
+#include "core/channels.h"
 #include "core/metrics.h"
 
 namespace cardsim {
@@ -26,13 +27,23 @@ Interval summarize(std::vector<double> v) {
   return out;
 }
 
+namespace {
+
+/// The summary's rows: outcomes, each supply channel's activations, then harm and prices.
+std::vector<std::string> summary_rows() {
+  std::vector<std::string> names = {"fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers"};
+  for (const ChannelSpec& c : kChannels) names.push_back(metric_registry()[std::size_t(c.activated)].name);
+  for (const char* name : {"shutdowns_fraud", "shutdowns_honest", "honest_refused", "identities_misused",
+                           "price_farmer_yuan", "price_white_yuan", "price_record_yuan", "price_scammer_yuan",
+                           "arrests_insider", "commissions_fraudulent_yuan"})
+    names.push_back(name);
+  return names;
+}
+
+}  // namespace
+
 const std::vector<std::string>& summary_metrics() {
-  static const std::vector<std::string> names = {
-      "fraud_cases", "fraud_losses_yuan", "cards_sold_to_scammers", "cards_activated_farmer",
-      "cards_activated_harvested", "cards_activated_white", "cards_raised", "shutdowns_fraud",
-      "shutdowns_honest", "honest_refused", "identities_misused", "price_farmer_yuan",
-      "price_white_yuan", "price_record_yuan", "price_scammer_yuan", "arrests_insider",
-      "commissions_fraudulent_yuan"};
+  static const std::vector<std::string> names = summary_rows();
   return names;
 }
 
