@@ -57,7 +57,7 @@ paper:
 # libomp and its Archer tool, which tells TSan about OpenMP's synchronisation
 # (gcc's libgomp is not instrumented and gives false reports). See
 # docs/reliability.md.
-TSAN_TESTS ?= identical|thread|SIGINT|interrupt|compare|snapshot
+TSAN_TESTS ?= identical|thread|SIGINT|interrupt|compare|snapshot|journal
 # The TSan runtime itself does not survive a 1-64 kB RLIMIT_FSIZE.
 TSAN_EXCLUDE ?= file-size limit
 ARCHER ?= /usr/lib/llvm-14/lib/libarcher.so

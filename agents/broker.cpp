@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <iterator>
 
 #include "agents/carrier.h"
 #include "agents/citizen.h"
@@ -15,15 +16,6 @@ constexpr double kMinWeight = 0.02;   // an enabled channel keeps some trial eff
 constexpr double kProfitMemory = 0.1; // EMA weight of today's profit observation
 
 bool is_supplier(BrokerKind k) { return k == BrokerKind::LaborAgency || k == BrokerKind::DataSeller; }
-
-bool channel_enabled(const World& w, int c) {
-  switch (Channel(c)) {
-    case Channel::Farmer: return w.p.channel_farmer;
-    case Channel::Harvested: return w.p.channel_harvested;
-    case Channel::White: return w.p.channel_white_card;
-    default: return false;
-  }
-}
 
 /// Brokers that can sell an identity record, in the order they are tried:
 /// labor agencies alone when a face photo is needed, labor agencies then data
@@ -156,7 +148,6 @@ void produce_harvested(World& w, Stream& s, std::size_t m, int64_t order, Channe
     const uint32_t outlet = w.random_outlet_in(s, w.brokers.region[m]);
     const uint32_t card = activate_on_record(w, s, m, identity, outlet, Channel::Harvested, false, login);
     if (card == kNone) continue;
-    w.recorder.add(Metric::cards_activated_harvested, 1);
     add_to_stock(w, m, card);
     t.obtained += 1;
   }
@@ -190,18 +181,48 @@ void produce_white(World& w, Stream& s, std::size_t m, int64_t order, ChannelTal
     }
     const uint32_t card = make_white_card(w, s, m, insider, Channel::White, t.spend);
     if (card == kNone) continue;
-    w.recorder.add(Metric::cards_activated_white, 1);
     add_to_stock(w, m, card);
     t.obtained += 1;
   }
 }
+
+/// Raised cards: white cards kept looking used until their commission is paid.
+void produce_raised(World& w, Stream& s, std::size_t r, int64_t order, ChannelTally& t) {
+  const int32_t insider = w.brokers.insiders[r][0];
+  for (int64_t k = 0; k < order; ++k) {
+    const uint32_t card = make_white_card(w, s, r, insider, Channel::Raised, t.spend);
+    if (card == kNone) continue;
+    w.set_card_state(card, CardState::Raising);
+    w.brokers.raising[r].push_back(card);
+    schedule_commission(w, card);
+  }
+}
+
+/// Each channel's production function, named by channels.def: a row without
+/// its function does not compile.
+using Production = void (*)(World&, Stream&, std::size_t broker, int64_t order, ChannelTally&);
+constexpr Production kProduction[] = {
+#define CHANNEL(id, key, label, enabled, maker, produce, ...) produce,
+#include "core/channels.def"
+#undef CHANNEL
+};
+static_assert(std::size(kProduction) == std::size_t(kChannelCount));
+static_assert(count_channels_made_by(Maker::Raiser) == 1,
+              "raisers make one channel (Raised); a second one needs its own order rule in run_raiser");
+
+void produce(World& w, Stream& s, Channel c, std::size_t broker, int64_t order, ChannelTally& t) {
+  kProduction[int(c)](w, s, broker, order, t);
+}
+
+/// Whether the channel in slot `c` of a merchant's weights is switched on.
+bool merchant_uses(const World& w, int c) { return channel_enabled(w.p, kMerchantChannels[std::size_t(c)]); }
 
 /// Splits an order across enabled channels by the merchant's weights.
 void split_order(World& w, Stream& s, std::size_t m, int64_t order, int64_t out[kProductionChannels]) {
   double total = 0;
   double wt[kProductionChannels];
   for (int c = 0; c < kProductionChannels; ++c) {
-    wt[c] = channel_enabled(w, c) ? w.brokers.weight[m * kProductionChannels + std::size_t(c)] : 0.0;
+    wt[c] = merchant_uses(w, c) ? w.brokers.weight[m * kProductionChannels + std::size_t(c)] : 0.0;
     total += wt[c];
     out[c] = 0;
   }
@@ -229,9 +250,8 @@ void run_merchant(World& w, Stream& s, std::size_t m) {
   split_order(w, s, m, order, split);
   ChannelTally tally[kProductionChannels];
   for (int c = 0; c < kProductionChannels; ++c) tally[c].ordered = double(split[c]);
-  if (split[0] > 0) produce_farmer(w, s, m, split[0], tally[0]);
-  if (split[1] > 0) produce_harvested(w, s, m, split[1], tally[1]);
-  if (split[2] > 0) produce_white(w, s, m, split[2], tally[2]);
+  for (int c = 0; c < kProductionChannels; ++c)
+    if (split[c] > 0) produce(w, s, kMerchantChannels[std::size_t(c)], m, split[c], tally[c]);
   double spend = 0, made = 0;
   for (int c = 0; c < kProductionChannels; ++c) {
     record_profit(w, m, c, tally[c]);
@@ -254,18 +274,10 @@ void run_raiser(World& w, Stream& s, std::size_t r) {
   auto& raising = w.brokers.raising[r];
   if (!raising.empty())
     w.ledger.transfer(account, w.ledger.pool(Pool::Suppliers), w.p.raising_upkeep_yuan * double(raising.size()));
-  if (!w.p.channel_raising || w.brokers.insiders[r].empty()) return;
-  const int32_t insider = w.brokers.insiders[r][0];
+  if (!channel_enabled(w.p, Channel::Raised) || w.brokers.insiders[r].empty()) return;
   const int64_t n = s.poisson(w.p.raising_cards_per_day * w.brokers.effort[r]);
-  double spend = 0;
-  for (int64_t k = 0; k < n; ++k) {
-    const uint32_t card = make_white_card(w, s, r, insider, Channel::Raised, spend);
-    if (card == kNone) continue;
-    w.set_card_state(card, CardState::Raising);
-    raising.push_back(card);
-    schedule_commission(w, card);
-    w.recorder.add(Metric::cards_raised, 1);
-  }
+  ChannelTally tally;  // raisers learn from commissions paid, not from today's spend
+  produce(w, s, Channel::Raised, r, n, tally);
 }
 
 /// Raising effort follows realised profit per card against its cost.
@@ -324,12 +336,12 @@ void adapt_merchants(World& w) {
     double target[kProductionChannels], total = 0;
     for (int c = 0; c < kProductionChannels; ++c) {
       const double x = w.p.brokers_profit_sensitivity * b.profit_ema[m * kProductionChannels + std::size_t(c)] / scale;
-      target[c] = channel_enabled(w, c) ? std::exp(std::clamp(x, -50.0, 50.0)) : 0.0;
+      target[c] = merchant_uses(w, c) ? std::exp(std::clamp(x, -50.0, 50.0)) : 0.0;
       total += target[c];
     }
     for (int c = 0; c < kProductionChannels; ++c) {
       double& wt = b.weight[m * kProductionChannels + std::size_t(c)];
-      const double goal = total > 0 ? std::max(target[c] / total, channel_enabled(w, c) ? kMinWeight : 0.0) : 0.0;
+      const double goal = total > 0 ? std::max(target[c] / total, merchant_uses(w, c) ? kMinWeight : 0.0) : 0.0;
       wt += w.p.brokers_adapt_rate * (goal - wt);
     }
   }

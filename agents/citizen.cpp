@@ -13,6 +13,21 @@ namespace {
 constexpr uint64_t kDemandEvents = 0;   // counts, regions, outlets, checks
 constexpr uint64_t kDemandHolders = 1;  // who asks for a card
 constexpr uint64_t kChurnHolders = 2;   // who gives one up
+constexpr uint64_t kRetryChoices = 3;   // whether a refused customer tries again
+constexpr uint64_t kRetryTries = 4;     // the retries' outlets and checks
+
+// A refused honest customer waiting to try again, packed in 64 bits for the
+// event list World::honest_retry_due: identity, the day of their first
+// refusal (below 2^24: params.def caps a run at 36,500 days), tries since.
+struct Retry {
+  uint32_t identity;
+  int64_t first_refused;
+  int tries;
+};
+uint64_t pack(const Retry& r) {
+  return uint64_t(r.identity) | (uint64_t(r.first_refused) << 32) | (uint64_t(r.tries) << 56);
+}
+Retry unpack(uint64_t v) { return {uint32_t(v), int64_t((v >> 32) & 0xffffff), int(v >> 56)}; }
 
 void count_refusal(World& w, const Verdict& v, uint32_t identity) {
   w.recorder.add(Metric::honest_refused, 1);
@@ -32,14 +47,18 @@ void count_refusal(World& w, const Verdict& v, uint32_t identity) {
   }
 }
 
-/// One honest customer (the next of `who`) asks for a card; at a capped
-/// outlet they try one more.
-void honest_activation(World& w, Stream& s, IdentityLookahead& who) {
-  const uint32_t identity = who.next();
-  const int home = w.region_of(identity);
-  const int region = s.bernoulli(w.p.citizens_remote_share) && w.p.regions > 1
-                         ? int((home + 1 + int(s.below(uint64_t(w.p.regions - 1)))) % w.p.regions)
-                         : home;
+void activate_honest_card(World& w, uint32_t identity, uint32_t outlet) {
+  count_activation(w, identity, outlet);
+  w.set_legit_cards(identity, w.legit_cards(identity) + 1);
+  w.legit_live++;
+  w.legit_activated++;
+  w.recorder.add(Metric::cards_activated_legit, 1);
+  schedule_honest_commission(w, outlet);
+}
+
+/// An honest customer asks for a card at an outlet of `region`; at a capped
+/// outlet they try one more. The card is activated when no check refuses.
+Verdict ask_for_card(World& w, Stream& s, uint32_t identity, int region) {
   ActivationAttempt a;
   a.identity = identity;
   a.outlet = w.random_outlet_in(s, region);
@@ -48,13 +67,42 @@ void honest_activation(World& w, Stream& s, IdentityLookahead& who) {
     a.outlet = w.random_outlet_in(s, region);
     v = check_activation(w, s, a);
   }
-  if (v.refused()) return count_refusal(w, v, identity);
-  count_activation(w, identity, a.outlet);
-  w.set_legit_cards(identity, w.legit_cards(identity) + 1);
-  w.legit_live++;
-  w.legit_activated++;
-  w.recorder.add(Metric::cards_activated_legit, 1);
-  schedule_honest_commission(w, a.outlet);
+  if (!v.refused()) activate_honest_card(w, identity, a.outlet);
+  return v;
+}
+
+/// One honest customer (the next of `who`) asks for a card, at home or, for
+/// a share of them, in another region.
+void honest_activation(World& w, Stream& s, Stream& choices, IdentityLookahead& who) {
+  const uint32_t identity = who.next();
+  const int home = w.region_of(identity);
+  const int region = s.bernoulli(w.p.citizens_remote_share) && w.p.regions > 1
+                         ? int((home + 1 + int(s.below(uint64_t(w.p.regions - 1)))) % w.p.regions)
+                         : home;
+  const Verdict v = ask_for_card(w, s, identity, region);
+  if (!v.refused()) return;
+  count_refusal(w, v, identity);
+  honest_refused_wait(w, choices, identity, w.day, 0);
+}
+
+/// Today's retries, each at an outlet of the customer's home region. Their
+/// refusals are not counted again in honest_refused (a customer, not a try).
+void honest_retries(World& w, Stream& choices) {
+  auto& due = w.honest_retry_due[std::size_t(w.day)];
+  if (due.empty()) return;
+  Stream s = w.stream(Phase::HonestDemand, kRetryTries);
+  for (uint64_t packed : due) {
+    const Retry r = unpack(packed);
+    w.recorder.add(Metric::honest_retries, 1);
+    if (ask_for_card(w, s, r.identity, w.region_of(r.identity)).refused()) {
+      honest_refused_wait(w, choices, r.identity, r.first_refused, r.tries + 1);
+      continue;
+    }
+    w.recorder.add_ratio(Metric::honest_days_to_card, double(w.day - r.first_refused), 1);
+    w.recorder.add_ratio(Metric::honest_gave_up_share, 0, 1);
+  }
+  due.clear();
+  due.shrink_to_fit();
 }
 
 /// Honest cards given up today: each from a random holder, found by drawing
@@ -77,12 +125,25 @@ void honest_churn(World& w, Stream& s) {
 
 }  // namespace
 
+void honest_refused_wait(World& w, Stream& choices, uint32_t identity, int64_t first_refused, int tries) {
+  if (tries < w.p.citizens_retry_max && choices.bernoulli(w.p.citizens_retry_share)) {
+    // A try that would fall after the run's last day is never made or counted.
+    const auto next = std::size_t(w.day + w.p.citizens_retry_delay_days);
+    if (next < w.horizon()) w.honest_retry_due[next].push_back(pack({identity, first_refused, tries}));
+    return;
+  }
+  w.recorder.add(Metric::honest_gave_up, 1);
+  w.recorder.add_ratio(Metric::honest_gave_up_share, 1, 1);
+}
+
 void honest_demand(World& w) {
   if (w.citizens.count == 0) return;
+  Stream choices = w.stream(Phase::HonestDemand, kRetryChoices);
+  honest_retries(w, choices);
   Stream s = w.stream(Phase::HonestDemand, kDemandEvents);
   const int64_t n = s.poisson(double(w.citizens.count) * w.p.citizens_activation_rate);
   IdentityLookahead who(w, w.stream(Phase::HonestDemand, kDemandHolders));
-  for (int64_t k = 0; k < n; ++k) honest_activation(w, s, who);
+  for (int64_t k = 0; k < n; ++k) honest_activation(w, s, choices, who);
   honest_churn(w, s);
 }
 
@@ -100,7 +161,6 @@ uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker) 
   if (check_activation(w, s, a).refused()) return kNone;
   count_activation(w, person, a.outlet);
   w.citizens.person[person].set_flags(Citizens::kFarmer);
-  w.recorder.add(Metric::cards_activated_farmer, 1);
   return w.new_card(Channel::Farmer, person, a.outlet, broker, -1);
 }
 

@@ -9,8 +9,14 @@ namespace cardsim {
 
 enum class VictimGroup : uint8_t { Elderly = 0, Student, Other, Count };
 
-/// Honest activations and honest cards given up (phase HonestDemand).
+/// Honest activations, refused customers' retries and honest cards given up
+/// (phase HonestDemand).
 void honest_demand(World& w);
+
+/// An honest customer was refused (first refused on `first_refused`, `tries`
+/// retries made so far): they try again citizens.retry_delay_days later with
+/// chance citizens.retry_share, up to citizens.retry_max retries, or give up.
+void honest_refused_wait(World& w, Stream& choices, uint32_t identity, int64_t first_refused, int tries);
 
 /// A person reached by a recruiter's ad weighs the offer against their
 /// reservation price, raised by awareness and by arrests they hear of.

@@ -10,10 +10,6 @@
 namespace cardsim {
 namespace {
 
-// Supply shares by channel; raised cards are white cards and count as such.
-constexpr Metric kShareMetric[] = {Metric::share_supply_farmer, Metric::share_supply_harvested,
-                                   Metric::share_supply_white};
-
 /// Brokers with cards for sale today.
 void collect_sellers(World& w, std::vector<int32_t>& sellers) {
   sellers.clear();
@@ -32,8 +28,8 @@ void buy_one(World& w, int32_t ring, int32_t seller) {
   w.rings.fleet[std::size_t(ring)].push_back(card);
   w.rings.bought_from[std::size_t(ring) * w.brokers.kind.size() + std::size_t(seller)]++;
   w.recorder.add(Metric::cards_sold_to_scammers, 1);
-  const int ch = std::min<int>(w.cards.channel[card], int(Channel::White));
-  for (int c = 0; c < 3; ++c) w.recorder.add_ratio(kShareMetric[c], c == ch ? 1.0 : 0.0, 1.0);
+  const Metric sold_as = channel_spec(Channel(w.cards.channel[card])).share;
+  for (Metric share : kShareMetrics) w.recorder.add_ratio(share, share == sold_as ? 1.0 : 0.0, 1.0);
 }
 
 void ring_fraud(World& w, Stream& s, int32_t ring) {

@@ -11,6 +11,7 @@
 
 #include "agents/broker.h"
 #include "agents/carrier.h"
+#include "agents/citizen.h"
 #include "agents/insider.h"
 #include "agents/police.h"
 #include "core/activation_checks.h"
@@ -247,4 +248,42 @@ TEST_CASE("raising teams keep their profit apart from merchants' channel slots",
   Stream s = w.stream(Phase::Police, 0);
   arrest_broker(w, s, 1);
   CHECK(w.brokers.raising_profit_ema[1] == 0.0);
+}
+
+TEST_CASE("a refused honest customer tries again days later at home, then gets a card or gives up", "[agents][retries]") {
+  auto w = tiny_world();
+  Params& p = w->p;
+  p.citizens_activation_rate = 0;  // no new customers: only the retry below
+  p.citizens_churn_rate = 0;
+  p.citizens_retry_share = 1;
+  p.citizens_retry_delay_days = 3;
+  p.citizens_retry_max = 2;
+  w->set_legit_cards(0, int(p.per_id_cap_max));  // holder 0 is at the per-ID cap
+  Stream choices = w->stream(Phase::HonestDemand, 99);
+  honest_refused_wait(*w, choices, 0, w->day, 0);  // first refused today, day 10
+  REQUIRE(w->honest_retry_due[13].size() == 1);
+
+  w->day = 13;  // the retry: still at the cap, refused, waits again
+  honest_demand(*w);
+  CHECK(w->recorder.today(Metric::honest_retries) == 1);
+  CHECK(w->recorder.today(Metric::honest_refused) == 0);  // a customer is counted once, at the first refusal
+  CHECK(w->honest_retry_due[13].empty());
+  REQUIRE(w->honest_retry_due[16].size() == 1);
+
+  w->day = 16;  // a card given up meanwhile: the second retry gets one, 6 days after the first refusal
+  w->set_legit_cards(0, int(p.per_id_cap_max) - 1);
+  honest_demand(*w);
+  CHECK(w->recorder.today(Metric::honest_retries) == 2);
+  CHECK(w->recorder.today(Metric::cards_activated_legit) == 1);
+  CHECK(w->legit_cards(0) == int(p.per_id_cap_max));
+  CHECK(w->recorder.today(Metric::honest_days_to_card) == 6);
+  CHECK(w->recorder.today(Metric::honest_gave_up) == 0);
+
+  // After retry_max retries, or when they do not retry, the customer gives up.
+  honest_refused_wait(*w, choices, 1, 12, 2);
+  CHECK(w->recorder.today(Metric::honest_gave_up) == 1);
+  p.citizens_retry_share = 0;
+  honest_refused_wait(*w, choices, 1, 16, 0);
+  CHECK(w->recorder.today(Metric::honest_gave_up) == 2);
+  CHECK(w->honest_retry_due[19].empty());
 }

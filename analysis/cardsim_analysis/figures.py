@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from .readers import CompareFile, ScenarioData, SweepFile, scenario_value  # noqa: E402
+from .readers import CompareFile, ScenarioData, SweepFile, scenario_value, share_series  # noqa: E402
 
 # STIX (bundled with matplotlib), a Times design like the paper's body font
 # (mathptmx), so that figure text matches the text around it. Axis offsets
@@ -38,9 +38,8 @@ plt.rcParams.update({
 # tests/python/test_analysis.py asserts they are empty.
 LAYOUT: dict[str, list[str]] = {}
 
-CHANNELS = [("share_supply_farmer", "card farmers", "#1b9e77"),
-            ("share_supply_harvested", "harvested identities", "#d95f02"),
-            ("share_supply_white", "insider white cards", "#7570b3")]
+# Colours of the supply shares, in the channel order of the results file.
+CHANNEL_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 
 PRETTY = {
     "fraud_cases": "fraud cases", "fraud_losses_yuan": "fraud losses", "cards_sold_to_scammers": "cards sold to rings",
@@ -341,7 +340,7 @@ def channel_shares(sc: ScenarioData, window: int = 14) -> dict[str, pd.DataFrame
     kernel = np.ones(window)
     den = np.apply_along_axis(lambda r: np.convolve(r, kernel)[: len(r)], 1, sold)
     out = {}
-    for metric, _, _ in CHANNELS:
+    for metric, _, _ in share_series(sc.channels):
         share = np.nan_to_num(sc.timeseries(metric).to_numpy(float))
         num = np.apply_along_axis(lambda r: np.convolve(r, kernel)[: len(r)], 1, share * sold)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -354,15 +353,15 @@ def channel_shares(sc: ScenarioData, window: int = 14) -> dict[str, pd.DataFrame
 
 def supply_shares(scenarios: dict[str, ScenarioData], outdir, name: str = "supply_shares", window: int = 14,
                   title: str = "", mark_day: int | None = None) -> list[Path]:
-    """Displacement: share of cards sold to rings from farmers, harvested
-    identities and insider white cards, by day, one panel per scenario."""
+    """Displacement: share of cards sold to rings from each supply channel
+    (the channels the files list), by day, one panel per scenario."""
     n = len(scenarios)
     fig, axes = plt.subplots(1, n, figsize=(4.6 * n, 3.8), sharey=True, squeeze=False)
     for k, (label, sc) in enumerate(scenarios.items()):
         ax = axes[0][k]
         shares = channel_shares(sc, window)
-        for metric, chan_label, color in CHANNELS:
-            _bands(ax, shares[metric], color, chan_label)
+        for i, (metric, chan_label, _) in enumerate(share_series(sc.channels)):
+            _bands(ax, shares[metric], CHANNEL_COLORS[i % len(CHANNEL_COLORS)], chan_label)
         if mark_day is not None:
             ax.axvline(mark_day, color="black", linestyle="--", linewidth=1)
         ax.set_title(label)
@@ -376,12 +375,14 @@ def supply_shares(scenarios: dict[str, ScenarioData], outdir, name: str = "suppl
                ncol=3, frameon=False)
     fig.suptitle(title or "Supply of cards to fraud rings by channel", fontsize=13)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
-    reps = next(iter(scenarios.values())).replicates
-    caption = (f"{title or 'Supply by channel'}: share of cards sold to fraud rings that came from card farmers, from "
-               f"harvested identity records and from insider white cards (raised cards included), for "
+    first = next(iter(scenarios.values()))
+    sources = [label + (f" ({', '.join(also)} included)" if also else "")
+               for _, label, also in share_series(first.channels)]
+    listed = sources[0] if len(sources) == 1 else f"{', from '.join(sources[:-1])} and from {sources[-1]}"
+    caption = (f"{title or 'Supply by channel'}: share of cards sold to fraud rings that came from {listed}, for "
                f"{', '.join(scenarios)}. Each replicate's share is pooled over a trailing {window}-day window "
                f"(cards of the channel / cards sold); lines are medians, bands the 50% and 90% intervals over "
-               f"{reps} replicates.")
+               f"{first.replicates} replicates.")
     return save(fig, outdir, name, caption)
 
 

@@ -13,7 +13,7 @@ from scipy import stats
 from . import figures as F
 from .calibration import calibration_table, print_table
 from .numbers import Macros, camel, interval_text, num, pct
-from .readers import read_compare, read_run, read_sweep, scenario_value
+from .readers import read_compare, read_run, read_sweep, scenario_value, share_series
 from .tables import compare_table, tex_escape, write_calibration
 from .validation import validation_table
 
@@ -21,7 +21,8 @@ HARM = ("honest_refused", "shutdowns_honest")
 # Days of start-up transient (prices and the card fleet settling from their
 # initial values) left out of every plotted daily series; run totals keep them.
 BURN_IN_DAYS = 30
-CHANNEL_ACTIVATIONS = ("cards_activated_farmer", "cards_activated_harvested", "cards_activated_white", "cards_raised")
+# Q2 asks how much of the supply removed from the other channels card farmers replace.
+DISPLACED_TO = "farmer"
 
 
 def ci(values) -> tuple[float, float, float]:
@@ -70,9 +71,8 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
                          ("identities_misused", "BaseIdentitiesMisused"), ("cards_raised", "BaseCardsRaised"),
                          ("arrests_insider", "BaseArrestsInsider"), ("days_to_shutdown_mean", "BaseDaysToShutdown")):
         M.interval(name, *ci(t[metric]), comment=f"baseline total {metric} ({base.units(metric)})")
-    for metric, name in (("share_supply_farmer", "BaseShareFarmer"), ("share_supply_harvested", "BaseShareHarvested"),
-                         ("share_supply_white", "BaseShareWhite")):
-        M.interval(name, *ci(t[metric]), comment=f"baseline {metric}", fmt=pct)
+    for metric, _, _ in share_series(base.channels):
+        M.interval(camel("Base", metric), *ci(t[metric]), comment=f"baseline {metric}", fmt=pct)
     com_f, com_h = t["commissions_fraudulent_yuan"].to_numpy(), t["commissions_honest_yuan"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         M.interval("BaseCommissionFraudShare", *ci(com_f / (com_f + com_h)),
@@ -116,8 +116,8 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
                    ce.loc[p, "honest_harmed_p95"], comment=f"{p}: extra honest customers harmed")
         M.add(f"Ratio{P}", num(ce.loc[p, "avoided_per_harmed"]), f"{p}: yuan avoided per honest customer harmed")
         M.add(f"Rank{P}", num(int(ce.loc[p, "rank"])), f"{p}: rank")
-        for metric in ("fraud_cases", "cards_sold_to_scammers", "price_scammer_yuan",
-                       "commissions_fraudulent_yuan") + CHANNEL_ACTIVATIONS:
+        for metric in ["fraud_cases", "cards_sold_to_scammers", "price_scammer_yuan",
+                       "commissions_fraudulent_yuan"] + [c.activation_metric for c in cmp.channels]:
             M.interval(camel("D", p, metric), *cmp.interval(p, metric), comment=f"{p}: change in {metric}")
         base_losses = float(cmp.base.totals["fraud_losses_yuan"].mean())
         M.add(f"AvoidedPct{P}", pct(ce.loc[p, "losses_avoided_yuan"] / base_losses), f"{p}: losses avoided, share")
@@ -149,36 +149,39 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
             shares[p] = cmp.policies[p]
     made += F.supply_shares(shares, figures, "supply_shares",
                             title="Displacement: where the cards sold to fraud rings come from")
+    farmers = next(c for c in cmp.channels if c.key == DISPLACED_TO)
+    others = [c for c in cmp.channels if c != farmers]
+    other_labels = ", ".join(c.label for c in others)
     for p in ("remote_block", "dealer_cap"):
         if p not in cmp.policies:
             continue
         d = cmp.differences[p]
-        removed = -(d["cards_activated_harvested"] + d["cards_activated_white"] + d["cards_raised"])
-        farmer_gain = d["cards_activated_farmer"]
+        removed = -sum(d[c.activation_metric] for c in others)
+        gain = d[farmers.activation_metric]
         with np.errstate(invalid="ignore", divide="ignore"):
-            disp = np.where(removed > 0, farmer_gain / removed, np.nan)
-        M.interval(camel("Displaced", p), *ci(disp), comment=f"{p}: farmer cards gained per insider/harvested card "
-                                                                  f"removed", fmt=pct)
-        M.interval(camel("Removed", p), *ci(removed), comment=f"{p}: insider and harvested activations removed")
+            disp = np.where(removed > 0, gain / removed, np.nan)
+        M.interval(camel("Displaced", p), *ci(disp),
+                   comment=f"{p}: {farmers.label}' cards gained per card removed from {other_labels}", fmt=pct)
+        M.interval(camel("Removed", p), *ci(removed), comment=f"{p}: activations removed from {other_labels}")
         M.interval(camel("Removed", p, "change"), *ci(-removed),
-                   comment=f"{p}: change in insider, harvested and raised activations")
+                   comment=f"{p}: change in activations of {other_labels}")
         sold_base = cmp.base.totals["cards_sold_to_scammers"].to_numpy()
         M.interval(camel("SoldPct", p), *ci(d["cards_sold_to_scammers"].to_numpy() / sold_base),
                    comment=f"{p}: relative change in cards sold to rings", fmt=pct)
-        for s in ("share_supply_farmer", "share_supply_harvested", "share_supply_white"):
+        for s, _, _ in share_series(cmp.channels):
             M.interval(camel("D", p, s), *cmp.interval(p, s), comment=f"{p}: change in {s}", fmt=pct)
 
-    # Q3 insiders: survival of harvested and white supply
+    # Q3 insiders: survival of each channel's supply (the paper quotes harvested, white and farmer)
     for p in ("location_edit_protection", "insider_audits", "package_insiders", "awareness_campaign",
               "police_capacity_x2"):
         if p not in cmp.policies:
             continue
         pol, bt = cmp.policies[p].totals, cmp.base.totals
-        for metric, label in (("cards_activated_harvested", "Harvested"), ("cards_activated_white", "White"),
-                              ("cards_activated_farmer", "Farmer")):
+        for c in cmp.channels:
+            metric = c.activation_metric
             with np.errstate(invalid="ignore", divide="ignore"):
                 ratio = pol[metric].to_numpy() / bt[metric].to_numpy()
-            M.interval(camel("Survive", p, label), *ci(ratio), comment=f"{p}: {metric} as share of baseline", fmt=pct)
+            M.interval(camel("Survive", p, c.key), *ci(ratio), comment=f"{p}: {metric} as share of baseline", fmt=pct)
 
     _commission_sentences(M, cmp)
 

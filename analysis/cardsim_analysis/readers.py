@@ -12,6 +12,11 @@ Three kinds of file:
   [run, replicate, day], and ``/sensitivity/<metric>`` [parameter, index]
   written by ``cardsim sensitivity``.
 
+Every file lists the supply channels of the build that wrote it in root
+attributes (``channels``, ``channel_labels``, ``channel_activation_metrics``,
+``channel_share_metrics``); ``supply_channels`` reads them, so no channel list
+is kept here.
+
 Every table comes back as a pandas object whose ``.attrs`` carry ``units``
 (a string for a single metric, a dict metric -> units for a table of metrics)
 and ``description``. ``open_dataset`` gives one group as an xarray Dataset.
@@ -145,6 +150,43 @@ def _description(ds) -> str:
     return text(ds.attrs.get("description", ""))
 
 
+@dataclass(frozen=True)
+class SupplyChannel:
+    """One supply channel as the results file describes it."""
+
+    key: str                # scenario key: channels.<key>.enabled
+    label: str              # plural noun for legends and tables
+    activation_metric: str  # flow metric: cards the channel made
+    share_metric: str       # ratio metric its sales to rings count in (two channels may share one)
+
+
+CHANNEL_ATTRIBUTES = ("channels", "channel_labels", "channel_activation_metrics", "channel_share_metrics")
+
+
+def supply_channels(attrs: dict, where="file") -> list[SupplyChannel]:
+    """The supply channels listed in a file's root attributes (``attrs_dict`` of the root)."""
+    missing = [a for a in CHANNEL_ATTRIBUTES if a not in attrs]
+    if missing:
+        raise KeyError(f"{where}: no supply channel list (root attributes {', '.join(missing)} missing); "
+                       f"the file was written by a cardsim older than the channel table: run it again")
+    columns = [text_list(attrs[a]) for a in CHANNEL_ATTRIBUTES]
+    if len({len(c) for c in columns}) != 1:
+        raise ValueError(f"{where}: the channel attributes {', '.join(CHANNEL_ATTRIBUTES)} differ in length")
+    return [SupplyChannel(*row) for row in zip(*columns)]
+
+
+def share_series(channels: list[SupplyChannel]) -> list[tuple[str, str, list[str]]]:
+    """The distinct share metrics in channel order, each with the label of its
+    first channel and the labels of the other channels counted in it."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for c in channels:
+        if c.share_metric in out:
+            out[c.share_metric][1].append(c.label)
+        else:
+            out[c.share_metric] = (c.label, [])
+    return [(metric, label, also) for metric, (label, also) in out.items()]
+
+
 @dataclass
 class ScenarioData:
     """One scenario's outputs: totals [replicate x metric] and daily series."""
@@ -153,6 +195,7 @@ class ScenarioData:
     totals: pd.DataFrame
     series: dict[str, pd.DataFrame]
     attrs: dict = field(default_factory=dict)
+    channels: list[SupplyChannel] = field(default_factory=list)  # from the file's root attributes
 
     @property
     def replicates(self) -> int:
@@ -192,7 +235,7 @@ def refusals_by_check(path) -> pd.DataFrame:
     return df
 
 
-def _read_scenario_group(group, name: str, attrs: dict) -> ScenarioData:
+def _read_scenario_group(group, name: str, attrs: dict, channels: list[SupplyChannel]) -> ScenarioData:
     tot = group["totals"]
     metrics = sorted(tot.keys())
     reps = tot[metrics[0]].shape[0]
@@ -213,7 +256,7 @@ def _read_scenario_group(group, name: str, attrs: dict) -> ScenarioData:
             df.attrs["description"] = _description(ts[m])
             df.attrs["metric"] = m
             series[m] = df
-    return ScenarioData(name=name, totals=totals, series=series, attrs=attrs)
+    return ScenarioData(name=name, totals=totals, series=series, attrs=attrs, channels=channels)
 
 
 @dataclass
@@ -232,8 +275,9 @@ def read_run(path) -> RunFile:
         if "totals" not in f or "design" in f:
             raise ValueError(f"{path}: not a cardsim run file (no /totals, or a sweep file)")
         attrs = attrs_dict(f)
-        sd = _read_scenario_group(f, attrs.get("scenario_name", path.stem), attrs)
-    return RunFile(name=sd.name, totals=sd.totals, series=sd.series, attrs=sd.attrs, path=path)
+        sd = _read_scenario_group(f, attrs.get("scenario_name", path.stem), attrs, supply_channels(attrs, path))
+    return RunFile(name=sd.name, totals=sd.totals, series=sd.series, attrs=sd.attrs, channels=sd.channels,
+                   path=path)
 
 
 @dataclass
@@ -253,6 +297,10 @@ class CompareFile:
     @property
     def policy_names(self) -> list[str]:
         return list(self.policies)
+
+    @property
+    def channels(self) -> list[SupplyChannel]:
+        return self.base.channels
 
     @property
     def from_day(self) -> int:
@@ -282,12 +330,13 @@ def read_compare(path) -> CompareFile:
         policies_order = attrs.get("policies") or sorted(f["policies"].keys())
         if isinstance(policies_order, str):
             policies_order = [policies_order]
+        channels = supply_channels(attrs, path)
         base = _read_scenario_group(f["base"], text(f["base"].attrs.get("scenario_name", "base")),
-                                    attrs_dict(f["base"]))
+                                    attrs_dict(f["base"]), channels)
         policies, diffs = {}, {}
         for p in policies_order:
             g = f["policies"][p]
-            policies[p] = _read_scenario_group(g, p, attrs_dict(g))
+            policies[p] = _read_scenario_group(g, p, attrs_dict(g), channels)
             d = g["difference"]
             df = pd.DataFrame({m: d[m][()] for m in sorted(d.keys())})
             df.index.name = "replicate"

@@ -180,6 +180,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   const auto horizon = std::size_t(p.days) + 1;
   shutdown_due.assign(horizon, {});
   commission_due.assign(horizon, {});
+  honest_retry_due.assign(horizon, {});
   honest_commission_due.assign(horizon * std::size_t(p.carriers), 0);
 }
 
@@ -217,6 +218,7 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   cards.commission_payee.push_back(kNone);
   cards.commission_paid.push_back(0.f);
   cards_by_state[std::size_t(CardState::Stock)]++;
+  recorder.add(channel_spec(ch).activated, 1);
   Identity& holder = citizens.person[identity];
   holder.set_criminal_cards(holder.criminal_cards() + 1);
   return cards.size() - 1;

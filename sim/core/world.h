@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/channels.h"
 #include "core/fields.h"
 #include "core/ledger.h"
 #include "core/metrics.h"
@@ -24,10 +25,6 @@ constexpr uint32_t kNone = 0xffffffffu;
 /// search gives up (churn, false-positive shutdowns): few holders have none,
 /// and a bound keeps a day's cost bounded when almost all have none.
 constexpr int kHolderSearchDraws = 32;
-
-/// Supply channel that made a criminal card.
-enum class Channel : uint8_t { Farmer = 0, Harvested, White, Raised, Count };
-constexpr int kProductionChannels = 3;  // merchants choose among Farmer, Harvested, White
 
 /// Life of a criminal card. Every card is in exactly one state.
 enum class CardState : uint8_t {
@@ -303,6 +300,7 @@ struct World {
   std::vector<std::vector<uint32_t>> shutdown_due;     // detected cards
   std::vector<std::vector<uint32_t>> commission_due;   // criminal cards awaiting commission
   std::vector<int64_t> honest_commission_due;          // honest activations awaiting commission
+  std::vector<std::vector<uint64_t>> honest_retry_due;  // refused honest customers' next tries (agents/citizen.cpp)
   std::vector<uint32_t> police_queue;                  // reported cases' cards, FIFO
   std::size_t police_head = 0;
   double police_carry = 0;
@@ -328,6 +326,7 @@ struct World {
   int64_t outlet_count() const { return int64_t(outlets.region.size()); }
 
   // Card life.
+  /// A card made by channel `ch`, in stock; counts it in the channel's activation metric.
   uint32_t new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider);
   void set_card_state(uint32_t card, CardState s);
   /// Ends a live card (shut, seized, expired): frees its slot under the per-ID cap.
@@ -355,6 +354,7 @@ template <class V, class W, IfPart<W, World> = 0> void visit_event_fields(V& v, 
   v.nested("world.shutdown_due", w.shutdown_due);
   v.nested("world.commission_due", w.commission_due);
   v.array("world.honest_commission_due", w.honest_commission_due, Extent::Other);
+  v.nested("world.honest_retry_due", w.honest_retry_due);
   v.array("world.police_queue", w.police_queue, Extent::Other);
   static_assert(std::is_same_v<std::size_t, uint64_t>, "police_head is stored as 64 bits");
   v.scalar("world.police_head", w.police_head);
@@ -381,7 +381,7 @@ template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) 
   visit_event_fields(v, w);
 }
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1840,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1864,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

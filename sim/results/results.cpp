@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "core/channels.h"
 #include "core/metrics.h"
 #include "results/version.h"
 
@@ -24,6 +25,28 @@ std::string utc_now() {
   return buf;
 }
 
+namespace {
+
+/// The supply channels of core/channels.def, in channel order, so that readers
+/// of the file take the channel list from it: `channels` (scenario keys),
+/// `channel_labels`, `channel_activation_metrics` and `channel_share_metrics`
+/// (the share each channel's sales count in; two channels may share one).
+void write_channel_attributes(hid_t file) {
+  std::vector<std::string> keys, labels, activated, shares;
+  for (const ChannelSpec& c : kChannels) {
+    keys.push_back(c.key);
+    labels.push_back(c.label);
+    activated.push_back(metric_registry()[std::size_t(c.activated)].name);
+    shares.push_back(metric_registry()[std::size_t(c.share)].name);
+  }
+  h5::write_attr(file, "channels", keys);
+  h5::write_attr(file, "channel_labels", labels);
+  h5::write_attr(file, "channel_activation_metrics", activated);
+  h5::write_attr(file, "channel_share_metrics", shares);
+}
+
+}  // namespace
+
 void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64_t replicates) {
   h5::write_attr(file, "cardsim_version", std::string(CARDSIM_VERSION));
   h5::write_attr(file, "git_commit", std::string(CARDSIM_GIT_COMMIT));
@@ -34,6 +57,7 @@ void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64
   h5::write_attr(file, "scenario_name", scenario.name);
   h5::write_attr(file, "scenario_yaml", resolved_yaml(scenario));
   h5::write_attr(file, "scenario_hash", scenario_hash(scenario));
+  write_channel_attributes(file);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ostream>
 
+#include "core/channels.h"
 #include "core/metrics.h"
 
 namespace cardsim {
@@ -26,16 +27,23 @@ Interval summarize(std::vector<double> v) {
   return out;
 }
 
+namespace {
+
+/// The summary's rows: the headline metrics, each supply channel's
+/// activations, then detail on harm, prices and arrests.
+std::vector<std::string> summary_rows() {
+  std::vector<std::string> names = headline_metrics();
+  for (const ChannelSpec& c : kChannels) names.push_back(metric_registry()[std::size_t(c.activated)].name);
+  for (const char* name : {"shutdowns_fraud", "identities_misused", "price_farmer_yuan", "price_white_yuan",
+                           "price_record_yuan", "arrests_insider", "commissions_fraudulent_yuan"})
+    names.push_back(name);
+  return names;
+}
+
+}  // namespace
+
 const std::vector<std::string>& summary_metrics() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out = headline_metrics();
-    for (const char* detail : {"cards_activated_farmer", "cards_activated_harvested", "cards_activated_white",
-                               "cards_raised", "shutdowns_fraud", "identities_misused", "price_farmer_yuan",
-                               "price_white_yuan", "price_record_yuan", "arrests_insider",
-                               "commissions_fraudulent_yuan"})
-      out.push_back(detail);
-    return out;
-  }();
+  static const std::vector<std::string> names = summary_rows();
   return names;
 }
 

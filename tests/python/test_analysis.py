@@ -23,7 +23,7 @@ from analysis.cardsim_analysis import figures as F  # noqa: E402
 from analysis.cardsim_analysis.calibration import TARGETS, calibration_table, print_table  # noqa: E402
 from analysis.cardsim_analysis.numbers import Macros, camel, num  # noqa: E402
 from analysis.cardsim_analysis.readers import (  # noqa: E402
-    read_compare, read_run, read_sweep, refusals_by_check, scenario_value)
+    read_compare, read_run, read_sweep, refusals_by_check, scenario_value, supply_channels)
 from analysis.cardsim_analysis.tables import compare_table, write_calibration  # noqa: E402
 
 # A fiftieth of the baseline's people with all of its criminals and police.
@@ -226,11 +226,46 @@ def test_supply_share_figure_and_shares_are_shares(compare_file, tmp):
     out = tmp / "fig"
     c = read_compare(compare_file)
     shares = F.channel_shares(c.base, 7)
-    total = sum(shares[m].to_numpy() for m, _, _ in F.CHANNELS)
+    assert list(shares) == list(dict.fromkeys(ch.share_metric for ch in c.channels))
+    total = sum(df.to_numpy() for df in shares.values())
     ok = np.isfinite(total)
     assert ok.any() and np.allclose(total[ok], 1.0, atol=1e-9)
     assert_figure(F.supply_shares({"baseline": c.base, "remote_block": c.policies["remote_block"]}, out),
                   "supply_shares", out)
+
+
+def test_channel_list_comes_from_the_file(run_file, tmp):
+    """The supply channels are the file's: each names a switch, an activation
+    count and a share the file holds; a channel added to the file's list is
+    plotted without a change here; a file without the list is refused."""
+    run = read_run(run_file)
+    assert run.channels
+    for ch in run.channels:
+        assert scenario_value(run.scenario_yaml, f"channels.{ch.key}.enabled") in (True, False, "true", "false")
+        assert ch.activation_metric in run.totals and ch.share_metric in run.totals
+    extra = tmp / "extra_channel.h5"
+    extra.write_bytes(Path(run_file).read_bytes())
+    with h5py.File(extra, "a") as f:
+        for group in ("totals", "timeseries"):
+            f.copy(f[f"{group}/share_supply_farmer"], f"{group}/share_supply_sim_bank")
+        for attr, value in (("channels", "sim_bank"), ("channel_labels", "SIM banks"),
+                            ("channel_activation_metrics", "cards_activated_farmer"),
+                            ("channel_share_metrics", "share_supply_sim_bank")):
+            f.attrs[attr] = list(f.attrs[attr]) + [value]
+    more = read_run(extra)
+    assert [ch.key for ch in more.channels] == [ch.key for ch in run.channels] + ["sim_bank"]
+    assert "share_supply_sim_bank" in F.channel_shares(more, 7)
+    out = tmp / "fig"
+    assert_figure(F.supply_shares({"extra": more}, out, "extra_shares"), "extra_shares", out)
+    assert "SIM banks" in (out / "extra_shares.caption.txt").read_text()
+    old = tmp / "no_channels.h5"
+    old.write_bytes(Path(run_file).read_bytes())
+    with h5py.File(old, "a") as f:
+        del f.attrs["channels"]
+    with pytest.raises(KeyError, match="no supply channel list"):
+        read_run(old)
+    with pytest.raises(KeyError):
+        supply_channels({})
 
 
 def test_sweep_heatmap_figure(tmp):
