@@ -4,9 +4,9 @@
 // its own request; logs land in results/logs/. The merged file must equal a
 // local sweep. Where the daemons cannot start the test fails with the reason.
 #include <catch2/catch.hpp>
+#include <cctype>
 
 #include <chrono>
-#include <regex>
 #include <thread>
 
 #include "experiments/sweep.h"
@@ -39,9 +39,16 @@ bool queue_empty(std::string& listing) {
 }
 
 /// The number after `label` in `text` ("array job 12 ..."), or "" when absent.
+/// Plain string scanning: std::regex trips GCC 12's -Wmaybe-uninitialized in
+/// the sanitizer builds, and warnings are errors.
 std::string number_after(const std::string& text, const std::string& label) {
-  std::smatch m;
-  return std::regex_search(text, m, std::regex(label + " ([0-9]+)")) ? m[1].str() : "";
+  for (auto at = text.find(label + " "); at != std::string::npos; at = text.find(label + " ", at + 1)) {
+    const std::size_t start = at + label.size() + 1;
+    std::size_t end = start;
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+    if (end > start) return text.substr(start, end - start);
+  }
+  return "";
 }
 
 /// `scontrol show job ID`: the job's fields as Slurm records them.
