@@ -7,6 +7,7 @@
 
 #include "agents/carrier.h"
 #include "agents/citizen.h"
+#include "agents/farmer_pool.h"
 #include "agents/insider.h"
 
 namespace cardsim {
@@ -122,7 +123,9 @@ void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTa
   int64_t got = 0, used = 0;
   for (; used < contacts && got < order; ++used) {
     const uint32_t person = w.random_identity(s);
+    if (!reaches_willing_seller(w, s, person)) continue;
     if (!accepts_farmer_offer(w, s, w.market.price_farmer)) continue;
+    recruit_farmer(w, person);
     const int64_t want = std::min<int64_t>(w.p.farmer_cards_per_farmer, order - got);
     for (int64_t k = 0; k < want; ++k) {
       const uint32_t card = open_farmer_card(w, s, person, int32_t(m));
@@ -132,6 +135,7 @@ void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTa
       add_to_stock(w, m, card);
       ++got;
     }
+    farmer_visit_done(w, person);
   }
   w.market.farmer_contacts_used += double(used);
   w.market.farmer_obtained += double(got);
@@ -319,6 +323,7 @@ void harvest_records(World& w) {
 
 void produce_cards(World& w) {
   if (w.citizens.count == 0) return;
+  update_farmer_pool(w);
   for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
     if (!w.broker_present(int32_t(i))) continue;
     Stream s = w.stream(Phase::Production, i);

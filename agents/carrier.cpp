@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "agents/broker.h"
+#include "agents/farmer_pool.h"
 #include "agents/insider.h"
 #include "agents/police.h"
 
@@ -188,6 +189,11 @@ bool erase_card(std::vector<uint32_t>& list, uint32_t card) {
   return true;
 }
 
+/// F19 Art. 31: a holder under credit sanction gets no new card in their name.
+bool sanction_refuses(World& w, Stream&, const ActivationAttempt& a) {
+  return w.p.sanctions_bars_new_cards && under_sanction(w, a.identity);
+}
+
 }  // namespace
 
 // The order is part of the model: checks that draw random numbers (remote,
@@ -200,6 +206,7 @@ const std::vector<ActivationCheck>& builtin_activation_checks() {
       {"velocity_identity", 40, Refusal::Velocity, identity_velocity_refuses},
       {"remote", 50, Refusal::Remote, remote_refuses},
       {"liveness", 60, Refusal::Liveness, face_check_refuses},
+      {"credit_sanction", 70, Refusal::Other, sanction_refuses},
   };
   return checks;
 }
@@ -257,6 +264,7 @@ void shut_for_fraud(World& w, uint32_t card) {
     return;  // already gone (seized, expired, or shut)
   }
   w.end_card(card, CardState::ShutFraud);
+  farmer_card_shut(w, card);
   w.recorder.add(Metric::shutdowns_fraud, 1);
   w.recorder.add_ratio(Metric::days_to_shutdown_mean, double(w.day - w.cards.activation_day[card]), 1);
   clawback(w, card);

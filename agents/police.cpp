@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "agents/broker.h"
+#include "agents/farmer_pool.h"
 #include "agents/insider.h"
 #include "agents/scammer.h"
 
@@ -68,7 +69,7 @@ void trace_cases(World& w) {
 void arrest_farmer(World& w, Stream& s, uint32_t identity) {
   w.recorder.add(Metric::arrests_farmer, 1);
   w.ledger.transfer(w.ledger.pool(Pool::Farmers), w.ledger.pool(Pool::State), draw_fine(w, s));
-  w.citizens.person[identity].clear_flags(Citizens::kFarmer);
+  farmer_leaves_pool(w, identity, Metric::farmers_left_arrest);
   raise_risk(w.risk.farmer, w.p.risk_per_arrest * sentence_years(w, s));
 }
 

@@ -109,7 +109,7 @@ TEST_CASE("the built-in checks are registered under their names in rank order", 
     last_rank = c.rank;
   }
   CHECK(names == std::vector<std::string>{"dealer_cap", "velocity_outlet", "id_cap", "velocity_identity", "remote",
-                                          "liveness"});
+                                          "liveness", "credit_sanction"});
 }
 
 TEST_CASE("white-card requisitions count against the dealer cap and stop at it", "[agents]") {

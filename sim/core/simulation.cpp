@@ -28,6 +28,9 @@ void record_day(World& w) {
   r.set(Metric::price_record_yuan, w.market.price_record);
   r.set(Metric::price_scammer_yuan, w.market.price_scammer);
   r.set(Metric::cards_in_fraud_use, double(w.cards_by_state[std::size_t(CardState::FraudUse)]));
+  double willing = 0;
+  for (int64_t n : w.farmer_pool.willing) willing += double(n);
+  r.set(Metric::farmer_pool, willing);
   r.set(Metric::police_queue, double(w.police_queue.size() - w.police_head));
   double active = 0;
   for (std::size_t i = 0; i < w.insiders.outlet.size(); ++i)

@@ -52,6 +52,17 @@ void init_citizens(World& w) {
   w.legit_live = w.legit_initial;
 }
 
+/// The willing pool starts at its untapped size: inflow / exit rate, the level
+/// at which holders becoming willing and ceasing to be balance with no recruiting.
+void init_farmer_pool(World& w) {
+  FarmerPool& f = w.farmer_pool;
+  for (int r = 0; r < int(w.p.regions); ++r) {
+    const double inflow = double(w.holders_in(r)) * w.p.farmer_pool_inflow_per_million / 1e6;
+    f.untapped.push_back(std::llround(inflow / w.p.farmer_pool_exit_rate));
+  }
+  f.willing = f.untapped;
+}
+
 void init_outlets(World& w) {
   const int regions = int(w.p.regions);
   const int64_t wanted = std::llround(double(w.p.population) * w.p.outlets_per_100k / 1e5);
@@ -172,6 +183,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   init_insiders(*this, s);
   init_brokers(*this, s);
   init_rings(*this, s);
+  init_farmer_pool(*this);
   market.price_farmer = p.farmer_price_initial_yuan;
   market.price_white = p.insiders_price_initial_yuan;
   market.price_record = p.records_price_initial_yuan;
@@ -192,10 +204,22 @@ int World::initial_legit_cards(uint32_t identity) const {
   return k;
 }
 
+namespace {
+/// First identity of `region`: holders are laid out region by region.
+uint64_t first_of_region(uint64_t holders, int64_t regions, int region) {
+  return (holders * uint64_t(region) + uint64_t(regions) - 1) / uint64_t(regions);
+}
+}  // namespace
+
+int64_t World::holders_in(int region) const {
+  const auto n = uint64_t(citizens.count);
+  return int64_t(first_of_region(n, p.regions, region + 1) - first_of_region(n, p.regions, region));
+}
+
 uint32_t World::random_identity_in(Stream& s, int region) const {
   const auto n = uint64_t(citizens.count);
-  const uint64_t first = (n * uint64_t(region) + uint64_t(p.regions) - 1) / uint64_t(p.regions);
-  const uint64_t last = (n * uint64_t(region + 1) + uint64_t(p.regions) - 1) / uint64_t(p.regions);
+  const uint64_t first = first_of_region(n, p.regions, region);
+  const uint64_t last = first_of_region(n, p.regions, region + 1);
   if (last <= first) return random_identity(s);
   return uint32_t(first + s.below(last - first));
 }

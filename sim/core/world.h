@@ -258,6 +258,24 @@ template <class V, class C, IfPart<C, Market> = 0> void visit_fields(V& v, C& m)
 }
 CARDSIM_FIELDS_LISTED(Market, 136);
 
+/// Identity holders willing to sell a card (agents/farmer_pool.h): a count per
+/// region, so that its cost follows recruitments and sanctions, not population;
+/// the sanctioned are listed by identity because a sanction bars a person.
+struct FarmerPool {
+  std::vector<int64_t> willing;          // per region: persons willing to sell today
+  std::vector<int64_t> untapped;         // per region: its size with no recruiting (the reach reference)
+  std::vector<uint32_t> sanctioned;      // identities under credit sanction, ascending
+  std::vector<int32_t> sanctioned_until; // day each of those sanctions ends
+};
+
+template <class V, class C, IfPart<C, FarmerPool> = 0> void visit_fields(V& v, C& f) {
+  v.array("farmer_pool.willing", f.willing, Extent::Other);  // per region
+  v.array("farmer_pool.untapped", f.untapped, Extent::Other);
+  v.array("farmer_pool.sanctioned", f.sanctioned, Extent::Other);  // the sanctioned, as many as there are
+  v.array("farmer_pool.sanctioned_until", f.sanctioned_until, Extent::Other);
+}
+CARDSIM_FIELDS_LISTED(FarmerPool, 96);
+
 /// Perceived risk of criminal roles, raised by arrests they hear of.
 struct Risk {
   double farmer = 0, insider = 0;
@@ -285,6 +303,7 @@ struct World {
   Rings rings;
   Market market;
   Risk risk;
+  FarmerPool farmer_pool;
   Ledger ledger;
   Recorder recorder;
 
@@ -322,6 +341,8 @@ struct World {
   void set_legit_cards(uint32_t identity, int n) { citizens.person[identity].set_legit_stored(n + 1); }
   int initial_legit_cards(uint32_t identity) const;
   uint32_t random_identity_in(Stream& s, int region) const;
+  /// Identity holders of `region` (the ids random_identity_in draws from).
+  int64_t holders_in(int region) const;
   uint32_t random_outlet_in(Stream& s, int region) const;
   int64_t outlet_count() const { return int64_t(outlets.region.size()); }
 
@@ -376,12 +397,13 @@ template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) 
   visit_fields(v, w.rings);
   visit_fields(v, w.market);
   visit_fields(v, w.risk);
+  visit_fields(v, w.farmer_pool);
   w.ledger.visit_fields(v);
   w.recorder.visit_fields(v);
   visit_event_fields(v, w);
 }
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1864,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1960,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 
