@@ -19,7 +19,7 @@ from pathlib import Path
 from . import figures as F
 from .calibration import calibration_table, print_table
 from .validation import validation_table
-from .readers import read_compare, read_run, read_sweep
+from .readers import load_compare, load_run, load_sweep
 from .tables import compare_table, write_calibration
 
 
@@ -73,20 +73,20 @@ def _dispatch(a) -> int:
         print(write_report(a.file, a.out))
         return 0
     if a.cmd == "run":
-        run = read_run(a.file)
+        run = load_run(a.file)
         stem = Path(a.file).stem
         written += F.daily_series(run, a.metrics, figs, f"{stem}_series", title=f"{run.name}: daily series",
                                   smooth=a.smooth)
         written += F.supply_shares({run.name: run}, figs, f"{stem}_supply_shares")
     elif a.cmd == "compare":
-        cmp = read_compare(a.file)
+        cmp = load_compare(a.file)
         stem = Path(a.file).stem
         written += F.policy_comparison(cmp, figs, f"{stem}_policy_comparison")
         written += F.frontier(cmp, figs, f"{stem}_frontier")
         written += F.supply_shares({"baseline": cmp.base, **cmp.policies}, figs, f"{stem}_supply_shares")
         written += compare_table(cmp, tabs, f"{stem}_effects")
     elif a.cmd == "sweep":
-        sw = read_sweep(a.file)
+        sw = load_sweep(a.file)
         stem = Path(a.file).stem
         for metric in a.metric or ["fraud_losses_yuan"]:
             if metric not in sw.totals:
@@ -103,11 +103,11 @@ def _dispatch(a) -> int:
                 raise ValueError(f"{a.file}: {sw.kind} sweep over {len(sw.parameters)} parameters with no "
                                  f"/sensitivity: nothing to plot (run `cardsim sensitivity` or use a 2-D grid)")
     elif a.cmd == "calibration":
-        df = calibration_table(read_run(a.file))
+        df = calibration_table(load_run(a.file))
         print_table(df, sys.stdout)
         written += write_calibration(df, tabs)
     elif a.cmd == "validation":
-        df = validation_table(read_run(a.file))
+        df = validation_table(load_run(a.file))
         print_table(df, sys.stdout, title="Validation")
         written += write_calibration(df, tabs, name="validation")
     elif a.cmd == "paper":

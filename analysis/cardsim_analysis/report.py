@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import figures as F
-from .readers import file_kind, read_compare, read_run, read_sweep, text
+from .readers import file_kind, load_compare, load_run, load_sweep, text
 
 PROVENANCE = ["cardsim_version", "git_commit", "schema_version", "created_utc", "seed", "replicates", "days",
               "scenario_name", "scenario_hash"]
@@ -81,7 +81,7 @@ def _interval_rows(totals: pd.DataFrame, metrics: list[str]) -> list[list]:
 
 
 def _run_body(path: Path, figs: Path) -> tuple[str, str]:
-    run = read_run(path)
+    run = load_run(path)
     body = ["<h2>Headline figures</h2>",
             _figures(F.daily_series(run, ["fraud_cases", "fraud_losses_yuan", "cards_in_fraud_use",
                                           "price_scammer_yuan"], figs, "series", smooth=7,
@@ -94,7 +94,7 @@ def _run_body(path: Path, figs: Path) -> tuple[str, str]:
 
 
 def _compare_body(path: Path, figs: Path) -> tuple[str, str]:
-    cmp = read_compare(path)
+    cmp = load_compare(path)
     # The headline metrics, as cardsim lists them in the file (every metric for a file without the list).
     headline = cmp.attrs.get("table_metrics")
     metrics = [m for m in (list(headline) if headline is not None else cmp.mean.columns) if m in cmp.mean.columns]
@@ -135,7 +135,7 @@ def _sweep_figure(sw, metric: str, figs: Path) -> list[Path]:
 
 
 def _sweep_body(path: Path, figs: Path) -> tuple[str, str]:
-    sw = read_sweep(path)
+    sw = load_sweep(path)
     metric = "fraud_losses_yuan"
     means = {m: sw.run_means(m) for m in ("fraud_losses_yuan", "fraud_cases", "honest_refused") if m in sw.totals}
     labels = sw.design.attrs.get("labels", {})
