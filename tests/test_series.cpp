@@ -105,7 +105,7 @@ TEST_CASE("a weekly run file sums each week's counts and averages levels, a none
   CHECK(week_sum == Approx(day_sum));
 }
 
-TEST_CASE("weekly sweep shards merge; shards of different --series are refused", "[series][sweep]") {
+TEST_CASE("weekly sweep shards merge, and shards of different --series are refused", "[series][sweep]") {
   TempDir dir;
   write_text(dir / "spec.yaml", sweeptest::tiny_grid_spec(1));
   const SweepSpec spec = load_sweep_spec(dir / "spec.yaml");
