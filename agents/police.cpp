@@ -5,6 +5,7 @@
 
 #include "agents/broker.h"
 #include "agents/insider.h"
+#include "agents/scammer.h"
 
 namespace cardsim {
 namespace {
@@ -93,11 +94,10 @@ void arrest_broker(World& w, Stream& s, int32_t broker) {
 }
 
 void arrest_ring(World& w, Stream& s, int32_t ring) {
-  const auto r = std::size_t(ring);
   w.recorder.add(Metric::arrests_scammer, 1);
   w.ledger.transfer(w.ledger.ring(ring), w.ledger.pool(Pool::State), draw_fine(w, s));
-  w.rings.absent_until[r] = int32_t(w.day + w.p.scammers_replacement_days);
-  seize_all(w, w.rings.fleet[r]);
+  seize_all(w, w.rings.fleet[std::size_t(ring)]);
+  replace_ring(w, ring);
 }
 
 }  // namespace cardsim

@@ -1,6 +1,7 @@
 #include "agents/scammer.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 #include "agents/carrier.h"
@@ -41,6 +42,21 @@ void ring_fraud(World& w, Stream& s, int32_t ring) {
 }
 
 }  // namespace
+
+void found_ring(World& w, Stream& s, int32_t ring) {
+  w.rings.revenue_factor[std::size_t(ring)] = std::exp(w.p.scammers_value_sigma * s.normal());
+  ring_enters(w, ring);
+}
+
+void ring_enters(World& w, int32_t ring) {
+  assert(w.rings.fleet[std::size_t(ring)].empty());  // a predecessor's cards were seized
+  w.rings.fleet[std::size_t(ring)].clear();
+}
+
+void replace_ring(World& w, int32_t ring) {
+  w.rings.absent_until[std::size_t(ring)] = int32_t(w.day + w.p.scammers_replacement_days);
+  ring_enters(w, ring);
+}
 
 double target_saturation(const World& w) {
   if (w.citizens.count == 0) return 1.0;

@@ -8,6 +8,22 @@
 
 namespace cardsim {
 
+// Life cycle: a ring works a place (its targets and cash-out network, hence
+// its revenue factor, and its trade links with merchants) that is drawn when
+// the world is built and outlives arrests.
+
+/// Founds ring `ring`'s place when the world is built: its revenue factor is
+/// drawn from `s`, then a ring enters it as ring_enters says.
+void found_ring(World& w, Stream& s, int32_t ring);
+
+/// A ring enters its place with no cards in fraud use. Used by found_ring and
+/// replace_ring; the predecessor's cards must be gone already (seized).
+void ring_enters(World& w, int32_t ring);
+
+/// After an arrest the place stays empty for scammers.replacement_days; the
+/// successor enters as ring_enters says and keeps the place's revenue factor.
+void replace_ring(World& w, int32_t ring);
+
 /// Share of an attempt's chance of deceiving left at today's attempts per
 /// holder: 1 / (1 + attempts / (scammers.saturation_attempts * population)).
 double target_saturation(const World& w);

@@ -3,10 +3,11 @@
 // function called on it, with exact outcomes. They pin down rules that
 // whole-run tests only see through averages: the order of the activation
 // checks, the dealer cap on white-card requisitions, the location edit under
-// a remote block, when an arrested insider's or broker's replacement arrives
-// (through the life-cycle functions world building uses too), and that
+// a remote block, when an arrested insider's, broker's or ring's replacement
+// arrives (through the life-cycle functions world building uses too), and that
 // brokers' kinds are found by their kind field, not by their layout.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <memory>
 
 #include "agents/broker.h"
@@ -14,6 +15,7 @@
 #include "agents/citizen.h"
 #include "agents/insider.h"
 #include "agents/police.h"
+#include "agents/scammer.h"
 #include "core/activation_checks.h"
 #include "core/world.h"
 #include "scenario/params.h"
@@ -248,6 +250,78 @@ TEST_CASE("raising teams keep their profit apart from merchants' channel slots",
   Stream s = w.stream(Phase::Police, 0);
   arrest_broker(w, s, 1);
   CHECK(w.brokers.raising_profit_ema[1] == 0.0);
+}
+
+/// The tiny world with one fraud ring beside the merchant.
+std::unique_ptr<World> tiny_world_with_ring() {
+  Params p = tiny_world()->p;
+  p.density_rings = 250000;  // 4 persons -> one ring
+  auto w = std::make_unique<World>(p, 7, 0);
+  for (uint32_t id = 0; id < 4; ++id) w->set_legit_cards(id, 0);
+  w->day = 10;
+  return w;
+}
+
+TEST_CASE("a ring's place is founded at world building by found_ring on the build stream", "[agents][life]") {
+  auto w = tiny_world_with_ring();
+  REQUIRE(w->rings.fleet.size() == 1);
+  CHECK(w->rings.fleet[0].empty());
+  CHECK(w->rings.absent_until[0] == 0);
+  // Replay world building's draws: the insider's outlet and post, the
+  // merchant's region and insider links, then the ring's place.
+  auto replay = tiny_world_with_ring();
+  Stream build(7, 0, -1, Phase::Init, kWorldBuildEntity);
+  build.below(2);
+  insider_takes_post(*replay, build, 0);
+  build.below(uint64_t(w->p.regions));
+  for (int64_t k = 0; k < w->p.brokers_insider_links; ++k) build.below(1);
+  replay->rings.revenue_factor[0] = -1;
+  found_ring(*replay, build, 0);
+  CHECK(replay->rings.revenue_factor[0] == w->rings.revenue_factor[0]);
+  // The factor is the log-normal draw of scammers.value_sigma.
+  Stream a(1, 2, 3, Phase::Init, 4), b(1, 2, 3, Phase::Init, 4);
+  found_ring(*replay, a, 0);
+  CHECK(replay->rings.revenue_factor[0] == std::exp(w->p.scammers_value_sigma * b.normal()));
+}
+
+TEST_CASE("a broken ring's place is empty for replacement_days, then a successor with no cards buys again", "[agents][life]") {
+  auto w = tiny_world_with_ring();
+  Params& p = w->p;
+  p.scammers_replacement_days = 30;
+  const double factor = w->rings.revenue_factor[0];
+  const uint32_t card = w->new_card(Channel::Farmer, 1, 0, 0, -1);
+  w->set_card_state(card, CardState::FraudUse);
+  w->cards.ring[card] = 0;
+  w->rings.fleet[0].push_back(card);
+  Stream s = w->stream(Phase::Police, 0);
+  arrest_ring(*w, s, 0);
+  // The fine is the arrest's first draw.
+  Stream replay = w->stream(Phase::Police, 0);
+  const double fine = p.police_fine_min_yuan + replay.uniform() * (p.police_fine_max_yuan - p.police_fine_min_yuan);
+  CHECK(w->ledger.balance(w->ledger.ring(0)) == -fine);
+  CHECK(w->ledger.balance(w->ledger.pool(Pool::State)) == fine);
+  CHECK(w->recorder.today(Metric::arrests_scammer) == 1);
+  CHECK(w->rings.absent_until[0] == 40);
+  CHECK(w->cards.state[card] == uint8_t(CardState::Seized));
+  CHECK(w->rings.fleet[0].empty());
+  CHECK(w->rings.revenue_factor[0] == factor);  // the place's targets stay
+  // A merchant has a card for sale at a price every ring takes.
+  const uint32_t offered = w->new_card(Channel::Farmer, 2, 1, 0, -1);
+  w->brokers.stock[0].push_back(offered);
+  w->market.price_scammer = 1;
+  w->day = 39;
+  CHECK_FALSE(w->ring_present(0));
+  CHECK(ring_demand(*w, 0) == 0);
+  rings_buy_cards(*w);
+  CHECK(w->brokers.stock[0].size() == 1);
+  w->day = 40;
+  CHECK(w->ring_present(0));
+  CHECK(ring_demand(*w, 0) > 1);
+  rings_buy_cards(*w);
+  CHECK(w->brokers.stock[0].empty());
+  CHECK(w->rings.fleet[0] == std::vector<uint32_t>{offered});
+  CHECK(w->cards.ring[offered] == 0);
+  CHECK(w->cards.state[offered] == uint8_t(CardState::FraudUse));
 }
 
 TEST_CASE("a refused honest customer tries again days later at home, then gets a card or gives up", "[agents][retries]") {

@@ -2,6 +2,7 @@
 
 #include "agents/broker.h"
 #include "agents/insider.h"
+#include "agents/scammer.h"
 #include "core/activation_checks.h"
 
 #include <algorithm>
@@ -142,10 +143,10 @@ void init_brokers(World& w, Stream& s) {
 void init_rings(World& w, Stream& s) {
   const auto n = std::size_t(w.counts.rings);
   w.rings.fleet.assign(n, {});
+  w.rings.revenue_factor.assign(n, 0.0);
   w.rings.absent_until.assign(n, 0);
-  for (std::size_t r = 0; r < n; ++r)
-    w.rings.revenue_factor.push_back(std::exp(w.p.scammers_value_sigma * s.normal()));
   w.rings.bought_from.assign(n * w.brokers.kind.size(), 0);
+  for (std::size_t r = 0; r < n; ++r) found_ring(w, s, int32_t(r));
 }
 
 }  // namespace
