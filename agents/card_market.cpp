@@ -17,7 +17,7 @@ struct UseFunctions {
 };
 
 constexpr UseFunctions kUseFunctions[] = {
-#define CARD_USE(id, key, label, buyers, fleets, demand, takes, hazard, ...) {demand, takes, hazard},
+#define CARD_USE(id, key, label, buyer, buyers, fleets, demand, takes, hazard, ...) {demand, takes, hazard},
 #include "core/card_uses.def"
 #undef CARD_USE
 };

@@ -24,6 +24,7 @@ struct CardUseSpec {
   CardUse use;
   const char* key;     // name of the use in scenario keys and results files
   const char* label;   // what the cards are used for
+  const char* buyer;   // one buyer, for messages
   const char* buyers;  // who buys them
   const char* fleets;  // the World field holding each buyer's cards ("rings.fleet")
   Metric entered;      // cards entering the use per day
@@ -32,9 +33,9 @@ struct CardUseSpec {
 };
 
 inline constexpr CardUseSpec kCardUses[] = {
-#define CARD_USE(id, key, label, buyers, fleets, demand, takes, hazard, entered, entered_description, held, \
+#define CARD_USE(id, key, label, buyer, buyers, fleets, demand, takes, hazard, entered, entered_description, held, \
                  held_description, shut, shut_description)                                               \
-  {CardUse::id, key, label, buyers, #fleets, Metric::entered, Metric::held, Metric::shut},
+  {CardUse::id, key, label, buyer, buyers, #fleets, Metric::entered, Metric::held, Metric::shut},
 #include "core/card_uses.def"
 #undef CARD_USE
 };

@@ -88,7 +88,7 @@ void check_card_uses(const World& w, const CardTally& t) {
     int64_t held = 0;
     const auto& fleets = use_fleets(w, spec.use);
     for (std::size_t b = 0; b < fleets.size(); ++b) {
-      const std::string holder = std::string(spec.buyers) + " " + std::to_string(b);
+      const std::string holder = std::string(spec.buyer) + " " + std::to_string(b);
       check_holder(w, fleets[b], CardState::InUse, holder);
       for (uint32_t card : fleets[b])
         require(w.cards.use[card] == uint8_t(u) && w.cards.buyer[card] == int32_t(b), w, "cards held",

@@ -396,7 +396,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
   using Fleets = decltype((w.rings.fleet));
   using Get = Fleets (*)(W&);
   static constexpr Get get[] = {
-#define CARD_USE(id, key, label, buyers, fleets, ...) [](W& x) -> Fleets { return x.fleets; },
+#define CARD_USE(id, key, label, buyer, buyers, fleets, ...) [](W& x) -> Fleets { return x.fleets; },
 #include "core/card_uses.def"
 #undef CARD_USE
   };
