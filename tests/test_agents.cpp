@@ -163,6 +163,21 @@ TEST_CASE("an arrested insider's slot is empty for replacement_days, then a new 
   CHECK(w->insider_present(0));
 }
 
+TEST_CASE("insiders_active counts insiders in post whose last illicit business is at most active_window_days old", "[agents]") {
+  auto w = tiny_world();
+  w->p.insiders_active_window_days = 30;
+  w->day = 40;
+  w->insiders.last_business_day[0] = 40;  // today is day 0 of the window
+  CHECK(insider_active(*w, 0));
+  w->insiders.last_business_day[0] = 10;  // the window's last day
+  CHECK(insider_active(*w, 0));
+  w->insiders.last_business_day[0] = 9;
+  CHECK_FALSE(insider_active(*w, 0));
+  w->insiders.last_business_day[0] = 40;
+  w->insiders.vacant_until[0] = 41;  // the post is vacant after an arrest
+  CHECK_FALSE(insider_active(*w, 0));
+}
+
 TEST_CASE("an arrested insider's successor is drawn by the same function that staffs the post at world building", "[agents][life]") {
   auto w = tiny_world();
   // World building: one outlet draw, then insider_takes_post on the build stream.

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import figures as F
 from .calibration import calibration_table, print_table
 from .validation import validation_table
-from .readers import read_compare, read_run, read_sweep
+from .readers import load_compare, load_run, load_sweep
 from .tables import compare_table, write_calibration
 
 
@@ -41,14 +41,13 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="HTML file to write (default: FILE with .html)")
     p = sub.add_parser("run", help="figures of a cardsim run file")
     p.add_argument("file")
-    p.add_argument("--metrics", nargs="+", default=["fraud_cases", "fraud_losses_yuan", "cards_in_fraud_use",
-                                                      "price_scammer_yuan"])
+    p.add_argument("--metrics", nargs="+", default=list(F.RUN_SERIES))
     p.add_argument("--smooth", type=int, default=7)
     p = sub.add_parser("compare", help="figures and tables of a cardsim compare file")
     p.add_argument("file")
     p = sub.add_parser("sweep", help="figures of a cardsim sweep file")
     p.add_argument("file")
-    p.add_argument("--metric", action="append", help="metric (repeatable; default fraud_losses_yuan)")
+    p.add_argument("--metric", action="append", help=f"metric (repeatable; default {F.SWEEP_METRIC})")
     p = sub.add_parser("calibration", help="calibration report of a baseline run file")
     p.add_argument("file")
     p = sub.add_parser("validation", help="validation report of a baseline run file (docs/validation.md)")
@@ -73,22 +72,22 @@ def _dispatch(a) -> int:
         print(write_report(a.file, a.out))
         return 0
     if a.cmd == "run":
-        run = read_run(a.file)
+        run = load_run(a.file)
         stem = Path(a.file).stem
         written += F.daily_series(run, a.metrics, figs, f"{stem}_series", title=f"{run.name}: daily series",
                                   smooth=a.smooth)
         written += F.supply_shares({run.name: run}, figs, f"{stem}_supply_shares")
     elif a.cmd == "compare":
-        cmp = read_compare(a.file)
+        cmp = load_compare(a.file)
         stem = Path(a.file).stem
         written += F.policy_comparison(cmp, figs, f"{stem}_policy_comparison")
         written += F.frontier(cmp, figs, f"{stem}_frontier")
         written += F.supply_shares({"baseline": cmp.base, **cmp.policies}, figs, f"{stem}_supply_shares")
         written += compare_table(cmp, tabs, f"{stem}_effects")
     elif a.cmd == "sweep":
-        sw = read_sweep(a.file)
+        sw = load_sweep(a.file)
         stem = Path(a.file).stem
-        for metric in a.metric or ["fraud_losses_yuan"]:
+        for metric in a.metric or [F.SWEEP_METRIC]:
             if metric not in sw.totals:
                 import difflib
                 close = difflib.get_close_matches(metric, sw.totals, 1, 0.6) or [m for m in sw.totals
@@ -103,11 +102,11 @@ def _dispatch(a) -> int:
                 raise ValueError(f"{a.file}: {sw.kind} sweep over {len(sw.parameters)} parameters with no "
                                  f"/sensitivity: nothing to plot (run `cardsim sensitivity` or use a 2-D grid)")
     elif a.cmd == "calibration":
-        df = calibration_table(read_run(a.file))
+        df = calibration_table(load_run(a.file))
         print_table(df, sys.stdout)
         written += write_calibration(df, tabs)
     elif a.cmd == "validation":
-        df = validation_table(read_run(a.file))
+        df = validation_table(load_run(a.file))
         print_table(df, sys.stdout, title="Validation")
         written += write_calibration(df, tabs, name="validation")
     elif a.cmd == "paper":

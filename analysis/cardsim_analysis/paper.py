@@ -13,7 +13,7 @@ from scipy import stats
 from . import figures as F
 from .calibration import calibration_table, print_table
 from .numbers import Macros, camel, interval_text, num, pct
-from .readers import read_compare, read_run, read_sweep, scenario_value, share_series
+from .readers import load_compare, load_run, load_sweep, scenario_value, share_series
 from .tables import compare_table, tex_escape, write_calibration
 from .validation import validation_table
 
@@ -46,7 +46,7 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
           if meta.get("quick") else "", "banner shown in quick mode")
 
     # ---- baseline run: calibration, daily series --------------------------------
-    base = read_run(results / "baseline.h5")
+    base = load_run(results / "baseline.h5")
     pop = base.population
     M.add("CardsimVersion", tex_escape(base.attrs.get("cardsim_version", "")), "cardsim version")
     M.add("GitCommit", tex_escape(base.attrs.get("git_commit", "")), "git commit of the baseline run")
@@ -101,7 +101,7 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
                            title="Baseline market, day by day", smooth=7, burn_in=burn_in)
 
     # ---- policy comparison ------------------------------------------------------
-    cmp = read_compare(results / "policies.h5")
+    cmp = load_compare(results / "policies.h5")
     M.add("CompareReplicates", num(cmp.base.replicates), "replicates per scenario in the comparison")
     M.add("NumPolicies", num(len(cmp.policies)), "policies compared")
     made += F.policy_comparison(cmp, figures)
@@ -215,7 +215,7 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
 
     # ---- Q8 timing --------------------------------------------------------------
     timing_path = results / "timing.h5"
-    tm = read_compare(timing_path)
+    tm = load_compare(timing_path)
     pname = tm.policy_names[0]
     day0 = tm.from_day
     M.add("TimingDay", num(day0), "day the scheduled control starts")
@@ -255,7 +255,7 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
     grid, sens_files = results / "sweep_grid.h5", [results / "sweep_sobol.h5", results / "sweep_morris.h5"]
     have_sweep = False
     if grid.exists():
-        sw = read_sweep(grid)
+        sw = load_sweep(grid)
         made += F.sweep_heatmap(sw, "fraud_losses_yuan", figures, "sweep_grid_losses",
                                 title="Fraud losses over the dealer cap and remote-activation grid")
         made += F.sweep_heatmap(sw, "honest_refused", figures, "sweep_grid_refused",
@@ -265,7 +265,7 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
     for path in sens_files:
         if not path.exists():
             continue
-        sw = read_sweep(path)
+        sw = load_sweep(path)
         for metric in ("fraud_losses_yuan", "honest_refused"):
             if metric in sw.sensitivity:
                 nm = f"sensitivity_{sw.kind or path.stem}_{metric}"
@@ -361,7 +361,7 @@ def _sweep_sentence(results: Path) -> str:
         path = results / f"sweep_{kind}.h5"
         if not path.exists():
             continue
-        sens = read_sweep(path).sensitivity.get("fraud_losses_yuan")
+        sens = load_sweep(path).sensitivity.get("fraud_losses_yuan")
         if sens is None or column not in sens.columns or sens[column].isna().all():
             continue
         top = sens[column].astype(float).idxmax()

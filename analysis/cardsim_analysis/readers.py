@@ -12,14 +12,22 @@ Three kinds of file:
   [run, replicate, day], and ``/sensitivity/<metric>`` [parameter, index]
   written by ``cardsim sensitivity``.
 
-Every file lists the supply channels of the build that wrote it in root
+Files list the supply channels of the build that wrote them in root
 attributes (``channels``, ``channel_labels``, ``channel_activation_metrics``,
-``channel_share_metrics``); ``supply_channels`` reads them, so no channel list
-is kept here.
+``channel_share_metrics``); ``supply_channels`` reads them, and derives the
+list from the channel metrics of files written before those attributes.
 
-Every table comes back as a pandas object whose ``.attrs`` carry ``units``
-(a string for a single metric, a dict metric -> units for a table of metrics)
-and ``description``. ``open_dataset`` gives one group as an xarray Dataset.
+Files also list their headline metrics (root attribute ``table_metrics``, in
+the order the writing build tabulates them first); ``headline_metrics`` reads
+them, so no list of metric names is kept here either.
+
+``load_run``, ``load_compare`` and ``load_sweep`` give a file as an object
+(RunFile, CompareFile, SweepFile) whose tables are pandas objects with
+``units`` (a string for a single metric, a dict metric -> units for a table
+of metrics) and ``description`` in ``.attrs``; figures, tables and reports
+use them. ``read_run``, ``read_compare`` and ``read_sweep`` (frames.py) give
+a file as one DataFrame. ``open_dataset`` gives one group as an xarray
+Dataset.
 
 Schema 2 files (``schema_version`` 2) hold text attributes as variable-length
 UTF-8 strings and dimension scales at the root; schema 1 files hold
@@ -162,17 +170,39 @@ class SupplyChannel:
 
 CHANNEL_ATTRIBUTES = ("channels", "channel_labels", "channel_activation_metrics", "channel_share_metrics")
 
+# The channels of files written before cardsim listed them in root attributes
+# (schema 1, and schema 2 up to cardsim 0.1.0 at commit 1270fcb). Those builds
+# had exactly these four; a file of that time holds their metrics, so its list
+# is the rows whose metrics it has. Channels added since are listed by every
+# file that has them and never need a row here.
+CHANNELS_OF_UNLISTED_FILES = (
+    SupplyChannel("farmer", "card farmers", "cards_activated_farmer", "share_supply_farmer"),
+    SupplyChannel("harvested", "harvested identities", "cards_activated_harvested", "share_supply_harvested"),
+    SupplyChannel("white_card", "insider white cards", "cards_activated_white", "share_supply_white"),
+    SupplyChannel("raising", "raised cards", "cards_raised", "share_supply_white"),
+)
 
-def supply_channels(attrs: dict, where="file") -> list[SupplyChannel]:
-    """The supply channels listed in a file's root attributes (``attrs_dict`` of the root)."""
+
+def supply_channels(attrs: dict, where="file", metrics=None) -> list[SupplyChannel]:
+    """The supply channels of a file: from its root attributes (``attrs_dict``
+    of the root) when it lists them, else, for a file written before the list,
+    derived from the channel metrics it holds (``metrics``: its metric names)."""
     missing = [a for a in CHANNEL_ATTRIBUTES if a not in attrs]
     if missing:
-        raise KeyError(f"{where}: no supply channel list (root attributes {', '.join(missing)} missing); "
-                       f"the file was written by a cardsim older than the channel table: run it again")
+        return _unlisted_file_channels(where, missing, metrics)
     columns = [text_list(attrs[a]) for a in CHANNEL_ATTRIBUTES]
     if len({len(c) for c in columns}) != 1:
         raise ValueError(f"{where}: the channel attributes {', '.join(CHANNEL_ATTRIBUTES)} differ in length")
     return [SupplyChannel(*row) for row in zip(*columns)]
+
+
+def _unlisted_file_channels(where, missing: list[str], metrics) -> list[SupplyChannel]:
+    held = set(metrics or ())
+    channels = [c for c in CHANNELS_OF_UNLISTED_FILES if {c.activation_metric, c.share_metric} <= held]
+    if not channels:
+        raise KeyError(f"{where}: no supply channel list (root attributes {', '.join(missing)} missing) and "
+                       f"none of the channel metrics (share_supply_*, cards_activated_*) of older files")
+    return channels
 
 
 def share_series(channels: list[SupplyChannel]) -> list[tuple[str, str, list[str]]]:
@@ -185,6 +215,33 @@ def share_series(channels: list[SupplyChannel]) -> list[tuple[str, str, list[str
         else:
             out[c.share_metric] = (c.label, [])
     return [(metric, label, also) for metric, (label, also) in out.items()]
+
+
+def require_metrics(names, available, where="file") -> list[str]:
+    """``names`` as a list when each is among ``available`` (a file's metrics);
+    otherwise a KeyError naming those missing, never a silently shorter list."""
+    names = list(names)
+    missing = [m for m in names if m not in available]
+    if missing:
+        raise KeyError(f"{where}: no metric {', '.join(missing)} (it has {', '.join(sorted(available))})")
+    return names
+
+
+def headline_metrics(attrs: dict, available, where="file") -> list[str]:
+    """The metrics a reader looks at first, in order, as the file lists them
+    (root attribute ``table_metrics``; ``attrs`` is ``attrs_dict`` of the
+    root). Each must be among ``available``, the file's metrics. A file
+    written before the list has every metric it holds as headline."""
+    if "table_metrics" not in attrs:
+        return list(available)
+    return require_metrics(text_list(attrs["table_metrics"]), available, where)
+
+
+def headline_first(attrs: dict, available, where="file") -> list[str]:
+    """Every metric of ``available``: the headline ones in the file's order,
+    then the others in the order given."""
+    first = headline_metrics(attrs, available, where)
+    return first + [m for m in available if m not in first]
 
 
 @dataclass
@@ -268,14 +325,16 @@ class RunFile(ScenarioData):
         return int(scenario_value(self.scenario_yaml, "population"))
 
 
-def read_run(path) -> RunFile:
-    """Reads a ``cardsim run`` file."""
+def load_run(path) -> RunFile:
+    """A ``cardsim run`` file as a RunFile (totals, daily series per metric,
+    provenance, channels); ``read_run`` gives it as one DataFrame."""
     path = Path(path)
     with h5py.File(path, "r") as f:
         if "totals" not in f or "design" in f:
             raise ValueError(f"{path}: not a cardsim run file (no /totals, or a sweep file)")
         attrs = attrs_dict(f)
-        sd = _read_scenario_group(f, attrs.get("scenario_name", path.stem), attrs, supply_channels(attrs, path))
+        channels = supply_channels(attrs, path, f["totals"].keys())
+        sd = _read_scenario_group(f, attrs.get("scenario_name", path.stem), attrs, channels)
     return RunFile(name=sd.name, totals=sd.totals, series=sd.series, attrs=sd.attrs, channels=sd.channels,
                    path=path)
 
@@ -320,8 +379,9 @@ class CompareFile:
         return self.policies[name]
 
 
-def read_compare(path) -> CompareFile:
-    """Reads a ``cardsim compare`` file (layout of sim/experiments/compare_output.cpp)."""
+def load_compare(path) -> CompareFile:
+    """A ``cardsim compare`` file (layout of sim/experiments/compare_output.cpp)
+    as a CompareFile; ``read_compare`` gives it as one DataFrame."""
     path = Path(path)
     with h5py.File(path, "r") as f:
         attrs = attrs_dict(f)
@@ -330,7 +390,7 @@ def read_compare(path) -> CompareFile:
         policies_order = attrs.get("policies") or sorted(f["policies"].keys())
         if isinstance(policies_order, str):
             policies_order = [policies_order]
-        channels = supply_channels(attrs, path)
+        channels = supply_channels(attrs, path, f["base/totals"].keys())
         base = _read_scenario_group(f["base"], text(f["base"].attrs.get("scenario_name", "base")),
                                     attrs_dict(f["base"]), channels)
         policies, diffs = {}, {}
@@ -374,6 +434,7 @@ class SweepFile:
     series: dict[str, np.ndarray]         # metric -> [run, replicate, day]
     sensitivity: dict[str, pd.DataFrame]  # metric -> [parameter x index]
     sensitivity_attrs: dict = field(default_factory=dict)
+    runs: dict[str, np.ndarray] = field(default_factory=dict)  # /runs/<field> [run, replicate]: seed, status...
 
     @property
     def kind(self) -> str:
@@ -402,8 +463,9 @@ class SweepFile:
         return table
 
 
-def read_sweep(path) -> SweepFile:
-    """Reads a ``cardsim sweep`` file (layout of issue 5 / docs/sweeps.md)."""
+def load_sweep(path) -> SweepFile:
+    """A ``cardsim sweep`` file (layout of docs/sweeps.md) as a SweepFile;
+    ``read_sweep`` gives it as one DataFrame."""
     path = Path(path)
     with h5py.File(path, "r") as f:
         if "design" not in f:
@@ -413,8 +475,8 @@ def read_sweep(path) -> SweepFile:
         dattrs = attrs_dict(ds)
         params = text_list(ds.attrs["parameters"])
         design = pd.DataFrame(ds[()], columns=params, index=pd.RangeIndex(ds.shape[0], name="run"))
-        design.attrs.update({k: v for k, v in dattrs.items() if k != "parameters"})
-        design.attrs["labels"] = _categorical_labels(attrs.get("spec_yaml", ""), params)
+        design.attrs.update({k: v for k, v in dattrs.items() if k != "parameters" and not k.startswith("labels.")})
+        design.attrs["labels"] = _choice_labels(dattrs, attrs.get("spec_yaml", ""), params)
         totals = {}
         for m in f["totals"].keys():
             t = f["totals"][m]
@@ -428,6 +490,7 @@ def read_sweep(path) -> SweepFile:
         if "timeseries" in f:
             for m in f["timeseries"].keys():
                 series[m] = f["timeseries"][m][()]
+        runs = {name: d[()] for name, d in f["runs"].items()} if "runs" in f else {}
         sens, sens_attrs = {}, {}
         if "sensitivity" in f:
             g = f["sensitivity"]
@@ -447,11 +510,20 @@ def read_sweep(path) -> SweepFile:
                         df.attrs[key] = v.decode() if isinstance(v, bytes) else (v.item() if hasattr(v, "item") else v)
                 sens[m] = df
     return SweepFile(path=path, attrs=attrs, design=design, totals=totals, series=series, sensitivity=sens,
-                     sensitivity_attrs=sens_attrs)
+                     sensitivity_attrs=sens_attrs, runs=runs)
+
+
+def _choice_labels(design_attrs: dict, spec_yaml: str, params: list[str]) -> dict[str, list[str]]:
+    """Names of the choices of enum/bool parameters: value i of such a column
+    is label i. Schema 2 files store them as ``labels.<parameter>`` attributes
+    of /design (every choice of the parameter); older files only in the spec."""
+    stored = {p: text_list(design_attrs[f"labels.{p}"]) for p in params if f"labels.{p}" in design_attrs}
+    return stored or _categorical_labels(spec_yaml, params)
 
 
 def _categorical_labels(spec_yaml: str, params: list[str]) -> dict[str, list[str]]:
-    """Names of grid choices for enum/bool parameters (the design stores indices).
+    """Names of grid choices for enum/bool parameters, from a spec (files
+    without ``labels.<parameter>`` attributes).
 
     Reads ``key: [a, b, c]`` lines of the spec's grid; only lists whose items are
     not numbers are returned. No YAML library needed."""

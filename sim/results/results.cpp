@@ -83,6 +83,8 @@ void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64
   h5::write_attr(file, "scenario_hash", scenario_hash(scenario));
   write_channel_attributes(file);
   write_card_use_attributes(file);
+  // Readers tabulate these first, in this order, and every other metric after.
+  h5::write_attr(file, "table_metrics", headline_metrics());
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the fuzzers (clang, libFuzzer + ASan + UBSan) and runs each for
-# SECONDS (default 60): the scenario loader, sweep specs and snapshot files.
+# SECONDS (default 60): the scenario loader, sweep specs and snapshot files,
+# JOBS of them at a time.
 # Each starts from its corpus under tests/fuzz/corpus/<target>/ (plus, for
 # scenarios, scenarios/, the bad-input catalogue and the regression inputs).
 # Exits non-zero on a finding; the input is left in build/fuzz/findings/
@@ -58,6 +59,27 @@ sweep_seeds="$work/sweep-seeds"
 mkdir -p "$sweep_seeds"
 cp scenarios/sweeps/*.yaml scenarios/paper/*.yaml "$sweep_seeds"/ 2>/dev/null || true
 
-run_target fuzz_scenario 8192 yes "$scenario_seeds"
-run_target fuzz_sweep_spec 8192 yes "$sweep_seeds"
-run_target fuzz_snapshot 256 no
+# The targets run side by side, JOBS at a time (each is single-threaded), each
+# into its own log, printed when it ends; any finding fails the whole run.
+logs="$work/logs"
+mkdir -p "$logs"
+declare -A pid_of=()
+failed=0
+finish_one() {
+  local done_pid status=0
+  wait -n -p done_pid || status=$?
+  local target="${pid_of[$done_pid]}"
+  cat "$logs/$target.log"
+  if [ "$status" != 0 ]; then failed=1; echo "== $target: FAILED with status $status (finding or error, above)"; fi
+  unset "pid_of[$done_pid]"
+}
+start_target() {
+  while [ "${#pid_of[@]}" -ge "$JOBS" ]; do finish_one; done
+  run_target "$@" >"$logs/$1.log" 2>&1 &
+  pid_of[$!]="$1"
+}
+start_target fuzz_scenario 8192 yes "$scenario_seeds"
+start_target fuzz_sweep_spec 8192 yes "$sweep_seeds"
+start_target fuzz_snapshot 256 no
+while [ "${#pid_of[@]}" -gt 0 ]; do finish_one; done
+exit "$failed"

@@ -7,12 +7,14 @@ parameter], /totals/<metric> [run, replicate], /sensitivity/<metric>
 another branch.
 """
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +25,8 @@ from analysis.cardsim_analysis import figures as F  # noqa: E402
 from analysis.cardsim_analysis.calibration import TARGETS, calibration_table, print_table  # noqa: E402
 from analysis.cardsim_analysis.numbers import Macros, camel, num  # noqa: E402
 from analysis.cardsim_analysis.readers import (  # noqa: E402
-    read_compare, read_run, read_sweep, refusals_by_check, scenario_value, supply_channels)
+    headline_metrics, load_compare, load_run, load_sweep, refusals_by_check, scenario_value, supply_channels)
+from analysis.cardsim_analysis.report import write_report  # noqa: E402
 from analysis.cardsim_analysis.tables import compare_table, write_calibration  # noqa: E402
 
 # A fiftieth of the baseline's people with all of its criminals and police.
@@ -147,8 +150,8 @@ def test_every_figure_function_is_covered_by_a_layout_test():
 
 # ---- readers -----------------------------------------------------------------
 
-def test_read_run_gives_units_and_shapes(run_file):
-    r = read_run(run_file)
+def test_load_run_gives_units_and_shapes(run_file):
+    r = load_run(run_file)
     assert r.replicates == 3 and r.days == 30 and r.population == 20000
     assert r.totals.shape[0] == 3
     assert r.units("fraud_losses_yuan") == "yuan per run"
@@ -167,12 +170,12 @@ def test_refusals_by_check_are_named_by_the_file(run_file):
     assert by_check.shape[0] == 3
     assert list(by_check.columns)[:3] == ["dealer_cap", "velocity_outlet", "id_cap"]
     # every honest refusal is counted by exactly one check
-    r = read_run(run_file)
+    r = load_run(run_file)
     np.testing.assert_allclose(by_check.sum(axis=1).to_numpy(), r.totals["honest_refused"].to_numpy())
 
 
-def test_read_compare_tables_agree_with_differences(compare_file):
-    c = read_compare(compare_file)
+def test_load_compare_tables_agree_with_differences(compare_file):
+    c = load_compare(compare_file)
     assert c.policy_names == ["dealer_cap", "remote_block", "awareness_campaign"]
     assert c.base.replicates == 3 and c.from_day == 0
     for p in c.policy_names:
@@ -184,29 +187,29 @@ def test_read_compare_tables_agree_with_differences(compare_file):
     assert c.mean.attrs["units"]["fraud_losses_yuan"] == "yuan per window"
     assert set(c.frontier) <= set(c.policy_names)
     with pytest.raises(ValueError):
-        read_compare(compare_file.with_name("run.h5"))
+        load_compare(compare_file.with_name("run.h5"))
 
 
-def test_read_sweep_grid_and_sensitivity(tmp):
-    sw = read_sweep(make_sweep(tmp / "grid.h5"))
+def test_load_sweep_grid_and_sensitivity(tmp):
+    sw = load_sweep(make_sweep(tmp / "grid.h5"))
     assert sw.kind == "grid" and sw.design.shape == (9, 2)
     assert sw.totals["fraud_losses_yuan"].shape == (9, 2)
     assert sw.units("fraud_losses_yuan") == "yuan per run"
     assert sw.design.attrs["labels"]["controls.remote_activation.mode"] == ["allow", "verify", "block"]
     g = sw.grid_table("fraud_losses_yuan", *sw.parameters)
     assert g.shape == (3, 3) and g.loc[60.0, 2.0] == pytest.approx(60000 + 20 + 0.5)
-    so = read_sweep(make_sweep(tmp / "sobol.h5", "sobol", "sobol"))
+    so = load_sweep(make_sweep(tmp / "sobol.h5", "sobol", "sobol"))
     assert list(so.sensitivity["fraud_losses_yuan"].columns[:2]) == ["S1", "S1_lo"]
     assert list(so.sensitivity["fraud_losses_yuan"].index) == ["a.x", "a.y", "a.z"]
     with pytest.raises(ValueError):
-        read_run(tmp / "grid.h5")
+        load_run(tmp / "grid.h5")
 
 
 # ---- figures -------------------------------------------------------------------
 
 def test_daily_series_figure(run_file, tmp):
     out = tmp / "fig"
-    r = read_run(run_file)
+    r = load_run(run_file)
     assert_figure(F.daily_series(r, ["fraud_cases", "price_scammer_yuan", "cards_in_fraud_use"], out, "series",
                                  smooth=3, mark_day=10), "series", out)
     assert "90%" in (out / "series.caption.txt").read_text()
@@ -214,7 +217,7 @@ def test_daily_series_figure(run_file, tmp):
 
 def test_policy_comparison_and_frontier_figures(compare_file, tmp):
     out = tmp / "fig"
-    c = read_compare(compare_file)
+    c = load_compare(compare_file)
     assert_figure(F.policy_comparison(c, out), "policy_comparison", out)
     assert_figure(F.frontier(c, out), "frontier", out)
     assert_figure(F.effect_bars(c, c.policy_names, "fraud_losses_yuan", out, "effects", "Effects"), "effects", out)
@@ -224,7 +227,7 @@ def test_policy_comparison_and_frontier_figures(compare_file, tmp):
 
 def test_supply_share_figure_and_shares_are_shares(compare_file, tmp):
     out = tmp / "fig"
-    c = read_compare(compare_file)
+    c = load_compare(compare_file)
     shares = F.channel_shares(c.base, 7)
     assert list(shares) == list(dict.fromkeys(ch.share_metric for ch in c.channels))
     total = sum(df.to_numpy() for df in shares.values())
@@ -237,8 +240,9 @@ def test_supply_share_figure_and_shares_are_shares(compare_file, tmp):
 def test_channel_list_comes_from_the_file(run_file, tmp):
     """The supply channels are the file's: each names a switch, an activation
     count and a share the file holds; a channel added to the file's list is
-    plotted without a change here; a file without the list is refused."""
-    run = read_run(run_file)
+    plotted without a change here; a file written before the list gets the
+    same channels from the metrics it holds."""
+    run = load_run(run_file)
     assert run.channels
     for ch in run.channels:
         assert scenario_value(run.scenario_yaml, f"channels.{ch.key}.enabled") in (True, False, "true", "false")
@@ -252,7 +256,7 @@ def test_channel_list_comes_from_the_file(run_file, tmp):
                             ("channel_activation_metrics", "cards_activated_farmer"),
                             ("channel_share_metrics", "share_supply_sim_bank")):
             f.attrs[attr] = list(f.attrs[attr]) + [value]
-    more = read_run(extra)
+    more = load_run(extra)
     assert [ch.key for ch in more.channels] == [ch.key for ch in run.channels] + ["sim_bank"]
     assert "share_supply_sim_bank" in F.channel_shares(more, 7)
     out = tmp / "fig"
@@ -262,17 +266,16 @@ def test_channel_list_comes_from_the_file(run_file, tmp):
     old.write_bytes(Path(run_file).read_bytes())
     with h5py.File(old, "a") as f:
         del f.attrs["channels"]
+    assert load_run(old).channels == run.channels
     with pytest.raises(KeyError, match="no supply channel list"):
-        read_run(old)
-    with pytest.raises(KeyError):
-        supply_channels({})
+        supply_channels({}, "x.h5", ["fraud_cases"])
 
 
 def test_sweep_heatmap_figure(tmp):
     out = tmp / "fig"
-    sw = read_sweep(make_sweep(tmp / "grid3.h5"))
+    sw = load_sweep(make_sweep(tmp / "grid3.h5"))
     assert_figure(F.sweep_heatmap(sw, "fraud_losses_yuan", out, "heat"), "heat", out)
-    one = read_sweep(make_sweep(tmp / "lhs.h5", "lhs"))
+    one = load_sweep(make_sweep(tmp / "lhs.h5", "lhs"))
     with pytest.raises(ValueError):
         F.sweep_heatmap(one, "fraud_losses_yuan", out, "bad", row_param="a.x")
 
@@ -280,9 +283,9 @@ def test_sweep_heatmap_figure(tmp):
 @pytest.mark.parametrize("method", ["sobol", "morris"])
 def test_sensitivity_bars_figure(tmp, method):
     out = tmp / "fig"
-    sw = read_sweep(make_sweep(tmp / f"{method}.h5", method, method))
+    sw = load_sweep(make_sweep(tmp / f"{method}.h5", method, method))
     assert_figure(F.sensitivity_bars(sw, "fraud_losses_yuan", out, f"sens_{method}"), f"sens_{method}", out)
-    plain = read_sweep(make_sweep(tmp / f"{method}_plain.h5", method))
+    plain = load_sweep(make_sweep(tmp / f"{method}_plain.h5", method))
     with pytest.raises(KeyError):
         F.sensitivity_bars(plain, "fraud_losses_yuan", out, "none")
 
@@ -290,7 +293,7 @@ def test_sensitivity_bars_figure(tmp, method):
 # ---- calibration, tables, numbers, command line ----------------------------------
 
 def test_calibration_report_covers_the_facts(run_file, tmp):
-    df = calibration_table(read_run(run_file))
+    df = calibration_table(load_run(run_file))
     facts = " ".join(df["fact"])
     for f in ("F1", "F5", "F7", "F8", "F10", "F20"):
         assert f in facts
@@ -306,13 +309,46 @@ def test_calibration_report_covers_the_facts(run_file, tmp):
 
 def test_calibration_of_the_real_baseline_prices(run_file):
     # White-card price starts at the F1 figure and stays in range even in a 30-day run.
-    df = calibration_table(read_run(run_file)).set_index("quantity")
+    df = calibration_table(load_run(run_file)).set_index("quantity")
     assert bool(df.loc["white-card price", "inside"])
 
 
 def test_compare_table(compare_file, tmp):
-    csv, tex = compare_table(read_compare(compare_file), tmp / "tab")
+    csv, tex = compare_table(load_compare(compare_file), tmp / "tab")
     assert "dealer_cap" in csv.read_text() and r"dealer\_cap" in tex.read_text()
+
+
+def test_tables_and_report_take_their_metrics_from_the_file(run_file, compare_file, tmp):
+    """The policy table's CSV and the HTML report list the file's headline
+    metrics (root attribute table_metrics), so a metric added to that list
+    shows up with no change to the package; a listed metric the file lacks is
+    an error, not a shorter table; a file written before the list has every
+    metric it holds as headline."""
+    cmp = load_compare(compare_file)
+    headline = headline_metrics(cmp.attrs, list(cmp.mean.columns), compare_file)
+    assert headline and set(headline) <= set(cmp.mean.columns)
+    csv, _ = compare_table(cmp, tmp / "headline")
+    assert [c.removesuffix("_mean") for c in pd.read_csv(csv).columns if c.endswith("_mean")] == headline
+    more = tmp / "more_headline.h5"
+    more.write_bytes(Path(compare_file).read_bytes())
+    with h5py.File(more, "a") as f:
+        assert "insiders_active" not in list(f.attrs["table_metrics"])
+        f.attrs["table_metrics"] = list(f.attrs["table_metrics"]) + ["insiders_active"]
+    csv, _ = compare_table(load_compare(more), tmp / "more")
+    assert "insiders_active_mean" in pd.read_csv(csv).columns
+    assert "<td>insiders_active</td>" in write_report(more, tmp / "more.html").read_text()
+    with h5py.File(more, "a") as f:
+        f.attrs["table_metrics"] = list(f.attrs["table_metrics"]) + ["no_such_metric"]
+    with pytest.raises(KeyError, match="no_such_metric"):
+        compare_table(load_compare(more), tmp / "bad")
+    with pytest.raises(KeyError, match="no_such_metric"):
+        write_report(more, tmp / "bad.html")
+    # A run's report lists every metric of the file, its headline metrics first.
+    run = load_run(run_file)
+    rows = re.findall(r"<tr><td>([a-z_]+)</td><td class=n>", write_report(run_file, tmp / "run.html").read_text())
+    first = headline_metrics(run.attrs, list(run.totals.columns), run_file)
+    assert rows[:len(first)] == first and sorted(rows) == sorted(run.totals.columns)
+    assert headline_metrics({}, ["a", "b"]) == ["a", "b"]
 
 
 def test_macros_are_letters_only_and_unique(tmp):
