@@ -17,6 +17,10 @@ attributes (``channels``, ``channel_labels``, ``channel_activation_metrics``,
 ``channel_share_metrics``); ``supply_channels`` reads them, and derives the
 list from the channel metrics of files written before those attributes.
 
+Files also list their headline metrics (root attribute ``table_metrics``, in
+the order the writing build tabulates them first); ``headline_metrics`` reads
+them, so no list of metric names is kept here either.
+
 ``load_run``, ``load_compare`` and ``load_sweep`` give a file as an object
 (RunFile, CompareFile, SweepFile) whose tables are pandas objects with
 ``units`` (a string for a single metric, a dict metric -> units for a table
@@ -211,6 +215,33 @@ def share_series(channels: list[SupplyChannel]) -> list[tuple[str, str, list[str
         else:
             out[c.share_metric] = (c.label, [])
     return [(metric, label, also) for metric, (label, also) in out.items()]
+
+
+def require_metrics(names, available, where="file") -> list[str]:
+    """``names`` as a list when each is among ``available`` (a file's metrics);
+    otherwise a KeyError naming those missing, never a silently shorter list."""
+    names = list(names)
+    missing = [m for m in names if m not in available]
+    if missing:
+        raise KeyError(f"{where}: no metric {', '.join(missing)} (it has {', '.join(sorted(available))})")
+    return names
+
+
+def headline_metrics(attrs: dict, available, where="file") -> list[str]:
+    """The metrics a reader looks at first, in order, as the file lists them
+    (root attribute ``table_metrics``; ``attrs`` is ``attrs_dict`` of the
+    root). Each must be among ``available``, the file's metrics. A file
+    written before the list has every metric it holds as headline."""
+    if "table_metrics" not in attrs:
+        return list(available)
+    return require_metrics(text_list(attrs["table_metrics"]), available, where)
+
+
+def headline_first(attrs: dict, available, where="file") -> list[str]:
+    """Every metric of ``available``: the headline ones in the file's order,
+    then the others in the order given."""
+    first = headline_metrics(attrs, available, where)
+    return first + [m for m in available if m not in first]
 
 
 @dataclass

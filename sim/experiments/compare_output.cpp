@@ -185,7 +185,6 @@ void write_root_attributes(hid_t file, const CompareResult& r) {
   h5::write_attr(file, "burn_in", q.burn_in);
   h5::write_attr(file, "policies", policy_names(r));
   h5::write_attr(file, "metrics", metric_names());
-  h5::write_attr(file, "table_metrics", headline_metrics());
   h5::write_attr(file, "frontier", frontier_names(r));
   h5::write_attr(file, "confidence", q.confidence);
   h5::write_attr(file, "common_random_numbers",

@@ -40,8 +40,9 @@ struct RunResult {
 void encode_series_chunk(RunResult& r, int64_t chunk);
 
 /// Root attributes every cardsim file carries: tool version, git commit,
-/// schema version, creation time, seed, replicates, resolved scenario, and the
-/// supply channels (keys, labels, activation and share metrics).
+/// schema version, creation time, seed, replicates, resolved scenario, the
+/// supply channels (keys, labels, activation and share metrics) and the
+/// headline metrics (`table_metrics`, from headline_metrics()).
 void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64_t replicates);
 
 /// Writes a run to `path` atomically: a temporary file in the same folder,
