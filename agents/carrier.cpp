@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "agents/broker.h"
+#include "agents/card_market.h"
 #include "agents/insider.h"
 #include "agents/police.h"
 
@@ -125,7 +126,7 @@ void pay_honest_commissions(World& w) {
 
 bool card_live(const World& w, uint32_t card) {
   const auto s = CardState(w.cards.state[card]);
-  return s == CardState::Stock || s == CardState::Raising || s == CardState::FraudUse;
+  return s == CardState::Stock || s == CardState::Raising || s == CardState::InUse;
 }
 
 /// Pays the commission on a live criminal card. Raised cards pay the dealer
@@ -176,19 +177,15 @@ double fraud_use_hazard(const Params& p) {
   return 1.0 - std::pow(1.0 - h, use);
 }
 
+double fraud_card_hazard(const Params& p, Channel channel) {
+  const double h = fraud_use_hazard(p);
+  return channel == Channel::Raised ? std::min(1.0, h * p.monitoring_raised_factor) : h;
+}
+
 namespace {
 
 void detect_fleet(World& w, Stream& s) {
-  const double h = fraud_use_hazard(w.p);
-  const double h_raised = std::min(1.0, h * w.p.monitoring_raised_factor);
-  for (auto& fleet : w.rings.fleet)
-    for (uint32_t card : fleet) {
-      const bool raised = w.cards.channel[card] == uint8_t(Channel::Raised);
-      if (s.bernoulli(raised ? h_raised : h)) {
-        const auto due = std::size_t(w.day + w.p.monitoring_delay_days);
-        if (due < w.horizon()) w.shutdown_due[due].push_back(card);
-      }
-    }
+  detect_cards_in_use(w, s);
   const double h_raising = std::min(1.0, w.p.monitoring_raising_hazard * w.p.monitoring_strength);
   for (auto& list : w.brokers.raising)
     for (uint32_t card : list)
@@ -220,14 +217,6 @@ void shut_due_today(World& w) {
   for (uint32_t card : due) shut_for_fraud(w, card);
   due.clear();
   due.shrink_to_fit();
-}
-
-bool erase_card(std::vector<uint32_t>& list, uint32_t card) {
-  auto it = std::find(list.begin(), list.end(), card);
-  if (it == list.end()) return false;
-  *it = list.back();
-  list.pop_back();
-  return true;
 }
 
 }  // namespace
@@ -288,8 +277,9 @@ void pay_commissions(World& w) {
 
 void shut_for_fraud(World& w, uint32_t card) {
   const auto state = CardState(w.cards.state[card]);
-  if (state == CardState::FraudUse) {
-    erase_card(w.rings.fleet[std::size_t(w.cards.ring[card])], card);
+  if (state == CardState::InUse) {
+    leave_use(w, card);
+    w.recorder.add(card_use_spec(CardUse(w.cards.use[card])).shut, 1);
   } else if (state == CardState::Raising) {
     const int32_t raiser = w.cards.broker[card];
     erase_card(w.brokers.raising[std::size_t(raiser)], card);

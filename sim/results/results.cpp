@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "core/card_uses.h"
 #include "core/channels.h"
 #include "core/metrics.h"
 #include "results/version.h"
@@ -45,6 +46,29 @@ void write_channel_attributes(hid_t file) {
   h5::write_attr(file, "channel_share_metrics", shares);
 }
 
+/// The card uses of core/card_uses.def, in use order: `card_uses` (keys),
+/// `card_use_labels`, `card_use_buyers` and each use's metrics:
+/// `card_use_entered_metrics` (cards entering it), `card_use_held_metrics`
+/// (cards in it) and `card_use_shutdown_metrics` (cards in it shut).
+void write_card_use_attributes(hid_t file) {
+  std::vector<std::string> keys, labels, buyers, entered, held, shut;
+  auto name = [](Metric m) { return metric_registry()[std::size_t(m)].name; };
+  for (const CardUseSpec& u : kCardUses) {
+    keys.push_back(u.key);
+    labels.push_back(u.label);
+    buyers.push_back(u.buyers);
+    entered.push_back(name(u.entered));
+    held.push_back(name(u.held));
+    shut.push_back(name(u.shut));
+  }
+  h5::write_attr(file, "card_uses", keys);
+  h5::write_attr(file, "card_use_labels", labels);
+  h5::write_attr(file, "card_use_buyers", buyers);
+  h5::write_attr(file, "card_use_entered_metrics", entered);
+  h5::write_attr(file, "card_use_held_metrics", held);
+  h5::write_attr(file, "card_use_shutdown_metrics", shut);
+}
+
 }  // namespace
 
 void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64_t replicates) {
@@ -58,6 +82,7 @@ void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64
   h5::write_attr(file, "scenario_yaml", resolved_yaml(scenario));
   h5::write_attr(file, "scenario_hash", scenario_hash(scenario));
   write_channel_attributes(file);
+  write_card_use_attributes(file);
   // Readers tabulate these first, in this order, and every other metric after.
   h5::write_attr(file, "table_metrics", headline_metrics());
 }
