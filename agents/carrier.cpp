@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <utility>
 
 #include "agents/broker.h"
+#include "agents/card_market.h"
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
 #include "agents/police.h"
@@ -71,6 +74,52 @@ bool face_check_refuses(World& w, Stream& s, const ActivationAttempt& a) {
   return s.bernoulli(fail);
 }
 
+/// A built-in activation check: an entry of the registry.
+struct BuiltinCheck {
+  const char* name;
+  int rank;
+  Refusal kind;
+  CheckFunction refuses;
+};
+
+// The built-in checks, listed once, in rank order: the registry's entries
+// (builtin_activation_checks) and the direct path (run_builtin_activation_checks)
+// both come from this table. The order is part of the model: checks that draw
+// random numbers (remote, face) come last, so a refusal by an earlier one
+// leaves the stream as it was.
+/// F19 Art. 31: a holder under credit sanction gets no new card in their name.
+bool sanction_refuses(World& w, Stream&, const ActivationAttempt& a) {
+  return w.p.sanctions_bars_new_cards && under_sanction(w, a.identity);
+}
+
+constexpr BuiltinCheck kBuiltinChecks[] = {
+    {"dealer_cap", 10, Refusal::DealerCap, dealer_cap_refuses},
+    {"velocity_outlet", 20, Refusal::Velocity, outlet_velocity_refuses},
+    {"id_cap", 30, Refusal::IdCap, id_cap_refuses},
+    {"velocity_identity", 40, Refusal::Velocity, identity_velocity_refuses},
+    {"remote", 50, Refusal::Remote, remote_refuses},
+    {"liveness", 60, Refusal::Liveness, face_check_refuses},
+    {"credit_sanction", 70, Refusal::Other, sanction_refuses},
+};
+
+constexpr bool ranks_ascend() {
+  for (std::size_t i = 1; i < std::size(kBuiltinChecks); ++i)
+    if (kBuiltinChecks[i - 1].rank >= kBuiltinChecks[i].rank) return false;
+  return true;
+}
+static_assert(ranks_ascend(), "list the built-in checks in rank order: a check's index is its place in the registry");
+
+/// The checks of kBuiltinChecks in order until one refuses, each called
+/// directly (so the compiler inlines it) rather than through the registry's
+/// function pointers: the registry's loop doubled the instructions per
+/// activation attempt, which follow every honest activation.
+template <std::size_t... I>
+Verdict run_in_order(World& w, Stream& s, const ActivationAttempt& a, std::index_sequence<I...>) {
+  Verdict v;
+  (void)((kBuiltinChecks[I].refuses(w, s, a) && (v = {kBuiltinChecks[I].kind, int(I)}, true)) || ...);
+  return v;
+}
+
 void pay_honest_commissions(World& w) {
   const auto carriers = std::size_t(w.p.carriers);
   for (std::size_t c = 0; c < carriers; ++c) {
@@ -84,7 +133,7 @@ void pay_honest_commissions(World& w) {
 
 bool card_live(const World& w, uint32_t card) {
   const auto s = CardState(w.cards.state[card]);
-  return s == CardState::Stock || s == CardState::Raising || s == CardState::FraudUse;
+  return s == CardState::Stock || s == CardState::Raising || s == CardState::InUse;
 }
 
 /// Pays the commission on a live criminal card. Raised cards pay the dealer
@@ -135,19 +184,15 @@ double fraud_use_hazard(const Params& p) {
   return 1.0 - std::pow(1.0 - h, use);
 }
 
+double fraud_card_hazard(const Params& p, Channel channel) {
+  const double h = fraud_use_hazard(p);
+  return channel == Channel::Raised ? std::min(1.0, h * p.monitoring_raised_factor) : h;
+}
+
 namespace {
 
 void detect_fleet(World& w, Stream& s) {
-  const double h = fraud_use_hazard(w.p);
-  const double h_raised = std::min(1.0, h * w.p.monitoring_raised_factor);
-  for (auto& fleet : w.rings.fleet)
-    for (uint32_t card : fleet) {
-      const bool raised = w.cards.channel[card] == uint8_t(Channel::Raised);
-      if (s.bernoulli(raised ? h_raised : h)) {
-        const auto due = std::size_t(w.day + w.p.monitoring_delay_days);
-        if (due < w.horizon()) w.shutdown_due[due].push_back(card);
-      }
-    }
+  detect_cards_in_use(w, s);
   const double h_raising = std::min(1.0, w.p.monitoring_raising_hazard * w.p.monitoring_strength);
   for (auto& list : w.brokers.raising)
     for (uint32_t card : list)
@@ -181,34 +226,19 @@ void shut_due_today(World& w) {
   due.shrink_to_fit();
 }
 
-bool erase_card(std::vector<uint32_t>& list, uint32_t card) {
-  auto it = std::find(list.begin(), list.end(), card);
-  if (it == list.end()) return false;
-  *it = list.back();
-  list.pop_back();
-  return true;
-}
-
-/// F19 Art. 31: a holder under credit sanction gets no new card in their name.
-bool sanction_refuses(World& w, Stream&, const ActivationAttempt& a) {
-  return w.p.sanctions_bars_new_cards && under_sanction(w, a.identity);
-}
-
 }  // namespace
 
-// The order is part of the model: checks that draw random numbers (remote,
-// face) come last, so a refusal by an earlier one leaves the stream as it was.
 const std::vector<ActivationCheck>& builtin_activation_checks() {
-  static const std::vector<ActivationCheck> checks = {
-      {"dealer_cap", 10, Refusal::DealerCap, dealer_cap_refuses},
-      {"velocity_outlet", 20, Refusal::Velocity, outlet_velocity_refuses},
-      {"id_cap", 30, Refusal::IdCap, id_cap_refuses},
-      {"velocity_identity", 40, Refusal::Velocity, identity_velocity_refuses},
-      {"remote", 50, Refusal::Remote, remote_refuses},
-      {"liveness", 60, Refusal::Liveness, face_check_refuses},
-      {"credit_sanction", 70, Refusal::Other, sanction_refuses},
-  };
+  static const std::vector<ActivationCheck> checks = [] {
+    std::vector<ActivationCheck> list;
+    for (const BuiltinCheck& c : kBuiltinChecks) list.push_back({c.name, c.rank, c.kind, c.refuses});
+    return list;
+  }();
   return checks;
+}
+
+Verdict run_builtin_activation_checks(World& w, Stream& s, const ActivationAttempt& a) {
+  return run_in_order(w, s, a, std::make_index_sequence<std::size(kBuiltinChecks)>());
 }
 
 void count_activation(World& w, uint32_t identity, uint32_t outlet) {
@@ -254,8 +284,9 @@ void pay_commissions(World& w) {
 
 void shut_for_fraud(World& w, uint32_t card) {
   const auto state = CardState(w.cards.state[card]);
-  if (state == CardState::FraudUse) {
-    erase_card(w.rings.fleet[std::size_t(w.cards.ring[card])], card);
+  if (state == CardState::InUse) {
+    leave_use(w, card);
+    w.recorder.add(card_use_spec(CardUse(w.cards.use[card])).shut, 1);
   } else if (state == CardState::Raising) {
     const int32_t raiser = w.cards.broker[card];
     erase_card(w.brokers.raising[std::size_t(raiser)], card);

@@ -32,6 +32,9 @@ void audit_outlets(World& w);
 /// makes a day as if each reference day's worth of attempts were a separate
 /// chance of being flagged (F10: the system scores call frequency).
 double fraud_use_hazard(const Params& p);
+/// That hazard for a card of `channel`: raised cards, which look normally
+/// used, times controls.monitoring.raised_factor.
+double fraud_card_hazard(const Params& p, Channel channel);
 
 /// Shuts a card in fraud use or being raised, with clawback; used by monitoring.
 void shut_for_fraud(World& w, uint32_t card);

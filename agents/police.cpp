@@ -30,6 +30,11 @@ void seize_all(World& w, std::vector<uint32_t>& cards) {
   cards.clear();
 }
 
+/// A case's card was bought by a ring (the police trace cases to rings only).
+bool is_rings_card(const World& w, uint32_t card) {
+  return w.cards.buyer[card] >= 0 && CardUse(w.cards.use[card]) == CardUse::FraudCalls;
+}
+
 void trace_insider_side(World& w, Stream& s, uint32_t card) {
   const int32_t insider = w.cards.insider[card];
   if (insider < 0 || !s.bernoulli(w.p.police_p_outlet)) return;
@@ -37,8 +42,8 @@ void trace_insider_side(World& w, Stream& s, uint32_t card) {
 }
 
 void trace_one(World& w, Stream& s, uint32_t card) {
-  if (s.bernoulli(w.p.police_p_scammer) && w.cards.ring[card] >= 0 && w.ring_present(w.cards.ring[card]))
-    arrest_ring(w, s, w.cards.ring[card]);
+  if (s.bernoulli(w.p.police_p_scammer) && is_rings_card(w, card) && w.ring_present(w.cards.buyer[card]))
+    arrest_ring(w, s, w.cards.buyer[card]);
   if (!s.bernoulli(w.p.police_p_identity)) return;
   if (w.cards.channel[card] == uint8_t(Channel::Farmer))
     arrest_farmer(w, s, w.cards.identity[card]);

@@ -11,28 +11,6 @@
 namespace cardsim {
 namespace {
 
-/// Brokers with cards for sale today.
-void collect_sellers(World& w, std::vector<int32_t>& sellers) {
-  sellers.clear();
-  for (std::size_t b = 0; b < w.brokers.stock.size(); ++b)
-    if (!w.brokers.stock[b].empty() && w.broker_present(int32_t(b))) sellers.push_back(int32_t(b));
-}
-
-void buy_one(World& w, int32_t ring, int32_t seller) {
-  auto& stock = w.brokers.stock[std::size_t(seller)];
-  const uint32_t card = stock.back();
-  stock.pop_back();
-  const double price = w.market.price_scammer;
-  w.ledger.transfer(w.ledger.ring(ring), w.ledger.broker(seller), price);
-  w.set_card_state(card, CardState::FraudUse);
-  w.cards.ring[card] = ring;
-  w.rings.fleet[std::size_t(ring)].push_back(card);
-  w.rings.bought_from[std::size_t(ring) * w.brokers.kind.size() + std::size_t(seller)]++;
-  w.recorder.add(Metric::cards_sold_to_scammers, 1);
-  const Metric sold_as = channel_spec(Channel(w.cards.channel[card])).share;
-  for (Metric share : kShareMetrics) w.recorder.add_ratio(share, share == sold_as ? 1.0 : 0.0, 1.0);
-}
-
 void ring_fraud(World& w, Stream& s, int32_t ring) {
   auto& fleet = w.rings.fleet[std::size_t(ring)];
   if (fleet.empty()) return;
@@ -82,7 +60,7 @@ void replace_ring(World& w, int32_t ring) {
 
 double target_saturation(const World& w) {
   if (w.citizens.count == 0) return 1.0;
-  const double attempts = double(w.cards_by_state[std::size_t(CardState::FraudUse)]) * w.p.scammers_attempts_per_card;
+  const double attempts = double(w.cards_by_use[std::size_t(CardUse::FraudCalls)]) * w.p.scammers_attempts_per_card;
   return 1.0 / (1.0 + attempts / (w.p.scammers_saturation_attempts * double(w.citizens.count)));
 }
 
@@ -113,28 +91,11 @@ double ring_demand(const World& w, int32_t ring) {
   return std::max(0.0, wanted - double(w.rings.fleet[r].size()));
 }
 
-void rings_buy_cards(World& w) {
-  Stream s = w.stream(Phase::Market, 0);
-  static thread_local std::vector<int32_t> sellers;
-  collect_sellers(w, sellers);
-  for (int32_t b : sellers) w.market.scammer_offered += double(w.brokers.stock[std::size_t(b)].size());
-  const auto n = w.rings.fleet.size();
-  if (n == 0) return;
-  const std::size_t start = s.below(n);
-  for (std::size_t k = 0; k < n; ++k) {
-    const auto ring = int32_t((start + k) % n);
-    const double demand = ring_demand(w, ring);
-    w.market.scammer_wanted += demand;
-    for (int64_t want = s.stochastic_round(demand); want > 0 && !sellers.empty(); --want) {
-      const std::size_t pick = s.below(sellers.size());
-      buy_one(w, ring, sellers[pick]);
-      w.market.scammer_bought += 1;
-      if (w.brokers.stock[std::size_t(sellers[pick])].empty()) {
-        sellers[pick] = sellers.back();
-        sellers.pop_back();
-      }
-    }
-  }
+void ring_takes_card(World& w, int32_t ring, int32_t seller, uint32_t card) {
+  w.ledger.transfer(w.ledger.ring(ring), w.ledger.broker(seller), w.market.price_scammer);
+  w.rings.bought_from[std::size_t(ring) * w.brokers.kind.size() + std::size_t(seller)]++;
+  const Metric sold_as = channel_spec(Channel(w.cards.channel[card])).share;
+  for (Metric share : kShareMetrics) w.recorder.add_ratio(share, share == sold_as ? 1.0 : 0.0, 1.0);
 }
 
 void rings_commit_fraud(World& w) {

@@ -38,8 +38,9 @@ double card_revenue_yuan(const World& w, int32_t ring);
 /// Cards a ring wants to add today at today's price.
 double ring_demand(const World& w, int32_t ring);
 
-/// Rings buy from brokers' stock (phase Market).
-void rings_buy_cards(World& w);
+/// A ring pays for a card it bought (agents/card_market.cpp sells it) and
+/// counts the trade in its network and the supply shares.
+void ring_takes_card(World& w, int32_t ring, int32_t seller, uint32_t card);
 
 /// Cards in use make attempts; successes are cases with heavy-tailed losses,
 /// some reported to the police (phase Fraud).

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "agents/broker.h"
+#include "agents/card_market.h"
 #include "agents/carrier.h"
 #include "agents/citizen.h"
 #include "agents/insider.h"
@@ -305,8 +306,7 @@ TEST_CASE("a broken ring's place is empty for replacement_days, then a successor
   p.scammers_replacement_days = 30;
   const double factor = w->rings.revenue_factor[0];
   const uint32_t card = w->new_card(Channel::Farmer, 1, 0, 0, -1);
-  w->set_card_state(card, CardState::FraudUse);
-  w->cards.ring[card] = 0;
+  w->put_in_use(card, CardUse::FraudCalls, 0);
   w->rings.fleet[0].push_back(card);
   Stream s = w->stream(Phase::Police, 0);
   arrest_ring(*w, s, 0);
@@ -327,16 +327,17 @@ TEST_CASE("a broken ring's place is empty for replacement_days, then a successor
   w->day = 39;
   CHECK_FALSE(w->ring_present(0));
   CHECK(ring_demand(*w, 0) == 0);
-  rings_buy_cards(*w);
+  buyers_buy_cards(*w);
   CHECK(w->brokers.stock[0].size() == 1);
   w->day = 40;
   CHECK(w->ring_present(0));
   CHECK(ring_demand(*w, 0) > 1);
-  rings_buy_cards(*w);
+  buyers_buy_cards(*w);
   CHECK(w->brokers.stock[0].empty());
   CHECK(w->rings.fleet[0] == std::vector<uint32_t>{offered});
-  CHECK(w->cards.ring[offered] == 0);
-  CHECK(w->cards.state[offered] == uint8_t(CardState::FraudUse));
+  CHECK(w->cards.buyer[offered] == 0);
+  CHECK(w->cards.use[offered] == uint8_t(CardUse::FraudCalls));
+  CHECK(w->cards.state[offered] == uint8_t(CardState::InUse));
 }
 
 TEST_CASE("a refused honest customer tries again days later at home, then gets a card or gives up", "[agents][retries]") {

@@ -89,7 +89,7 @@ TEST_CASE("card-state conservation: a card in two fleets", "[invariants]") {
         const std::size_t other = (r + 1) % w.rings.fleet.size();
         w.rings.fleet[other].push_back(w.rings.fleet[r].front());
       },
-      "cards held", {"rings hold"});
+      "cards held", {"bought by another buyer"});
 }
 
 TEST_CASE("honest cards add up", "[invariants]") {

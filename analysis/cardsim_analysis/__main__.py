@@ -41,14 +41,13 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="HTML file to write (default: FILE with .html)")
     p = sub.add_parser("run", help="figures of a cardsim run file")
     p.add_argument("file")
-    p.add_argument("--metrics", nargs="+", default=["fraud_cases", "fraud_losses_yuan", "cards_in_fraud_use",
-                                                      "price_scammer_yuan"])
+    p.add_argument("--metrics", nargs="+", default=list(F.RUN_SERIES))
     p.add_argument("--smooth", type=int, default=7)
     p = sub.add_parser("compare", help="figures and tables of a cardsim compare file")
     p.add_argument("file")
     p = sub.add_parser("sweep", help="figures of a cardsim sweep file")
     p.add_argument("file")
-    p.add_argument("--metric", action="append", help="metric (repeatable; default fraud_losses_yuan)")
+    p.add_argument("--metric", action="append", help=f"metric (repeatable; default {F.SWEEP_METRIC})")
     p = sub.add_parser("calibration", help="calibration report of a baseline run file")
     p.add_argument("file")
     p = sub.add_parser("validation", help="validation report of a baseline run file (docs/validation.md)")
@@ -88,7 +87,7 @@ def _dispatch(a) -> int:
     elif a.cmd == "sweep":
         sw = load_sweep(a.file)
         stem = Path(a.file).stem
-        for metric in a.metric or ["fraud_losses_yuan"]:
+        for metric in a.metric or [F.SWEEP_METRIC]:
             if metric not in sw.totals:
                 import difflib
                 close = difflib.get_close_matches(metric, sw.totals, 1, 0.6) or [m for m in sw.totals

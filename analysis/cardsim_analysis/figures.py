@@ -41,6 +41,11 @@ LAYOUT: dict[str, list[str]] = {}
 # Colours of the supply shares, in the channel order of the results file.
 CHANNEL_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
 
+# Presentation choices shared by the command line and the HTML report: the
+# daily series a run's figure shows, and the metric a sweep's figure plots.
+RUN_SERIES = ("fraud_cases", "fraud_losses_yuan", "cards_in_fraud_use", "price_scammer_yuan")
+SWEEP_METRIC = "fraud_losses_yuan"
+
 PRETTY = {
     "fraud_cases": "fraud cases", "fraud_losses_yuan": "fraud losses", "cards_sold_to_scammers": "cards sold to rings",
     "price_scammer_yuan": "scammer card price", "price_farmer_yuan": "farmer card price",

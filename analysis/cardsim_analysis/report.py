@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import figures as F
-from .readers import file_kind, load_compare, load_run, load_sweep, text
+from .readers import file_kind, headline_first, headline_metrics, load_compare, load_run, load_sweep, text
 
 PROVENANCE = ["cardsim_version", "git_commit", "schema_version", "created_utc", "seed", "replicates", "days",
               "scenario_name", "scenario_hash"]
@@ -74,30 +74,27 @@ def _figures(paths: list[Path]) -> str:
 def _interval_rows(totals: pd.DataFrame, metrics: list[str]) -> list[list]:
     rows = []
     for m in metrics:
-        if m in totals:
-            v = totals[m].to_numpy(float)
-            rows.append([m, v.mean(), np.percentile(v, 5), np.percentile(v, 95), totals.attrs["units"].get(m, "")])
+        v = totals[m].to_numpy(float)
+        rows.append([m, v.mean(), np.percentile(v, 5), np.percentile(v, 95), totals.attrs["units"][m]])
     return rows
 
 
 def _run_body(path: Path, figs: Path) -> tuple[str, str]:
     run = load_run(path)
     body = ["<h2>Headline figures</h2>",
-            _figures(F.daily_series(run, ["fraud_cases", "fraud_losses_yuan", "cards_in_fraud_use",
-                                          "price_scammer_yuan"], figs, "series", smooth=7,
+            _figures(F.daily_series(run, list(F.RUN_SERIES), figs, "series", smooth=7,
                                     title=f"{run.name}: daily series")),
             _figures(F.supply_shares({run.name: run}, figs, "supply_shares")),
             f"<h2>Run totals ({run.replicates} replicates)</h2>",
+            "<p class=note>Every metric of the file, its headline metrics first.</p>",
             _table(["metric", "mean", "5th percentile", "95th percentile", "units"],
-                   _interval_rows(run.totals, list(run.totals.columns)))]
+                   _interval_rows(run.totals, headline_first(run.attrs, list(run.totals.columns), path)))]
     return f"cardsim run: {run.name}", "\n".join(body)
 
 
 def _compare_body(path: Path, figs: Path) -> tuple[str, str]:
     cmp = load_compare(path)
-    # The headline metrics, as cardsim lists them in the file (every metric for a file without the list).
-    headline = cmp.attrs.get("table_metrics")
-    metrics = [m for m in (list(headline) if headline is not None else cmp.mean.columns) if m in cmp.mean.columns]
+    metrics = headline_metrics(cmp.attrs, list(cmp.mean.columns), path)
     rows = [[p, m, cmp.mean.loc[p, m], cmp.p05.loc[p, m], cmp.p95.loc[p, m], cmp.units(m),
              "yes" if cmp.spans_zero.loc[p, m] else "no"] for p in cmp.policy_names for m in metrics]
     ce = cmp.cost_effectiveness.sort_values("rank")
@@ -136,8 +133,8 @@ def _sweep_figure(sw, metric: str, figs: Path) -> list[Path]:
 
 def _sweep_body(path: Path, figs: Path) -> tuple[str, str]:
     sw = load_sweep(path)
-    metric = "fraud_losses_yuan"
-    means = {m: sw.run_means(m) for m in ("fraud_losses_yuan", "fraud_cases", "honest_refused") if m in sw.totals}
+    metric = F.SWEEP_METRIC
+    means = {m: sw.run_means(m) for m in headline_metrics(sw.attrs, list(sw.totals), path)}
     labels = sw.design.attrs.get("labels", {})
     rows = []
     for run in sw.design.index[:200]:

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .calibration import fmt, target_text
-from .readers import CompareFile
+from .readers import CompareFile, headline_metrics, require_metrics
 
 LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
                   "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
@@ -55,13 +55,24 @@ def write_calibration(df: pd.DataFrame, outdir, name: str = "calibration") -> li
     return [csv, tex]
 
 
-def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects",
-                  metrics=("fraud_losses_yuan", "fraud_cases", "honest_refused", "shutdowns_honest",
-                           "price_scammer_yuan")) -> list[Path]:
-    """Per policy: mean [5%, 95%] of the paired difference for a few metrics,
-    plus losses avoided per honest customer harmed, rank and frontier flag."""
+# The effect columns of the LaTeX policy table, a presentation choice (eight
+# columns fit the text width): (metric, header, divisor of its values).
+POLICY_TABLE_COLUMNS = (("fraud_losses_yuan", "losses (M yuan)", 1e6), ("fraud_cases", "cases", 1.0),
+                        ("honest_refused", "honest refused", 1.0), ("shutdowns_honest", "honest shut", 1.0),
+                        ("price_scammer_yuan", "scammer price", 1.0))
+
+
+def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects", metrics=None) -> list[Path]:
+    """Per policy: mean [5%, 95%] of the paired difference, plus losses
+    avoided per honest customer harmed, rank and frontier flag. The CSV holds
+    ``metrics`` (default: the file's headline metrics), the LaTeX table the
+    columns of POLICY_TABLE_COLUMNS; a metric the file lacks is an error."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    available = list(cmp.mean.columns)
+    metrics = (headline_metrics(cmp.attrs, available, cmp.path) if metrics is None
+               else require_metrics(metrics, available, cmp.path))
+    require_metrics([m for m, _, _ in POLICY_TABLE_COLUMNS], available, cmp.path)
     ce = cmp.cost_effectiveness.sort_values("rank")
     recs = []
     for p in ce.index:
@@ -87,8 +98,7 @@ def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects",
         ratio_txt = (r"$\infty$" if np.isinf(ratio) and ratio > 0 else "--" if not np.isfinite(ratio)
                      else tex_escape(fmt(ratio)))
         rows.append([tex_escape(p) + (r"$^\star$" if ce.loc[p, "on_frontier"] else ""),
-                     cell(p, "fraud_losses_yuan", 1e6), cell(p, "fraud_cases"), cell(p, "honest_refused"),
-                     cell(p, "shutdowns_honest"), cell(p, "price_scammer_yuan"), ratio_txt,
+                     *(cell(p, m, scale) for m, _, scale in POLICY_TABLE_COLUMNS), ratio_txt,
                      str(int(ce.loc[p, "rank"]))])
     caption = (f"Policy effects: paired difference policy minus baseline over days {cmp.from_day}-"
                f"{cmp.base.days - 1}, mean [5th, 95th percentile] over {cmp.base.replicates} replicates with common "
@@ -97,7 +107,7 @@ def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects",
                f"$\\infty$: losses avoided with no extra harm; --: undefined (no extra harm and no losses avoided). "
                f"$\\star$: on the cost-effectiveness frontier.")
     tex = outdir / f"{name}.tex"
-    tex.write_text(latex_tabular(["policy", "losses (M yuan)", "cases", "honest refused", "honest shut",
-                                  "scammer price", "ratio", "rank"], rows, "p{3.2cm}rrrrrrr", caption, f"tab:{name}",
+    header = ["policy", *(h for _, h, _ in POLICY_TABLE_COLUMNS), "ratio", "rank"]
+    tex.write_text(latex_tabular(header, rows, "p{3.2cm}" + "r" * (len(header) - 1), caption, f"tab:{name}",
                                  size=r"\footnotesize"), encoding="utf-8")
     return [csv, tex]

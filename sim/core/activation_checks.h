@@ -60,4 +60,8 @@ struct Verdict {
 /// Runs the checks in rank order until one refuses. Does not count the activation.
 Verdict check_activation(World& w, Stream& s, const ActivationAttempt& a);
 
+/// check_activation while the registry holds exactly the built-in checks:
+/// the same checks in the same order, called directly (agents/carrier.cpp).
+Verdict run_builtin_activation_checks(World& w, Stream& s, const ActivationAttempt& a);
+
 }  // namespace cardsim

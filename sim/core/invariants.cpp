@@ -12,7 +12,7 @@ void require(bool ok, const World& w, const char* invariant, Detail&& detail) {
   if (!ok) throw InvariantError(w.day, invariant, detail());
 }
 
-bool is_live(CardState s) { return s == CardState::Stock || s == CardState::Raising || s == CardState::FraudUse; }
+bool is_live(CardState s) { return s == CardState::Stock || s == CardState::Raising || s == CardState::InUse; }
 
 std::string card_name(uint32_t card) { return "card " + std::to_string(card); }
 
@@ -20,18 +20,26 @@ std::string card_name(uint32_t card) { return "card " + std::to_string(card); }
 /// identity (the check runs every day, and cards accumulate over a run).
 struct CardTally {
   std::vector<int64_t> by_state;
+  std::vector<int64_t> in_use_by_use;  // cards InUse, per CardUse
   std::vector<int32_t> live_by_identity;
 };
 
 CardTally tally_cards(const World& w) {
   CardTally t;
   t.by_state.assign(std::size_t(CardState::Count), 0);
+  t.in_use_by_use.assign(std::size_t(kCardUseCount), 0);
   t.live_by_identity.assign(std::size_t(w.citizens.count), 0);
   for (uint32_t c = 0; c < w.cards.size(); ++c) {
     const uint8_t s = w.cards.state[c];
     require(s < uint8_t(CardState::Count), w, "cards by state",
             [&] { return card_name(c) + " has unknown state " + std::to_string(s); });
     t.by_state[s]++;
+    if (CardState(s) == CardState::InUse) {
+      const uint8_t u = w.cards.use[c];
+      require(u < uint8_t(kCardUseCount), w, "cards by use",
+              [&] { return card_name(c) + " is in use for unknown use " + std::to_string(u); });
+      t.in_use_by_use[u]++;
+    }
     if (!is_live(CardState(s))) continue;
     const uint32_t id = w.cards.identity[c];
     require(int64_t(id) < w.citizens.count, w, "cards per identity",
@@ -65,22 +73,47 @@ void check_holder(const World& w, const std::vector<uint32_t>& held, CardState s
   }
 }
 
-void check_holders(const World& w, const std::vector<int64_t>& recount) {
-  int64_t in_fleets = 0, in_stock = 0, raising = 0;
-  for (std::size_t r = 0; r < w.rings.fleet.size(); ++r) {
-    check_holder(w, w.rings.fleet[r], CardState::FraudUse, "ring " + std::to_string(r));
-    in_fleets += int64_t(w.rings.fleet[r].size());
+/// Cards of each use: the running count per use equals the card table's, the
+/// uses add up to the cards InUse, and each buyer's list holds only cards of
+/// its use bought by it.
+void check_card_uses(const World& w, const CardTally& t) {
+  int64_t in_use = 0;
+  for (const CardUseSpec& spec : kCardUses) {
+    const auto u = std::size_t(spec.use);
+    require(t.in_use_by_use[u] == w.cards_by_use[u], w, "cards by use", [&] {
+      return std::string(spec.key) + " holds " + std::to_string(t.in_use_by_use[u]) + " cards but the count says " +
+             std::to_string(w.cards_by_use[u]);
+    });
+    in_use += w.cards_by_use[u];
+    int64_t held = 0;
+    const auto& fleets = use_fleets(w, spec.use);
+    for (std::size_t b = 0; b < fleets.size(); ++b) {
+      const std::string holder = std::string(spec.buyer) + " " + std::to_string(b);
+      check_holder(w, fleets[b], CardState::InUse, holder);
+      for (uint32_t card : fleets[b])
+        require(w.cards.use[card] == uint8_t(u) && w.cards.buyer[card] == int32_t(b), w, "cards held",
+                [&] { return holder + " holds " + card_name(card) + ", bought by another buyer or for another use"; });
+      held += int64_t(fleets[b].size());
+    }
+    require(held == w.cards_by_use[u], w, "cards held", [&] {
+      return std::string(spec.buyers) + " hold " + std::to_string(held) + " cards, the count of " + spec.key +
+             " says " + std::to_string(w.cards_by_use[u]);
+    });
   }
+  require(in_use == t.by_state[std::size_t(CardState::InUse)], w, "cards by use", [&] {
+    return "uses hold " + std::to_string(in_use) + " cards, state says " +
+           std::to_string(t.by_state[std::size_t(CardState::InUse)]);
+  });
+}
+
+void check_holders(const World& w, const std::vector<int64_t>& recount) {
+  int64_t in_stock = 0, raising = 0;
   for (std::size_t b = 0; b < w.brokers.stock.size(); ++b) {
     check_holder(w, w.brokers.stock[b], CardState::Stock, "broker " + std::to_string(b));
     check_holder(w, w.brokers.raising[b], CardState::Raising, "broker " + std::to_string(b));
     in_stock += int64_t(w.brokers.stock[b].size());
     raising += int64_t(w.brokers.raising[b].size());
   }
-  require(in_fleets == recount[std::size_t(CardState::FraudUse)], w, "cards held", [&] {
-    return "rings hold " + std::to_string(in_fleets) + " cards, state says " +
-           std::to_string(recount[std::size_t(CardState::FraudUse)]);
-  });
   require(in_stock == recount[std::size_t(CardState::Stock)], w, "cards held", [&] {
     return "brokers stock " + std::to_string(in_stock) + " cards, state says " +
            std::to_string(recount[std::size_t(CardState::Stock)]);
@@ -226,6 +259,7 @@ void check_invariants(const World& w) {
   const CardTally tally = tally_cards(w);
   check_card_states(w, tally.by_state);
   check_holders(w, tally.by_state);
+  check_card_uses(w, tally);
   check_honest_cards(w);
   check_cards_per_identity(w, tally.live_by_identity);
   check_money(w);

@@ -40,8 +40,9 @@ int find_metric(const std::string& name);  // -1 when unknown
 
 /// The metrics a reader looks at first, in order: harm, the criminal market,
 /// the cost to honest customers, criminal income. The summary printed after
-/// a run starts with them, compare tabulates them (and stores them as the
-/// output's `table_metrics` attribute, which the analysis report reads).
+/// a run starts with them, compare tabulates them, and every results file
+/// lists them in its `table_metrics` root attribute, from which the analysis'
+/// tables and report take them.
 const std::vector<std::string>& headline_metrics();
 
 /// One replicate's daily series. Agents add to today's values; end_day()

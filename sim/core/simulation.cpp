@@ -1,6 +1,7 @@
 #include "core/simulation.h"
 
 #include "agents/broker.h"
+#include "agents/card_market.h"
 #include "agents/carrier.h"
 #include "agents/citizen.h"
 #include "agents/insider.h"
@@ -27,7 +28,7 @@ void record_day(World& w) {
   r.set(Metric::price_white_yuan, w.market.price_white);
   r.set(Metric::price_record_yuan, w.market.price_record);
   r.set(Metric::price_scammer_yuan, w.market.price_scammer);
-  r.set(Metric::cards_in_fraud_use, double(w.cards_by_state[std::size_t(CardState::FraudUse)]));
+  for (const CardUseSpec& u : kCardUses) r.set(u.held, double(w.cards_by_use[std::size_t(u.use)]));
   double willing = 0;
   for (int64_t n : w.farmer_pool.willing) willing += double(n);
   r.set(Metric::farmer_pool, willing);
@@ -53,7 +54,7 @@ const std::vector<PhaseEntry>& daily_phases() {
       {Phase::Insiders, "insiders", insiders_act},
       {Phase::HonestDemand, "honest_demand", honest_demand},
       {Phase::Production, "production", produce_cards},
-      {Phase::Market, "market", rings_buy_cards},
+      {Phase::Market, "market", buyers_buy_cards},
       {Phase::Fraud, "fraud", rings_commit_fraud},
       {Phase::Monitoring, "monitoring", monitor_cards},
       {Phase::Police, "police", trace_cases},

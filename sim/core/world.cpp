@@ -190,6 +190,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   market.price_scammer = p.scammers_price_initial_yuan;
   ledger.layout(int(p.carriers), int(insiders.outlet.size()), int(brokers.kind.size()), int(rings.fleet.size()));
   cards_by_state.assign(std::size_t(CardState::Count), 0);
+  cards_by_use.assign(std::size_t(kCardUseCount), 0);
   const auto horizon = std::size_t(p.days) + 1;
   shutdown_due.assign(horizon, {});
   commission_due.assign(horizon, {});
@@ -237,7 +238,8 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   cards.outlet.push_back(outlet);
   cards.broker.push_back(broker);
   cards.insider.push_back(insider);
-  cards.ring.push_back(-1);
+  cards.use.push_back(0);
+  cards.buyer.push_back(-1);
   cards.activation_day.push_back(int32_t(day));
   cards.commission_day.push_back(-1);
   cards.commission_payee.push_back(kNone);
@@ -249,7 +251,17 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   return cards.size() - 1;
 }
 
+void World::put_in_use(uint32_t card, CardUse use, int32_t buyer) {
+  assert(CardState(cards.state[card]) == CardState::Stock);
+  set_card_state(card, CardState::InUse);
+  cards.use[card] = uint8_t(use);
+  cards.buyer[card] = buyer;
+  cards_by_use[std::size_t(use)]++;
+  recorder.add(card_use_spec(use).entered, 1);
+}
+
 void World::set_card_state(uint32_t card, CardState s) {
+  if (CardState(cards.state[card]) == CardState::InUse) cards_by_use[cards.use[card]]--;
   cards_by_state[cards.state[card]]--;
   cards.state[card] = uint8_t(s);
   cards_by_state[std::size_t(s)]++;

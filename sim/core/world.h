@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cassert>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <type_traits>
 #include <vector>
 
+#include "core/card_uses.h"
 #include "core/channels.h"
 #include "core/fields.h"
 #include "core/ledger.h"
@@ -30,7 +33,7 @@ constexpr int kHolderSearchDraws = 32;
 enum class CardState : uint8_t {
   Stock = 0,   // activated, held by a merchant or raiser for sale
   Raising,     // activated, kept looking used until the commission is paid
-  FraudUse,    // held by a fraud ring
+  InUse,       // held by a buyer of one card use (Cards::use says which)
   ShutFraud,   // shut by carrier monitoring
   Seized,      // taken by police when its holder was arrested
   Expired,     // abandoned by its holder (raised card not resold)
@@ -102,7 +105,8 @@ struct Cards {
   std::vector<uint32_t> identity, outlet;
   std::vector<int32_t> broker;           // who produced it
   std::vector<int32_t> insider;          // whose white card or login was used, -1 none
-  std::vector<int32_t> ring;             // who bought it, -1 before sale
+  std::vector<uint8_t> use;              // CardUse it was bought for; meaningful from its sale on
+  std::vector<int32_t> buyer;            // who bought it, among its use's buyers; -1 before sale
   std::vector<int32_t> activation_day, commission_day;
   std::vector<uint32_t> commission_payee;  // ledger account, kNone when unpaid
   std::vector<float> commission_paid;
@@ -117,13 +121,14 @@ template <class V, class C, IfPart<C, Cards> = 0> void visit_fields(V& v, C& c) 
   v.array("cards.identity", c.identity, Extent::PerMember);
   v.array("cards.outlet", c.outlet, Extent::PerMember);
   v.array("cards.broker", c.broker, Extent::PerMember);
-  v.array("cards.ring", c.ring, Extent::PerMember);
+  v.array("cards.use", c.use, Extent::PerMember);
+  v.array("cards.buyer", c.buyer, Extent::PerMember);
   v.array("cards.activation_day", c.activation_day, Extent::PerMember);
   v.array("cards.commission_day", c.commission_day, Extent::PerMember);
   v.array("cards.commission_payee", c.commission_payee, Extent::PerMember);
   v.array("cards.commission_paid", c.commission_paid, Extent::PerMember);
 }
-CARDSIM_FIELDS_LISTED(Cards, 264);
+CARDSIM_FIELDS_LISTED(Cards, 288);
 
 struct Outlets {
   std::vector<uint16_t> region, carrier;
@@ -314,6 +319,7 @@ struct World {
   std::vector<double> initial_cards_cdf;  // P(initial honest cards <= k), k < cap at day 0
   uint64_t initial_cards_key = 0;         // keys each holder's draw of initial cards
   std::vector<int64_t> cards_by_state;  // running count per CardState
+  std::vector<int64_t> cards_by_use;    // running count of cards InUse per CardUse
 
   // Event lists by day: cost follows events, not population.
   std::vector<std::vector<uint32_t>> shutdown_due;     // detected cards
@@ -349,6 +355,9 @@ struct World {
   // Card life.
   /// A card made by channel `ch`, in stock; counts it in the channel's activation metric.
   uint32_t new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider);
+  /// Sells a card in stock to `buyer` of `use`: it goes InUse, counted in the use's entry metric.
+  void put_in_use(uint32_t card, CardUse use, int32_t buyer);
+  /// Moves a card between states other than InUse's entry (put_in_use does that).
   void set_card_state(uint32_t card, CardState s);
   /// Ends a live card (shut, seized, expired): frees its slot under the per-ID cap.
   void end_card(uint32_t card, CardState s);
@@ -372,6 +381,7 @@ template <class V, class W, IfPart<W, World> = 0> void visit_event_fields(V& v, 
   v.scalar("world.legit_churned", w.legit_churned);
   v.scalar("world.legit_shut", w.legit_shut);
   v.array("world.cards_by_state", w.cards_by_state, Extent::Other);
+  v.array("world.cards_by_use", w.cards_by_use, Extent::Other);
   v.nested("world.shutdown_due", w.shutdown_due);
   v.nested("world.commission_due", w.commission_due);
   v.array("world.honest_commission_due", w.honest_commission_due, Extent::Other);
@@ -402,8 +412,22 @@ template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) 
   w.recorder.visit_fields(v);
   visit_event_fields(v, w);
 }
+/// Each buyer's cards in use `u`, one list per buyer (the row's `fleets`);
+/// W is World or const World.
+template <class W> auto& use_fleets(W& w, CardUse u) {
+  using Fleets = decltype((w.rings.fleet));
+  using Get = Fleets (*)(W&);
+  static constexpr Get get[] = {
+#define CARD_USE(id, key, label, buyer, buyers, fleets, ...) [](W& x) -> Fleets { return x.fleets; },
+#include "core/card_uses.def"
+#undef CARD_USE
+  };
+  static_assert(std::size(get) == std::size_t(kCardUseCount));
+  return get[int(u)](w);
+}
+
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1960,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 2008,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "results/h5.h"
+#include "results/series.h"
 #include "scenario/scenario.h"
 
 namespace cardsim {
@@ -40,15 +41,18 @@ struct RunResult {
 void encode_series_chunk(RunResult& r, int64_t chunk);
 
 /// Root attributes every cardsim file carries: tool version, git commit,
-/// schema version, creation time, seed, replicates, resolved scenario, and the
-/// supply channels (keys, labels, activation and share metrics).
+/// schema version, creation time, seed, replicates, resolved scenario, the
+/// supply channels (keys, labels, activation and share metrics) and the
+/// headline metrics (`table_metrics`, from headline_metrics()).
 void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64_t replicates);
 
 /// Writes a run to `path` atomically: a temporary file in the same folder,
 /// renamed into place when complete. Throws std::runtime_error with the path
 /// and the reason (unwritable folder, full disk). The daily series are
-/// compressed on `threads` threads (0: OpenMP's default).
-void write_run_file(const std::string& path, const RunResult& result, int threads = 0);
+/// compressed on `threads` threads (0: OpenMP's default). `series` chooses
+/// how /timeseries stores them (results/series.h); totals are unaffected.
+void write_run_file(const std::string& path, const RunResult& result, int threads = 0,
+                    SeriesMode series = SeriesMode::Daily);
 
 /// Calls `write(file)` on an in-memory HDF5 file, writes its bytes to a
 /// temporary file beside `path` (every write and the fsync checked) and

@@ -1,5 +1,6 @@
 #include "results/snapshot_check.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/invariants.h"
@@ -102,6 +103,7 @@ void check_books_lengths(const Refuse& refuse, const World& w, const World& buil
     refuse("ledger.balances", "holds " + std::to_string(w.ledger.accounts()) + " accounts, expected " +
                                   std::to_string(built.ledger.accounts()));
   require_length(refuse, "world.cards_by_state", w.cards_by_state, std::size_t(CardState::Count));
+  require_length(refuse, "world.cards_by_use", w.cards_by_use, std::size_t(kCardUseCount));
   require_length(refuse, "world.shutdown_due", w.shutdown_due, built.shutdown_due.size());
   require_length(refuse, "world.commission_due", w.commission_due, built.commission_due.size());
   require_length(refuse, "world.honest_commission_due", w.honest_commission_due, built.honest_commission_due.size());
@@ -118,7 +120,8 @@ void check_cards(const Refuse& refuse, const World& w) {
   require_length(refuse, "cards.outlet", c.outlet, n);
   require_length(refuse, "cards.broker", c.broker, n);
   require_length(refuse, "cards.insider", c.insider, n);
-  require_length(refuse, "cards.ring", c.ring, n);
+  require_length(refuse, "cards.use", c.use, n);
+  require_length(refuse, "cards.buyer", c.buyer, n);
   require_length(refuse, "cards.activation_day", c.activation_day, n);
   require_length(refuse, "cards.commission_day", c.commission_day, n);
   require_length(refuse, "cards.commission_payee", c.commission_payee, n);
@@ -129,7 +132,10 @@ void check_cards(const Refuse& refuse, const World& w) {
   require_indices(refuse, "cards.outlet", c.outlet, 0, w.outlet_count());
   require_indices(refuse, "cards.broker", c.broker, -1, int64_t(w.brokers.kind.size()));
   require_indices(refuse, "cards.insider", c.insider, -1, int64_t(w.insiders.outlet.size()));
-  require_indices(refuse, "cards.ring", c.ring, -1, int64_t(w.rings.fleet.size()));
+  require_indices(refuse, "cards.use", c.use, 0, int64_t(kCardUseCount));
+  std::size_t most_buyers = 0;
+  for (int u = 0; u < kCardUseCount; ++u) most_buyers = std::max(most_buyers, use_fleets(w, CardUse(u)).size());
+  require_indices(refuse, "cards.buyer", c.buyer, -1, int64_t(most_buyers));
   require_indices(refuse, "cards.activation_day", c.activation_day, 0, w.day + 1);
   require_indices(refuse, "cards.commission_day", c.commission_day, -1, int64_t(w.horizon()));
   require_finite(refuse, "cards.commission_paid", c.commission_paid);
@@ -144,7 +150,8 @@ void check_references(const Refuse& refuse, const World& w) {
   require_nested_indices(refuse, "brokers.stock", w.brokers.stock, cards);
   require_nested_indices(refuse, "brokers.raising", w.brokers.raising, cards);
   require_nested_indices(refuse, "brokers.records", w.brokers.records, w.citizens.count);
-  require_nested_indices(refuse, "rings.fleet", w.rings.fleet, cards);
+  for (const CardUseSpec& u : kCardUses)
+    require_nested_indices(refuse, u.fleets, use_fleets(w, u.use), cards);
   require_nested_indices(refuse, "world.shutdown_due", w.shutdown_due, cards);
   require_nested_indices(refuse, "world.commission_due", w.commission_due, cards);
   require_indices(refuse, "world.police_queue", w.police_queue, 0, cards);

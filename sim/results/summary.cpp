@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ostream>
 
+#include "core/card_uses.h"
 #include "core/channels.h"
 #include "core/metrics.h"
 
@@ -30,10 +31,16 @@ Interval summarize(std::vector<double> v) {
 namespace {
 
 /// The summary's rows: the headline metrics, each supply channel's
-/// activations, then detail on harm, prices and arrests.
+/// activations, each card use's metrics, then detail on harm, prices and arrests.
 std::vector<std::string> summary_rows() {
   std::vector<std::string> names = headline_metrics();
   for (const ChannelSpec& c : kChannels) names.push_back(metric_registry()[std::size_t(c.activated)].name);
+  // Each card use's entries, cards held and shutdowns (a headline row is not repeated).
+  for (const CardUseSpec& u : kCardUses)
+    for (Metric m : {u.entered, u.held, u.shut}) {
+      const std::string& name = metric_registry()[std::size_t(m)].name;
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
   for (const char* name : {"shutdowns_fraud", "identities_misused", "price_farmer_yuan", "price_white_yuan",
                            "price_record_yuan", "arrests_insider", "commissions_fraudulent_yuan"})
     names.push_back(name);

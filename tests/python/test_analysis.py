@@ -7,12 +7,14 @@ parameter], /totals/<metric> [run, replicate], /sensitivity/<metric>
 another branch.
 """
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +25,8 @@ from analysis.cardsim_analysis import figures as F  # noqa: E402
 from analysis.cardsim_analysis.calibration import TARGETS, calibration_table, print_table  # noqa: E402
 from analysis.cardsim_analysis.numbers import Macros, camel, num  # noqa: E402
 from analysis.cardsim_analysis.readers import (  # noqa: E402
-    load_compare, load_run, load_sweep, refusals_by_check, scenario_value, supply_channels)
+    headline_metrics, load_compare, load_run, load_sweep, refusals_by_check, scenario_value, supply_channels)
+from analysis.cardsim_analysis.report import write_report  # noqa: E402
 from analysis.cardsim_analysis.tables import compare_table, write_calibration  # noqa: E402
 
 # A fiftieth of the baseline's people with all of its criminals and police.
@@ -313,6 +316,39 @@ def test_calibration_of_the_real_baseline_prices(run_file):
 def test_compare_table(compare_file, tmp):
     csv, tex = compare_table(load_compare(compare_file), tmp / "tab")
     assert "dealer_cap" in csv.read_text() and r"dealer\_cap" in tex.read_text()
+
+
+def test_tables_and_report_take_their_metrics_from_the_file(run_file, compare_file, tmp):
+    """The policy table's CSV and the HTML report list the file's headline
+    metrics (root attribute table_metrics), so a metric added to that list
+    shows up with no change to the package; a listed metric the file lacks is
+    an error, not a shorter table; a file written before the list has every
+    metric it holds as headline."""
+    cmp = load_compare(compare_file)
+    headline = headline_metrics(cmp.attrs, list(cmp.mean.columns), compare_file)
+    assert headline and set(headline) <= set(cmp.mean.columns)
+    csv, _ = compare_table(cmp, tmp / "headline")
+    assert [c.removesuffix("_mean") for c in pd.read_csv(csv).columns if c.endswith("_mean")] == headline
+    more = tmp / "more_headline.h5"
+    more.write_bytes(Path(compare_file).read_bytes())
+    with h5py.File(more, "a") as f:
+        assert "insiders_active" not in list(f.attrs["table_metrics"])
+        f.attrs["table_metrics"] = list(f.attrs["table_metrics"]) + ["insiders_active"]
+    csv, _ = compare_table(load_compare(more), tmp / "more")
+    assert "insiders_active_mean" in pd.read_csv(csv).columns
+    assert "<td>insiders_active</td>" in write_report(more, tmp / "more.html").read_text()
+    with h5py.File(more, "a") as f:
+        f.attrs["table_metrics"] = list(f.attrs["table_metrics"]) + ["no_such_metric"]
+    with pytest.raises(KeyError, match="no_such_metric"):
+        compare_table(load_compare(more), tmp / "bad")
+    with pytest.raises(KeyError, match="no_such_metric"):
+        write_report(more, tmp / "bad.html")
+    # A run's report lists every metric of the file, its headline metrics first.
+    run = load_run(run_file)
+    rows = re.findall(r"<tr><td>([a-z_]+)</td><td class=n>", write_report(run_file, tmp / "run.html").read_text())
+    first = headline_metrics(run.attrs, list(run.totals.columns), run_file)
+    assert rows[:len(first)] == first and sorted(rows) == sorted(run.totals.columns)
+    assert headline_metrics({}, ["a", "b"]) == ["a", "b"]
 
 
 def test_macros_are_letters_only_and_unique(tmp):

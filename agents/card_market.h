@@ -1,0 +1,26 @@
+// The black market's buyers: the cards in brokers' stock go to the buyers of
+// every card use (core/card_uses.def) at one posted price, and monitoring
+// watches each use's cards at that use's own detection hazard.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/world.h"
+
+namespace cardsim {
+
+/// Buyers of every use buy from brokers' stock (phase Market).
+void buyers_buy_cards(World& w);
+
+/// Monitoring draws, for every card in every use, whether it is detected
+/// today, and queues the detected ones for shutdown after the delay.
+void detect_cards_in_use(World& w, Stream& s);
+
+/// Removes `card` from `list` (order not kept); false when it was not there.
+bool erase_card(std::vector<uint32_t>& list, uint32_t card);
+
+/// Takes a card that is InUse out of its buyer's list (it is being shut).
+void leave_use(World& w, uint32_t card);
+
+}  // namespace cardsim
