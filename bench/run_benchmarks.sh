@@ -122,6 +122,52 @@ else
   record "sweep: throughput under mpirun -n 2 vs 1 rank (mpirun missing)" 0 x ">=" 1.8
 fi
 
+# ---- big sweeps: per-run overhead and merge (bench/sweep_tiny.yaml) ----
+# 100,000 runs of 1,000 holders for one day, one thread, series none (what a
+# sweep of that size would use). The file's /runs/wall_time_s holds each
+# run's own time (world building and its day); what the sweep spends beyond
+# their sum, per run, is its overhead (dispatch, journal, result file,
+# process start). Wall time per run is the upper bound on it.
+tiny="$CARDSIM sweep bench/sweep_tiny.yaml -t 1 --series none"
+read -r t _ <<<"$(measure $tiny --out "$TMP/tiny.h5" --progress-interval 3600)"
+own=$(/usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1]); w=f['runs/wall_time_s'][()]; print(f'{w.sum():.3f} {w.size}')" "$TMP/tiny.h5")
+read -r own_s runs <<<"$own"
+overhead=$(awk "BEGIN{printf \"%.3f\", ($t - $own_s) * 1000 / $runs}")
+per_run=$(awk "BEGIN{printf \"%.3f\", $t * 1000 / $runs}")
+record "sweep: per-run overhead, 100,000 runs of 1 day" "$overhead" ms "<" 1
+NOTES+=("100,000-run sweep of 1-day runs of 1,000 holders (--series none): $t s wall, ${per_run} ms per run in all, of which the runs' own time ${own_s} s; file $(du -k "$TMP/tiny.h5" | cut -f1) KB")
+echo "note: 100,000 tiny runs: $t s wall, ${per_run} ms per run in all, runs' own time ${own_s} s"
+
+# 1,000 shards of the same sweep (100 runs each), written four at a time, then
+# merged: the merge is the row. Four at a time: a shard spends most of its
+# 0.3-0.5 s waiting for its three fsyncs (journal header, folder, file).
+mkdir -p "$TMP/shards"
+seq 0 999 | xargs -P 4 -I{} $CARDSIM sweep bench/sweep_tiny.yaml -t 1 -q --series none --shard {}/1000 \
+  --out "$TMP/shards/s{}.h5" 2>/dev/null
+read -r t mb <<<"$(measure $CARDSIM merge "$TMP"/shards/s*.h5 --out "$TMP/merged.h5")"
+record "merge: 1,000 shards of a 100,000-run sweep" "$t" s "<" 30
+NOTES+=("merge of 1,000 shards: peak memory $mb MB; shard files $(du -sk "$TMP/shards" | cut -f1) KB in all")
+rm -rf "$TMP/shards"
+
+# ---- the limit, measured: the daily step's events against random access ----
+build_dir=$(dirname "$CARDSIM")
+if cmake --build "$build_dir" --target bench_tools >/dev/null 2>&1; then
+  "$build_dir/cardsim_pointer_chase" > "$TMP/chase"
+  dep_ns=$(awk '/^dependent_miss_ns/{print $2}' "$TMP/chase")
+  mlp=$(awk '/^mlp_misses_per_s/{print $2}' "$TMP/chase")
+  mlp_k=$(awk '/^mlp_chains/{print $2}' "$TMP/chase")
+  "$build_dir/cardsim_event_rate" scenarios/baseline.yaml 3 > "$TMP/events"
+  ev=$(awk '/^events_per_s/{print $2}' "$TMP/events")
+  ratio=$(awk "BEGIN{printf \"%.3f\", $ev / $mlp}")
+  ratio_dep=$(awk "BEGIN{printf \"%.3f\", $ev * $dep_ns / 1e9}")
+  record "daily step: events/s over random-access misses/s (MLP)" "$ratio" x ">" 0
+  NOTES+=("random access, $(awk '/^buffer_mb/{print $2}' "$TMP/chase") MB buffer: ${dep_ns} ns per dependent miss ($(awk "BEGIN{printf \"%.3g\", 1e9/$dep_ns}") misses/s), ${mlp} misses/s with ${mlp_k} interleaved chains")
+  NOTES+=("baseline 1M x 365 daily step, one thread: $(awk '/^events_total/{print $2}' "$TMP/events") events ($(awk '/^events_activations/{print $2}' "$TMP/events") activation attempts, $(awk '/^events_churn/{print $2}' "$TMP/events") churned cards, $(awk '/^events_fraud_cases/{print $2}' "$TMP/events") fraud cases, $(awk '/^events_monitoring/{print $2}' "$TMP/events") monitoring checks) in $(awk '/^days_seconds/{print $2}' "$TMP/events") s: ${ev} events/s, ${ratio}x the MLP miss rate, ${ratio_dep}x the dependent-miss rate")
+  echo "note: $ev events/s; random access ${dep_ns} ns dependent, ${mlp} misses/s with MLP"
+else
+  record "daily step: events/s over random-access misses/s (bench tools failed to build)" 0 x ">" 0
+fi
+
 {
   echo "# Benchmark results"
   echo

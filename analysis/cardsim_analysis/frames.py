@@ -34,8 +34,10 @@ def _provenance(kind: str, path, file_attrs: dict, channels: list[SupplyChannel]
 def read_run(path, totals: bool = False) -> pd.DataFrame:
     """A ``cardsim run`` file as a DataFrame.
 
-    Default: the daily series, rows (replicate, day), one column per metric,
-    units per day. ``totals=True``: the run totals, one row per replicate,
+    Default: the series, rows (replicate, day), one column per metric,
+    units per day; for a file written with ``--series weekly`` rows
+    (replicate, week), week labelled by its first day, flows per week. A file
+    written with ``--series none`` has no series: ask for ``totals=True``. ``totals=True``: the run totals, one row per replicate,
     units per run (flows summed over days, levels and prices averaged; the
     rule per metric is in ``.attrs["total_rule"]``). Breakdowns with a third
     axis (honest refusals by check) are read by ``refusals_by_check``.
@@ -46,8 +48,12 @@ def read_run(path, totals: bool = False) -> pd.DataFrame:
         units, description = run.totals.attrs["units"], run.totals.attrs["description"]
         extra = {"total_rule": run.totals.attrs["total_rule"]}
     else:
+        if run.series_mode == "none":
+            raise ValueError(f"{run.path}: the file stores no series (written with --series none); "
+                             f"read its totals with totals=True")
         metrics = sorted(run.series)
-        index = pd.MultiIndex.from_product([range(run.replicates), range(run.days)], names=["replicate", "day"])
+        axis = run.series[metrics[0]].columns
+        index = pd.MultiIndex.from_product([range(run.replicates), axis], names=["replicate", axis.name])
         df = pd.DataFrame({m: run.series[m].to_numpy().ravel() for m in metrics}, index=index)
         units = {m: run.series[m].attrs["units"] for m in metrics}
         description = {m: run.series[m].attrs["description"] for m in metrics}

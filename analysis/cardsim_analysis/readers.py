@@ -29,6 +29,14 @@ use them. ``read_run``, ``read_compare`` and ``read_sweep`` (frames.py) give
 a file as one DataFrame. ``open_dataset`` gives one group as an xarray
 Dataset.
 
+Series storage (``--series``, root attribute ``series``; files without it are
+daily): ``daily`` stores one value per day (axis ``day``); ``weekly`` one
+value per 7-day week (axis ``week``, labelled by each week's first day, root
+dataset ``/week``; the last week may be shorter, ``/week_days``): flows are
+the week's sum, levels and prices the mean over its days, ratios the mean
+daily ratio; ``none`` stores no ``/timeseries`` (totals only). Totals are the
+same in all three.
+
 Schema 2 files (``schema_version`` 2) hold text attributes as variable-length
 UTF-8 strings and dimension scales at the root; schema 1 files hold
 fixed-length byte strings and no scales. Both read the same here.
@@ -79,6 +87,25 @@ def attrs_dict(obj) -> dict:
 
 
 DEFAULT_GROUP = {"run": "totals", "compare": "summary", "sweep": "totals"}
+
+
+SERIES_MODES = ("daily", "weekly", "none")
+
+
+def series_mode(f) -> str:
+    """How a file stores its series: ``daily`` (also files written before the
+    ``series`` attribute), ``weekly`` or ``none``."""
+    mode = text(f.attrs["series"]) if "series" in f.attrs else "daily"
+    if mode not in SERIES_MODES:
+        raise ValueError(f"{f.filename}: unknown series attribute {mode!r} (expected one of {SERIES_MODES})")
+    return mode
+
+
+def period_axis(f, length: int) -> pd.Index:
+    """The time axis of a file's series: days 0..n-1, or each week's first day."""
+    if series_mode(f) == "weekly":
+        return pd.Index(np.asarray(f["week"][()], dtype=np.int64), name="week")
+    return pd.RangeIndex(length, name="day")
 
 
 def file_kind(f) -> str:
@@ -253,6 +280,8 @@ class ScenarioData:
     series: dict[str, pd.DataFrame]
     attrs: dict = field(default_factory=dict)
     channels: list[SupplyChannel] = field(default_factory=list)  # from the file's root attributes
+    series_mode: str = "daily"   # daily, weekly or none (see the module's docstring)
+    run_days: int | None = None  # days each run lasted (the file's root attribute ``days``)
 
     @property
     def replicates(self) -> int:
@@ -260,6 +289,11 @@ class ScenarioData:
 
     @property
     def days(self) -> int:
+        """Days each run lasted, whatever the series storage."""
+        if self.run_days is not None:
+            return self.run_days
+        if self.series_mode != "daily" or not self.series:
+            raise ValueError(f"{self.name}: the file does not say how many days its runs lasted")
         any_series = next(iter(self.series.values()))
         return any_series.shape[1]
 
@@ -267,9 +301,12 @@ class ScenarioData:
         return self.totals.attrs["units"][metric]
 
     def timeseries(self, metric: str) -> pd.DataFrame:
-        """Daily series [replicate x day] of one metric, with units."""
+        """Series [replicate x day] (weekly files: [replicate x week]) of one metric, with units."""
+        if self.series_mode == "none":
+            raise KeyError(f"{self.name}: the file stores no series (written with --series none); "
+                           f"rerun with --series daily or weekly")
         if metric not in self.series:
-            raise KeyError(f"{self.name}: no daily series for metric {metric!r}")
+            raise KeyError(f"{self.name}: no {self.series_mode} series for metric {metric!r}")
         return self.series[metric]
 
     @property
@@ -284,6 +321,9 @@ def refusals_by_check(path) -> pd.DataFrame:
     ``/timeseries/honest_refused_by_check``), never from a list kept here.
     """
     with h5py.File(path, "r") as f:
+        if series_mode(f) == "none":
+            raise ValueError(f"{path}: the file stores no series (written with --series none), so no refusals "
+                             f"by check; rerun with --series daily or weekly")
         d = f["timeseries/honest_refused_by_check"]
         checks = text_list(d.attrs["checks"])
         df = pd.DataFrame(d[()].sum(axis=1), columns=pd.Index(checks, name="check"),
@@ -293,6 +333,7 @@ def refusals_by_check(path) -> pd.DataFrame:
 
 
 def _read_scenario_group(group, name: str, attrs: dict, channels: list[SupplyChannel]) -> ScenarioData:
+    root = group.file
     tot = group["totals"]
     metrics = sorted(tot.keys())
     reps = tot[metrics[0]].shape[0]
@@ -308,12 +349,14 @@ def _read_scenario_group(group, name: str, attrs: dict, channels: list[SupplyCha
                 continue  # [replicate, day, check] breakdowns are read by refusals_by_check
             arr = ts[m][()]
             df = pd.DataFrame(arr, index=pd.RangeIndex(arr.shape[0], name="replicate"),
-                              columns=pd.RangeIndex(arr.shape[1], name="day"))
+                              columns=period_axis(root, arr.shape[1]))
             df.attrs["units"] = _units(ts[m])
             df.attrs["description"] = _description(ts[m])
             df.attrs["metric"] = m
             series[m] = df
-    return ScenarioData(name=name, totals=totals, series=series, attrs=attrs, channels=channels)
+    run_days = int(root.attrs["days"]) if "days" in root.attrs else None
+    return ScenarioData(name=name, totals=totals, series=series, attrs=attrs, channels=channels,
+                        series_mode=series_mode(root), run_days=run_days)
 
 
 @dataclass
@@ -336,7 +379,7 @@ def load_run(path) -> RunFile:
         channels = supply_channels(attrs, path, f["totals"].keys())
         sd = _read_scenario_group(f, attrs.get("scenario_name", path.stem), attrs, channels)
     return RunFile(name=sd.name, totals=sd.totals, series=sd.series, attrs=sd.attrs, channels=sd.channels,
-                   path=path)
+                   series_mode=sd.series_mode, run_days=sd.run_days, path=path)
 
 
 @dataclass
@@ -431,10 +474,12 @@ class SweepFile:
     attrs: dict
     design: pd.DataFrame                  # [run x parameter]; attrs kind, lower, upper, labels
     totals: dict[str, pd.DataFrame]       # metric -> [run x replicate]
-    series: dict[str, np.ndarray]         # metric -> [run, replicate, day]
+    series: dict[str, np.ndarray]         # metric -> [run, replicate, day] ([run, replicate, week] when weekly)
     sensitivity: dict[str, pd.DataFrame]  # metric -> [parameter x index]
     sensitivity_attrs: dict = field(default_factory=dict)
     runs: dict[str, np.ndarray] = field(default_factory=dict)  # /runs/<field> [run, replicate]: seed, status...
+    series_mode: str = "daily"            # daily, weekly or none (see the module's docstring)
+    period_starts: np.ndarray | None = None  # first day of each stored period (the series' last axis)
 
     @property
     def kind(self) -> str:
@@ -470,6 +515,9 @@ def load_sweep(path) -> SweepFile:
     with h5py.File(path, "r") as f:
         if "design" not in f:
             raise ValueError(f"{path}: not a cardsim sweep file (no /design)")
+        if "shard_count" in f.attrs:
+            raise ValueError(f"{path}: a shard file (its own runs only, by task); join the shards with "
+                             f"`cardsim merge SHARD... --out FILE` and read the merged file")
         attrs = attrs_dict(f)
         ds = f["design"]
         dattrs = attrs_dict(ds)
@@ -490,6 +538,10 @@ def load_sweep(path) -> SweepFile:
         if "timeseries" in f:
             for m in f["timeseries"].keys():
                 series[m] = f["timeseries"][m][()]
+        mode = series_mode(f)
+        starts = None
+        if series:
+            starts = period_axis(f, next(iter(series.values())).shape[-1]).to_numpy()
         runs = {name: d[()] for name, d in f["runs"].items()} if "runs" in f else {}
         sens, sens_attrs = {}, {}
         if "sensitivity" in f:
@@ -510,7 +562,7 @@ def load_sweep(path) -> SweepFile:
                         df.attrs[key] = v.decode() if isinstance(v, bytes) else (v.item() if hasattr(v, "item") else v)
                 sens[m] = df
     return SweepFile(path=path, attrs=attrs, design=design, totals=totals, series=series, sensitivity=sens,
-                     sensitivity_attrs=sens_attrs, runs=runs)
+                     sensitivity_attrs=sens_attrs, runs=runs, series_mode=mode, period_starts=starts)
 
 
 def _choice_labels(design_attrs: dict, spec_yaml: str, params: list[str]) -> dict[str, list[str]]:

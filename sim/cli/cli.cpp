@@ -76,6 +76,16 @@ po::options_description progress_options() {
   return opts;
 }
 
+po::options_description series_options() {
+  po::options_description opts("stored series");
+  opts.add_options()("series", po::value<std::string>()->default_value("daily"), series_option_help());
+  return opts;
+}
+
+int series_mode_from(const po::variables_map& vm) {
+  return int(parse_series_mode(vm["series"].as<std::string>()));
+}
+
 void apply_progress_options(const po::variables_map& vm) {
   ProgressStyle style;
   style.quiet = vm.count("quiet") > 0;
@@ -121,8 +131,9 @@ void continue_from_snapshot(const po::variables_map& vm, RunRequest& req) {
 int cmd_run(const std::vector<std::string>& args) {
   po::options_description opts("cardsim run [SCENARIO] [options]\n\n"
                                "Runs every replicate of a scenario and writes one HDF5 file with daily series\n"
-                               "(/timeseries/<metric>, [replicate, day]) and run totals (/totals/<metric>,\n"
-                               "[replicate]), then prints mean and 90% interval of the main totals.\n\noptions");
+                               "(/timeseries/<metric>, [replicate, day]; weekly or none with --series) and run\n"
+                               "totals (/totals/<metric>, [replicate]), then prints mean and 90% interval of the\n"
+                               "main totals.\n\noptions");
   opts.add_options()("help,h", "show this help")(
       "out,o", po::value<std::string>(),
       "output file, replaced if it exists (default: results/<scenario name>.h5, never replaced without --force)")(
@@ -138,6 +149,7 @@ int cmd_run(const std::vector<std::string>& args) {
       "seed and replicates come from the snapshot, the scenario (default: the snapshot's own) must have its "
       "structure")(
       "quiet,q", "print no summary and no progress")("scenario", po::value<std::string>(), "scenario YAML file");
+  opts.add(series_options());
   opts.add(progress_options());
   po::positional_options_description pos;
   pos.add("scenario", 1);
@@ -168,9 +180,11 @@ int cmd_run(const std::vector<std::string>& args) {
   for (const char* key : {"scenario", "from-snapshot"})
     if (p.vm.count(key)) inputs.push_back(p.vm[key].as<std::string>());
   check_output_path(out, inputs, explicit_out, p.vm.count("force") > 0);
-  req.encode_series = true;
+  const auto series = SeriesMode(series_mode_from(p.vm));
+  // Daily series are compressed while later replicates run; other modes aggregate first.
+  req.encode_series = series == SeriesMode::Daily;
   RunResult result = run_scenario(req);
-  write_run_file(out, result, req.threads);
+  write_run_file(out, result, req.threads, series);
   if (!p.vm.count("quiet")) print_summary(std::cout, result, out);
   return kExitOk;
 }

@@ -30,6 +30,11 @@ boost::program_options::options_description progress_options();
 /// Applies them; call once after parsing.
 void apply_progress_options(const boost::program_options::variables_map& vm);
 
+/// The `--series daily|weekly|none` option of run, compare and sweep, and its
+/// parsed value (results/series.h; `int` to keep this header light).
+boost::program_options::options_description series_options();
+int series_mode_from(const boost::program_options::variables_map& vm);
+
 /// `cardsim compare`: policies against a base with common random numbers (compare_cli.cpp).
 int cmd_compare(const std::vector<std::string>& args);
 // Commands defined in their own files.

@@ -65,6 +65,7 @@ po::options_description compare_options() {
       "report", "also write a self-contained HTML report beside --out (.html) with cardsim-analysis")(
       "quiet,q", "print no tables and no progress")("scenarios", po::value<std::vector<std::string>>(),
                                                      "scenario files");
+  opts.add(series_options());
   opts.add(progress_options());
   return opts;
 }
@@ -91,6 +92,7 @@ CompareRequest make_request(const po::variables_map& vm, const std::string& out)
   req.bootstrap = vm["bootstrap"].as<int>();
   if (req.bootstrap < 100 || req.bootstrap > 1000000) throw InputError("--bootstrap must be between 100 and 1000000");
   req.progress = true;  // live or logged as the progress options say
+  req.series = SeriesMode(series_mode_from(vm));
   return req;
 }
 

@@ -138,7 +138,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "cardsim sweep SPEC [--out FILE] [--threads T] [--shard I/N] [--resume] [--fsync-interval S]\n"
       "cardsim sweep SPEC --plan (--runs-per-task R | --task-minutes M [--run-seconds S]) [--threads T]\n\n"
       "Runs every (design point, replicate) of a sweep spec and writes one HDF5 file: /design [run, parameter],\n"
-      "/totals/<metric> [run, replicate], /timeseries/<metric> [run, replicate, day] for the spec's `series`.\n"
+      "/totals/<metric> [run, replicate], /timeseries/<metric> [run, replicate, day] for the spec's `series`\n"
+      "([run, replicate, week] with --series weekly, no /timeseries with --series none).\n"
       "Finished runs are journalled in FILE.journal; --resume redoes only the unfinished ones.\n"
       "Under mpirun (MPI built in) the ranks share the runs and rank 0 writes the file.\n"
       "On Slurm, scripts/slurm/submit.sh sizes a job array with --plan, runs one shard per array task and merges\n"
@@ -155,6 +156,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
       "seconds a finished run may wait in FILE.journal before it is flushed to disk (fdatasync); 0: after every "
       "run. A crash of the machine loses at most the runs of that window (--resume redoes them); longer spares "
       "shared file systems (docs/sweeps.md)")("spec", po::value<std::string>(), "sweep spec YAML");
+  opts.add(series_options());
   opts.add(progress_options());
   opts.add(plan_options());
   po::positional_options_description pos;
@@ -174,6 +176,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
   o.resume = p.vm.count("resume") > 0;
   o.progress = true;  // live or logged as the progress options say
   o.fsync_interval = checked_fsync_interval(p.vm["fsync-interval"].as<double>());
+  o.series = SeriesMode(series_mode_from(p.vm));
   check_plan_options(p.vm);
   const SweepSpec spec = load_sweep_spec(p.vm["spec"].as<std::string>());
   const bool explicit_out = p.vm.count("out") > 0;

@@ -28,6 +28,7 @@ struct CompareRequest {
   double confidence = 0.90;      // level of the confidence intervals and of the ties in the ranking
   double detect_relative = 0.10;  // relative effect the power line is about (0.10: a 10% change)
   int bootstrap = 2000;          // paired bootstrap resamples behind the ranking and the frontier
+  SeriesMode series = SeriesMode::Daily;  // how the file stores each scenario's series
 };
 
 

@@ -34,25 +34,31 @@ void describe_metric(hid_t ds, int m, const std::string& dims, const std::string
   h5::write_attr(ds, "dimensions", dims);
 }
 
-/// One scenario's group: its resolved YAML, window totals and daily series.
-void write_scenario_group(hid_t group, const RunResult& run, const std::vector<std::vector<double>>& window) {
+/// One scenario's group: its resolved YAML, window totals and its series as
+/// `mode` stores them (none: no timeseries group).
+void write_scenario_group(hid_t group, const RunResult& run, const std::vector<std::vector<double>>& window,
+                          SeriesMode mode) {
   h5::write_attr(group, "scenario_name", run.scenario.name);
   h5::write_attr(group, "scenario_source", run.scenario.source);
   h5::write_attr(group, "scenario_yaml", resolved_yaml(run.scenario));
   h5::write_attr(group, "scenario_hash", scenario_hash(run.scenario));
   h5::Handle tot = h5::create_group(group, "totals");
-  h5::Handle ts = h5::create_group(group, "timeseries");
-  std::vector<double> buf(std::size_t(run.replicates * run.days));
+  h5::Handle ts = mode == SeriesMode::None ? h5::Handle() : h5::create_group(group, "timeseries");
+  const int64_t periods = period_count(run.days, mode);
+  std::vector<double> buf(std::size_t(run.replicates * periods));
   for (int m = 0; m < kMetricCount; ++m) {
     const auto& spec = metric_registry()[std::size_t(m)];
     const bool flow = spec.kind == MetricKind::Flow;
     h5::Handle t = h5::write_doubles(tot, spec.name, {hsize_t(run.replicates)}, window[std::size_t(m)].data());
     describe_metric(t, m, "replicate", flow ? " per window" : "");
+    if (mode == SeriesMode::None) continue;
     for (int64_t rep = 0; rep < run.replicates; ++rep)
-      std::copy_n(&run.daily[std::size_t(rep)][std::size_t(m) * std::size_t(run.days)], run.days,
-                  &buf[std::size_t(rep * run.days)]);
-    h5::Handle d = h5::write_doubles(ts, spec.name, {hsize_t(run.replicates), hsize_t(run.days)}, buf.data());
-    describe_metric(d, m, "replicate, day", flow ? " per day" : "");
+      aggregate_series(&run.daily[std::size_t(rep)][std::size_t(m) * std::size_t(run.days)], run.days, spec.kind, mode,
+                       &buf[std::size_t(rep * periods)]);
+    h5::Handle d = h5::write_doubles(ts, spec.name, {hsize_t(run.replicates), hsize_t(periods)}, buf.data());
+    describe_metric(d, m, "replicate, " + period_axis(mode), "");
+    h5::write_attr(d, "units", period_units(spec, mode));
+    if (mode == SeriesMode::Weekly) h5::write_attr(d, "period_rule", std::string(period_rule(spec.kind)));
   }
 }
 
@@ -181,6 +187,7 @@ void write_root_attributes(hid_t file, const CompareResult& r) {
   write_provenance(file, q.base, q.seed, q.replicates);
   h5::write_attr(file, "kind", std::string("compare"));
   h5::write_attr(file, "days", q.base.params.days);
+  write_series_layout(file, q.base.params.days, q.series);
   h5::write_attr(file, "from_day", q.from_day);
   h5::write_attr(file, "burn_in", q.burn_in);
   h5::write_attr(file, "policies", policy_names(r));
@@ -197,11 +204,11 @@ void write_compare_file(const std::string& path, const CompareResult& r) {
   write_atomically(path, [&](hid_t file) {
     write_root_attributes(file, r);
     h5::Handle base = h5::create_group(file, "base");
-    write_scenario_group(base, r.runs[0], r.window[0]);
+    write_scenario_group(base, r.runs[0], r.window[0], r.request.series);
     h5::Handle policies = h5::create_group(file, "policies");
     for (std::size_t i = 0; i < r.effects.size(); ++i) {
       h5::Handle g = h5::create_group(policies, r.effects[i].name);
-      write_scenario_group(g, r.runs[i + 1], r.window[i + 1]);
+      write_scenario_group(g, r.runs[i + 1], r.window[i + 1], r.request.series);
       write_differences(g, r.effects[i]);
     }
     write_summary(file, r);

@@ -107,14 +107,15 @@ std::string code_version() { return std::string(CARDSIM_VERSION) + " " + CARDSIM
 std::string journal_path(const std::string& out) { return out + ".journal"; }
 
 std::size_t SweepData::record_size() const {
-  return std::size_t(kMetricCount) + series.size() * std::size_t(days) + 1;
+  return std::size_t(kMetricCount) + series.size() * std::size_t(periods()) + 1;
 }
 
 void SweepData::store(int64_t task, const double* record) {
   for (int m = 0; m < kMetricCount; ++m) totals[std::size_t(m)][std::size_t(task)] = record[m];
   const double* series_rows = record + kMetricCount;
+  const int64_t n = periods();
   for (std::size_t s = 0; s < series.size(); ++s)
-    std::copy_n(series_rows + s * std::size_t(days), days, &daily[s][std::size_t(task * days)]);
+    std::copy_n(series_rows + s * std::size_t(n), n, &daily[s][std::size_t(task * n)]);
   wall_seconds[std::size_t(task)] = record[record_size() - 1];
   done[std::size_t(task)] = 1;
 }
@@ -122,13 +123,14 @@ void SweepData::store(int64_t task, const double* record) {
 std::vector<double> SweepData::record(int64_t task) const {
   std::vector<double> rec(record_size());
   for (int m = 0; m < kMetricCount; ++m) rec[std::size_t(m)] = totals[std::size_t(m)][std::size_t(task)];
+  const int64_t n = periods();
   for (std::size_t s = 0; s < series.size(); ++s)
-    std::copy_n(&daily[s][std::size_t(task * days)], days, &rec[kMetricCount + s * std::size_t(days)]);
+    std::copy_n(&daily[s][std::size_t(task * n)], n, &rec[kMetricCount + s * std::size_t(n)]);
   rec.back() = wall_seconds[std::size_t(task)];
   return rec;
 }
 
-SweepData make_sweep_data(const SweepSpec& spec, const Shard& shard) {
+SweepData make_sweep_data(const SweepSpec& spec, const Shard& shard, SeriesMode series) {
   SweepData d;
   d.spec_text = spec.text;
   d.spec_hash = sweep_hash(spec);
@@ -140,14 +142,19 @@ SweepData make_sweep_data(const SweepSpec& spec, const Shard& shard) {
   d.replicates = spec.replicates;
   d.days = spec.base.params.days;
   d.design = spec.design;
-  d.series = spec.series;
+  d.series_mode = series;
+  if (series != SeriesMode::None) d.series = spec.series;
   d.shard = shard;
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  d.totals.assign(kMetricCount, std::vector<double>(std::size_t(d.tasks()), nan));
-  d.daily.assign(d.series.size(), std::vector<double>(std::size_t(d.tasks() * d.days), nan));
-  d.done.assign(std::size_t(d.tasks()), 0);
-  d.wall_seconds.assign(std::size_t(d.tasks()), nan);
+  d.clear_outputs();
   return d;
+}
+
+void SweepData::clear_outputs() {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  totals.assign(kMetricCount, std::vector<double>(std::size_t(tasks()), nan));
+  daily.assign(series.size(), std::vector<double>(std::size_t(tasks() * periods()), nan));
+  done.assign(std::size_t(tasks()), 0);
+  wall_seconds.assign(std::size_t(tasks()), nan);
 }
 
 std::vector<double> run_task(const SweepSpec& spec, const SweepData& data, int64_t task) {
@@ -160,14 +167,17 @@ std::vector<double> run_task(const SweepSpec& spec, const SweepData& data, int64
   std::vector<double> rec(data.record_size());
   rec.back() = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (int m = 0; m < kMetricCount; ++m) rec[std::size_t(m)] = world->recorder.total(m);
-  for (std::size_t s = 0; s < spec.series.size(); ++s)
-    std::copy_n(world->recorder.series(spec.series[s]), data.days, &rec[kMetricCount + s * std::size_t(data.days)]);
+  const int64_t periods = data.periods();
+  const auto& reg = metric_registry();
+  for (std::size_t s = 0; s < data.series.size(); ++s)
+    aggregate_series(world->recorder.series(data.series[s]), data.days, reg[std::size_t(data.series[s])].kind,
+                     data.series_mode, &rec[kMetricCount + s * std::size_t(periods)]);
   return rec;
 }
 
 SweepOutcome run_sweep(const SweepSpec& spec, const SweepOptions& opt) {
   const MpiWorld world = mpi_start();
-  SweepData data = make_sweep_data(spec, opt.shard);
+  SweepData data = make_sweep_data(spec, opt.shard, opt.series);
   SweepOutcome outcome;
   if (world.rank != 0) {  // workers: compute what rank 0 hands out, write nothing
     mpi_run_tasks(world, spec, data, {}, opt.threads, nullptr);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "experiments/sweep_spec.h"
+#include "results/series.h"
 
 namespace cardsim {
 
@@ -37,26 +38,32 @@ struct SweepData {
   int64_t replicates = 1;
   int64_t days = 0;
   Design design;
-  std::vector<int> series;  // metric ids
+  std::vector<int> series;  // metric ids (none kept when series_mode is None)
+  SeriesMode series_mode = SeriesMode::Daily;
   Shard shard;
   // outputs
   std::vector<std::vector<double>> totals;  // [metric][task]
-  std::vector<std::vector<double>> daily;   // [series slot][task * days + day]
+  std::vector<std::vector<double>> daily;   // [series slot][task * periods() + period]
   std::vector<uint8_t> done;                // [task]
   std::vector<double> wall_seconds;         // [task]: how long the run took (NaN until run); differs run to run
 
   int64_t tasks() const { return design.points * replicates; }
+  /// Stored values per kept series and task: days, weeks or 0 (series_mode).
+  int64_t periods() const { return period_count(days, series_mode); }
+  /// Sets every output to pending (NaN, not done), sized for tasks() and periods().
+  void clear_outputs();
   /// Stores one finished task's record (layout of record()).
   void store(int64_t task, const double* record);
   /// Values of one task flattened as the journal and MPI messages carry them:
-  /// kMetricCount totals, then days values per kept series, then the run's
+  /// kMetricCount totals, then periods() values per kept series, then the run's
   /// wall time in seconds.
   std::size_t record_size() const;
   std::vector<double> record(int64_t task) const;
 };
 
-/// An empty result for a spec (all tasks pending).
-SweepData make_sweep_data(const SweepSpec& spec, const Shard& shard);
+/// An empty result for a spec (all tasks pending) whose kept series are
+/// stored as `series` says (none: the spec's series list is not kept).
+SweepData make_sweep_data(const SweepSpec& spec, const Shard& shard, SeriesMode series = SeriesMode::Daily);
 
 /// The current build's version string for shard checks.
 std::string code_version();
@@ -76,6 +83,7 @@ struct SweepOptions {
   bool resume = false;
   bool progress = false;
   double fsync_interval = kDefaultFsyncInterval;  // seconds; 0 flushes the journal after every run
+  SeriesMode series = SeriesMode::Daily;          // how the spec's kept series are stored
 };
 
 struct SweepOutcome {
@@ -123,7 +131,8 @@ void write_sweep_file(const std::string& path, const SweepData& data);
 SweepData read_sweep_file(const std::string& path);
 
 /// Joins shard files into one sweep file. Throws InputError (exit 2) for a
-/// missing, duplicate, foreign or incomplete shard.
+/// missing, duplicate, foreign or incomplete shard, or shards whose series
+/// settings (--series) differ.
 void merge_shards(const std::vector<std::string>& shards, const std::string& out);
 
 }  // namespace cardsim

@@ -1,6 +1,9 @@
-// Sweep and shard files (HDF5). A shard file has the same layout as a full
-// sweep file, with NaN for tasks of other shards, plus /done and the shard
-// attributes; its completeness marker is the last thing written.
+// Sweep and shard files (HDF5). A shard file holds only its own runs: the
+// same attributes and /design as a sweep file, then /totals/<metric> [task],
+// /timeseries/<metric> [task, day or week] and /runs/wall_time_s [task], the
+// /task axis naming each run's task number, and the shard attributes; its
+// completeness marker is the last thing written. Shards stay small and a
+// merge reads each shard's runs, not the whole sweep's layout once per shard.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -13,6 +16,12 @@
 
 namespace cardsim {
 namespace {
+
+/// A shard file's runs: task numbers and one record per task (SweepData::record layout).
+struct ShardRuns {
+  std::vector<int64_t> tasks;
+  std::vector<double> records;
+};
 
 void write_double_list_attr(hid_t obj, const std::string& name, const std::vector<double>& values) {
   hsize_t n = values.size();
@@ -132,17 +141,51 @@ void write_outputs(hid_t file, const SweepData& d) {
   h5::Handle ts = h5::create_group(file, "timeseries");
   for (std::size_t s = 0; s < d.series.size(); ++s) {
     const MetricSpec& ms = reg[std::size_t(d.series[s])];
-    h5::Handle t = h5::write_doubles(ts, ms.name, {hsize_t(d.design.points), hsize_t(d.replicates), hsize_t(d.days)},
-                                     d.daily[s].data());
-    h5::write_attr(t, "units", ms.units + (ms.kind == MetricKind::Flow ? " per day" : ""));
+    h5::Handle t = h5::write_doubles(
+        ts, ms.name, {hsize_t(d.design.points), hsize_t(d.replicates), hsize_t(d.periods())}, d.daily[s].data());
+    h5::write_attr(t, "units", period_units(ms, d.series_mode));
     h5::write_attr(t, "description", ms.description);
-    h5::write_attr(t, "dimensions", std::string("run, replicate, day"));
+    h5::write_attr(t, "dimensions", "run, replicate, " + period_axis(d.series_mode));
+    if (d.series_mode == SeriesMode::Weekly) h5::write_attr(t, "period_rule", std::string(period_rule(ms.kind)));
   }
 }
 
+/// The finished runs of a shard, task by task: /task (the axis: task
+/// numbers), /totals/<metric> [task], /timeseries/<metric> [task, period],
+/// /runs/wall_time_s [task].
+void write_shard_runs(hid_t file, const SweepData& d) {
+  std::vector<int64_t> tasks;
+  for (int64_t t = 0; t < d.tasks(); ++t)
+    if (d.shard.owns(t) && d.done[std::size_t(t)]) tasks.push_back(t);
+  h5::write_int64_scale(file, "task", tasks, "task number of each run (row of /design x replicates + replicate)");
+  const auto n = hsize_t(tasks.size());
+  const auto periods = std::size_t(d.periods());
+  const auto& reg = metric_registry();
+  std::vector<double> column(tasks.size());
+  h5::Handle tot = h5::create_group(file, "totals");
+  for (int m = 0; m < kMetricCount; ++m) {
+    for (std::size_t i = 0; i < tasks.size(); ++i) column[i] = d.totals[std::size_t(m)][std::size_t(tasks[i])];
+    h5::Handle t = h5::write_doubles(tot, reg[std::size_t(m)].name, {n}, column.data());
+    h5::write_attr(t, "dimensions", std::string("task"));
+  }
+  if (!d.series.empty()) {
+    h5::Handle ts = h5::create_group(file, "timeseries");
+    std::vector<double> rows(tasks.size() * periods);
+    for (std::size_t s = 0; s < d.series.size(); ++s) {
+      for (std::size_t i = 0; i < tasks.size(); ++i)
+        std::copy_n(&d.daily[s][std::size_t(tasks[i]) * periods], periods, &rows[i * periods]);
+      h5::Handle t = h5::write_doubles(ts, reg[std::size_t(d.series[s])].name, {n, hsize_t(periods)}, rows.data());
+      h5::write_attr(t, "dimensions", "task, " + period_axis(d.series_mode));
+    }
+  }
+  h5::Handle runs = h5::create_group(file, "runs");
+  for (std::size_t i = 0; i < tasks.size(); ++i) column[i] = d.wall_seconds[std::size_t(tasks[i])];
+  h5::Handle wall = h5::write_doubles(runs, "wall_time_s", {n}, column.data());
+  h5::write_attr(wall, "units", std::string("s"));
+  h5::write_attr(wall, "dimensions", std::string("task"));
+}
+
 void write_shard_marks(hid_t file, const SweepData& d) {
-  std::vector<int64_t> done(d.done.begin(), d.done.end());
-  h5::write_int64s(file, "done", {hsize_t(done.size())}, done.data());
   h5::write_attr(file, "shard_index", d.shard.index);
   h5::write_attr(file, "shard_count", d.shard.count);
   // Written last: a shard without it was not finished.
@@ -193,7 +236,7 @@ void read_outputs(hid_t file, SweepData& d) {
   std::sort(d.series.begin(), d.series.end());
   for (int m : d.series) {
     d.daily.push_back(h5::read_doubles(ts, reg[std::size_t(m)].name, dims));
-    expect_shape(dims, {hsize_t(d.design.points), hsize_t(d.replicates), hsize_t(d.days)},
+    expect_shape(dims, {hsize_t(d.design.points), hsize_t(d.replicates), hsize_t(d.periods())},
                  "/timeseries/" + reg[std::size_t(m)].name);
   }
 }
@@ -208,19 +251,62 @@ void read_identity(hid_t file, SweepData& d) {
   d.base_name = h5::read_attr_string(file, "scenario_name");
   d.base_yaml = h5::read_attr_string(file, "scenario_yaml");
   d.base_hash = read_attr_u64(file, "scenario_hash");
+  d.series_mode = read_series_mode(file);
 }
 
+/// The shard attributes, or a whole sweep's Shard{} when there are none.
 void read_shard_marks(hid_t file, SweepData& d) {
-  d.done.assign(std::size_t(d.tasks()), 1);
   d.shard = Shard{};
   if (H5Aexists(file, "shard_count") <= 0) return;
   if (H5Aexists(file, "shard_complete") <= 0 || h5::read_attr_int(file, "shard_complete") != 1)
     throw std::runtime_error("shard was not finished (no completeness marker)");
   d.shard = Shard{h5::read_attr_int(file, "shard_index"), h5::read_attr_int(file, "shard_count")};
+}
+
+/// The series a shard kept, in the spec's order (the file lists names sorted).
+std::vector<int> read_series_ids(hid_t file) {
+  std::vector<int> ids;
+  if (!h5::exists(file, "timeseries")) return ids;
+  h5::Handle ts = h5::open_group(file, "timeseries");
+  for (const auto& name : h5::list(ts)) {
+    const int m = find_metric(name);
+    if (m < 0) throw std::runtime_error("/timeseries/" + name + " is not a metric of this cardsim");
+    ids.push_back(m);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+/// A shard file's runs as records (SweepData::record layout), one per task in `runs.tasks`.
+ShardRuns read_shard_runs(hid_t file, const SweepData& d) {
+  ShardRuns runs;
   std::vector<hsize_t> dims;
-  const std::vector<int64_t> done = h5::read_int64s(file, "done", dims);
-  expect_shape(dims, {hsize_t(d.tasks())}, "/done");
-  std::copy(done.begin(), done.end(), d.done.begin());
+  runs.tasks = h5::read_int64s(file, "task", dims);
+  const std::size_t n = runs.tasks.size();
+  for (int64_t t : runs.tasks)
+    if (t < 0 || t >= d.tasks() || !d.shard.owns(t)) throw std::runtime_error("/task holds a task of another shard");
+  const std::size_t size = d.record_size(), periods = std::size_t(d.periods());
+  runs.records.assign(n * size, 0.0);
+  const auto& reg = metric_registry();
+  auto scatter = [&](const std::vector<double>& values, std::size_t offset, std::size_t width) {
+    for (std::size_t i = 0; i < n; ++i) std::copy_n(&values[i * width], width, &runs.records[i * size + offset]);
+  };
+  for (int m = 0; m < kMetricCount; ++m) {
+    const std::string name = "totals/" + reg[std::size_t(m)].name;
+    const std::vector<double> v = h5::read_doubles(file, name, dims);
+    expect_shape(dims, {hsize_t(n)}, "/" + name);
+    scatter(v, std::size_t(m), 1);
+  }
+  for (std::size_t s = 0; s < d.series.size(); ++s) {
+    const std::string name = "timeseries/" + reg[std::size_t(d.series[s])].name;
+    const std::vector<double> v = h5::read_doubles(file, name, dims);
+    expect_shape(dims, {hsize_t(n), hsize_t(periods)}, "/" + name);
+    scatter(v, std::size_t(kMetricCount) + s * periods, periods);
+  }
+  const std::vector<double> wall = h5::read_doubles(file, "runs/wall_time_s", dims);
+  expect_shape(dims, {hsize_t(n)}, "/runs/wall_time_s");
+  scatter(wall, size - 1, 1);
+  return runs;
 }
 
 }  // namespace
@@ -238,14 +324,24 @@ void write_sweep_file(const std::string& path, const SweepData& d) {
     h5::write_attr(file, "spec_hash", d.spec_hash);
     h5::write_attr(file, "code_version", d.code_version);
     h5::write_attr(file, "days", d.days);
+    write_series_layout(file, d.days, d.series_mode);
     write_design(file, d);
-    write_outputs(file, d);
-    write_runs(file, d);
-    if (!d.shard.whole()) write_shard_marks(file, d);
+    if (d.shard.whole()) {
+      write_outputs(file, d);
+      write_runs(file, d);
+    } else {
+      write_shard_runs(file, d);
+      write_shard_marks(file, d);  // last: the completeness marker
+    }
   });
 }
 
-SweepData read_sweep_file(const std::string& path) {
+namespace {
+
+/// Reads a sweep or shard file. For a shard, its runs go to `runs` when
+/// given (the outputs are left empty), else into full outputs with every
+/// other task pending.
+SweepData read_sweep_parts(const std::string& path, ShardRuns* runs) {
   h5::quiet();
   hid_t raw = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (raw < 0) throw InputError(path + ": cannot open as HDF5 (missing, truncated or corrupt file)");
@@ -255,9 +351,21 @@ SweepData read_sweep_file(const std::string& path) {
     if (H5Aexists(file, "spec_hash") <= 0) throw std::runtime_error("not a cardsim sweep file (no spec_hash)");
     read_identity(file, d);
     d.design = read_design(file);
-    read_outputs(file, d);
     read_shard_marks(file, d);
-    d.wall_seconds = read_wall_seconds(file, std::size_t(d.tasks()));
+    if (d.shard.whole()) {
+      read_outputs(file, d);
+      d.done.assign(std::size_t(d.tasks()), 1);
+      d.wall_seconds = read_wall_seconds(file, std::size_t(d.tasks()));
+    } else {
+      d.series = read_series_ids(file);
+      ShardRuns own = read_shard_runs(file, d);
+      if (runs) {
+        *runs = std::move(own);
+      } else {
+        d.clear_outputs();
+        for (std::size_t i = 0; i < own.tasks.size(); ++i) d.store(own.tasks[i], &own.records[i * d.record_size()]);
+      }
+    }
   } catch (const InputError& e) {
     throw InputError(path + ": " + e.what());
   } catch (const std::exception& e) {
@@ -265,6 +373,10 @@ SweepData read_sweep_file(const std::string& path) {
   }
   return d;
 }
+
+}  // namespace
+
+SweepData read_sweep_file(const std::string& path) { return read_sweep_parts(path, nullptr); }
 
 namespace {
 
@@ -275,18 +387,21 @@ void check_same_sweep(const SweepData& ref, const std::string& ref_path, const S
   };
   if (d.spec_hash != ref.spec_hash) foreign("spec hash (" + std::to_string(d.spec_hash) + ")");
   if (d.code_version != ref.code_version) foreign("code version (" + d.code_version + ")");
+  if (d.series_mode != ref.series_mode)
+    throw InputError(path + ": its series were stored with --series " + series_mode_name(d.series_mode) + ", " +
+                     ref_path + "'s with --series " + series_mode_name(ref.series_mode) +
+                     "; shards of one sweep must all use the same --series to be merged");
   if (d.shard.count != ref.shard.count)
     foreign("shard count (" + std::to_string(d.shard.count) + " vs " + std::to_string(ref.shard.count) + ")");
 }
 
-void copy_owned_tasks(SweepData& into, const SweepData& from, const std::string& path) {
-  for (int64_t t = 0; t < from.tasks(); ++t) {
-    if (!from.shard.owns(t)) continue;
-    if (!from.done[std::size_t(t)])
+/// Stores a shard's runs into the merged data; every task of the shard must be there.
+void copy_owned_tasks(SweepData& into, const SweepData& from, const ShardRuns& runs, const std::string& path) {
+  std::size_t i = 0;
+  for (int64_t t = from.shard.index; t < from.tasks(); t += from.shard.count, ++i)
+    if (i >= runs.tasks.size() || runs.tasks[i] != t)
       throw InputError(path + ": shard is incomplete (task " + std::to_string(t) + " was never run)");
-    const std::vector<double> rec = from.record(t);
-    into.store(t, rec.data());
-  }
+  for (i = 0; i < runs.tasks.size(); ++i) into.store(runs.tasks[i], &runs.records[i * from.record_size()]);
 }
 
 }  // namespace
@@ -297,10 +412,12 @@ void merge_shards(const std::vector<std::string>& paths, const std::string& out)
   SweepData merged;
   std::string ref_path;
   for (const auto& path : paths) {
-    SweepData d = read_sweep_file(path);
+    ShardRuns runs;
+    SweepData d = read_sweep_parts(path, &runs);
     if (d.shard.whole()) throw InputError(path + ": not a shard file (no shard_index/shard_count)");
     if (seen.empty()) {
       merged = d;
+      merged.clear_outputs();
       ref_path = path;
     }
     check_same_sweep(merged, ref_path, d, path);
@@ -308,7 +425,7 @@ void merge_shards(const std::vector<std::string>& paths, const std::string& out)
     if (!fresh)
       throw InputError(path + ": duplicate shard " + std::to_string(d.shard.index) + "/" +
                        std::to_string(d.shard.count) + " (also given as " + it->second + ")");
-    copy_owned_tasks(merged, d, path);
+    copy_owned_tasks(merged, d, runs, path);
   }
   std::ostringstream missing;
   for (int64_t i = 0; i < merged.shard.count; ++i)

@@ -92,7 +92,10 @@ Journal::~Journal() {
 std::string Journal::header(const SweepData& d) const {
   return "cardsim sweep journal 1\nspec_hash " + std::to_string(d.spec_hash) + "\ncode " + d.code_version +
          "\nshard " + std::to_string(d.shard.index) + "/" + std::to_string(d.shard.count) + "\ntasks " +
-         std::to_string(d.tasks()) + "\nrecord " + std::to_string(record_values_) + "\n\n";
+         std::to_string(d.tasks()) + "\nrecord " + std::to_string(record_values_) + "\n" +
+         // Daily journals keep the header they always had, so older ones still resume.
+         (d.series_mode == SeriesMode::Daily ? "" : "series " + std::string(series_mode_name(d.series_mode)) + "\n") +
+         "\n";
 }
 
 void Journal::start_fresh(const SweepData& data) {
@@ -116,7 +119,7 @@ bool Journal::load(SweepData& data) {
   const std::size_t common = std::min(text.size(), h.size());
   if (text.compare(0, common, h, 0, common) != 0)
     throw InputError(path_ + ": this journal belongs to another sweep (spec, shard or cardsim build differ); "
-                     "delete it or run without --resume");
+                     "delete it, run without --resume, or give the --series it was started with");
   if (text.size() < h.size()) return false;
   const std::size_t rec_bytes = 2 * sizeof(uint64_t) + record_values_ * sizeof(double) + sizeof(uint64_t);
   std::size_t pos = h.size();

@@ -393,6 +393,17 @@ void write_scale(hid_t file, const std::string& dim, const std::vector<std::stri
   mark_scale(ds, dim);
 }
 
+void write_int64_scale(hid_t file, const std::string& dim, const std::vector<int64_t>& values,
+                       const std::string& description) {
+  hsize_t n = values.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle ds(H5Dcreate2(file, dim.c_str(), H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose);
+  if (n > 0 && H5Dwrite(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    throw std::runtime_error("HDF5: cannot write dimension scale /" + dim);
+  mark_scale(ds, dim);
+  write_attr(ds, "description", description);
+}
+
 void attach_dimension_scales(hid_t file) {
   std::vector<std::string> paths;
   H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, collect_name, &paths);

@@ -89,6 +89,9 @@ std::vector<int64_t> read_int64s(hid_t parent, const std::string& name, std::vec
 /// A root dataset /DIM of labels (policy names, parameter names...) marked as
 /// the dimension scale of axis DIM; attach_dimension_scales uses it.
 void write_scale(hid_t file, const std::string& dim, const std::vector<std::string>& labels);
+/// The same with numeric coordinates (e.g. the first day of each week).
+void write_int64_scale(hid_t file, const std::string& dim, const std::vector<int64_t>& values,
+                       const std::string& description);
 
 /// Makes every dataset's "dimensions" attribute ("replicate, day") real HDF5
 /// dimension scales, so h5netcdf and xarray name the axes. Scales live at the

@@ -258,23 +258,71 @@ h5::RowsToWrite series_rows(const RunResult& r, int m) {
   return set;
 }
 
-}  // namespace
+/// Every metric's series aggregated into periods, [metric][replicate * periods + period].
+std::vector<std::vector<double>> aggregate_run(const RunResult& r, SeriesMode mode) {
+  const int64_t periods = period_count(r.days, mode);
+  std::vector<std::vector<double>> out(kMetricCount, std::vector<double>(std::size_t(r.replicates * periods)));
+  for (int m = 0; m < kMetricCount; ++m)
+    for (int64_t rep = 0; rep < r.replicates; ++rep)
+      aggregate_series(&r.daily[std::size_t(rep)][std::size_t(m) * std::size_t(r.days)], r.days,
+                       metric_registry()[std::size_t(m)].kind, mode, &out[std::size_t(m)][std::size_t(rep * periods)]);
+  return out;
+}
 
-/// /timeseries/honest_refused_by_check [replicate, day, check], the checks
-/// named in rank order by its `checks` attribute.
-void write_refused_by_check(hid_t timeseries, const RunResult& r) {
-  const auto checks = hsize_t(r.check_names.size());
+/// The rows of metric m's (replicate x period) dataset in `aggregated`.
+h5::RowsToWrite aggregated_rows(const RunResult& r, const std::vector<double>& aggregated, int m, int64_t periods) {
+  h5::RowsToWrite set;
+  set.name = metric_registry()[std::size_t(m)].name;
+  set.cols = hsize_t(periods);
+  set.chunk_rows = hsize_t(kReplicatesPerChunk);
+  for (int64_t rep = 0; rep < r.replicates; ++rep) set.rows.push_back(&aggregated[std::size_t(rep * periods)]);
+  return set;
+}
+
+/// /timeseries/honest_refused_by_check [replicate, day or week, check], the
+/// checks named in rank order by its `checks` attribute; weeks hold sums.
+void write_refused_by_check(hid_t timeseries, const RunResult& r, SeriesMode mode) {
+  const auto checks = std::size_t(r.check_names.size());
   if (checks == 0 || r.refused_by_check.size() != std::size_t(r.replicates)) return;
-  std::vector<double> all;
-  all.reserve(std::size_t(r.replicates) * std::size_t(r.days) * checks);
-  for (const auto& rep : r.refused_by_check) all.insert(all.end(), rep.begin(), rep.end());
+  const int64_t periods = period_count(r.days, mode);
+  std::vector<double> all(std::size_t(r.replicates * periods) * checks, 0.0);
+  for (std::size_t rep = 0; rep < r.refused_by_check.size(); ++rep)
+    for (int64_t day = 0; day < r.days; ++day)
+      for (std::size_t c = 0; c < checks; ++c)
+        all[(rep * std::size_t(periods) + std::size_t(day / period_days(mode))) * checks + c] +=
+            r.refused_by_check[rep][std::size_t(day) * checks + c];
   h5::Handle d = h5::write_doubles(timeseries, "honest_refused_by_check",
-                                   {hsize_t(r.replicates), hsize_t(r.days), checks}, all.data());
-  h5::write_attr(d, "units", std::string("customers per day"));
+                                   {hsize_t(r.replicates), hsize_t(periods), hsize_t(checks)}, all.data());
+  h5::write_attr(d, "units", std::string(mode == SeriesMode::Weekly ? "customers per week" : "customers per day"));
   h5::write_attr(d, "description", std::string("honest customers refused a card, by the activation check that refused them"));
-  h5::write_attr(d, "dimensions", std::string("replicate, day, check"));
+  h5::write_attr(d, "dimensions", "replicate, " + period_axis(mode) + ", check");
   h5::write_attr(d, "checks", r.check_names);
 }
+
+/// /timeseries: every metric's series as `mode` stores them (nothing for none).
+void write_run_series(hid_t file, const RunResult& r, int threads, SeriesMode mode) {
+  if (mode == SeriesMode::None) return;
+  h5::Handle ts = h5::create_group(file, "timeseries");
+  const auto& reg = metric_registry();
+  const int64_t periods = period_count(r.days, mode);
+  std::vector<std::vector<double>> aggregated;
+  if (mode != SeriesMode::Daily) aggregated = aggregate_run(r, mode);
+  std::vector<h5::RowsToWrite> series;
+  for (int m = 0; m < kMetricCount; ++m)
+    series.push_back(mode == SeriesMode::Daily ? series_rows(r, m)
+                                               : aggregated_rows(r, aggregated[std::size_t(m)], m, periods));
+  std::vector<h5::Handle> datasets = h5::write_rows_parallel(ts, series, threads);
+  for (int m = 0; m < kMetricCount; ++m) {
+    const h5::Handle& d = datasets[std::size_t(m)];
+    h5::write_attr(d, "units", period_units(reg[std::size_t(m)], mode));
+    h5::write_attr(d, "description", reg[std::size_t(m)].description);
+    h5::write_attr(d, "dimensions", "replicate, " + period_axis(mode));
+    if (mode == SeriesMode::Weekly) h5::write_attr(d, "period_rule", std::string(period_rule(reg[std::size_t(m)].kind)));
+  }
+  write_refused_by_check(ts, r, mode);
+}
+
+}  // namespace
 
 void encode_series_chunk(RunResult& r, int64_t chunk) {
   for (int m = 0; m < kMetricCount; ++m)
@@ -282,22 +330,16 @@ void encode_series_chunk(RunResult& r, int64_t chunk) {
         h5::encode_rows(series_rows(r, m), hsize_t(chunk * kReplicatesPerChunk), hsize_t(kReplicatesPerChunk));
 }
 
-void write_run_file(const std::string& path, const RunResult& r, int threads) {
+void write_run_file(const std::string& path, const RunResult& r, int threads, SeriesMode mode) {
   write_atomically(path, [&](hid_t file) {
     write_provenance(file, r.scenario, r.seed, r.replicates);
     h5::write_attr(file, "days", r.days);
-    h5::Handle ts = h5::create_group(file, "timeseries");
+    write_series_layout(file, r.days, mode);
+    write_run_series(file, r, threads, mode);
     h5::Handle tot = h5::create_group(file, "totals");
     const auto& reg = metric_registry();
-    std::vector<h5::RowsToWrite> series;
-    for (int m = 0; m < kMetricCount; ++m) series.push_back(series_rows(r, m));
-    std::vector<h5::Handle> datasets = h5::write_rows_parallel(ts, series, threads);
     for (int m = 0; m < kMetricCount; ++m) {
-      const h5::Handle& d = datasets[std::size_t(m)];
       const bool flow = reg[std::size_t(m)].kind == MetricKind::Flow;
-      h5::write_attr(d, "units", reg[std::size_t(m)].units + (flow ? " per day" : ""));
-      h5::write_attr(d, "description", reg[std::size_t(m)].description);
-      h5::write_attr(d, "dimensions", std::string("replicate, day"));
       h5::Handle t = h5::write_doubles(tot, reg[std::size_t(m)].name, {hsize_t(r.replicates)},
                                        r.totals[std::size_t(m)].data());
       h5::write_attr(t, "units", reg[std::size_t(m)].units + (flow ? " per run" : ""));
@@ -305,7 +347,6 @@ void write_run_file(const std::string& path, const RunResult& r, int threads) {
       h5::write_attr(t, "total_rule", reg[std::size_t(m)].total_rule);
       h5::write_attr(t, "dimensions", std::string("replicate"));
     }
-    write_refused_by_check(ts, r);
   });
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "results/h5.h"
+#include "results/series.h"
 #include "scenario/scenario.h"
 
 namespace cardsim {
@@ -48,8 +49,10 @@ void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64
 /// Writes a run to `path` atomically: a temporary file in the same folder,
 /// renamed into place when complete. Throws std::runtime_error with the path
 /// and the reason (unwritable folder, full disk). The daily series are
-/// compressed on `threads` threads (0: OpenMP's default).
-void write_run_file(const std::string& path, const RunResult& result, int threads = 0);
+/// compressed on `threads` threads (0: OpenMP's default). `series` chooses
+/// how /timeseries stores them (results/series.h); totals are unaffected.
+void write_run_file(const std::string& path, const RunResult& result, int threads = 0,
+                    SeriesMode series = SeriesMode::Daily);
 
 /// Calls `write(file)` on an in-memory HDF5 file, writes its bytes to a
 /// temporary file beside `path` (every write and the fsync checked) and
