@@ -4,6 +4,7 @@
 
 #include "agents/carrier.h"
 #include "agents/scammer.h"
+#include "agents/sim_bank.h"
 
 namespace cardsim {
 namespace {

@@ -98,3 +98,51 @@ TEST_CASE("cards of every use add up, every day, and their shutdowns are counted
   // Every card shut in a use is a criminal card shut; the rest were being raised.
   CHECK(shut_in_uses <= mean_total(r, "shutdowns_fraud"));
 }
+
+namespace {
+
+/// A market where stock is scarce: few merchants and no raisers, so the
+/// buyers of the two uses compete for the same cards. At 3 yuan a code a
+/// SIM bank's card is worth about 1,170 yuan (4 codes a day over its expected
+/// 97 days), within the range of what a card earns a ring.
+Scenario scarce_market(const std::vector<std::string>& sets) {
+  std::vector<std::string> all = {"density.merchants_caught_per_million=1.4", "density.raisers_caught_per_million=0",
+                                  "density.sim_banks_caught_per_million=1.4", "sim_banks.fee_per_code_yuan=3"};
+  all.insert(all.end(), sets.begin(), sets.end());
+  return with(small_baseline(200000, 200), all);
+}
+
+}  // namespace
+
+TEST_CASE("cards go to the use whose buyers value them more", "[card_uses][sim_bank]") {
+  // A SIM bank's card earns codes a day x fee over its life; the fee moves
+  // that value far above or far below what a card earns a ring. Which use
+  // the scarce stock ends in is read from the outputs.
+  const RunResult sim_bank_pays = run(scarce_market({"sim_banks.fee_per_code_yuan=20"}), 2, 11);
+  CHECK(mean_total(sim_bank_pays, "cards_sold_to_sim_banks") > 2 * mean_total(sim_bank_pays, "cards_sold_to_scammers"));
+  const RunResult fraud_pays = run(scarce_market({"sim_banks.fee_per_code_yuan=0.05"}), 2, 11);
+  CHECK(mean_total(fraud_pays, "cards_sold_to_scammers") > 2 * mean_total(fraud_pays, "cards_sold_to_sim_banks"));
+  CHECK(mean_total(fraud_pays, "cards_sold_to_scammers") > 0);
+  // A SIM bank's cards do their harm as codes received, and monitoring shuts
+  // them at their own hazard, counted under their use.
+  CHECK(mean_total(sim_bank_pays, "sim_bank_codes_received") > 0);
+  CHECK(mean_total(sim_bank_pays, "shutdowns_in_sim_banks") > 0);
+  CHECK(mean_total(fraud_pays, "sim_bank_codes_received") < mean_total(sim_bank_pays, "sim_bank_codes_received"));
+}
+
+TEST_CASE("switching SIM banks on lowers the cards sold to rings when stock is scarce", "[card_uses][sim_bank]") {
+  const int64_t replicates = 8;
+  const RunResult off = run(scarce_market({"density.sim_banks_caught_per_million=0"}), replicates, 21);
+  const RunResult on = run(scarce_market({}), replicates, 21);
+  CHECK(mean_total(off, "cards_sold_to_sim_banks") == 0);
+  CHECK(mean_total(on, "cards_sold_to_sim_banks") > 0);
+  const Interval change = mean_difference_ci90(off, on, "cards_sold_to_scammers");
+  INFO("cards sold to rings, on - off: " << change.mean << " [" << change.lo << ", " << change.hi << "]");
+  CHECK(change.hi < 0);
+}
+
+TEST_CASE("cards of both uses add up every day, with money conserved", "[card_uses][sim_bank][invariants]") {
+  const RunResult r = run(scarce_market({}), 1, 5, 0, true);  // --check: invariants every day
+  CHECK(mean_total(r, "cards_sold_to_sim_banks") > 0);
+  CHECK(mean_total(r, "cards_sold_to_scammers") > 0);
+}

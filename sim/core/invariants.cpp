@@ -250,6 +250,7 @@ void check_parts_in_step(const World& w) {
   check_member_counts(w, w.insiders, "insiders");
   check_member_counts(w, w.brokers, "brokers");
   check_member_counts(w, w.rings, "rings");
+  check_member_counts(w, w.sim_banks, "sim_banks");
 }
 
 }  // namespace

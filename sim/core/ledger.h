@@ -18,20 +18,22 @@ enum class Pool : uint32_t {
   Platforms,     // apps paying new-user bounties
   Suppliers,     // costs paid outside the model (harvesting, upkeep)
   Dealers,       // honest dealers' commissions
+  CodeClients,   // clients paying SIM banks for codes received (bulk account registration)
   Count
 };
 
-enum class Role : uint8_t { Pool = 0, Carrier, Insider, Broker, Ring };
+enum class Role : uint8_t { Pool = 0, Carrier, Insider, Broker, Ring, SimBank, Count };
 
 class Ledger {
  public:
-  void layout(int carriers, int insiders, int brokers, int rings);
+  void layout(int carriers, int insiders, int brokers, int rings, int sim_banks);
 
   uint32_t pool(Pool p) const { return uint32_t(p); }
   uint32_t carrier(int c) const { return carrier0_ + uint32_t(c); }
   uint32_t insider(int i) const { return insider0_ + uint32_t(i); }
   uint32_t broker(int b) const { return broker0_ + uint32_t(b); }
   uint32_t ring(int r) const { return ring0_ + uint32_t(r); }
+  uint32_t sim_bank(int b) const { return sim_bank0_ + uint32_t(b); }
   Role role_of(uint32_t account) const;
   /// "broker 3", "pool 0": the agent behind an account, for messages.
   std::string name_of(uint32_t account) const;
@@ -60,15 +62,15 @@ class Ledger {
 
  private:
   std::vector<double> balance_;
-  double receipts_[5] = {0, 0, 0, 0, 0};
+  double receipts_[int(Role::Count)] = {};
   double moved_ = 0;
-  uint32_t carrier0_ = 0, insider0_ = 0, broker0_ = 0, ring0_ = 0;
+  uint32_t carrier0_ = 0, insider0_ = 0, broker0_ = 0, ring0_ = 0, sim_bank0_ = 0;
 
   template <class V, class L> static void visit(V& v, L& l) {
     v.array("ledger.balances", l.balance_, Extent::Other);
     v.scalar("ledger.moved", l.moved_);
   }
 };
-CARDSIM_FIELDS_LISTED(Ledger, 88);
+CARDSIM_FIELDS_LISTED(Ledger, 104);
 
 }  // namespace cardsim

@@ -28,6 +28,7 @@ enum class Phase : uint32_t {
   Police = 10,
   Audits = 11,
   Adaptation = 12,
+  SimBanks = 13,
 };
 
 // Entity keys of streams beyond the agent indices. A phase that draws from

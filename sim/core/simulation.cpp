@@ -7,6 +7,7 @@
 #include "agents/insider.h"
 #include "agents/police.h"
 #include "agents/scammer.h"
+#include "agents/sim_bank.h"
 #include "core/interrupt.h"
 #include "core/invariants.h"
 #include "core/market.h"
@@ -39,6 +40,7 @@ void record_day(World& w) {
   w.ledger.take_receipts(Role::Pool);
   w.ledger.take_receipts(Role::Carrier);
   w.ledger.take_receipts(Role::Ring);
+  w.ledger.take_receipts(Role::SimBank);
   r.end_day(w.day);
 }
 
@@ -53,6 +55,7 @@ const std::vector<PhaseEntry>& daily_phases() {
       {Phase::Production, "production", produce_cards},
       {Phase::Market, "market", buyers_buy_cards},
       {Phase::Fraud, "fraud", rings_commit_fraud},
+      {Phase::SimBanks, "sim_banks", sim_banks_receive_codes},
       {Phase::Monitoring, "monitoring", monitor_cards},
       {Phase::Police, "police", trace_cases},
       {Phase::Audits, "audits", audit_outlets},

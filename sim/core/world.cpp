@@ -172,11 +172,13 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   init_insiders(*this, s);
   init_brokers(*this, s);
   init_rings(*this, s);
+  sim_banks.fleet.assign(std::size_t(counts.sim_banks), {});
   market.price_farmer = p.farmer_price_initial_yuan;
   market.price_white = p.insiders_price_initial_yuan;
   market.price_record = p.records_price_initial_yuan;
   market.price_scammer = p.scammers_price_initial_yuan;
-  ledger.layout(int(p.carriers), int(insiders.outlet.size()), int(brokers.kind.size()), int(rings.fleet.size()));
+  ledger.layout(int(p.carriers), int(insiders.outlet.size()), int(brokers.kind.size()), int(rings.fleet.size()),
+                int(sim_banks.fleet.size()));
   cards_by_state.assign(std::size_t(CardState::Count), 0);
   cards_by_use.assign(std::size_t(kCardUseCount), 0);
   const auto horizon = std::size_t(p.days) + 1;

@@ -229,6 +229,16 @@ template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) 
 }
 CARDSIM_FIELDS_LISTED(Rings, 96);
 
+/// SIM-bank operators (a card use, agents/sim_bank.cpp).
+struct SimBanks {
+  std::vector<std::vector<uint32_t>> fleet;  // cards receiving codes
+};
+
+template <class V, class C, IfPart<C, SimBanks> = 0> void visit_fields(V& v, C& b) {
+  v.nested("sim_banks.fleet", b.fleet);
+}
+CARDSIM_FIELDS_LISTED(SimBanks, 24);
+
 /// Emerging prices and the day's market tallies.
 struct Market {
   double price_farmer, price_white, price_record, price_scammer;
@@ -288,6 +298,7 @@ struct World {
   Insiders insiders;
   Brokers brokers;
   Rings rings;
+  SimBanks sim_banks;
   Market market;
   Risk risk;
   Ledger ledger;
@@ -384,6 +395,7 @@ template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) 
   visit_fields(v, w.insiders);
   visit_fields(v, w.brokers);
   visit_fields(v, w.rings);
+  visit_fields(v, w.sim_banks);
   visit_fields(v, w.market);
   visit_fields(v, w.risk);
   w.ledger.visit_fields(v);
@@ -405,7 +417,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1912,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 1952,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

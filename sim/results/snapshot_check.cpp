@@ -91,6 +91,7 @@ void check_agent_lengths(const Refuse& refuse, const World& w, const World& buil
   require_length(refuse, "brokers.raising_profit_ema", b.raising_profit_ema, brokers);
   const auto& r = w.rings;
   require_length(refuse, "rings.fleet", r.fleet, built.rings.fleet.size());
+  require_length(refuse, "sim_banks.fleet", w.sim_banks.fleet, built.sim_banks.fleet.size());
   require_length(refuse, "rings.revenue_factor", r.revenue_factor, built.rings.revenue_factor.size());
   require_length(refuse, "rings.absent_until", r.absent_until, built.rings.absent_until.size());
   require_length(refuse, "rings.bought_from", r.bought_from, built.rings.bought_from.size());

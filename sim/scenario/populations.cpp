@@ -19,6 +19,7 @@ const KindDensity kKinds[] = {
     {"density.data_sellers_caught_per_million", &Params::density_data_sellers, &CriminalCounts::data_sellers},
     {"density.raisers_caught_per_million", &Params::density_raisers, &CriminalCounts::raisers},
     {"density.organisers_caught_per_million", &Params::density_organisers, &CriminalCounts::organisers},
+    {"density.sim_banks_caught_per_million", &Params::density_sim_banks, &CriminalCounts::sim_banks},
 };
 
 double expected_count(const Params& p, const KindDensity& k) {

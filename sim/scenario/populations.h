@@ -14,7 +14,7 @@ namespace cardsim {
 /// Agents of each criminal kind in a run (insiders, a density per outlet,
 /// are counted with the outlets).
 struct CriminalCounts {
-  int64_t rings = 0, merchants = 0, labor_agencies = 0, data_sellers = 0, raisers = 0, organisers = 0;
+  int64_t rings = 0, merchants = 0, labor_agencies = 0, data_sellers = 0, raisers = 0, organisers = 0, sim_banks = 0;
 
   int64_t brokers() const { return merchants + labor_agencies + data_sellers + raisers + organisers; }
   /// Brokers are laid out merchants, labor agencies, data sellers, raisers,

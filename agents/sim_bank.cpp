@@ -1,0 +1,45 @@
+#include "agents/sim_bank.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace cardsim {
+
+double sim_bank_hazard(const Params& p, Channel) {
+  return std::min(1.0, p.sim_banks_detection_hazard * p.monitoring_strength);
+}
+
+double sim_bank_card_life_days(const Params& p) {
+  const double h = sim_bank_hazard(p, Channel::Farmer);
+  const auto horizon = double(p.sim_banks_horizon_days);
+  return h > 0 ? (1.0 - std::pow(1.0 - h, horizon)) / h : horizon;
+}
+
+double sim_bank_card_value_yuan(const Params& p) {
+  return p.sim_banks_codes_per_card_day * p.sim_banks_fee_per_code_yuan * sim_bank_card_life_days(p);
+}
+
+double sim_bank_demand(const World& w, int32_t bank) {
+  // Like a ring (agents/scammer.cpp): the rack grows with the margin of a
+  // card over its price, and an operator buys none when a card does not pay.
+  const double margin = sim_bank_card_value_yuan(w.p) / w.market.price_scammer - 1.0;
+  const double wanted = w.p.sim_banks_cards_per_margin * std::max(0.0, margin);
+  return std::max(0.0, wanted - double(w.sim_banks.fleet[std::size_t(bank)].size()));
+}
+
+void sim_bank_takes_card(World& w, int32_t bank, int32_t seller, uint32_t) {
+  w.ledger.transfer(w.ledger.sim_bank(bank), w.ledger.broker(seller), w.market.price_scammer);
+}
+
+void sim_banks_receive_codes(World& w) {
+  for (std::size_t b = 0; b < w.sim_banks.fleet.size(); ++b) {
+    const auto cards = double(w.sim_banks.fleet[b].size());
+    if (cards == 0) continue;
+    Stream s = w.stream(Phase::SimBanks, b);
+    const auto codes = double(s.poisson(cards * w.p.sim_banks_codes_per_card_day));
+    w.recorder.add(Metric::sim_bank_codes_received, codes);
+    w.ledger.transfer(w.ledger.pool(Pool::CodeClients), w.ledger.sim_bank(int(b)), codes * w.p.sim_banks_fee_per_code_yuan);
+  }
+}
+
+}  // namespace cardsim
