@@ -1,6 +1,7 @@
 #include "agents/card_market.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "agents/carrier.h"
 #include "agents/scammer.h"
@@ -107,6 +108,17 @@ void detect_cards_in_use(World& w, Stream& s) {
           if (due < w.horizon()) w.shutdown_due[due].push_back(card);
         }
   }
+}
+
+double expected_life_days(double daily_hazard, double horizon_days) {
+  const double h = daily_hazard;
+  return h > 0 ? (1.0 - std::pow(1.0 - h, horizon_days)) / h : horizon_days;
+}
+
+double demand_from_margin(double value_yuan, double price_yuan, double cards_per_margin, std::size_t held) {
+  const double margin = value_yuan / price_yuan - 1.0;
+  const double wanted = cards_per_margin * std::max(0.0, margin);
+  return std::max(0.0, wanted - double(held));
 }
 
 bool erase_card(std::vector<uint32_t>& list, uint32_t card) {

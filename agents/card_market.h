@@ -17,6 +17,16 @@ void buyers_buy_cards(World& w);
 /// today, and queues the detected ones for shutdown after the delay.
 void detect_cards_in_use(World& w, Stream& s);
 
+/// Days a card is expected to work within `horizon_days` when monitoring shuts
+/// it with probability `daily_hazard` each day (the mean of a geometric life
+/// cut at the horizon): the life every use prices a card over.
+double expected_life_days(double daily_hazard, double horizon_days);
+
+/// Cards a buyer wants today beyond the `held` it runs: it runs
+/// `cards_per_margin` x (value / price - 1) cards, none when a card does not
+/// pay its price. Every use's buyers follow this rule with their own value.
+double demand_from_margin(double value_yuan, double price_yuan, double cards_per_margin, std::size_t held);
+
 /// Removes `card` from `list` (order not kept); false when it was not there.
 bool erase_card(std::vector<uint32_t>& list, uint32_t card);
 

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 
+#include "agents/card_market.h"
 #include "agents/carrier.h"
 #include "agents/citizen.h"
 #include "agents/police.h"
@@ -65,9 +66,7 @@ double target_saturation(const World& w) {
 }
 
 double expected_card_life_days(const Params& p) {
-  const double h = fraud_use_hazard(p);
-  const auto horizon = double(p.scammers_horizon_days);
-  return h > 0 ? (1.0 - std::pow(1.0 - h, horizon)) / h : horizon;
+  return expected_life_days(fraud_use_hazard(p), double(p.scammers_horizon_days));
 }
 
 double card_revenue_yuan(const World& w, int32_t ring) {
@@ -82,13 +81,10 @@ double card_revenue_yuan(const World& w, int32_t ring) {
 }
 
 double ring_demand(const World& w, int32_t ring) {
-  const auto r = std::size_t(ring);
   if (!w.ring_present(ring)) return 0;
-  // A ring runs more cards the more a card earns over its price; with no
-  // margin it runs none (it leaves the market until the margin returns).
-  const double margin = card_revenue_yuan(w, ring) / w.market.price_scammer - 1.0;
-  const double wanted = w.p.scammers_cards_per_margin * std::max(0.0, margin);
-  return std::max(0.0, wanted - double(w.rings.fleet[r].size()));
+  // With no margin a ring runs no cards: it leaves the market until the margin returns.
+  return demand_from_margin(card_revenue_yuan(w, ring), w.market.price_scammer, w.p.scammers_cards_per_margin,
+                            w.rings.fleet[std::size_t(ring)].size());
 }
 
 void ring_takes_card(World& w, int32_t ring, int32_t seller, uint32_t card) {

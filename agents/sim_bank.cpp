@@ -1,7 +1,8 @@
 #include "agents/sim_bank.h"
 
+#include "agents/card_market.h"
+
 #include <algorithm>
-#include <cmath>
 
 namespace cardsim {
 
@@ -10,9 +11,7 @@ double sim_bank_hazard(const Params& p, Channel) {
 }
 
 double sim_bank_card_life_days(const Params& p) {
-  const double h = sim_bank_hazard(p, Channel::Farmer);
-  const auto horizon = double(p.sim_banks_horizon_days);
-  return h > 0 ? (1.0 - std::pow(1.0 - h, horizon)) / h : horizon;
+  return expected_life_days(sim_bank_hazard(p, Channel::Farmer), double(p.sim_banks_horizon_days));
 }
 
 double sim_bank_card_value_yuan(const Params& p) {
@@ -20,11 +19,8 @@ double sim_bank_card_value_yuan(const Params& p) {
 }
 
 double sim_bank_demand(const World& w, int32_t bank) {
-  // Like a ring (agents/scammer.cpp): the rack grows with the margin of a
-  // card over its price, and an operator buys none when a card does not pay.
-  const double margin = sim_bank_card_value_yuan(w.p) / w.market.price_scammer - 1.0;
-  const double wanted = w.p.sim_banks_cards_per_margin * std::max(0.0, margin);
-  return std::max(0.0, wanted - double(w.sim_banks.fleet[std::size_t(bank)].size()));
+  return demand_from_margin(sim_bank_card_value_yuan(w.p), w.market.price_scammer, w.p.sim_banks_cards_per_margin,
+                            w.sim_banks.fleet[std::size_t(bank)].size());
 }
 
 void sim_bank_takes_card(World& w, int32_t bank, int32_t seller, uint32_t) {
