@@ -77,7 +77,7 @@ void honest_activation(World& w, Stream& s, Stream& choices, IdentityLookahead& 
   const uint32_t identity = who.next();
   const int home = w.region_of(identity);
   const int region = s.bernoulli(w.p.citizens_remote_share) && w.p.regions > 1
-                         ? int((home + 1 + int(s.below(uint64_t(w.p.regions - 1)))) % w.p.regions)
+                         ? w.random_other_region(s, home)
                          : home;
   const Verdict v = ask_for_card(w, s, identity, region);
   if (!v.refused()) return;

@@ -73,6 +73,10 @@ read -r t mb <<<"$(measure $(run scenarios/scale/country.yaml -r 1 -t 1))"
 record "country: 100,000,000 holders x 365 days, wall time" "$t" s "<" 120
 record "country: peak memory" "$mb" MB "<" 12000
 
+read -r t mb <<<"$(measure $(run scenarios/scale/china.yaml -r 1 -t 1))"
+record "china: 1,409,778,724 holders in 31 provinces x 365 days, one thread" "$t" s "<" 60
+record "china: peak memory" "$mb" MB "<" 4500
+
 # Same criminal agents and the same number of events at 10x the population:
 # per-person rates are divided by 10 so honest events stay as many, and so are
 # the per-capita densities (outlets, criminal kinds, police capacity) so that

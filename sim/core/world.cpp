@@ -4,10 +4,12 @@
 #include "agents/insider.h"
 #include "agents/scammer.h"
 #include "core/activation_checks.h"
+#include "scenario/region_sizes.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 namespace cardsim {
 namespace {
@@ -63,13 +65,39 @@ void init_farmer_pool(World& w) {
   f.willing = f.untapped;
 }
 
+/// Regions' first holders and cumulative weights (World::layout).
+/// Even sizes keep the closed form ceil(holders * r / regions).
+void init_regions(World& w) {
+  const auto regions = std::size_t(w.p.regions);
+  const auto holders = uint64_t(w.citizens.count);
+  const std::vector<RegionRow>& table = region_table(w.p.region_sizes);
+  uint64_t total = 0;
+  for (const RegionRow& row : table) w.layout.weight_end.push_back(total += uint64_t(row.population));
+  // holders * weight must fit in 64 bits (population is at most 2e9).
+  if (total > UINT64_MAX / 2000000000u) throw std::logic_error("region_sizes: table weights too large");
+  w.layout.first_holder.assign(regions + 1, 0);
+  for (std::size_t r = 1; r <= regions; ++r)
+    w.layout.first_holder[r] = table.empty() ? (holders * r + regions - 1) / regions
+                                             : (holders * w.layout.weight_end[r - 1] + total - 1) / total;
+}
+
+/// Outlets per region: an even split, or one each plus the rest in proportion
+/// to the regions' weights (so that a small region still has an outlet).
+int64_t first_outlet_of_region(const World& w, int64_t outlets, int region) {
+  const int64_t regions = w.p.regions;
+  if (w.layout.weight_end.empty()) return outlets * region / regions;
+  if (region == 0) return 0;
+  const auto total = w.layout.weight_end.back();
+  return region + int64_t(uint64_t(outlets - regions) * w.layout.weight_end[std::size_t(region) - 1] / total);
+}
+
 void init_outlets(World& w) {
   const int regions = int(w.p.regions);
   const int64_t wanted = std::llround(double(w.p.population) * w.p.outlets_per_100k / 1e5);
   const int64_t n = std::max<int64_t>(regions, wanted);
   Outlets& o = w.outlets;
   o.region_first.resize(std::size_t(regions) + 1);
-  for (int r = 0; r <= regions; ++r) o.region_first[std::size_t(r)] = n * r / regions;
+  for (int r = 0; r <= regions; ++r) o.region_first[std::size_t(r)] = first_outlet_of_region(w, n, r);
   for (int r = 0; r < regions; ++r)
     for (int64_t i = o.region_first[std::size_t(r)]; i < o.region_first[std::size_t(r) + 1]; ++i) {
       o.region.push_back(uint16_t(r));
@@ -107,7 +135,7 @@ void add_brokers(World& w, Stream& s, BrokerKind kind, int64_t count) {
   Brokers& b = w.brokers;
   for (int64_t i = 0; i < count; ++i) {
     b.kind.push_back(kind);
-    b.region.push_back(uint16_t(s.below(uint64_t(w.p.regions))));
+    b.region.push_back(uint16_t(w.random_region(s)));
   }
 }
 
@@ -178,6 +206,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
     : seed(seed_), replicate(replicate_), p(initial), counts(criminal_counts(initial)),
       recorder(initial.days, int(activation_checks().size())) {
   init_citizens(*this);
+  init_regions(*this);
   init_outlets(*this);
   Stream s(seed, replicate, -1, Phase::Init, kWorldBuildEntity);
   init_insiders(*this, s);
@@ -207,22 +236,37 @@ int World::initial_legit_cards(uint32_t identity) const {
   return k;
 }
 
-namespace {
-/// First identity of `region`: holders are laid out region by region.
-uint64_t first_of_region(uint64_t holders, int64_t regions, int region) {
-  return (holders * uint64_t(region) + uint64_t(regions) - 1) / uint64_t(regions);
+int World::region_of_uneven(uint32_t identity) const {
+  // The last region whose first holder is at or before `identity`.
+  const auto after = std::upper_bound(layout.first_holder.begin() + 1, layout.first_holder.end() - 1, identity);
+  return int(after - (layout.first_holder.begin() + 1));
 }
-}  // namespace
+
+int World::random_region(Stream& s) const {
+  if (layout.weight_end.empty()) return int(s.below(uint64_t(p.regions)));
+  const uint64_t x = s.below(layout.weight_end.back());
+  return int(std::upper_bound(layout.weight_end.begin(), layout.weight_end.end(), x) - layout.weight_end.begin());
+}
+
+int World::random_other_region(Stream& s, int home) const {
+  const auto regions = int(p.regions);
+  if (layout.weight_end.empty()) return (home + 1 + int(s.below(uint64_t(regions - 1)))) % regions;
+  const auto h = std::size_t(home);
+  const uint64_t home_weight = layout.weight_end[h] - (h ? layout.weight_end[h - 1] : 0);
+  const uint64_t home_start = h ? layout.weight_end[h - 1] : 0;
+  uint64_t x = s.below(layout.weight_end.back() - home_weight);
+  if (x >= home_start) x += home_weight;  // skip over home's share
+  return int(std::upper_bound(layout.weight_end.begin(), layout.weight_end.end(), x) - layout.weight_end.begin());
+}
 
 int64_t World::holders_in(int region) const {
-  const auto n = uint64_t(citizens.count);
-  return int64_t(first_of_region(n, p.regions, region + 1) - first_of_region(n, p.regions, region));
+  const auto r = std::size_t(region);
+  return int64_t(layout.first_holder[r + 1] - layout.first_holder[r]);
 }
 
 uint32_t World::random_identity_in(Stream& s, int region) const {
-  const auto n = uint64_t(citizens.count);
-  const uint64_t first = first_of_region(n, p.regions, region);
-  const uint64_t last = first_of_region(n, p.regions, region + 1);
+  const uint64_t first = layout.first_holder[std::size_t(region)];
+  const uint64_t last = layout.first_holder[std::size_t(region) + 1];
   if (last <= first) return random_identity(s);
   return uint32_t(first + s.below(last - first));
 }

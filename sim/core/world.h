@@ -302,6 +302,17 @@ template <class V, class C, IfPart<C, Risk> = 0> void visit_fields(V& v, C& r) {
 }
 CARDSIM_FIELDS_LISTED(Risk, 16);
 
+/// Regions' sizes (parameter region_sizes), derived from the parameters when
+/// the world is built, like the criminal counts, and so not saved. Holders are
+/// laid out region by region: region r holds identities
+/// [first_holder[r], first_holder[r + 1]). For uneven sizes, weight_end[r] is
+/// the sum of the weights of regions 0..r (persons at the source's date); it is
+/// empty for even sizes, whose arithmetic needs no table.
+struct RegionLayout {
+  std::vector<uint64_t> first_holder;
+  std::vector<uint64_t> weight_end;
+};
+
 struct World {
   World(const Params& initial, uint64_t seed, uint64_t replicate);
 
@@ -309,6 +320,7 @@ struct World {
   int64_t day = 0;
   Params p;  // parameters in force today (scheduled changes applied)
   CriminalCounts counts;  // agents of each criminal kind, fixed when the world is built
+  RegionLayout layout;    // regions' sizes, fixed when the world is built
 
   Citizens citizens;
   Cards cards;
@@ -345,8 +357,14 @@ struct World {
 
   // Derived facts about identity holders.
   int region_of(uint32_t identity) const {
-    return int(uint64_t(identity) * uint64_t(p.regions) / uint64_t(citizens.count));
+    if (layout.weight_end.empty()) return int(uint64_t(identity) * uint64_t(p.regions) / uint64_t(citizens.count));
+    return region_of_uneven(identity);
   }
+  int region_of_uneven(uint32_t identity) const;
+  /// A region drawn in proportion to its size (one draw from `s`).
+  int random_region(Stream& s) const;
+  /// A region other than `home`, in proportion to its size (one draw from `s`).
+  int random_other_region(Stream& s, int home) const;
   uint32_t random_identity(Stream& s) const { return uint32_t(s.below(uint64_t(citizens.count))); }
 
   /// Honest cards in the holder's name; an untouched holder has the count
@@ -405,7 +423,8 @@ template <class V, class W, IfPart<W, World> = 0> void visit_event_fields(V& v, 
 
 /// Every field of World. `p` (today's parameters) is not listed: run_days sets
 /// it from the scenario at the start of every day; nor are the criminal
-/// counts, which the world computes from the parameters when it is built.
+/// counts and the region layout, which the world computes from the parameters
+/// when it is built.
 template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) {
   v.scalar("world.seed", w.seed);
   v.scalar("world.replicate", w.replicate);
@@ -439,7 +458,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) == 2048,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2048,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

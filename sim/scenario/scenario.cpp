@@ -1,5 +1,7 @@
 #include "scenario/scenario.h"
 
+#include "scenario/region_sizes.h"
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -376,6 +378,9 @@ void check_consistency(const Scenario& sc, const Params& p, const std::string& w
     if (p.citizens_share_elderly + p.citizens_share_student > 1.0)
       throw InputError(cross_error(sc, p, "citizens.share_elderly", "citizens.share_student",
                                    "the shares add up to more than 1"));
+    if (const auto& table = region_table(p.region_sizes); !table.empty() && p.regions != int64_t(table.size()))
+      throw InputError(cross_error(sc, p, "regions", "region_sizes",
+                                   "that table of region sizes has " + std::to_string(table.size()) + " regions"));
     check_pair_order(sc, p, "controls.police.sentence_min_days", "controls.police.sentence_max_days");
     check_pair_order(sc, p, "controls.police.fine_min_yuan", "controls.police.fine_max_yuan");
   } catch (const InputError& e) {
