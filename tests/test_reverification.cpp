@@ -111,7 +111,7 @@ TEST_CASE("the pass rule: a farmer may confirm a card in their name, cards on ot
   CHECK(w->brokers.stock[0].empty());
 }
 
-TEST_CASE("coverage 0 reaches no card; target idle reaches only cards unused for idle_days", "[reverification][agents]") {
+TEST_CASE("coverage 0 reaches no card, and target idle reaches only cards unused for idle_days", "[reverification][agents]") {
   auto w = tiny_world();
   const uint32_t old_card = stocked(*w, Channel::Harvested, 0);    // unused for 10 days
   const uint32_t new_card = stocked(*w, Channel::Harvested, 8);    // unused for 2 days
