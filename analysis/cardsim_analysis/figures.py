@@ -289,7 +289,8 @@ def policy_comparison(cmp: CompareFile, outdir, name: str = "policy_comparison",
                f"frontier. Right: extra honest customers harmed (refused a card by any check, plus honest "
                f"cards wrongly shut or lost to re-verification). Bars are means and whiskers the 90% interval "
                f"(5th-95th percentile) of the paired difference over {reps} replicates with common random "
-               f"numbers; a negative benefit means the policy raised losses, a negative harm that it harmed fewer honest customers than the baseline.")
+               f"numbers; a negative benefit means the policy raised losses, a negative harm that it harmed "
+               f"fewer honest customers than the baseline.")
     return save(fig, outdir, name, caption)
 
 
