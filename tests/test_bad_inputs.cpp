@@ -107,6 +107,29 @@ const std::vector<BadCase> kCases = {
      {"probability_above_one.yaml:2:29: key 'controls.liveness.strength': value 1.5 is outside the allowed range"}},
     {"does_not_exist.yaml",
      {"does_not_exist.yaml: cannot open scenario file (No such file or directory)"}},
+    // ---- actions: re-verification drives ----
+    {"action_coverage_above_one.yaml",
+     {"action_coverage_above_one.yaml:3:60: key 'actions.coverage': value 1.5 is outside the allowed range [0, 1] "
+      "share"}},
+    {"action_unknown_key.yaml",
+     {"action_unknown_key.yaml:6:5: key 'actions.coverag': unknown key in an action; allowed: day, action, target, "
+      "idle_days, coverage; did you mean 'coverage'?"}},
+    {"action_unknown_target.yaml",
+     {"action_unknown_target.yaml:5:13: key 'actions.target': unknown value 'sleeping'; allowed: dormant|idle"}},
+    {"action_beyond_days.yaml",
+     {"action_beyond_days.yaml:4:5: key 'actions.day': the action is on day 100 but the run has only 100 days "
+      "(0..99)"}},
+    {"action_idle_without_days.yaml",
+     {"action_idle_without_days.yaml:3:5: key 'actions.idle_days': missing; target idle needs the days without use"}},
+    {"action_idle_days_with_dormant.yaml",
+     {"action_idle_days_with_dormant.yaml:6:16: key 'actions.idle_days': applies to target idle only; this "
+      "action's target is dormant"}},
+    {"action_not_list.yaml",
+     {"action_not_list.yaml:3:3: key 'actions': expected a list of {day: N, action: reverify, target: dormant|idle, "
+      "coverage: share} entries"}},
+    {"action_missing_coverage.yaml",
+     {"action_missing_coverage.yaml:3:5: key 'actions.coverage': missing; the share of the target cards re-verified "
+      "(0 to 1)"}},
 };
 
 void check_refused(const Outcome& out, const std::vector<const char*>& fragments) {

@@ -180,6 +180,7 @@ PolicyEffect synthetic_effect(const std::string& name, double avoided, double re
     const double wobble = r % 4 < 2 ? 1.0 : 0.5;  // replicates differ between policies: not a pure shift
     e.diff[std::size_t(Metric::fraud_losses_yuan)][r] = -avoided + sign * spread * wobble * 10;
     e.diff[std::size_t(Metric::honest_refused)][r] = refused + sign * spread * wobble;
+    e.diff[std::size_t(Metric::honest_harmed)][r] = e.diff[std::size_t(Metric::honest_refused)][r];  // its only part here
   }
   return e;
 }
@@ -279,7 +280,9 @@ TEST_CASE("the replicates-needed line gives about 80% power", "[compare][statist
 
 TEST_CASE("snapshot continuation is bit-identical to the run done in one piece", "[snapshot]") {
   // A scheduled change after the snapshot day must still apply by day.
-  Scenario sc = small(load_scenario_text("name: scheduled\nschedule:\n  - day: 70\n    set: {controls.per_id_cap.max_cards: 3}\n",
+  // So must an action (a re-verification drive) after the snapshot day.
+  Scenario sc = small(load_scenario_text("name: scheduled\nschedule:\n  - day: 70\n    set: {controls.per_id_cap.max_cards: 3}\n"
+                                         "actions:\n  - {day: 80, action: reverify, target: dormant, coverage: 1}\n",
                                          "inline", "."));
   const std::string path = temp_path("continuation.snapshot.h5");
   std::vector<std::unique_ptr<World>> halfway;

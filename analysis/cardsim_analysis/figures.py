@@ -286,10 +286,11 @@ def policy_comparison(cmp: CompareFile, outdir, name: str = "policy_comparison",
     reps = cmp.base.replicates
     caption = (f"{title or 'Policy comparison'}. Left: fraud losses avoided (baseline minus policy, million yuan "
                f"over days {cmp.from_day} to {cmp.base.days - 1}); green bars are policies on the cost-effectiveness "
-               f"frontier. Right: extra honest customers harmed (refused a card by any check plus honest cards "
-               f"wrongly shut). Bars are means and whiskers the 90% interval (5th-95th percentile) of the paired "
-               f"difference over {reps} replicates with common random numbers; a negative benefit means the policy "
-               f"raised losses, a negative harm that it harmed fewer honest customers than the baseline.")
+               f"frontier. Right: extra honest customers harmed (refused a card by any check, plus honest "
+               f"cards wrongly shut or lost to re-verification). Bars are means and whiskers the 90% interval "
+               f"(5th-95th percentile) of the paired difference over {reps} replicates with common random "
+               f"numbers; a negative benefit means the policy raised losses, a negative harm that it harmed "
+               f"fewer honest customers than the baseline.")
     return save(fig, outdir, name, caption)
 
 

@@ -103,7 +103,8 @@ def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects", metric
     caption = (f"Policy effects: paired difference policy minus baseline over days {cmp.from_day}-"
                f"{cmp.base.days - 1}, mean [5th, 95th percentile] over {cmp.base.replicates} replicates with common "
                f"random numbers. Losses in million yuan; the scammer price is the window's daily mean in yuan per "
-               f"card. Ratio: yuan of losses avoided per extra honest customer harmed (refused or card shut); "
+               f"card. Ratio: yuan of losses avoided per extra honest customer harmed (refused a card, or a card shut "
+               f"or lost to re-verification); "
                f"$\\infty$: losses avoided with no extra harm; --: undefined (no extra harm and no losses avoided). "
                f"$\\star$: on the cost-effectiveness frontier.")
     tex = outdir / f"{name}.tex"

@@ -3,24 +3,55 @@
 namespace cardsim {
 
 const std::vector<MetricSpec>& metric_registry() {
-  static const std::vector<MetricSpec> registry = {
-#define M_FLOW(id, n, u, d) {n, u, d, MetricKind::Flow, "sum over days"},
-#define M_LEVEL(id, n, u, d) {n, u, d, MetricKind::Level, "mean over days"},
-#define M_PRICE(id, n, u, d) {n, u, d, MetricKind::Price, "mean over days"},
-#define M_RATIO(id, n, u, d) {n, u, d, MetricKind::Ratio, "run numerator over run denominator"},
+  static const std::vector<MetricSpec> registry = [] {
+    std::vector<MetricSpec> r = {
+#define M_FLOW(id, n, u, d) {n, u, d, MetricKind::Flow, "sum over days", {}},
+#define M_LEVEL(id, n, u, d) {n, u, d, MetricKind::Level, "mean over days", {}},
+#define M_PRICE(id, n, u, d) {n, u, d, MetricKind::Price, "mean over days", {}},
+#define M_RATIO(id, n, u, d) {n, u, d, MetricKind::Ratio, "run numerator over run denominator", {}},
+#define M_SUM(id, n, u, d, parts) {n, u, d, MetricKind::Flow, "sum over days", {}},
 #include "core/metrics.def"
 #undef M_FLOW
 #undef M_LEVEL
 #undef M_PRICE
 #undef M_RATIO
-  };
+#undef M_SUM
+    };
+    for (const CompositeMetric& c : composite_metrics())
+      for (Metric part : c.parts) r[std::size_t(c.id)].parts.push_back(r[std::size_t(part)].name);
+    return r;
+  }();
   return registry;
 }
+
+const std::vector<CompositeMetric>& composite_metrics() {
+  static const std::vector<CompositeMetric> composites = [] {
+    std::vector<CompositeMetric> c = {
+#define M_FLOW(id, n, u, d)
+#define M_LEVEL(id, n, u, d)
+#define M_PRICE(id, n, u, d)
+#define M_RATIO(id, n, u, d)
+#define PART(id) Metric::id,
+#define M_SUM(id, n, u, d, parts) {Metric::id, {parts}},
+#include "core/metrics.def"
+#undef M_FLOW
+#undef M_LEVEL
+#undef M_PRICE
+#undef M_RATIO
+#undef M_SUM
+#undef PART
+    };
+    return c;
+  }();
+  return composites;
+}
+
 
 const std::vector<std::string>& headline_metrics() {
   static const std::vector<std::string> names = {
       "fraud_cases",        "fraud_losses_yuan", "cards_sold_to_scammers", "price_scammer_yuan",
-      "honest_refused",     "shutdowns_honest",  "income_insider_yuan",    "income_broker_yuan"};
+      "honest_refused",     "shutdowns_honest",  "honest_harmed",          "income_insider_yuan",
+      "income_broker_yuan"};
   return names;
 }
 
@@ -43,6 +74,12 @@ Recorder::Recorder(int64_t days, int checks)
 
 void Recorder::end_day(int64_t day) {
   const auto& reg = metric_registry();
+  // A composite is its parts' sum, never added to directly.
+  for (const CompositeMetric& c : composite_metrics()) {
+    double sum = 0;
+    for (Metric part : c.parts) sum += today_[int(part)];
+    today_[int(c.id)] = sum;
+  }
   for (int m = 0; m < kMetricCount; ++m) {
     double v = today_[m];
     if (reg[m].kind == MetricKind::Ratio) {

@@ -17,11 +17,13 @@ enum class Metric : int {
 #define M_LEVEL(id, n, u, d) id,
 #define M_PRICE(id, n, u, d) id,
 #define M_RATIO(id, n, u, d) id,
+#define M_SUM(id, n, u, d, parts) id,
 #include "core/metrics.def"
 #undef M_FLOW
 #undef M_LEVEL
 #undef M_PRICE
 #undef M_RATIO
+#undef M_SUM
   Count
 };
 
@@ -33,7 +35,17 @@ struct MetricSpec {
   std::string description;
   MetricKind kind;
   std::string total_rule;  // how the run total is made, for the file's attributes
+  std::vector<std::string> parts;  // M_SUM only: the metrics it is the sum of; empty for the others
 };
+
+/// A composite metric (M_SUM) and the metrics it sums.
+struct CompositeMetric {
+  Metric id;
+  std::vector<Metric> parts;
+};
+
+/// Every M_SUM row of metrics.def, in declaration order.
+const std::vector<CompositeMetric>& composite_metrics();
 
 const std::vector<MetricSpec>& metric_registry();
 int find_metric(const std::string& name);  // -1 when unknown

@@ -29,6 +29,8 @@ enum class Phase : uint32_t {
   Audits = 11,
   Adaptation = 12,
   SimBanks = 13,
+  // ---- re-verification of dormant cards (agents/reverification.cpp) ----
+  Actions = 14,  // one-off actions; entity k: the day's k-th action in scenario order
 };
 
 // Entity keys of streams beyond the agent indices. A phase that draws from

@@ -6,6 +6,7 @@
 #include "agents/citizen.h"
 #include "agents/insider.h"
 #include "agents/police.h"
+#include "agents/reverification.h"
 #include "agents/scammer.h"
 #include "agents/sim_bank.h"
 #include "core/interrupt.h"
@@ -34,6 +35,7 @@ void record_day(World& w) {
   for (int64_t n : w.farmer_pool.willing) willing += double(n);
   r.set(Metric::farmer_pool, willing);
   r.set(Metric::police_queue, double(w.police_queue.size() - w.police_head));
+  r.set(Metric::cards_dormant, double(dormant_cards(w)));
   double active = 0;
   for (std::size_t i = 0; i < w.insiders.outlet.size(); ++i)
     active += insider_active(w, int32_t(i));
@@ -60,6 +62,7 @@ const std::vector<PhaseEntry>& daily_phases() {
       {Phase::Fraud, "fraud", rings_commit_fraud},
       {Phase::SimBanks, "sim_banks", sim_banks_receive_codes},
       {Phase::Monitoring, "monitoring", monitor_cards},
+      {Phase::Actions, "actions", take_actions_of_the_day},
       {Phase::Police, "police", trace_cases},
       {Phase::Audits, "audits", audit_outlets},
       {Phase::Adaptation, "adaptation", adapt},
@@ -77,6 +80,7 @@ void run_days(World& w, const Scenario& scenario, int64_t until, const RunOption
   for (; w.day < until; ++w.day) {
     stop_if_interrupted(w.day);  // between days every structure is consistent
     w.p = params_on_day(scenario, w.day);  // scheduled changes take effect at day start
+    w.actions = &scenario.actions;
     w.market.clear_tallies();
     for (const auto& phase : daily_phases()) phase.run(w);
     if (options.check_invariants) check_invariants(w);

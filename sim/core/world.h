@@ -17,6 +17,7 @@
 #include "core/metrics.h"
 #include "scenario/params.h"
 #include "scenario/populations.h"
+#include "scenario/scenario.h"
 #include "core/rng.h"
 #include "core/zero_vector.h"
 
@@ -37,6 +38,8 @@ enum class CardState : uint8_t {
   ShutFraud,   // shut by carrier monitoring
   Seized,      // taken by police when its holder was arrested
   Expired,     // abandoned by its holder (raised card not resold)
+  // ---- re-verification of dormant cards (agents/reverification.cpp) ----
+  ShutReverified,  // shut by a re-verification drive: its registered holder did not confirm it
   Count
 };
 
@@ -319,6 +322,9 @@ struct World {
   uint64_t seed, replicate;
   int64_t day = 0;
   Params p;  // parameters in force today (scheduled changes applied)
+  /// The scenario's one-off actions (re-verification drives), set by
+  /// run_days like `p`; null when the world runs without a scenario.
+  const std::vector<ScheduledAction>* actions = nullptr;
   CriminalCounts counts;  // agents of each criminal kind, fixed when the world is built
   RegionLayout layout;    // regions' sizes, fixed when the world is built
 
@@ -421,10 +427,10 @@ template <class V, class W, IfPart<W, World> = 0> void visit_event_fields(V& v, 
   v.scalar("world.police_carry", w.police_carry);
 }
 
-/// Every field of World. `p` (today's parameters) is not listed: run_days sets
-/// it from the scenario at the start of every day; nor are the criminal
-/// counts and the region layout, which the world computes from the parameters
-/// when it is built.
+/// Every field of World. `p` (today's parameters) and `actions` are not
+/// listed: run_days sets them from the scenario at the start of every day; nor
+/// are the criminal counts and the region layout, which the world computes
+/// from the parameters when it is built.
 template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) {
   v.scalar("world.seed", w.seed);
   v.scalar("world.replicate", w.replicate);
@@ -458,7 +464,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2048,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2056,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <tuple>
 
 #include "core/metrics.h"
 #include "results/snapshot.h"
@@ -26,6 +27,21 @@ void require_same_days(const CompareRequest& req) {
       throw InputError(p.source + ": 'days' = " + std::to_string(p.params.days) + " but the base " +
                        req.base.source + " runs " + std::to_string(req.base.params.days) +
                        " days; paired comparisons need the same run length");
+}
+
+/// Actions before the burn-in's end are taken under the base only: a policy
+/// branching from the base's world must not hold different ones.
+void require_same_actions_before(const Scenario& base, const Scenario& policy, int64_t burn_in) {
+  auto before = [&](const Scenario& sc) {
+    std::vector<std::tuple<int64_t, int, int64_t, double>> out;
+    for (const auto& a : sc.actions)
+      if (a.day < burn_in) out.emplace_back(a.day, int(a.target), a.idle_days, a.coverage);
+    return out;
+  };
+  if (before(base) != before(policy))
+    throw InputError(policy.source + ": key 'actions': actions before day " + std::to_string(burn_in) +
+                     " differ from the base's; with --burn-in every policy branches from the base's world on that "
+                     "day, so its earlier actions would never be taken");
 }
 
 void validate_request(const CompareRequest& req) {
@@ -47,6 +63,8 @@ void validate_request(const CompareRequest& req) {
       check_same_structure(req.base, p,
                            "with --burn-in every policy branches from the base's world, so only schedulable "
                            "parameters may differ");
+  if (req.burn_in > 0)
+    for (const auto& p : req.policies) require_same_actions_before(req.base, p, req.burn_in);
 }
 
 // ---- running ----------------------------------------------------------------------
@@ -141,7 +159,7 @@ PolicyEffect paired_effect(const std::vector<std::vector<double>>& base,
   std::vector<double> avoided, harmed;
   for (std::size_t r = 0; r < e.diff[0].size(); ++r) {
     avoided.push_back(-e.diff[std::size_t(Metric::fraud_losses_yuan)][r]);
-    harmed.push_back(e.diff[std::size_t(Metric::honest_refused)][r] + e.diff[std::size_t(Metric::shutdowns_honest)][r]);
+    harmed.push_back(e.diff[std::size_t(Metric::honest_harmed)][r]);
   }
   e.avoided_interval = summarize(avoided);
   e.harmed_interval = summarize(harmed);
@@ -240,6 +258,15 @@ void print_effect_table(std::ostream& out, const CompareResult& r, std::size_t i
       << " (this comparison: " << r.request.replicates << ")\n";
 }
 
+/// The parts of honest_harmed (metrics.def), each shown beside the composite.
+const std::vector<std::string>& harm_parts() { return metric_registry()[std::size_t(Metric::honest_harmed)].parts; }
+
+std::string harm_parts_text(const char* joiner) {
+  std::string out;
+  for (const auto& part : harm_parts()) out += (out.empty() ? "" : joiner) + part;
+  return out;
+}
+
 std::string rank_text(const PolicyEffect& e) { return std::to_string(e.rank) + (e.tied_with.empty() ? "" : "="); }
 
 std::string names_text(const std::vector<std::string>& names) {
@@ -253,18 +280,28 @@ void print_ranking(std::ostream& out, const CompareResult& r) {
   for (const auto& e : r.effects) order.push_back(&e);
   std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) { return a->rank < b->rank; });
   const int level = int(std::lround(100 * r.request.confidence));
-  out << "\ncost-effectiveness: losses avoided per honest customer harmed (refused + wrongly shut), best first;\n"
+  out << "\ncost-effectiveness: losses avoided per honest customer harmed (honest_harmed = "
+      << harm_parts_text(" + ") << "), best first;\n"
          "ranks and frontier from a paired bootstrap over replicates (" << r.request.bootstrap << " resamples): '='\n"
-         "marks a tie, two policies whose " << level << "% CI of the paired difference includes 0\n";
+         "marks a tie, two policies whose " << level << "% CI of the paired difference includes 0; the parts of\n"
+         "honest_harmed follow its column, each as the mean paired difference\n";
   char line[512];
-  std::snprintf(line, sizeof line, "  %5s  %-28s %16s %-26s %10s %-20s %18s  %-8s %s\n", "rank", "policy",
-                "losses avoided", (std::to_string(level) + "% CI").c_str(), "harmed", (std::to_string(level) + "% CI").c_str(),
-                "yuan per harmed", "frontier", "tied with");
+  std::snprintf(line, sizeof line, "  %5s  %-28s %16s %-26s %14s %-20s", "rank", "policy", "losses avoided",
+                (std::to_string(level) + "% CI").c_str(), "honest_harmed", (std::to_string(level) + "% CI").c_str());
+  out << line;
+  for (const auto& part : harm_parts()) out << " " << part;
+  std::snprintf(line, sizeof line, " %18s  %-8s %s\n", "yuan per harmed", "frontier", "tied with");
   out << line;
   for (const PolicyEffect* e : order) {
-    std::snprintf(line, sizeof line, "  %5s  %-28s %16.0f %-26s %+10.1f %-20s %18s  %-8s %s\n", rank_text(*e).c_str(),
-                  e->name.c_str(), e->losses_avoided_yuan, bracket(e->avoided_ci, "%.0f").c_str(), e->honest_harmed,
-                  bracket(e->harmed_ci, "%+.1f").c_str(),
+    std::snprintf(line, sizeof line, "  %5s  %-28s %16.0f %-26s %+14.1f %-20s", rank_text(*e).c_str(), e->name.c_str(),
+                  e->losses_avoided_yuan, bracket(e->avoided_ci, "%.0f").c_str(), e->honest_harmed,
+                  bracket(e->harmed_ci, "%+.1f").c_str());
+    out << line;
+    for (const auto& part : harm_parts()) {
+      const std::string value = fmt("%+.1f", e->ci[std::size_t(find_metric(part))].mean);
+      out << " " << std::string(part.size() > value.size() ? part.size() - value.size() : 0, ' ') << value;
+    }
+    std::snprintf(line, sizeof line, " %18s  %-8s %s\n",
                   e->harm_measurable ? ratio_text(e->avoided_per_harmed).c_str() : "no measurable harm",
                   e->on_frontier ? "yes" : "", names_text(e->tied_with).c_str());
     out << line;

@@ -42,7 +42,7 @@ struct PolicyEffect {
   std::vector<int64_t> replicates_needed;  // [metric]: replicates to detect the request's relative effect, 80% power
   // Cost-effectiveness (means over replicates).
   double losses_avoided_yuan = 0;  // -(mean diff of fraud_losses_yuan)
-  double honest_harmed = 0;        // mean diff of honest_refused + shutdowns_honest
+  double honest_harmed = 0;        // mean diff of the composite metric honest_harmed (metrics.def lists its parts)
   double avoided_per_harmed = 0;   // yuan per extra honest customer harmed; +inf when none harmed
   Interval avoided_interval;       // per-replicate losses avoided: mean and 5%/95%
   Interval harmed_interval;        // per-replicate extra honest customers harmed
@@ -90,7 +90,8 @@ struct RankOptions {
 
 /// Fills the cost-effectiveness fields and CIs from `diff`, then ranks the
 /// policies and finds the frontier with a paired bootstrap over replicates.
-/// The ranking measure is yuan avoided per honest customer harmed for a
+/// Honest customers harmed are the metric honest_harmed, the sum of its parts
+/// declared in metrics.def. The ranking measure is yuan avoided per honest customer harmed for a
 /// policy with measurable harm, losses avoided for one without (those that
 /// avoid losses rank above every policy with measurable harm, those that
 /// avoid none below). Two policies are tied when the `confidence` interval

@@ -32,6 +32,7 @@ void describe_metric(hid_t ds, int m, const std::string& dims, const std::string
   h5::write_attr(ds, "units", spec.units + units_suffix);
   h5::write_attr(ds, "description", spec.description);
   h5::write_attr(ds, "dimensions", dims);
+  if (!spec.parts.empty()) h5::write_attr(ds, "parts", spec.parts);
 }
 
 /// One scenario's group: its resolved YAML, window totals and its series as
@@ -134,12 +135,14 @@ void write_cost_effectiveness(hid_t file, const CompareResult& r) {
   h5::write_attr(g, "frontier", frontier_names(r));
   h5::write_attr(g, "meaning",
                  std::string("losses_avoided_yuan = -mean difference of fraud_losses_yuan; honest_harmed = mean "
-                             "difference of honest_refused + shutdowns_honest; avoided_per_harmed = their ratio "
+                             "difference of the metric honest_harmed, the sum of its parts (attribute "
+                             "honest_harmed_parts); avoided_per_harmed = their ratio "
                              "(+inf: avoids losses and harms no extra honest customer); *_ci_lo/hi: confidence "
                              "interval of the mean (Student's t); harm_measurable 0 = no measurable harm (the harm's "
                              "CI includes 0); rank = 1 + the policies ranked above beyond noise in a paired bootstrap "
                              "(equal ranks are ties; see tied_with on each policy's group); on_frontier 1 = no other "
                              "policy nor the status quo avoids more with less harm beyond noise"));
+  h5::write_attr(g, "honest_harmed_parts", metric_registry()[std::size_t(Metric::honest_harmed)].parts);
   h5::write_attr(g, "confidence", r.request.confidence);
   h5::write_attr(g, "bootstrap", int64_t(r.request.bootstrap));
   std::vector<double> avoided, harmed, ratio;

@@ -71,7 +71,7 @@ PolicySamples samples_of(const PolicyEffect& e) {
   const auto& losses = e.diff[std::size_t(Metric::fraud_losses_yuan)];
   for (std::size_t r = 0; r < losses.size(); ++r) {
     s.avoided.push_back(-losses[r]);
-    s.harmed.push_back(e.diff[std::size_t(Metric::honest_refused)][r] + e.diff[std::size_t(Metric::shutdowns_honest)][r]);
+    s.harmed.push_back(e.diff[std::size_t(Metric::honest_harmed)][r]);
   }
   return s;
 }

@@ -317,6 +317,7 @@ void write_run_series(hid_t file, const RunResult& r, int threads, SeriesMode mo
     h5::write_attr(d, "units", period_units(reg[std::size_t(m)], mode));
     h5::write_attr(d, "description", reg[std::size_t(m)].description);
     h5::write_attr(d, "dimensions", "replicate, " + period_axis(mode));
+    if (!reg[std::size_t(m)].parts.empty()) h5::write_attr(d, "parts", reg[std::size_t(m)].parts);
     if (mode == SeriesMode::Weekly) h5::write_attr(d, "period_rule", std::string(period_rule(reg[std::size_t(m)].kind)));
   }
   write_refused_by_check(ts, r, mode);
@@ -346,6 +347,8 @@ void write_run_file(const std::string& path, const RunResult& r, int threads, Se
       h5::write_attr(t, "description", reg[std::size_t(m)].description);
       h5::write_attr(t, "total_rule", reg[std::size_t(m)].total_rule);
       h5::write_attr(t, "dimensions", std::string("replicate"));
+      // A composite (metrics.def, M_SUM) names the metrics it is the sum of.
+      if (!reg[std::size_t(m)].parts.empty()) h5::write_attr(t, "parts", reg[std::size_t(m)].parts);
     }
   });
 }

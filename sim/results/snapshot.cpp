@@ -21,8 +21,9 @@ namespace {
 // 2: velocity windows apart from Identity, initial-cards key; 3: a checksum
 // per replicate; 4: ring revenue factors; 5: raisers' profit apart from
 // merchants' channel slots; 6: honest customers' retries; 7: card uses (each
-// card's use and buyer, cards in use counted per use); 8: SIM banks.
-constexpr int64_t kSnapshotFormat = 8;
+// card's use and buyer, cards in use counted per use); 8: SIM banks; 9: card state
+// ShutReverified (re-verification drives), the recorder's new metrics.
+constexpr int64_t kSnapshotFormat = 9;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -243,6 +244,12 @@ Scenario scenario_from_flat(hid_t file, const std::string& path) {
     const ParamSpec* spec = find_param(key);
     sc.schedule.push_back({std::stoll(entry.substr(0, colon)), spec, spec->get(one.params), sc.source});
   }
+  if (H5Aexists(file, "scenario_actions") > 0) {
+    // Stored as the resolved YAML's `actions:` section; read under the run's length.
+    const std::string yaml = "days: " + std::to_string(sc.params.days) + "\n" +
+                             h5::read_attr_string(file, "scenario_actions");
+    sc.actions = load_scenario_text(yaml, path + " (stored actions)", "").actions;
+  }
   validate_scenario(sc);
   return sc;
 }
@@ -313,6 +320,7 @@ void write_snapshot_file(const std::string& path, const Scenario& scenario, uint
     h5::write_attr(file, "scenario_params", flat_params(scenario));
     // A zero-length attribute does not read back cleanly: leave it out.
     if (!scenario.schedule.empty()) h5::write_attr(file, "scenario_schedule", flat_schedule(scenario));
+    if (!scenario.actions.empty()) h5::write_attr(file, "scenario_actions", actions_yaml(scenario));
     for (std::size_t i = 0; i < worlds.size(); ++i) {
       h5::Handle g = h5::create_group(file, replicate_group(int64_t(i)));
       save_world(g, *worlds[i]);

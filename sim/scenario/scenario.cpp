@@ -281,7 +281,69 @@ void load_schedule(const YAML::Node& node, const std::string& origin, Scenario& 
   }
 }
 
-const std::set<std::string> kReservedKeys = {"extends", "name", "description", "schedule"};
+// ---- actions: one-off actions on a day (re-verification drives) ----------------
+
+/// The fields of an `actions:` entry, each validated like a parameter.
+const ParamSpec kActionDay{"actions.day", ParamType::Int, ParamMode::Structural, 0, 0, 36500, "days", "", "", {},
+                           nullptr, nullptr};
+const ParamSpec kActionKind{"actions.action", ParamType::Enum, ParamMode::Structural, 0, 0, 0, "", "", "",
+                            {"reverify"}, nullptr, nullptr};
+const ParamSpec kActionTarget{"actions.target", ParamType::Enum, ParamMode::Structural, 0, 0, 1, "", "", "",
+                              {"dormant", "idle"}, nullptr, nullptr};
+const ParamSpec kActionIdleDays{"actions.idle_days", ParamType::Int, ParamMode::Structural, 0, 1, 36500, "days", "",
+                                "", {}, nullptr, nullptr};
+const ParamSpec kActionCoverage{"actions.coverage", ParamType::Real, ParamMode::Structural, 0, 0, 1, "share", "", "",
+                                {}, nullptr, nullptr};
+constexpr const char* kActionKeys = "day, action, target, idle_days, coverage";
+
+/// The entry's keys, each once, each one of kActionKeys.
+void check_action_keys(const YAML::Node& entry, const std::string& origin) {
+  static const std::set<std::string> allowed = {"day", "action", "target", "idle_days", "coverage"};
+  std::set<std::string> seen;  // entry["day"] would silently take the first of two
+  for (auto it = entry.begin(); it != entry.end(); ++it) {
+    if (!it->first.IsScalar()) fail(origin, it->first.Mark(), "actions", "keys must be plain names");
+    const std::string k = it->first.Scalar();
+    if (!allowed.count(k))
+      fail(origin, it->first.Mark(), "actions." + k,
+           std::string("unknown key in an action; allowed: ") + kActionKeys + did_you_mean(k, {allowed.begin(), allowed.end()}));
+    if (!seen.insert(k).second) fail(origin, it->first.Mark(), "actions." + k, "duplicate key");
+  }
+}
+
+/// The value of `key` in an action entry; a missing one is an error naming what it is for.
+double action_field(const YAML::Node& entry, const ParamSpec& spec, const std::string& origin, const char* why) {
+  const std::string key = spec.key.substr(std::string("actions.").size());
+  const YAML::Node value = entry[key];
+  if (!value) fail(origin, entry.Mark(), spec.key, std::string("missing; ") + why);
+  return scalar_value(value, spec, origin, entry.Mark());
+}
+
+ScheduledAction load_action(const YAML::Node& entry, const std::string& origin) {
+  if (!entry.IsMap())
+    fail(origin, entry.Mark(), "actions", "each entry must be a map with day, action, target and coverage");
+  check_action_keys(entry, origin);
+  ScheduledAction a;
+  a.origin = where(origin, entry.Mark());
+  a.day = int64_t(action_field(entry, kActionDay, origin, "each action needs the day it is taken"));
+  action_field(entry, kActionKind, origin, "name the action (reverify)");
+  a.target = ReverifyTarget(int(action_field(entry, kActionTarget, origin, "which cards: dormant or idle")));
+  a.coverage = action_field(entry, kActionCoverage, origin, "the share of the target cards re-verified (0 to 1)");
+  if (a.target == ReverifyTarget::Idle) {
+    a.idle_days = int64_t(action_field(entry, kActionIdleDays, origin, "target idle needs the days without use"));
+  } else if (const YAML::Node n = entry["idle_days"]) {
+    fail(origin, n.Mark(), "actions.idle_days", "applies to target idle only; this action's target is dormant");
+  }
+  return a;
+}
+
+void load_actions(const YAML::Node& node, const std::string& origin, Scenario& sc) {
+  if (!node.IsSequence())
+    fail(origin, node.Mark(), "actions",
+         "expected a list of {day: N, action: reverify, target: dormant|idle, coverage: share} entries");
+  for (const auto& entry : node) sc.actions.push_back(load_action(entry, origin));
+}
+
+const std::set<std::string> kReservedKeys = {"extends", "name", "description", "schedule", "actions"};
 
 Scenario load_node(const YAML::Node& root, const std::string& origin, const std::string& base_dir,
                    int depth);
@@ -348,6 +410,9 @@ Scenario load_node(const YAML::Node& root, const std::string& origin, const std:
   if (const YAML::Node s = root["schedule"]) load_schedule(s, origin, sc);
   std::stable_sort(sc.schedule.begin(), sc.schedule.end(),
                    [](const ScheduledChange& a, const ScheduledChange& b) { return a.day < b.day; });
+  if (const YAML::Node a = root["actions"]) load_actions(a, origin, sc);
+  std::stable_sort(sc.actions.begin(), sc.actions.end(),
+                   [](const ScheduledAction& a, const ScheduledAction& b) { return a.day < b.day; });
   return sc;
 }
 
@@ -391,6 +456,8 @@ void check_consistency(const Scenario& sc, const Params& p, const std::string& w
 }  // namespace
 
 Scenario builtin_baseline() { return Scenario{}; }
+
+const char* reverify_target_name(ReverifyTarget t) { return t == ReverifyTarget::Idle ? "idle" : "dormant"; }
 
 std::string read_input_text(const std::string& path, const std::string& kind, bool pipe_allowed) {
   require_readable_kind(path, kind, pipe_allowed);
@@ -442,6 +509,11 @@ std::string unknown_parameter_reason(const std::string& key) { return unknown_ke
 
 void validate_scenario(const Scenario& sc) {
   check_consistency(sc, sc.params, "");
+  for (const ScheduledAction& a : sc.actions)
+    if (a.day >= sc.params.days)
+      throw InputError(a.origin + ": key 'actions.day': the action is on day " + std::to_string(a.day) +
+                       " but the run has only " + std::to_string(sc.params.days) + " days (0.." +
+                       std::to_string(sc.params.days - 1) + ")");
   // One pass over the schedule (sorted by day), applying each day's changes
   // and checking once per day: checking each change against the parameters
   // recomputed from scratch was quadratic (100,000 entries took 28 s).
@@ -529,6 +601,19 @@ std::string resolved_yaml(const Scenario& sc) {
     for (const auto& ch : sc.schedule)
       out << "  - day: " << ch.day << "\n    set: {" << ch.spec->key << ": "
           << format_param_value(*ch.spec, ch.value) << "}\n";
+  }
+  out << actions_yaml(sc);
+  return out.str();
+}
+
+std::string actions_yaml(const Scenario& sc) {
+  if (sc.actions.empty()) return "";
+  std::ostringstream out;
+  out << "actions:\n";
+  for (const auto& a : sc.actions) {
+    out << "  - {day: " << a.day << ", action: reverify, target: " << reverify_target_name(a.target);
+    if (a.target == ReverifyTarget::Idle) out << ", idle_days: " << a.idle_days;
+    out << ", coverage: " << format_param_value(kActionCoverage, a.coverage) << "}\n";
   }
   return out.str();
 }

@@ -31,12 +31,34 @@ struct ScheduledChange {
   std::string origin;  // "file:line" for messages
 };
 
+/// Which cards a re-verification drive asks holders to confirm.
+enum class ReverifyTarget {
+  Dormant,  // every dormant card: activated and not in use (docs/model.md, "Dormant cards")
+  Idle,     // dormant cards with no use in the last `idle_days` days
+};
+
+/// A one-off action taken on one day (the scenario's `actions:` list), as
+/// opposed to a scheduled change, which sets a parameter from a day on. The
+/// one kind today is a re-verification drive (agents/reverification.h).
+struct ScheduledAction {
+  int64_t day = 0;
+  ReverifyTarget target = ReverifyTarget::Dormant;
+  int64_t idle_days = 0;  // Idle only: days without use that make a card a target
+  double coverage = 0;    // share of the target cards (and of honest sleeping cards) re-verified
+  std::string origin;     // "file:line:col" for messages
+};
+
+/// Names of the targets as the scenario writes them.
+const char* reverify_target_name(ReverifyTarget t);
+
 struct Scenario {
   std::string name = "baseline";
   std::string description;
   std::string source = "<built-in baseline>";
   Params params;
   std::vector<ScheduledChange> schedule;  // sorted by day, stable in file order
+  std::vector<ScheduledAction> actions;   // sorted by day, stable in file order; an action's
+                                          // index here keys its random stream
   /// Where each parameter was last set ("file:line:col" or "--set"), so that
   /// messages about contradictory settings can point at a line. Unset
   /// parameters are absent.
@@ -76,8 +98,13 @@ void validate_scenario(const Scenario& scenario);
 /// Parameters in force on `day` (base values plus scheduled changes up to it).
 Params params_on_day(const Scenario& scenario, int64_t day);
 
-/// The fully resolved scenario as YAML: every parameter, then the schedule.
+/// The fully resolved scenario as YAML: every parameter, then the schedule,
+/// then the actions (each section only when it has entries).
 std::string resolved_yaml(const Scenario& scenario);
+
+/// The `actions:` section of the resolved YAML ("" when there is none); it
+/// loads back as the same actions.
+std::string actions_yaml(const Scenario& scenario);
 
 /// Stable 64-bit hash of the resolved scenario (for caches and shard checks).
 uint64_t scenario_hash(const Scenario& scenario);
