@@ -214,7 +214,7 @@ TEST_CASE("a reported number is shut by its carrier after exactly the delay, in 
   CHECK(w->cards.state[kept] == uint8_t(CardState::InUse));
 }
 
-TEST_CASE("with delay 0 a number reported today is shut today; a lead is never shut as reported", "[reported_shutdown]") {
+TEST_CASE("with delay 0 a number reported today is shut today, and a lead is never shut as reported", "[reported_shutdown]") {
   auto w = tiny_world();
   w->p.reported_shutdown_share = 1;
   w->p.reported_shutdown_delay_days = 0;
