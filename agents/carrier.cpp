@@ -226,6 +226,54 @@ void shut_due_today(World& w) {
   due.shrink_to_fit();
 }
 
+// ---- monitoring leads and reported numbers shut ----
+/// Takes a card in use or being raised out of its holder's list (a buyer's
+/// fleet, a raiser's cards); false when the card is in neither state (already
+/// seized, expired or shut). `in_use_shut`: count a card in use in its use's
+/// shutdown metric (monitoring's shutdowns only).
+bool take_from_holder(World& w, uint32_t card, bool in_use_shut) {
+  const auto state = CardState(w.cards.state[card]);
+  if (state == CardState::InUse) {
+    leave_use(w, card);
+    if (in_use_shut) w.recorder.add(card_use_spec(CardUse(w.cards.use[card])).shut, 1);
+    return true;
+  }
+  if (state == CardState::Raising) {
+    const int32_t raiser = w.cards.broker[card];
+    erase_card(w.brokers.raising[std::size_t(raiser)], card);
+    raiser_card_lost(w, raiser, 0.0);
+    return true;
+  }
+  return false;
+}
+
+/// A card monitoring shut becomes a police lead with controls.police.lead_prob,
+/// drawn from the card's own stream.
+void pass_lead(World& w, uint32_t card) {
+  if (w.p.police_lead_prob <= 0) return;
+  Stream s = w.stream(Phase::Monitoring, kLeadEntity + card);
+  if (s.bernoulli(w.p.police_lead_prob)) report_case(w, card, CaseSource::MonitoringLead);
+}
+
+/// A reported number's shutdown: the card leaves its holder like a
+/// monitoring shutdown (clawback, the farmer's sanction) but ends in its own
+/// state, counted in shutdowns_reported.
+void shut_reported(World& w, uint32_t card) {
+  if (!take_from_holder(w, card, false)) return;  // already gone
+  w.end_card(card, CardState::ShutReported);
+  farmer_card_shut(w, card);
+  w.recorder.add(Metric::shutdowns_reported, 1);
+  clawback(w, card);
+}
+
+void shut_reported_due_today(World& w) {
+  auto& due = w.reported_shutdown_due[std::size_t(w.day)];
+  for (uint32_t card : due) shut_reported(w, card);
+  due.clear();
+  due.shrink_to_fit();
+}
+// ---- end monitoring leads and reported numbers shut ----
+
 }  // namespace
 
 const std::vector<ActivationCheck>& builtin_activation_checks() {
@@ -283,26 +331,26 @@ void pay_commissions(World& w) {
 }
 
 void shut_for_fraud(World& w, uint32_t card) {
-  const auto state = CardState(w.cards.state[card]);
-  if (state == CardState::InUse) {
-    leave_use(w, card);
-    w.recorder.add(card_use_spec(CardUse(w.cards.use[card])).shut, 1);
-  } else if (state == CardState::Raising) {
-    const int32_t raiser = w.cards.broker[card];
-    erase_card(w.brokers.raising[std::size_t(raiser)], card);
-    raiser_card_lost(w, raiser, 0.0);
-  } else {
-    return;  // already gone (seized, expired, or shut)
-  }
+  if (!take_from_holder(w, card, true)) return;  // already gone (seized, expired, or shut)
   w.end_card(card, CardState::ShutFraud);
   farmer_card_shut(w, card);
   w.recorder.add(Metric::shutdowns_fraud, 1);
   w.recorder.add_ratio(Metric::days_to_shutdown_mean, double(w.day - w.cards.activation_day[card]), 1);
   clawback(w, card);
+  pass_lead(w, card);
+}
+
+void number_reported(World& w, uint32_t card, uint64_t report) {
+  if (w.p.reported_shutdown_share <= 0 || !card_live(w, card)) return;
+  Stream s = w.stream(Phase::Monitoring, kReportedNumberEntity + report);
+  if (!s.bernoulli(w.p.reported_shutdown_share)) return;
+  const auto due = std::size_t(w.day + w.p.reported_shutdown_delay_days);
+  if (due < w.horizon()) w.reported_shutdown_due[due].push_back(card);
 }
 
 void monitor_cards(World& w) {
   shut_due_today(w);
+  shut_reported_due_today(w);
   Stream s = w.stream(Phase::Monitoring, 0);
   detect_fleet(w, s);
   if (w.p.monitoring_delay_days == 0) shut_due_today(w);  // detected today, shut today

@@ -37,6 +37,12 @@ double fraud_use_hazard(const Params& p);
 double fraud_card_hazard(const Params& p, Channel channel);
 
 /// Shuts a card in fraud use or being raised, with clawback; used by monitoring.
+/// With controls.police.lead_prob the card becomes a police lead.
 void shut_for_fraud(World& w, uint32_t card);
+
+/// A number reported by a victim or the police (report: the case's arrival
+/// number, which keys the draw): with controls.reported_shutdown.share its
+/// carrier shuts it controls.reported_shutdown.delay_days later (ShutReported).
+void number_reported(World& w, uint32_t card, uint64_t report);
 
 }  // namespace cardsim

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "agents/broker.h"
+#include "agents/carrier.h"
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
 #include "agents/scammer.h"
@@ -55,21 +57,121 @@ void trace_one(World& w, Stream& s, uint32_t card) {
 
 }  // namespace
 
-void report_case(World& w, uint32_t card) { w.police_queue.push_back(card); }
+// ---- police cases: queue by source, priority rule, maximum age ----
+namespace {
+
+Metric queued_metric(CaseSource source) {
+  switch (source) {
+    case CaseSource::VictimReport: return Metric::police_reports_victims;
+    case CaseSource::MonitoringLead: return Metric::police_leads_monitoring;
+    default: break;
+  }
+  throw std::logic_error("police case source without a metric");  // a new source needs its metric
+}
+
+/// A source's rank under today's rule: cases of lower rank are worked first;
+/// within a rank, in order of arrival.
+int priority_rank(const World& w, CaseSource source) {
+  const bool report = source == CaseSource::VictimReport;
+  switch (w.p.police_priority) {
+    case PolicePriority::leads_first: return report ? 1 : 0;
+    case PolicePriority::reports_first: return report ? 0 : 1;
+    default: return 0;  // fifo
+  }
+}
+
+/// The source whose first waiting case is worked next, or -1 when none waits.
+/// Each list is in arrival order, so only the lists' heads compete: O(sources).
+int next_source(const World& w) {
+  const PoliceCases& q = w.police_cases;
+  int best = -1, best_rank = 0;
+  uint64_t best_order = 0;
+  for (std::size_t s = 0; s < kCaseSources; ++s) {
+    if (q.waiting(CaseSource(s)) == 0) continue;
+    const int rank = priority_rank(w, CaseSource(s));
+    const uint64_t order = q.order[s][q.head[s]];
+    if (best < 0 || rank < best_rank || (rank == best_rank && order < best_order)) {
+      best = int(s);
+      best_rank = rank;
+      best_order = order;
+    }
+  }
+  return best;
+}
+
+/// Takes the first waiting case of `source` off the queue; returns its card.
+uint32_t take_case(PoliceCases& q, std::size_t source) {
+  const uint64_t i = q.head[source]++;
+  q.day_sum[source] -= q.day[source][i];
+  return q.card[source][i];
+}
+
+/// Drops the cases that have waited longer than the maximum age: each list
+/// is oldest first, so the old cases are at its head.
+void drop_old_cases(World& w) {
+  if (w.p.police_max_age_days <= 0) return;  // 0: no limit
+  PoliceCases& q = w.police_cases;
+  const int64_t oldest_kept = w.day - w.p.police_max_age_days;  // queued on or after this day
+  for (std::size_t s = 0; s < kCaseSources; ++s)
+    while (q.waiting(CaseSource(s)) > 0 && q.day[s][q.head[s]] < oldest_kept) {
+      take_case(q, s);
+      w.recorder.add(Metric::police_cases_dropped, 1);
+    }
+}
+
+/// Cuts the worked and dropped part off a list now and then: amortised O(1) per case.
+void compact(PoliceCases& q) {
+  for (std::size_t s = 0; s < kCaseSources; ++s) {
+    const uint64_t head = q.head[s];
+    if (head <= 4096 || head * 2 <= q.card[s].size()) continue;
+    const auto cut = std::ptrdiff_t(head);
+    q.card[s].erase(q.card[s].begin(), q.card[s].begin() + cut);
+    q.day[s].erase(q.day[s].begin(), q.day[s].begin() + cut);
+    q.order[s].erase(q.order[s].begin(), q.order[s].begin() + cut);
+    q.head[s] = 0;
+  }
+}
+
+}  // namespace
+
+void report_case(World& w, uint32_t card, CaseSource source) {
+  PoliceCases& q = w.police_cases;
+  const auto s = std::size_t(source);
+  const uint64_t arrival = q.arrivals++;
+  q.card[s].push_back(card);
+  q.day[s].push_back(int32_t(w.day));
+  q.order[s].push_back(arrival);
+  q.day_sum[s] += w.day;
+  w.recorder.add(queued_metric(source), 1);
+  if (source == CaseSource::VictimReport) number_reported(w, card, arrival);
+}
 
 void trace_cases(World& w) {
+  drop_old_cases(w);
   Stream s = w.stream(Phase::Police, 0);  // entity 0: the traces (rng.h)
   // Capacity is a density: twice the people, twice the investigators.
   const double budget = w.p.police_capacity_per_million * double(w.citizens.count) / 1e6 + w.police_carry;
   auto n = int64_t(budget);
   w.police_carry = budget - double(n);
-  while (n-- > 0 && w.police_head < w.police_queue.size()) trace_one(w, s, w.police_queue[w.police_head++]);
-  // Compact the worked part of the queue now and then: amortised O(1) per case.
-  if (w.police_head > 4096 && w.police_head * 2 > w.police_queue.size()) {
-    w.police_queue.erase(w.police_queue.begin(), w.police_queue.begin() + std::ptrdiff_t(w.police_head));
-    w.police_head = 0;
+  while (n-- > 0) {
+    const int source = next_source(w);
+    if (source < 0) break;  // nothing left to trace
+    const uint32_t card = take_case(w.police_cases, std::size_t(source));
+    w.recorder.add(Metric::police_cases_traced, 1);
+    trace_one(w, s, card);
   }
+  compact(w.police_cases);
 }
+
+double mean_case_age_days(const World& w) {
+  const PoliceCases& q = w.police_cases;
+  const uint64_t waiting = q.waiting();
+  if (waiting == 0) return 0.0;
+  int64_t day_sum = 0;
+  for (int64_t d : q.day_sum) day_sum += d;
+  return double(w.day) - double(day_sum) / double(waiting);
+}
+// ---- end police cases ----
 
 void arrest_farmer(World& w, Stream& s, uint32_t identity) {
   w.recorder.add(Metric::arrests_farmer, 1);

@@ -39,6 +39,6 @@ TEST_CASE("every field of the World is listed once, under its part's name", "[fi
   }
   // A few fields whose absence would lose state across a snapshot.
   for (const char* must : {"cards.commission_paid", "brokers.kind", "rings.revenue_factor", "recorder.refused_by_check",
-                           "world.police_head", "ledger.balances"})
+                           "world.police_cases.head", "ledger.balances"})
     CHECK(names.seen.count(must) == 1);
 }

@@ -118,13 +118,24 @@ TEST_CASE("prices finite and positive", "[invariants]") {
   expect_broken([](World& w) { w.market.price_record = -3.0; }, "prices", {"record price"});
 }
 
-TEST_CASE("quantities in range: channel weights, ring revenue factors, police queue", "[invariants]") {
+TEST_CASE("quantities in range: channel weights, ring revenue factors", "[invariants]") {
   expect_broken([](World& w) { w.brokers.weight[kProductionChannels * 1 + 2] = -0.5; }, "quantities in range",
                 {"broker 1 has channel weight"});
   expect_broken([](World& w) { w.rings.revenue_factor[3] = std::nan(""); }, "quantities in range",
                 {"ring 3 has revenue factor"});
-  expect_broken([](World& w) { w.police_head = w.police_queue.size() + 1; }, "quantities in range",
-                {"police queue head"});
+}
+
+TEST_CASE("police cases: heads, running day sums, cases conserved", "[invariants][police_queue]") {
+  expect_broken([](World& w) { w.police_cases.head[0] = w.police_cases.card[0].size() + 1; }, "police cases",
+                {"source 0: head"});
+  expect_broken([](World& w) { w.police_cases.day_sum[0] += 1; }, "police cases", {"running sum"});
+  expect_broken([](World& w) { w.recorder.add(Metric::police_cases_traced, 1); }, "police cases", {"cases queued"});
+}
+
+TEST_CASE("cards shut by reason: as many as each reason's metric counts", "[invariants][reported_shutdown]") {
+  expect_broken([](World& w) { w.recorder.add(Metric::shutdowns_reported, 1); }, "cards shut by reason",
+                {"metric counts 1"});
+  expect_broken([](World& w) { w.recorder.add(Metric::shutdowns_fraud, -1); }, "cards shut by reason", {"state 3"});
 }
 
 TEST_CASE("arrested agents inactive", "[invariants]") {

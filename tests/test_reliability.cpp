@@ -164,7 +164,7 @@ TEST_CASE("a damaged or altered snapshot is refused with a message, never crashe
       {"card names an identity outside the population",
        [&](const std::string& p) { set_entry(p, r1 + "cards.identity", 0, 4e9); }, "cards.identity"},
       {"police queue head past the queue",
-       [&](const std::string& p) { set_entry(p, r1 + "world.police_head", 0, 1e12); }, "police"},
+       [&](const std::string& p) { set_entry(p, r1 + "world.police_cases.head", 0, 1e12); }, "police"},
       {"broker in a region that does not exist",
        [&](const std::string& p) { set_entry(p, r1 + "brokers.region", 0, 60000); }, "brokers.region"},
       {"negative day", [&](const std::string& p) { set_root_attr(p, "day", -5); }, "day = -5"},

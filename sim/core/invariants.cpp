@@ -1,6 +1,7 @@
 #include "core/invariants.h"
 
 #include <cmath>
+#include <utility>
 
 namespace cardsim {
 namespace {
@@ -187,11 +188,54 @@ void check_quantities(const World& w) {
     });
   require(std::isfinite(w.risk.farmer) && w.risk.farmer >= 0 && std::isfinite(w.risk.insider) && w.risk.insider >= 0, w,
           "quantities in range", [&] { return "perceived risk is negative or not finite"; });
-  require(w.police_head <= w.police_queue.size(), w, "quantities in range", [&] {
-    return "police queue head " + std::to_string(w.police_head) + " is past its end " +
-           std::to_string(w.police_queue.size());
+}
+
+// ---- police cases and cards shut by reason ----
+/// A flow metric's count so far: the days recorded plus today's.
+double counted_so_far(const World& w, Metric m) { return w.recorder.total(int(m)) + w.recorder.today(m); }
+
+/// Each source's list: its head within it, its columns in step, arrivals in
+/// order, the running day sum equal to the waiting cases' days; and cases are
+/// conserved: queued = traced + dropped + waiting, queued = reports + leads.
+void check_police_cases(const World& w) {
+  const PoliceCases& q = w.police_cases;
+  for (std::size_t s = 0; s < kCaseSources; ++s) {
+    const auto& cards = q.card[s];
+    require(q.head[s] <= cards.size() && q.day[s].size() == cards.size() && q.order[s].size() == cards.size(), w,
+            "police cases", [&] {
+              return "source " + std::to_string(s) + ": head " + std::to_string(q.head[s]) + " past its " +
+                     std::to_string(cards.size()) + " cases, or its columns out of step";
+            });
+    int64_t day_sum = 0;
+    for (uint64_t i = q.head[s]; i < cards.size(); ++i) {
+      day_sum += q.day[s][i];
+      require(i == q.head[s] || (q.order[s][i - 1] < q.order[s][i] && q.day[s][i - 1] <= q.day[s][i]), w,
+              "police cases", [&] { return "source " + std::to_string(s) + ": case " + std::to_string(i) + " out of order"; });
+    }
+    require(day_sum == q.day_sum[s], w, "police cases", [&] {
+      return "source " + std::to_string(s) + ": waiting cases' days add up to " + std::to_string(day_sum) +
+             ", the running sum says " + std::to_string(q.day_sum[s]);
+    });
+  }
+  const double queued = counted_so_far(w, Metric::police_reports_victims) + counted_so_far(w, Metric::police_leads_monitoring);
+  const double worked = counted_so_far(w, Metric::police_cases_traced) + counted_so_far(w, Metric::police_cases_dropped);
+  require(queued == double(q.arrivals) && double(q.arrivals) == worked + double(q.waiting()), w, "police cases", [&] {
+    return std::to_string(q.arrivals) + " cases queued, metrics count " + std::to_string(queued) + " queued, " +
+           std::to_string(worked) + " traced or dropped and " + std::to_string(q.waiting()) + " waiting";
   });
 }
+
+/// Cards shut for each reason are as many as its metric counted.
+void check_cards_shut_by_reason(const World& w, const std::vector<int64_t>& recount) {
+  const std::pair<CardState, Metric> reasons[] = {{CardState::ShutFraud, Metric::shutdowns_fraud},
+                                                  {CardState::ShutReported, Metric::shutdowns_reported}};
+  for (const auto& [state, metric] : reasons)
+    require(double(recount[std::size_t(state)]) == counted_so_far(w, metric), w, "cards shut by reason", [&] {
+      return "state " + std::to_string(int(state)) + " holds " + std::to_string(recount[std::size_t(state)]) +
+             " cards, its metric counts " + std::to_string(counted_so_far(w, metric));
+    });
+}
+// ---- end police cases and cards shut by reason ----
 
 void check_absent_agents(const World& w) {
   for (std::size_t b = 0; b < w.brokers.kind.size(); ++b)
@@ -267,6 +311,8 @@ void check_invariants(const World& w) {
   check_prices(w);
   check_quantities(w);
   check_absent_agents(w);
+  check_police_cases(w);
+  check_cards_shut_by_reason(w, tally.by_state);
 }
 
 }  // namespace cardsim

@@ -39,6 +39,14 @@ enum class Phase : uint32_t {
 /// Police streams: entity 0 traces the day's cases; insider i's successor
 /// after an arrest is drawn from entity kPoliceReplacementEntity + i.
 constexpr uint64_t kPoliceReplacementEntity = 1;
+/// Monitoring streams beyond entity 0 (the day's detections) and the sanction
+/// draws (2^40 + card, agents/farmer_pool.cpp): a card monitoring shuts draws
+/// whether it becomes a police lead from kLeadEntity + card; a reported number
+/// draws whether its carrier shuts it from kReportedNumberEntity + the report's
+/// arrival number (PoliceCases::arrivals). Own streams, so that with the
+/// levers off no other draw moves.
+constexpr uint64_t kLeadEntity = uint64_t(1) << 41;
+constexpr uint64_t kReportedNumberEntity = uint64_t(1) << 42;
 /// Init streams (day -1): world building draws from this entity, the key of
 /// holders' initial cards from the next one; both lie above any agent index.
 constexpr uint64_t kWorldBuildEntity = uint64_t(1) << 40;

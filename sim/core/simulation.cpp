@@ -34,7 +34,8 @@ void record_day(World& w) {
   double willing = 0;
   for (int64_t n : w.farmer_pool.willing) willing += double(n);
   r.set(Metric::farmer_pool, willing);
-  r.set(Metric::police_queue, double(w.police_queue.size() - w.police_head));
+  r.set(Metric::police_queue, double(w.police_cases.waiting()));
+  r.set(Metric::police_queue_age_days, mean_case_age_days(w));
   r.set(Metric::cards_dormant, double(dormant_cards(w)));
   double active = 0;
   for (std::size_t i = 0; i < w.insiders.outlet.size(); ++i)

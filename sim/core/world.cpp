@@ -226,7 +226,17 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   shutdown_due.assign(horizon, {});
   commission_due.assign(horizon, {});
   honest_retry_due.assign(horizon, {});
+  reported_shutdown_due.assign(horizon, {});
   honest_commission_due.assign(horizon * std::size_t(p.carriers), 0);
+}
+
+PoliceCases::PoliceCases()
+    : card(kCaseSources), day(kCaseSources), order(kCaseSources), head(kCaseSources, 0), day_sum(kCaseSources, 0) {}
+
+uint64_t PoliceCases::waiting() const {
+  uint64_t n = 0;
+  for (std::size_t s = 0; s < kCaseSources; ++s) n += waiting(CaseSource(s));
+  return n;
 }
 
 int World::initial_legit_cards(uint32_t identity) const {

@@ -40,6 +40,7 @@ enum class CardState : uint8_t {
   Expired,     // abandoned by its holder (raised card not resold)
   // ---- re-verification of dormant cards (agents/reverification.cpp) ----
   ShutReverified,  // shut by a re-verification drive: its registered holder did not confirm it
+  ShutReported,  // shut by its carrier because victims or police reported the number (controls.reported_shutdown)
   Count
 };
 
@@ -316,6 +317,47 @@ struct RegionLayout {
   std::vector<uint64_t> weight_end;
 };
 
+// ---- police cases: queue by source, priority rule, maximum age (agents/police.cpp) ----
+/// Where a police case came from; each case keeps it (the list it waits in).
+/// Values are stored in snapshots: new sources are appended.
+enum class CaseSource : uint8_t {
+  VictimReport = 0,  // a fraud victim reported the case (controls.police.report_prob)
+  MonitoringLead,    // carrier monitoring shut the card and passed it on (controls.police.lead_prob)
+  BankLead,          // reserved: an account frozen by a bank, once bank accounts exist
+  Count
+};
+constexpr std::size_t kCaseSources = std::size_t(CaseSource::Count);
+
+/// Cases waiting for a trace: one first-in-first-out list per source, each
+/// case with the day it was queued and its arrival number over all sources
+/// (which orders cases across sources under the fifo rule). Entries from
+/// `head[source]` on wait; worked and dropped ones are cut off the front now
+/// and then, so that every case costs amortised O(1) and no day scans the queue.
+struct PoliceCases {
+  std::vector<std::vector<uint32_t>> card;   // [source][i] the case's card
+  std::vector<std::vector<int32_t>> day;     // [source][i] day it was queued
+  std::vector<std::vector<uint64_t>> order;  // [source][i] arrival number
+  std::vector<uint64_t> head;                // [source] first waiting case
+  std::vector<int64_t> day_sum;              // [source] sum of `day` over waiting cases: the mean age in O(1)
+  uint64_t arrivals = 0;                     // cases ever queued: the next arrival number
+
+  PoliceCases();
+  /// Cases waiting from `source`, and from all sources.
+  uint64_t waiting(CaseSource source) const { return card[std::size_t(source)].size() - head[std::size_t(source)]; }
+  uint64_t waiting() const;
+};
+
+template <class V, class C, IfPart<C, PoliceCases> = 0> void visit_police_cases(V& v, C& q) {
+  v.nested("world.police_cases.card", q.card);
+  v.nested("world.police_cases.day", q.day);
+  v.nested("world.police_cases.order", q.order);
+  v.array("world.police_cases.head", q.head, Extent::Other);  // per source
+  v.array("world.police_cases.day_sum", q.day_sum, Extent::Other);
+  v.scalar("world.police_cases.arrivals", q.arrivals);
+}
+CARDSIM_FIELDS_LISTED(PoliceCases, 128);
+// ---- end police cases ----
+
 struct World {
   World(const Params& initial, uint64_t seed, uint64_t replicate);
 
@@ -355,8 +397,8 @@ struct World {
   std::vector<std::vector<uint32_t>> commission_due;   // criminal cards awaiting commission
   std::vector<int64_t> honest_commission_due;          // honest activations awaiting commission
   std::vector<std::vector<uint64_t>> honest_retry_due;  // refused honest customers' next tries (agents/citizen.cpp)
-  std::vector<uint32_t> police_queue;                  // reported cases' cards, FIFO
-  std::size_t police_head = 0;
+  std::vector<std::vector<uint32_t>> reported_shutdown_due;  // reported numbers to shut (controls.reported_shutdown)
+  PoliceCases police_cases;                            // cases waiting for a trace, by source
   double police_carry = 0;
 
   Stream stream(Phase phase, uint64_t entity) const { return Stream(seed, replicate, day, phase, entity); }
@@ -421,9 +463,8 @@ template <class V, class W, IfPart<W, World> = 0> void visit_event_fields(V& v, 
   v.nested("world.commission_due", w.commission_due);
   v.array("world.honest_commission_due", w.honest_commission_due, Extent::Other);
   v.nested("world.honest_retry_due", w.honest_retry_due);
-  v.array("world.police_queue", w.police_queue, Extent::Other);
-  static_assert(std::is_same_v<std::size_t, uint64_t>, "police_head is stored as 64 bits");
-  v.scalar("world.police_head", w.police_head);
+  v.nested("world.reported_shutdown_due", w.reported_shutdown_due);
+  visit_police_cases(v, w.police_cases);
   v.scalar("world.police_carry", w.police_carry);
 }
 
@@ -464,7 +505,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2056,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2176,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

@@ -22,8 +22,9 @@ namespace {
 // per replicate; 4: ring revenue factors; 5: raisers' profit apart from
 // merchants' channel slots; 6: honest customers' retries; 7: card uses (each
 // card's use and buyer, cards in use counted per use); 8: SIM banks; 9: card state
-// ShutReverified (re-verification drives), the recorder's new metrics.
-constexpr int64_t kSnapshotFormat = 9;
+// ShutReverified (re-verification drives), the recorder's new metrics; 10: police
+// cases by source with their day and arrival number, reported numbers to shut.
+constexpr int64_t kSnapshotFormat = 10;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -144,7 +145,7 @@ struct Lengths {
 /// Fields that grow during a run (one entry per card made, case reported, or
 /// card in a list); every other field keeps the length it was built with.
 bool grows(const std::string& name) {
-  return name.rfind("cards.", 0) == 0 || name == "world.police_queue" ||
+  return name.rfind("cards.", 0) == 0 ||
          (name.size() > 7 && name.compare(name.size() - 7, 7, ".values") == 0);
 }
 

@@ -107,6 +107,7 @@ void check_books_lengths(const Refuse& refuse, const World& w, const World& buil
   require_length(refuse, "world.cards_by_use", w.cards_by_use, std::size_t(kCardUseCount));
   require_length(refuse, "world.shutdown_due", w.shutdown_due, built.shutdown_due.size());
   require_length(refuse, "world.commission_due", w.commission_due, built.commission_due.size());
+  require_length(refuse, "world.reported_shutdown_due", w.reported_shutdown_due, built.reported_shutdown_due.size());
   require_length(refuse, "world.honest_commission_due", w.honest_commission_due, built.honest_commission_due.size());
 }
 
@@ -145,6 +146,28 @@ void check_cards(const Refuse& refuse, const World& w) {
       refuse("cards.commission_payee", "entry " + std::to_string(i) + " names no ledger account");
 }
 
+/// The police cases: one list per source, columns in step, heads within
+/// them, cards made, days not after today (the invariants then check order
+/// and running sums).
+void check_police_cases(const Refuse& refuse, const World& w) {
+  const PoliceCases& q = w.police_cases;
+  require_length(refuse, "world.police_cases.card", q.card, kCaseSources);
+  require_length(refuse, "world.police_cases.day", q.day, kCaseSources);
+  require_length(refuse, "world.police_cases.order", q.order, kCaseSources);
+  require_length(refuse, "world.police_cases.head", q.head, kCaseSources);
+  require_length(refuse, "world.police_cases.day_sum", q.day_sum, kCaseSources);
+  require_nested_indices(refuse, "world.police_cases.card", q.card, int64_t(w.cards.size()));
+  require_nested_indices(refuse, "world.police_cases.day", q.day, w.day + 1);
+  for (std::size_t s = 0; s < kCaseSources; ++s) {
+    const std::string source = "[" + std::to_string(s) + "]";
+    require_length(refuse, "world.police_cases.day" + source, q.day[s], q.card[s].size());
+    require_length(refuse, "world.police_cases.order" + source, q.order[s], q.card[s].size());
+    if (q.head[s] > q.card[s].size()) refuse("world.police_cases.head", "points past the end of the police queue");
+    for (uint64_t order : q.order[s])
+      if (order >= q.arrivals) refuse("world.police_cases.order" + source, "names a case that never arrived");
+  }
+}
+
 /// Lists of cards and identities held by agents or waiting for an event.
 void check_references(const Refuse& refuse, const World& w) {
   const int64_t cards = int64_t(w.cards.size());
@@ -155,8 +178,8 @@ void check_references(const Refuse& refuse, const World& w) {
     require_nested_indices(refuse, u.fleets, use_fleets(w, u.use), cards);
   require_nested_indices(refuse, "world.shutdown_due", w.shutdown_due, cards);
   require_nested_indices(refuse, "world.commission_due", w.commission_due, cards);
-  require_indices(refuse, "world.police_queue", w.police_queue, 0, cards);
-  if (w.police_head > w.police_queue.size()) refuse("world.police_head", "points past the end of the police queue");
+  require_nested_indices(refuse, "world.reported_shutdown_due", w.reported_shutdown_due, cards);
+  check_police_cases(refuse, w);
   require_indices(refuse, "insiders.raiser", w.insiders.raiser, -1, int64_t(w.brokers.kind.size()));
   for (std::size_t i = 0; i < w.insiders.shares_login.size(); ++i)
     if (w.insiders.shares_login[i] > 1) refuse("insiders.shares_login", "entry " + std::to_string(i) + " is not 0 or 1");
