@@ -22,7 +22,7 @@ namespace {
 // per replicate; 4: ring revenue factors; 5: raisers' profit apart from
 // merchants' channel slots; 6: honest customers' retries; 7: card uses (each
 // card's use and buyer, cards in use counted per use); 8: SIM banks.
-constexpr int64_t kSnapshotFormat = 8;
+constexpr int64_t kSnapshotFormat = 9;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
