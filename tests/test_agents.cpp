@@ -496,7 +496,7 @@ TEST_CASE("a trace of a SIM bank's card raids the SIM bank: every card in its ra
   CHECK(w->sim_bank_present(0));
 }
 
-TEST_CASE("a served sentence keeps an insider's post empty for the sentence; the same person returns asking more", "[agents][enforcement]") {
+TEST_CASE("a served sentence keeps an insider's post empty for the sentence, then the same person returns asking more", "[agents][enforcement]") {
   Params p = chain_params();
   p.police_sentences_served = true;
   p.police_sentence_min_days = p.police_sentence_max_days = 300;
