@@ -36,14 +36,20 @@ class RecordSuppliers {
   const std::vector<int32_t>& sellers_;
 };
 
-/// Buys one identity record from a supplier that has one; kNone when none.
-/// Harvested activations need a face photo, so only labor agencies serve them.
-uint32_t buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
+/// A bought identity record and the supplier who sold it.
+struct Record {
+  uint32_t identity = kNone;
+  int32_t supplier = -1;
+};
+
+/// Buys one identity record from a supplier that has one; identity kNone when
+/// none. Harvested activations need a face photo, so only labor agencies serve them.
+Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
   w.market.record_ordered += 1;
   Brokers& b = w.brokers;
   const RecordSuppliers suppliers(b, need_face);
   const std::size_t count = suppliers.size();
-  if (count == 0) return kNone;
+  if (count == 0) return {};
   const std::size_t start = s.below(count);
   for (std::size_t k = 0; k < count; ++k) {
     const std::size_t i = suppliers[(start + k) % count];
@@ -52,9 +58,9 @@ uint32_t buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face)
     b.records[i].pop_back();
     w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), w.market.price_record);
     w.market.record_delivered += 1;
-    return identity;
+    return {identity, int32_t(i)};
   }
-  return kNone;
+  return {};
 }
 
 /// A present insider linked to this broker with white cards left, or -1.
@@ -90,9 +96,11 @@ void add_to_stock(World& w, std::size_t broker, uint32_t card) {
 
 /// Activates a card on a record; used by the harvested, white and raising
 /// paths. `insider` is the insider whose white card (insider_login) or
-/// location-editing login is used, -1 for none.
-uint32_t activate_on_record(World& w, Stream& s, std::size_t broker, uint32_t identity, uint32_t outlet,
+/// location-editing login is used, -1 for none. The card remembers the
+/// record's supplier, whom a police trace can follow it to.
+uint32_t activate_on_record(World& w, Stream& s, std::size_t broker, const Record& record, uint32_t outlet,
                             Channel channel, bool insider_login, int32_t insider) {
+  const uint32_t identity = record.identity;
   ActivationAttempt a;
   a.identity = identity;
   a.outlet = outlet;
@@ -107,6 +115,7 @@ uint32_t activate_on_record(World& w, Stream& s, std::size_t broker, uint32_t id
   const bool edited = remote && a.location_edit && w.p.remote_mode != RemoteMode::allow;
   const int32_t involved = insider_login || edited ? insider : -1;
   const uint32_t card = w.new_card(channel, identity, outlet, int32_t(broker), involved);
+  w.cards.supplier[card] = record.supplier;
   mark_misused(w, identity);
   return card;
 }
@@ -146,11 +155,11 @@ void produce_harvested(World& w, Stream& s, std::size_t m, int64_t order, Channe
   const uint32_t account = w.ledger.broker(int32_t(m));
   const int32_t login = location_login(w, m);
   for (int64_t k = 0; k < order; ++k) {
-    const uint32_t identity = buy_record(w, s, account, true);
-    if (identity == kNone) break;
+    const Record record = buy_record(w, s, account, true);
+    if (record.identity == kNone) break;
     t.spend += w.market.price_record;
     const uint32_t outlet = w.random_outlet_in(s, w.brokers.region[m]);
-    const uint32_t card = activate_on_record(w, s, m, identity, outlet, Channel::Harvested, false, login);
+    const uint32_t card = activate_on_record(w, s, m, record, outlet, Channel::Harvested, false, login);
     if (card == kNone) continue;
     add_to_stock(w, m, card);
     t.obtained += 1;
@@ -167,11 +176,11 @@ uint32_t make_white_card(World& w, Stream& s, std::size_t broker, int32_t inside
   }
   w.market.white_ordered += 1;
   spend += w.market.price_white;
-  const uint32_t identity = buy_record(w, s, account, false);
-  if (identity == kNone) return kNone;  // the white card waits unused; its cost is sunk
+  const Record record = buy_record(w, s, account, false);
+  if (record.identity == kNone) return kNone;  // the white card waits unused; its cost is sunk
   spend += w.market.price_record;
   const auto outlet = uint32_t(w.insiders.outlet[std::size_t(insider)]);
-  return activate_on_record(w, s, broker, identity, outlet, channel, true, insider);
+  return activate_on_record(w, s, broker, record, outlet, channel, true, insider);
 }
 
 void produce_white(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {
@@ -247,8 +256,16 @@ void record_profit(World& w, std::size_t m, int c, const ChannelTally& t) {
   ema += kProfitMemory * (profit - ema);
 }
 
+/// Ready cards a merchant tries to hold: fewer for one back from a sentence
+/// (controls.police.record_restraint per conviction on record).
+int64_t target_stock(const World& w, std::size_t m) {
+  const int32_t record = w.brokers.convictions[m];
+  if (record == 0) return w.p.brokers_target_stock;
+  return std::llround(double(w.p.brokers_target_stock) * w.restraint(record));
+}
+
 void run_merchant(World& w, Stream& s, std::size_t m) {
-  const int64_t order = std::max<int64_t>(0, w.p.brokers_target_stock - int64_t(w.brokers.stock[m].size()));
+  const int64_t order = std::max<int64_t>(0, target_stock(w, m) - int64_t(w.brokers.stock[m].size()));
   if (order == 0) return;
   int64_t split[kProductionChannels];
   split_order(w, s, m, order, split);
@@ -279,7 +296,7 @@ void run_raiser(World& w, Stream& s, std::size_t r) {
   if (!raising.empty())
     w.ledger.transfer(account, w.ledger.pool(Pool::Suppliers), w.p.raising_upkeep_yuan * double(raising.size()));
   if (!channel_enabled(w.p, Channel::Raised) || w.brokers.insiders[r].empty()) return;
-  const int64_t n = s.poisson(w.p.raising_cards_per_day * w.brokers.effort[r]);
+  const int64_t n = s.poisson(w.p.raising_cards_per_day * w.brokers.effort[r] * w.restraint(w.brokers.convictions[r]));
   ChannelTally tally;  // raisers learn from commissions paid, not from today's spend
   produce(w, s, Channel::Raised, r, n, tally);
 }
@@ -295,7 +312,7 @@ void update_raiser_effort(World& w, std::size_t r) {
 void harvest_for(World& w, Stream& s, std::size_t i) {
   const bool face = w.brokers.kind[i] == BrokerKind::LaborAgency;
   const double rate = (face ? w.p.records_harvest_per_agency : w.p.records_harvest_per_seller) *
-                      (1.0 - w.p.data_protection_level);
+                      (1.0 - w.p.data_protection_level) * w.restraint(w.brokers.convictions[i]);
   auto& stock = w.brokers.records[i];
   const int64_t room = std::max<int64_t>(0, w.p.records_stock_cap - int64_t(stock.size()));
   const int64_t n = std::min(room, s.poisson(rate));
@@ -402,7 +419,17 @@ void broker_enters(World& w, std::size_t b) {
 
 void replace_broker(World& w, int32_t broker) {
   w.brokers.absent_until[std::size_t(broker)] = int32_t(w.day + w.p.brokers_replacement_days);
+  w.brokers.convictions[std::size_t(broker)] = 0;  // a newcomer, with no record
   broker_enters(w, std::size_t(broker));
+}
+
+void broker_serves_sentence(World& w, int32_t broker, int64_t sentence_days) {
+  const auto b = std::size_t(broker);
+  const int32_t record = w.brokers.convictions[b];
+  replace_broker(w, broker);
+  auto& until = w.brokers.absent_until[b];
+  until = std::max(until, int32_t(w.day + sentence_days));
+  w.brokers.convictions[b] = record + 1;  // the same person returns, with one more conviction
 }
 
 }  // namespace cardsim

@@ -20,6 +20,12 @@ void broker_enters(World& w, std::size_t broker);
 /// successor enters as broker_enters says.
 void replace_broker(World& w, int32_t broker);
 
+/// Served sentences (controls.police.sentences_served): the niche stays empty
+/// for the longer of the sentence and brokers.replacement_days, then the same
+/// person returns, as broker_enters says, with one more conviction on record
+/// (World::restraint scales their activity down).
+void broker_serves_sentence(World& w, int32_t broker, int64_t sentence_days);
+
 /// Sets raising teams' expected profit from day-0 prices and rules.
 void init_broker_expectations(World& w);
 

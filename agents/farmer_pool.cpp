@@ -37,12 +37,12 @@ void end_sanctions(World& w) {
   f.sanctioned_until.resize(kept);
 }
 
-void sanction(World& w, uint32_t person) {
+/// Lists `person` as barred until day `until` (or later, when a longer bar
+/// stands already): a credit sanction, or a sentence followed by one.
+void bar_until(World& w, uint32_t person, int32_t until) {
   FarmerPool& f = w.farmer_pool;
-  const auto until = int32_t(w.day + w.p.sanctions_duration_days);
   const auto it = std::lower_bound(f.sanctioned.begin(), f.sanctioned.end(), person);
   const auto at = it - f.sanctioned.begin();
-  w.recorder.add(Metric::farmers_sanctioned, 1);
   if (it != f.sanctioned.end() && *it == person) {
     f.sanctioned_until[std::size_t(at)] = std::max(f.sanctioned_until[std::size_t(at)], until);
     return;
@@ -50,6 +50,11 @@ void sanction(World& w, uint32_t person) {
   f.sanctioned.insert(it, person);
   f.sanctioned_until.insert(f.sanctioned_until.begin() + at, until);
   if (w.p.sanctions_bars_selling) farmer_leaves_pool(w, person, Metric::farmers_left_sanction);
+}
+
+void sanction(World& w, uint32_t person) {
+  w.recorder.add(Metric::farmers_sanctioned, 1);
+  bar_until(w, person, int32_t(w.day + w.p.sanctions_duration_days));
 }
 
 }  // namespace
@@ -111,6 +116,11 @@ void farmer_card_shut(World& w, uint32_t card) {
   if (!w.p.sanctions_enabled || w.cards.channel[card] != uint8_t(Channel::Farmer)) return;
   Stream s = w.stream(Phase::Monitoring, kSanctionEntity + card);
   if (s.bernoulli(w.p.sanctions_prob_on_fraud_shutdown)) sanction(w, w.cards.identity[card]);
+}
+
+void farmer_serves_sentence(World& w, uint32_t person, int64_t sentence_days) {
+  const int64_t record = w.p.sanctions_enabled ? w.p.sanctions_duration_days : 0;
+  bar_until(w, person, int32_t(w.day + sentence_days + record));
 }
 
 bool under_sanction(const World& w, uint32_t identity) {

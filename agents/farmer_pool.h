@@ -35,6 +35,13 @@ void farmer_leaves_pool(World& w, uint32_t person, Metric cause);
 /// A farmer card shut for fraud: its holder may be sanctioned (sanctions.*).
 void farmer_card_shut(World& w, uint32_t card);
 
+/// An arrested farmer serving a sentence (controls.police.sentences_served):
+/// listed with the sanctioned for the sentence, then, with sanctions.enabled,
+/// for a credit sanction of sanctions.duration_days (the record), under the
+/// bars of sanctions.bars_selling and sanctions.bars_new_cards; they return
+/// to the willing pool when the bar ends, as a sanctioned holder does.
+void farmer_serves_sentence(World& w, uint32_t person, int64_t sentence_days);
+
 /// Whether `identity` is under a credit sanction today.
 bool under_sanction(const World& w, uint32_t identity);
 

@@ -1,5 +1,6 @@
 #include "agents/insider.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "agents/carrier.h"
@@ -8,18 +9,18 @@ namespace cardsim {
 namespace {
 
 void harvest_codes(World& w, Stream& s, int32_t insider) {
-  const int64_t accounts = s.poisson(w.p.insiders_codes_per_day * (1.0 - w.risk.insider));
+  const int64_t accounts =
+      s.poisson(w.p.insiders_codes_per_day * (1.0 - w.risk.insider) * w.restraint(w.insiders.convictions[std::size_t(insider)]));
   if (accounts == 0) return;
   w.recorder.add(Metric::accounts_hijacked, double(accounts));
   const double bounty = double(accounts) * w.p.insiders_bounty_yuan;
   const uint32_t platforms = w.ledger.pool(Pool::Platforms);
-  // The WeChat-group organiser takes a cut (F13) when one is at work.
+  // The WeChat-group organiser takes a cut (F13) when one is at work; one
+  // back from a sentence runs the group less hard and takes less.
   double to_insider = bounty;
-  const auto& organisers = w.brokers.all(BrokerKind::Organiser);
-  if (!organisers.empty()) {
-    const int32_t org = organisers[std::size_t(insider) % organisers.size()];
+  if (const int32_t org = organiser_of(w, insider); org >= 0) {
     if (w.broker_present(org)) {
-      const double cut = bounty * w.p.insiders_organiser_share;
+      const double cut = bounty * w.p.insiders_organiser_share * w.restraint(w.brokers.convictions[std::size_t(org)]);
       w.ledger.transfer(platforms, w.ledger.broker(org), cut);
       to_insider -= cut;
     }
@@ -40,8 +41,22 @@ void replace_insider(World& w, int32_t insider) {
   const auto i = std::size_t(insider);
   w.insiders.vacant_until[i] = int32_t(w.day + w.p.insiders_replacement_days);
   w.insiders.white_left_today[i] = 0;
+  w.insiders.convictions[i] = 0;  // a newcomer, with no record
   Stream successor = w.stream(Phase::Police, kPoliceReplacementEntity + i);
   insider_takes_post(w, successor, insider);
+}
+
+void insider_serves_sentence(World& w, int32_t insider, int64_t sentence_days) {
+  const auto i = std::size_t(insider);
+  w.insiders.vacant_until[i] = int32_t(w.day + std::max<int64_t>(w.p.insiders_replacement_days, sentence_days));
+  w.insiders.white_left_today[i] = 0;
+  w.insiders.convictions[i]++;  // the same person returns: same ask and login habits, one more conviction
+}
+
+int32_t organiser_of(const World& w, int32_t insider) {
+  const auto& organisers = w.brokers.all(BrokerKind::Organiser);
+  if (organisers.empty()) return -1;
+  return organisers[std::size_t(insider) % organisers.size()];
 }
 
 bool insider_active(const World& w, int32_t insider) {
@@ -50,7 +65,9 @@ bool insider_active(const World& w, int32_t insider) {
 }
 
 double insider_ask(const World& w, int32_t insider) {
-  return w.insiders.reservation[std::size_t(insider)] * (1.0 + w.p.insiders_risk_markup * w.risk.insider);
+  // One back from a sentence asks more: 1 / restraint per the record.
+  return w.insiders.reservation[std::size_t(insider)] * (1.0 + w.p.insiders_risk_markup * w.risk.insider) /
+         w.restraint(w.insiders.convictions[std::size_t(insider)]);
 }
 
 bool login_edits_location(const World& w, int32_t insider) {

@@ -18,6 +18,17 @@ void insider_takes_post(World& w, Stream& s, int32_t insider);
 /// Police stream of the day) and takes the post when the vacancy ends.
 void replace_insider(World& w, int32_t insider);
 
+/// Served sentences (controls.police.sentences_served): the post stays empty
+/// for the longer of the sentence and insiders.replacement_days, then the same
+/// person returns with one more conviction on record: they keep their
+/// reservation and login habits but ask more and harvest fewer codes
+/// (World::restraint).
+void insider_serves_sentence(World& w, int32_t insider, int64_t sentence_days);
+
+/// The WeChat-group organiser whose group the insider harvests codes in (F13),
+/// -1 when the world has no organiser.
+int32_t organiser_of(const World& w, int32_t insider);
+
 /// Present and did illicit business within insiders.active_window_days: an
 /// audit can catch them, and the insiders_active metric counts them.
 bool insider_active(const World& w, int32_t insider);

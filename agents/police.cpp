@@ -3,56 +3,110 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <iterator>
 
 #include "agents/broker.h"
 #include "agents/carrier.h"
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
 #include "agents/scammer.h"
+#include "agents/sim_bank.h"
 
 namespace cardsim {
 namespace {
 
+/// Police stream of the chain's upstream steps (supplier, organiser, SIM-bank
+/// raid) and the arrests they make: one a day, apart from the traces' entity 0
+/// and above any insider's replacement entity, so that with those steps'
+/// probabilities at 0 the traces draw exactly what they drew without them.
+constexpr uint64_t kUpstreamEntity = uint64_t(1) << 40;
+
+/// One arrest metric per broker kind, in BrokerKind order.
+constexpr Metric kArrestsOfKind[] = {Metric::arrests_merchant, Metric::arrests_labor_agency,
+                                     Metric::arrests_data_seller, Metric::arrests_raiser, Metric::arrests_organiser};
+static_assert(std::size(kArrestsOfKind) == std::size_t(BrokerKind::Count), "one arrest metric per broker kind");
+
+/// A sentence within controls.police.sentence_min_days..max_days (F16), days.
+double draw_sentence_days(World& w, Stream& s) {
+  return double(w.p.police_sentence_min_days) +
+         s.uniform() * double(w.p.police_sentence_max_days - w.p.police_sentence_min_days);
+}
+
 /// Deterrence: peers' perceived risk rises with the sentence handed down
 /// (one risk_per_arrest per year of sentence).
-double sentence_years(World& w, Stream& s) {
-  const double days = double(w.p.police_sentence_min_days) +
-                      s.uniform() * double(w.p.police_sentence_max_days - w.p.police_sentence_min_days);
-  return days / 365.0;
+void deter(World& w, double& risk, double sentence_days) {
+  risk = std::min(1.0, risk + w.p.risk_per_arrest * (sentence_days / 365.0));
 }
 
-double draw_fine(World& w, Stream& s) {
-  return w.p.police_fine_min_yuan + s.uniform() * (w.p.police_fine_max_yuan - w.p.police_fine_min_yuan);
+void pay_fine(World& w, Stream& s, uint32_t account) {
+  const double fine = w.p.police_fine_min_yuan + s.uniform() * (w.p.police_fine_max_yuan - w.p.police_fine_min_yuan);
+  w.recorder.add(Metric::fines_paid_yuan, w.ledger.transfer(account, w.ledger.pool(Pool::State), fine));
 }
 
-void raise_risk(double& risk, double by) { risk = std::min(1.0, risk + by); }
+/// Public-interest damages (F16), paid by convicted insiders and brokers.
+void pay_damages(World& w, uint32_t account) {
+  if (w.p.police_damages_yuan <= 0) return;
+  w.recorder.add(Metric::damages_paid_yuan,
+                 w.ledger.transfer(account, w.ledger.pool(Pool::State), w.p.police_damages_yuan));
+}
 
 void seize_all(World& w, std::vector<uint32_t>& cards) {
   for (uint32_t card : cards) w.end_card(card, CardState::Seized);
   cards.clear();
 }
 
-/// A case's card was bought by a ring (the police trace cases to rings only).
+/// A case's card was bought by a ring for fraud calls.
 bool is_rings_card(const World& w, uint32_t card) {
   return w.cards.buyer[card] >= 0 && CardUse(w.cards.use[card]) == CardUse::FraudCalls;
 }
 
-void trace_insider_side(World& w, Stream& s, uint32_t card) {
+/// A case's card was bought by a SIM bank (leads from monitoring bring such cards).
+bool is_sim_banks_card(const World& w, uint32_t card) {
+  return w.cards.buyer[card] >= 0 && CardUse(w.cards.use[card]) == CardUse::SimBank;
+}
+
+/// Card -> the SIM bank that runs it (F24): a raid seizes the whole rack.
+void trace_sim_bank(World& w, Stream& up, uint32_t card) {
+  if (!is_sim_banks_card(w, card) || !up.bernoulli(w.p.police_p_sim_bank)) return;
+  if (w.sim_bank_present(w.cards.buyer[card])) raid_sim_bank(w, up, w.cards.buyer[card]);
+}
+
+/// Insider -> the WeChat-group organiser they harvest codes for (F13).
+void trace_organiser(World& w, Stream& up, int32_t insider) {
+  if (!w.p.channel_code_harvesting || !up.bernoulli(w.p.police_p_organiser)) return;
+  const int32_t org = organiser_of(w, insider);
+  if (org >= 0 && w.broker_present(org)) arrest_broker(w, up, org);
+}
+
+/// Merchant -> the labour agency or data seller that sold the card's record.
+void trace_supplier(World& w, Stream& up, uint32_t card) {
+  const int32_t supplier = w.cards.supplier[card];
+  if (supplier < 0 || !up.bernoulli(w.p.police_p_supplier)) return;
+  if (w.broker_present(supplier)) arrest_broker(w, up, supplier);
+}
+
+void trace_insider_side(World& w, Stream& s, Stream& up, uint32_t card) {
   const int32_t insider = w.cards.insider[card];
   if (insider < 0 || !s.bernoulli(w.p.police_p_outlet)) return;
   if (w.insider_present(insider)) arrest_insider(w, s, insider);
+  trace_organiser(w, up, insider);
 }
 
-void trace_one(World& w, Stream& s, uint32_t card) {
+/// The chain of docs/model.md, "Police": the steps of the traces' stream `s`
+/// draw as they always did; the upstream steps draw from `up` only.
+void trace_one(World& w, Stream& s, Stream& up, uint32_t card) {
   if (s.bernoulli(w.p.police_p_scammer) && is_rings_card(w, card) && w.ring_present(w.cards.buyer[card]))
     arrest_ring(w, s, w.cards.buyer[card]);
+  trace_sim_bank(w, up, card);
   if (!s.bernoulli(w.p.police_p_identity)) return;
   if (w.cards.channel[card] == uint8_t(Channel::Farmer))
-    arrest_farmer(w, s, w.cards.identity[card]);
+    arrest_farmer(w, s, w.cards.identity[card]);  // the farmer's recruiter is the card's merchant
   else
-    trace_insider_side(w, s, card);  // the identity holder is a victim too
+    trace_insider_side(w, s, up, card);  // the identity holder is a victim too
   const int32_t broker = w.cards.broker[card];
-  if (s.bernoulli(w.p.police_p_broker) && w.broker_present(broker)) arrest_broker(w, s, broker);
+  if (!s.bernoulli(w.p.police_p_broker)) return;
+  if (w.broker_present(broker)) arrest_broker(w, s, broker);
+  trace_supplier(w, up, card);
 }
 
 }  // namespace
@@ -149,6 +203,7 @@ void report_case(World& w, uint32_t card, CaseSource source) {
 void trace_cases(World& w) {
   drop_old_cases(w);
   Stream s = w.stream(Phase::Police, 0);  // entity 0: the traces (rng.h)
+  Stream up = w.stream(Phase::Police, kUpstreamEntity);
   // Capacity is a density: twice the people, twice the investigators.
   const double budget = w.p.police_capacity_per_million * double(w.citizens.count) / 1e6 + w.police_carry;
   auto n = int64_t(budget);
@@ -158,7 +213,7 @@ void trace_cases(World& w) {
     if (source < 0) break;  // nothing left to trace
     const uint32_t card = take_case(w.police_cases, std::size_t(source));
     w.recorder.add(Metric::police_cases_traced, 1);
-    trace_one(w, s, card);
+    trace_one(w, s, up, card);
   }
   compact(w.police_cases);
 }
@@ -175,32 +230,58 @@ double mean_case_age_days(const World& w) {
 
 void arrest_farmer(World& w, Stream& s, uint32_t identity) {
   w.recorder.add(Metric::arrests_farmer, 1);
-  w.ledger.transfer(w.ledger.pool(Pool::Farmers), w.ledger.pool(Pool::State), draw_fine(w, s));
+  pay_fine(w, s, w.ledger.pool(Pool::Farmers));
   farmer_leaves_pool(w, identity, Metric::farmers_left_arrest);
-  raise_risk(w.risk.farmer, w.p.risk_per_arrest * sentence_years(w, s));
+  const double sentence = draw_sentence_days(w, s);
+  if (w.p.police_sentences_served) farmer_serves_sentence(w, identity, int64_t(sentence));
+  deter(w, w.risk.farmer, sentence);
 }
 
 void arrest_insider(World& w, Stream& s, int32_t insider) {
   w.recorder.add(Metric::arrests_insider, 1);
-  w.ledger.transfer(w.ledger.insider(insider), w.ledger.pool(Pool::State), draw_fine(w, s));
-  replace_insider(w, insider);
-  raise_risk(w.risk.insider, w.p.risk_per_arrest * sentence_years(w, s));
+  pay_fine(w, s, w.ledger.insider(insider));
+  pay_damages(w, w.ledger.insider(insider));
+  const double sentence = draw_sentence_days(w, s);
+  if (w.p.police_sentences_served)
+    insider_serves_sentence(w, insider, int64_t(sentence));
+  else
+    replace_insider(w, insider);
+  deter(w, w.risk.insider, sentence);
 }
 
 void arrest_broker(World& w, Stream& s, int32_t broker) {
   const auto b = std::size_t(broker);
   w.recorder.add(Metric::arrests_broker, 1);
-  w.ledger.transfer(w.ledger.broker(broker), w.ledger.pool(Pool::State), draw_fine(w, s));
+  w.recorder.add(kArrestsOfKind[std::size_t(w.brokers.kind[b])], 1);
+  pay_fine(w, s, w.ledger.broker(broker));
+  pay_damages(w, w.ledger.broker(broker));
   seize_all(w, w.brokers.stock[b]);
   seize_all(w, w.brokers.raising[b]);
-  replace_broker(w, broker);
+  // Records held (suppliers) are seized too: the niche's next holder starts with none.
+  if (w.p.police_sentences_served)
+    broker_serves_sentence(w, broker, int64_t(draw_sentence_days(w, s)));
+  else
+    replace_broker(w, broker);
 }
 
 void arrest_ring(World& w, Stream& s, int32_t ring) {
   w.recorder.add(Metric::arrests_scammer, 1);
-  w.ledger.transfer(w.ledger.ring(ring), w.ledger.pool(Pool::State), draw_fine(w, s));
+  pay_fine(w, s, w.ledger.ring(ring));
   seize_all(w, w.rings.fleet[std::size_t(ring)]);
-  replace_ring(w, ring);
+  if (w.p.police_sentences_served)
+    ring_serves_sentence(w, ring, int64_t(draw_sentence_days(w, s)));
+  else
+    replace_ring(w, ring);
+}
+
+void raid_sim_bank(World& w, Stream& s, int32_t bank) {
+  w.recorder.add(Metric::arrests_sim_bank, 1);
+  pay_fine(w, s, w.ledger.sim_bank(bank));
+  seize_all(w, w.sim_banks.fleet[std::size_t(bank)]);
+  if (w.p.police_sentences_served)
+    sim_bank_serves_sentence(w, bank, int64_t(draw_sentence_days(w, s)));
+  else
+    replace_sim_bank(w, bank);
 }
 
 }  // namespace cardsim

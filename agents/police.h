@@ -1,7 +1,9 @@
 // Police: cases (victim reports, leads from carrier monitoring) wait in a
 // queue worked at a fixed capacity, in the order controls.police.priority
 // names, and are dropped unworked once older than controls.police.max_age_days;
-// each trace follows card -> identity -> (farmer | outlet -> insider) -> broker.
+// each trace follows card -> identity -> (farmer | outlet -> insider ->
+// organiser) -> merchant -> supplier of the card's record, and card -> its
+// ring or SIM bank (docs/model.md, "Police").
 #pragma once
 
 #include "core/world.h"
@@ -21,11 +23,16 @@ void trace_cases(World& w);
 /// queued (0 when none wait): O(sources), from the queue's running day sums.
 double mean_case_age_days(const World& w);
 
-// Arrests remove the agent (its niche refills later), seize what it holds,
-// fine it, and raise the perceived risk of its peers.
+// Arrests remove the agent, seize what it holds (cards, records), fine it
+// (insiders and brokers also pay public-interest damages), and call the
+// role's replacement; with controls.police.sentences_served the person is out
+// for the sentence drawn and then returns with a record. Arrests of farmers
+// and insiders raise the perceived risk of their peers.
 void arrest_farmer(World& w, Stream& s, uint32_t identity);
 void arrest_insider(World& w, Stream& s, int32_t insider);
 void arrest_broker(World& w, Stream& s, int32_t broker);
 void arrest_ring(World& w, Stream& s, int32_t ring);
+/// Raids a SIM bank (F24): every card in its rack is seized at once.
+void raid_sim_bank(World& w, Stream& s, int32_t bank);
 
 }  // namespace cardsim

@@ -56,7 +56,16 @@ void ring_enters(World& w, int32_t ring) {
 
 void replace_ring(World& w, int32_t ring) {
   w.rings.absent_until[std::size_t(ring)] = int32_t(w.day + w.p.scammers_replacement_days);
+  w.rings.convictions[std::size_t(ring)] = 0;  // newcomers, with no record
   ring_enters(w, ring);
+}
+
+void ring_serves_sentence(World& w, int32_t ring, int64_t sentence_days) {
+  const auto r = std::size_t(ring);
+  const int32_t record = w.rings.convictions[r];
+  replace_ring(w, ring);
+  w.rings.absent_until[r] = std::max(w.rings.absent_until[r], int32_t(w.day + sentence_days));
+  w.rings.convictions[r] = record + 1;  // the same ring returns, with one more conviction
 }
 
 double target_saturation(const World& w) {
@@ -83,7 +92,9 @@ double card_revenue_yuan(const World& w, int32_t ring) {
 double ring_demand(const World& w, int32_t ring) {
   if (!w.ring_present(ring)) return 0;
   // With no margin a ring runs no cards: it leaves the market until the margin returns.
-  return demand_from_margin(card_revenue_yuan(w, ring), w.market.price_scammer, w.p.scammers_cards_per_margin,
+  // A ring back from a sentence runs fewer cards (World::restraint).
+  return demand_from_margin(card_revenue_yuan(w, ring), w.market.price_scammer,
+                            w.p.scammers_cards_per_margin * w.restraint(w.rings.convictions[std::size_t(ring)]),
                             w.rings.fleet[std::size_t(ring)].size());
 }
 

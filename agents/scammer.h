@@ -24,6 +24,12 @@ void ring_enters(World& w, int32_t ring);
 /// successor enters as ring_enters says and keeps the place's revenue factor.
 void replace_ring(World& w, int32_t ring);
 
+/// Served sentences (controls.police.sentences_served): the place stays empty
+/// for the longer of the sentence and scammers.replacement_days, then the same
+/// ring returns, as ring_enters says, with one more conviction on record: it
+/// runs fewer cards (World::restraint).
+void ring_serves_sentence(World& w, int32_t ring, int64_t sentence_days);
+
 /// Share of an attempt's chance of deceiving left at today's attempts per
 /// holder: 1 / (1 + attempts / (scammers.saturation_attempts * population)).
 double target_saturation(const World& w);

@@ -3,6 +3,7 @@
 #include "agents/card_market.h"
 
 #include <algorithm>
+#include <cassert>
 
 namespace cardsim {
 
@@ -19,8 +20,27 @@ double sim_bank_card_value_yuan(const Params& p) {
 }
 
 double sim_bank_demand(const World& w, int32_t bank) {
-  return demand_from_margin(sim_bank_card_value_yuan(w.p), w.market.price_scammer, w.p.sim_banks_cards_per_margin,
-                            w.sim_banks.fleet[std::size_t(bank)].size());
+  const auto b = std::size_t(bank);
+  if (!w.sim_bank_present(bank)) return 0;
+  // An operator back from a sentence runs a smaller rack (World::restraint).
+  return demand_from_margin(sim_bank_card_value_yuan(w.p), w.market.price_scammer,
+                            w.p.sim_banks_cards_per_margin * w.restraint(w.sim_banks.convictions[b]),
+                            w.sim_banks.fleet[b].size());
+}
+
+void replace_sim_bank(World& w, int32_t bank) {
+  const auto b = std::size_t(bank);
+  assert(w.sim_banks.fleet[b].empty());  // the raid seized the rack
+  w.sim_banks.absent_until[b] = int32_t(w.day + w.p.sim_banks_replacement_days);
+  w.sim_banks.convictions[b] = 0;  // a newcomer, with no record
+}
+
+void sim_bank_serves_sentence(World& w, int32_t bank, int64_t sentence_days) {
+  const auto b = std::size_t(bank);
+  const int32_t record = w.sim_banks.convictions[b];
+  replace_sim_bank(w, bank);
+  w.sim_banks.absent_until[b] = std::max(w.sim_banks.absent_until[b], int32_t(w.day + sentence_days));
+  w.sim_banks.convictions[b] = record + 1;  // the same operator returns, with one more conviction
 }
 
 void sim_bank_takes_card(World& w, int32_t bank, int32_t seller, uint32_t) {

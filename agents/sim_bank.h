@@ -22,6 +22,17 @@ double sim_bank_card_value_yuan(const Params& p);
 /// Cards an operator wants to add today at today's price.
 double sim_bank_demand(const World& w, int32_t bank);
 
+// Life cycle: an operator's rack is empty when the world is built; after a
+// raid (agents/police.cpp: raid_sim_bank seized every card) the niche stays
+// empty for sim_banks.replacement_days, then a newcomer starts a new rack.
+void replace_sim_bank(World& w, int32_t bank);
+
+/// Served sentences (controls.police.sentences_served): the niche stays empty
+/// for the longer of the sentence and sim_banks.replacement_days, then the
+/// same operator returns with one more conviction on record: a smaller rack
+/// (World::restraint).
+void sim_bank_serves_sentence(World& w, int32_t bank, int64_t sentence_days);
+
 /// An operator pays for a card it bought (agents/card_market.cpp sells it).
 void sim_bank_takes_card(World& w, int32_t bank, int32_t seller, uint32_t card);
 

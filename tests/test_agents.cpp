@@ -17,6 +17,8 @@
 #include "agents/insider.h"
 #include "agents/police.h"
 #include "agents/scammer.h"
+#include "agents/sim_bank.h"
+#include "agents/farmer_pool.h"
 #include "core/activation_checks.h"
 #include "core/world.h"
 #include "scenario/params.h"
@@ -27,7 +29,7 @@ namespace {
 
 /// Holders 0 and 1 live in region 0, holders 2 and 3 in region 1; outlet 0
 /// is in region 0, outlet 1 in region 1; the one insider keeps outlet 0 or 1.
-std::unique_ptr<World> tiny_world() {
+Params tiny_params() {
   Params p;
   p.days = 100;
   p.population = 4;
@@ -46,6 +48,10 @@ std::unique_ptr<World> tiny_world() {
   p.remote_mode = RemoteMode::allow;
   p.liveness_strength = 0;
   p.per_id_cap_max = 5;
+  return p;
+}
+
+std::unique_ptr<World> tiny_world(const Params& p = tiny_params()) {
   auto w = std::make_unique<World>(p, 7, 0);
   for (uint32_t id = 0; id < 4; ++id) w->set_legit_cards(id, 0);
   w->day = 10;
@@ -376,4 +382,196 @@ TEST_CASE("a refused honest customer tries again days later at home, then gets a
   honest_refused_wait(*w, choices, 1, 16, 0);
   CHECK(w->recorder.today(Metric::honest_gave_up) == 2);
   CHECK(w->honest_retry_due[19].empty());
+}
+
+// ---- enforcement along the chain: upstream traces, raids, served sentences ----
+
+namespace {
+
+/// The tiny world with one labour agency, one organiser and one SIM bank
+/// beside the merchant, police that trace one case a day, every trace step
+/// certain, and a fixed fine.
+Params chain_params() {
+  Params p = tiny_params();
+  p.density_labor_agencies = p.density_organisers = p.density_sim_banks = 250000;
+  p.police_capacity_per_million = 250000;  // one trace a day at 4 persons
+  p.police_p_scammer = 0;
+  p.police_p_identity = p.police_p_outlet = p.police_p_broker = 1;
+  p.police_p_supplier = p.police_p_organiser = p.police_p_sim_bank = 1;
+  p.police_fine_min_yuan = p.police_fine_max_yuan = 50000;
+  p.police_damages_yuan = 140000;
+  p.brokers_replacement_days = 45;
+  p.sim_banks_replacement_days = 30;
+  return p;
+}
+
+int32_t first_of(const World& w, BrokerKind k) { return w.brokers.all(k).at(0); }
+
+double arrests_today(const World& w, Metric m) { return w.recorder.today(m); }
+
+}  // namespace
+
+TEST_CASE("a trace follows a harvested card past its merchant to the labour agency that sold its record", "[agents][enforcement]") {
+  auto w = tiny_world(chain_params());
+  const int32_t merchant = first_of(*w, BrokerKind::Merchant), agency = first_of(*w, BrokerKind::LaborAgency);
+  const uint32_t card = w->new_card(Channel::Harvested, 1, 0, merchant, -1);
+  w->cards.supplier[card] = agency;
+  w->brokers.stock[std::size_t(merchant)].push_back(card);
+  w->brokers.records[std::size_t(agency)] = {0, 2, 3};
+  report_case(*w, card);
+  trace_cases(*w);
+  CHECK(arrests_today(*w, Metric::arrests_merchant) == 1);
+  CHECK(arrests_today(*w, Metric::arrests_labor_agency) == 1);
+  CHECK(arrests_today(*w, Metric::arrests_broker) == 2);  // the kinds add up to it
+  CHECK(arrests_today(*w, Metric::arrests_organiser) == 0);
+  CHECK(w->cards.state[card] == uint8_t(CardState::Seized));
+  CHECK(w->brokers.records[std::size_t(agency)].empty());  // the agency's 3 records seized
+  CHECK(w->brokers.absent_until[std::size_t(agency)] == 55);
+  // Each paid a fine of 50,000 and damages of 140,000 yuan to the State.
+  CHECK(w->ledger.balance(w->ledger.broker(agency)) == -190000);
+  CHECK(w->recorder.today(Metric::fines_paid_yuan) == 100000);
+  CHECK(w->recorder.today(Metric::damages_paid_yuan) == 280000);
+  CHECK(w->ledger.balance(w->ledger.pool(Pool::State)) == 380000);
+  w->day = 54;
+  CHECK_FALSE(w->broker_present(agency));
+  w->day = 55;
+  CHECK(w->broker_present(agency));
+}
+
+TEST_CASE("with the upstream steps off a trace stops at the merchant, as before", "[agents][enforcement]") {
+  Params p = chain_params();
+  p.police_p_supplier = p.police_p_organiser = p.police_p_sim_bank = 0;
+  auto w = tiny_world(p);
+  const int32_t merchant = first_of(*w, BrokerKind::Merchant), agency = first_of(*w, BrokerKind::LaborAgency);
+  const uint32_t card = w->new_card(Channel::Harvested, 1, 0, merchant, -1);
+  w->cards.supplier[card] = agency;
+  w->brokers.records[std::size_t(agency)] = {0, 2, 3};
+  report_case(*w, card);
+  trace_cases(*w);
+  CHECK(arrests_today(*w, Metric::arrests_merchant) == 1);
+  CHECK(arrests_today(*w, Metric::arrests_labor_agency) == 0);
+  CHECK(w->brokers.records[std::size_t(agency)].size() == 3);
+}
+
+TEST_CASE("a trace follows a white card's insider to the organiser of their code-harvesting group", "[agents][enforcement]") {
+  auto w = tiny_world(chain_params());
+  const int32_t merchant = first_of(*w, BrokerKind::Merchant), organiser = first_of(*w, BrokerKind::Organiser);
+  REQUIRE(organiser_of(*w, 0) == organiser);
+  const uint32_t card = w->new_card(Channel::White, 1, uint32_t(w->insiders.outlet[0]), merchant, 0);
+  report_case(*w, card);
+  trace_cases(*w);
+  CHECK(arrests_today(*w, Metric::arrests_insider) == 1);
+  CHECK(arrests_today(*w, Metric::arrests_organiser) == 1);
+  CHECK(arrests_today(*w, Metric::arrests_merchant) == 1);
+  CHECK(arrests_today(*w, Metric::arrests_labor_agency) == 0);  // the card remembers no supplier
+  CHECK(w->brokers.absent_until[std::size_t(organiser)] == 55);
+  CHECK(w->ledger.balance(w->ledger.insider(0)) == -190000);
+}
+
+TEST_CASE("a trace of a SIM bank's card raids the SIM bank: every card in its rack is seized at once", "[agents][enforcement]") {
+  Params p = chain_params();
+  p.police_p_identity = 0;  // the raid alone
+  auto w = tiny_world(p);
+  const int32_t merchant = first_of(*w, BrokerKind::Merchant);
+  std::vector<uint32_t> rack;
+  for (uint32_t id = 0; id < 3; ++id) {
+    const uint32_t card = w->new_card(Channel::Farmer, id, 0, merchant, -1);
+    w->put_in_use(card, CardUse::SimBank, 0);
+    w->sim_banks.fleet[0].push_back(card);
+    rack.push_back(card);
+  }
+  REQUIRE(w->cards_by_use[std::size_t(CardUse::SimBank)] == 3);
+  report_case(*w, rack[1]);
+  trace_cases(*w);
+  for (uint32_t card : rack) CHECK(w->cards.state[card] == uint8_t(CardState::Seized));
+  CHECK(w->sim_banks.fleet[0].empty());
+  CHECK(w->cards_by_use[std::size_t(CardUse::SimBank)] == 0);
+  CHECK(w->cards_by_state[std::size_t(CardState::Seized)] == 3);
+  CHECK(arrests_today(*w, Metric::arrests_sim_bank) == 1);
+  CHECK(arrests_today(*w, Metric::arrests_scammer) == 0);
+  CHECK(w->ledger.balance(w->ledger.sim_bank(0)) == -50000);  // a fine; SIM-bank operators pay no damages
+  CHECK(w->sim_banks.absent_until[0] == 40);
+  CHECK(sim_bank_demand(*w, 0) == 0);  // an empty niche buys nothing
+  w->day = 40;
+  CHECK(w->sim_bank_present(0));
+}
+
+TEST_CASE("a served sentence keeps an insider's post empty for the sentence, then the same person returns asking more", "[agents][enforcement]") {
+  Params p = chain_params();
+  p.police_sentences_served = true;
+  p.police_sentence_min_days = p.police_sentence_max_days = 300;
+  p.police_record_restraint = 0.5;
+  p.risk_per_arrest = 0;  // the ask moves by the record only
+  auto w = tiny_world(p);
+  const double reservation = w->insiders.reservation[0];
+  const double ask = insider_ask(*w, 0);
+  Stream s = w->stream(Phase::Police, 0);
+  arrest_insider(*w, s, 0);
+  CHECK(w->insiders.vacant_until[0] == 310);  // the sentence, longer than insiders.replacement_days
+  CHECK(w->insiders.convictions[0] == 1);
+  CHECK(w->insiders.reservation[0] == reservation);  // no successor drawn: the same person
+  w->day = 309;
+  CHECK_FALSE(w->insider_present(0));
+  w->day = 310;
+  CHECK(w->insider_present(0));
+  CHECK(insider_ask(*w, 0) == 2 * ask);
+}
+
+TEST_CASE("a served sentence empties a supplier's niche for the sentence and seizes its records", "[agents][enforcement]") {
+  Params p = chain_params();
+  p.police_sentences_served = true;
+  p.police_sentence_min_days = p.police_sentence_max_days = 300;
+  auto w = tiny_world(p);
+  const int32_t agency = first_of(*w, BrokerKind::LaborAgency);
+  w->brokers.records[std::size_t(agency)] = {0, 1};
+  Stream s = w->stream(Phase::Police, 0);
+  arrest_broker(*w, s, agency);
+  CHECK(w->brokers.records[std::size_t(agency)].empty());
+  CHECK(w->brokers.absent_until[std::size_t(agency)] == 310);
+  CHECK(w->brokers.convictions[std::size_t(agency)] == 1);
+  CHECK(w->restraint(w->brokers.convictions[std::size_t(agency)]) == 0.5);
+  // Caught again after return: a newcomer only when sentences are not served.
+  w->day = 310;
+  arrest_broker(*w, s, agency);
+  CHECK(w->brokers.convictions[std::size_t(agency)] == 2);
+  w->p.police_sentences_served = false;
+  w->day = 700;
+  arrest_broker(*w, s, agency);
+  CHECK(w->brokers.convictions[std::size_t(agency)] == 0);
+  CHECK(w->brokers.absent_until[std::size_t(agency)] == 745);
+}
+
+TEST_CASE("a ring back from a served sentence wants half the cards a ring with no record wants", "[agents][enforcement]") {
+  Params p = chain_params();
+  p.density_rings = 250000;
+  p.police_sentences_served = true;
+  p.police_sentence_min_days = p.police_sentence_max_days = 200;
+  p.police_record_restraint = 0.5;
+  auto w = tiny_world(p);
+  const double fresh = ring_demand(*w, 0);
+  REQUIRE(fresh > 0);
+  Stream s = w->stream(Phase::Police, 0);
+  arrest_ring(*w, s, 0);
+  CHECK(w->rings.absent_until[0] == 210);
+  w->day = 209;
+  CHECK(ring_demand(*w, 0) == 0);
+  w->day = 210;
+  CHECK(ring_demand(*w, 0) == 0.5 * fresh);
+}
+
+TEST_CASE("an arrested farmer serving a sentence is barred for it, then for the credit sanction on record", "[agents][enforcement]") {
+  Params p = chain_params();
+  p.police_sentences_served = true;
+  p.police_sentence_min_days = p.police_sentence_max_days = 300;
+  p.sanctions_enabled = true;
+  p.sanctions_duration_days = 730;
+  auto w = tiny_world(p);
+  Stream s = w->stream(Phase::Police, 0);
+  arrest_farmer(*w, s, 1);
+  REQUIRE(w->farmer_pool.sanctioned == std::vector<uint32_t>{1});
+  CHECK(w->farmer_pool.sanctioned_until[0] == 10 + 300 + 730);
+  CHECK(under_sanction(*w, 1));
+  w->day = 10 + 300 + 730;
+  update_farmer_pool(*w);
+  CHECK_FALSE(under_sanction(*w, 1));
 }

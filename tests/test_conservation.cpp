@@ -3,6 +3,7 @@
 // check_invariants throws on the first broken day, so running with the check
 // on is the test.
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "model_fixtures.h"
 #include "core/invariants.h"
@@ -48,4 +49,22 @@ TEST_CASE("a broken invariant names the day and the invariant", "[conservation]"
     CHECK(e.invariant == "honest cards");
     CHECK(std::string(e.what()).find("day 10") != std::string::npos);
   }
+}
+
+TEST_CASE("money is conserved with fines, damages and seizures along the whole chain", "[conservation][enforcement]") {
+  const Scenario sc = with(small_baseline(100000, 200),
+                           {"controls.police.capacity_per_million=30", "controls.police.p_broker=0.9",
+                            "controls.police.p_outlet=0.9", "controls.police.p_supplier=0.9",
+                            "controls.police.p_organiser=0.9", "controls.police.sentences_served=true",
+                            "controls.police.damages_yuan=290000"});
+  REQUIRE_NOTHROW(run(sc, 2, 3, 0, true));
+  // Fines and damages are the State's only receipts: its balance is their sum.
+  auto w = build_world(sc, 3, 0);
+  run_days(*w, sc, 200, RunOptions{});
+  const double fines = w->recorder.total(int(Metric::fines_paid_yuan));
+  const double damages = w->recorder.total(int(Metric::damages_paid_yuan));
+  CHECK(fines > 0);
+  CHECK(damages > 0);
+  CHECK(w->ledger.balance(w->ledger.pool(Pool::State)) == Approx(fines + damages).epsilon(1e-12));
+  CHECK(std::fabs(w->ledger.sum()) < 1e-6 * w->ledger.moved());
 }

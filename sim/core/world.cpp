@@ -129,6 +129,7 @@ void init_insiders(World& w, Stream& s) {
   in.last_business_day.assign(n, kNoBusinessYet);
   in.white_left_today.assign(n, 0);
   in.raiser.assign(n, -1);
+  in.convictions.assign(n, 0);
 }
 
 void add_brokers(World& w, Stream& s, BrokerKind kind, int64_t count) {
@@ -158,6 +159,7 @@ void init_brokers(World& w, Stream& s) {
   b.raising_profit_ema.resize(n);
   b.unit_cost_ema.assign(n, w.p.farmer_price_initial_yuan);
   b.effort.assign(n, w.p.raising_effort_initial);
+  b.convictions.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i) broker_enters(w, i);
   const auto n_insiders = uint64_t(w.insiders.outlet.size());
   if (n_insiders == 0) return;
@@ -184,6 +186,7 @@ void init_rings(World& w, Stream& s) {
   w.rings.fleet.assign(n, {});
   w.rings.revenue_factor.assign(n, 0.0);
   w.rings.absent_until.assign(n, 0);
+  w.rings.convictions.assign(n, 0);
   w.rings.bought_from.assign(n * w.brokers.kind.size(), 0);
   for (std::size_t r = 0; r < n; ++r) found_ring(w, s, int32_t(r));
 }
@@ -214,6 +217,8 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   init_rings(*this, s);
   init_farmer_pool(*this);
   sim_banks.fleet.assign(std::size_t(counts.sim_banks), {});
+  sim_banks.absent_until.assign(std::size_t(counts.sim_banks), 0);
+  sim_banks.convictions.assign(std::size_t(counts.sim_banks), 0);
   market.price_farmer = p.farmer_price_initial_yuan;
   market.price_white = p.insiders_price_initial_yuan;
   market.price_record = p.records_price_initial_yuan;
@@ -300,6 +305,7 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   cards.commission_day.push_back(-1);
   cards.commission_payee.push_back(kNone);
   cards.commission_paid.push_back(0.f);
+  cards.supplier.push_back(-1);
   cards_by_state[std::size_t(CardState::Stock)]++;
   recorder.add(channel_spec(ch).activated, 1);
   Identity& holder = citizens.person[identity];

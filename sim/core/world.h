@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cassert>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -114,6 +115,9 @@ struct Cards {
   std::vector<int32_t> activation_day, commission_day;
   std::vector<uint32_t> commission_payee;  // ledger account, kNone when unpaid
   std::vector<float> commission_paid;
+  // Enforcement along the chain (agents/police.cpp): the labour agency or data
+  // seller whose record the card was made on, -1 none (farmer cards).
+  std::vector<int32_t> supplier;
 
   uint32_t size() const { return uint32_t(state.size()); }
 };
@@ -131,8 +135,9 @@ template <class V, class C, IfPart<C, Cards> = 0> void visit_fields(V& v, C& c) 
   v.array("cards.commission_day", c.commission_day, Extent::PerMember);
   v.array("cards.commission_payee", c.commission_payee, Extent::PerMember);
   v.array("cards.commission_paid", c.commission_paid, Extent::PerMember);
+  v.array("cards.supplier", c.supplier, Extent::PerMember);
 }
-CARDSIM_FIELDS_LISTED(Cards, 288);
+CARDSIM_FIELDS_LISTED(Cards, 312);
 
 struct Outlets {
   std::vector<uint16_t> region, carrier;
@@ -162,6 +167,7 @@ struct Insiders {
   std::vector<int32_t> last_business_day;
   std::vector<int32_t> white_left_today;
   std::vector<int32_t> raiser;         // the raising team using this dealer, -1 none
+  std::vector<int32_t> convictions;    // served sentences of the person in post (controls.police.sentences_served)
 };
 
 template <class V, class C, IfPart<C, Insiders> = 0> void visit_fields(V& v, C& in) {
@@ -172,8 +178,9 @@ template <class V, class C, IfPart<C, Insiders> = 0> void visit_fields(V& v, C& 
   v.array("insiders.last_business_day", in.last_business_day, Extent::PerMember);
   v.array("insiders.white_left_today", in.white_left_today, Extent::PerMember);
   v.array("insiders.raiser", in.raiser, Extent::PerMember);
+  v.array("insiders.convictions", in.convictions, Extent::PerMember);
 }
-CARDSIM_FIELDS_LISTED(Insiders, 168);
+CARDSIM_FIELDS_LISTED(Insiders, 192);
 
 enum class BrokerKind : uint8_t { Merchant = 0, LaborAgency, DataSeller, Raiser, Organiser, Count };
 
@@ -191,6 +198,7 @@ struct Brokers {
   std::vector<double> unit_cost_ema;           // average cost of a card produced
   std::vector<double> effort;                  // raisers: share of full activity
   std::vector<double> raising_profit_ema;      // raisers: recent profit per raised card, yuan
+  std::vector<int32_t> convictions;            // served sentences of the person in the niche
   /// Brokers of each kind in index order, found from `kind` (index_kinds), so
   /// that no role depends on the order in which the world lays brokers out.
   std::vector<int32_t> of_kind[std::size_t(BrokerKind::Count)];
@@ -213,16 +221,18 @@ template <class V, class C, IfPart<C, Brokers> = 0> void visit_fields(V& v, C& b
   v.array("brokers.unit_cost_ema", b.unit_cost_ema, Extent::PerMember);
   v.array("brokers.effort", b.effort, Extent::PerMember);
   v.array("brokers.raising_profit_ema", b.raising_profit_ema, Extent::PerMember);
+  v.array("brokers.convictions", b.convictions, Extent::PerMember);
   // of_kind is derived from kind and not listed: a restored world keeps the
   // index it was built with, and its kinds must equal the built ones.
 }
-CARDSIM_FIELDS_LISTED(Brokers, 408);
+CARDSIM_FIELDS_LISTED(Brokers, 432);
 
 struct Rings {
   std::vector<std::vector<uint32_t>> fleet;  // cards in fraud use
   std::vector<double> revenue_factor;        // ring's revenue per card relative to the average (skill, targets)
   std::vector<int32_t> absent_until;
   std::vector<int64_t> bought_from;          // [ring * merchants_total + broker] trade counts (network)
+  std::vector<int32_t> convictions;          // served sentences of the ring in the place
 };
 
 template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) {
@@ -230,18 +240,23 @@ template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) 
   v.array("rings.revenue_factor", r.revenue_factor, Extent::PerMember);
   v.array("rings.absent_until", r.absent_until, Extent::PerMember);
   v.array("rings.bought_from", r.bought_from, Extent::Other);  // per ring and merchant
+  v.array("rings.convictions", r.convictions, Extent::PerMember);
 }
-CARDSIM_FIELDS_LISTED(Rings, 96);
+CARDSIM_FIELDS_LISTED(Rings, 120);
 
 /// SIM-bank operators (a card use, agents/sim_bank.cpp).
 struct SimBanks {
   std::vector<std::vector<uint32_t>> fleet;  // cards receiving codes
+  std::vector<int32_t> absent_until;         // raided: niche empty until this day
+  std::vector<int32_t> convictions;          // served sentences of the operator
 };
 
 template <class V, class C, IfPart<C, SimBanks> = 0> void visit_fields(V& v, C& b) {
   v.nested("sim_banks.fleet", b.fleet);
+  v.array("sim_banks.absent_until", b.absent_until, Extent::PerMember);
+  v.array("sim_banks.convictions", b.convictions, Extent::PerMember);
 }
-CARDSIM_FIELDS_LISTED(SimBanks, 24);
+CARDSIM_FIELDS_LISTED(SimBanks, 72);
 
 /// Emerging prices and the day's market tallies.
 struct Market {
@@ -444,6 +459,13 @@ struct World {
   }
   bool broker_present(int32_t b) const { return brokers.absent_until[b] <= day; }
   bool ring_present(int32_t r) const { return rings.absent_until[r] <= day; }
+  bool sim_bank_present(int32_t b) const { return sim_banks.absent_until[std::size_t(b)] <= day; }
+  /// Share of their usual activity kept by a person back from `convictions`
+  /// served sentences: (1 - controls.police.record_restraint)^convictions,
+  /// exactly 1 with no record.
+  double restraint(int32_t convictions) const {
+    return convictions == 0 ? 1.0 : std::pow(1.0 - p.police_record_restraint, double(convictions));
+  }
 
   std::size_t horizon() const { return shutdown_due.size(); }
 };
@@ -505,7 +527,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2176,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2320,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

@@ -23,7 +23,8 @@ namespace {
 // merchants' channel slots; 6: honest customers' retries; 7: card uses (each
 // card's use and buyer, cards in use counted per use); 8: SIM banks; 9: card state
 // ShutReverified (re-verification drives), the recorder's new metrics; 10: police
-// cases by source with their day and arrival number, reported numbers to shut.
+// cases by source with their day and arrival number, reported numbers to shut;
+// and the trace chain: cards' record suppliers, convictions, SIM banks' absence.
 constexpr int64_t kSnapshotFormat = 10;
 
 template <class T> hid_t native_type();

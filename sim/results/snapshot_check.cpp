@@ -76,7 +76,7 @@ void check_agent_lengths(const Refuse& refuse, const World& w, const World& buil
   const std::size_t insiders = built.insiders.outlet.size();
   require_length(refuse, "insiders.reservation", in.reservation, insiders);
   require_length(refuse, "insiders.shares_login", in.shares_login, insiders);
-  for (const auto* v : {&in.vacant_until, &in.last_business_day, &in.white_left_today, &in.raiser})
+  for (const auto* v : {&in.vacant_until, &in.last_business_day, &in.white_left_today, &in.raiser, &in.convictions})
     require_length(refuse, "insiders", *v, insiders);
   const auto& b = w.brokers;
   const std::size_t brokers = built.brokers.kind.size();
@@ -89,12 +89,16 @@ void check_agent_lengths(const Refuse& refuse, const World& w, const World& buil
   require_length(refuse, "brokers.unit_cost_ema", b.unit_cost_ema, built.brokers.unit_cost_ema.size());
   require_length(refuse, "brokers.effort", b.effort, built.brokers.effort.size());
   require_length(refuse, "brokers.raising_profit_ema", b.raising_profit_ema, brokers);
+  require_length(refuse, "brokers.convictions", b.convictions, brokers);
   const auto& r = w.rings;
   require_length(refuse, "rings.fleet", r.fleet, built.rings.fleet.size());
   require_length(refuse, "sim_banks.fleet", w.sim_banks.fleet, built.sim_banks.fleet.size());
+  require_length(refuse, "sim_banks.absent_until", w.sim_banks.absent_until, built.sim_banks.fleet.size());
+  require_length(refuse, "sim_banks.convictions", w.sim_banks.convictions, built.sim_banks.fleet.size());
   require_length(refuse, "rings.revenue_factor", r.revenue_factor, built.rings.revenue_factor.size());
   require_length(refuse, "rings.absent_until", r.absent_until, built.rings.absent_until.size());
   require_length(refuse, "rings.bought_from", r.bought_from, built.rings.bought_from.size());
+  require_length(refuse, "rings.convictions", r.convictions, built.rings.fleet.size());
   require_length(refuse, "citizens.person", w.citizens.person, built.citizens.person.size());
   require_length(refuse, "citizens.velocity", w.citizens.velocity, built.citizens.velocity.size());
 }
@@ -128,12 +132,14 @@ void check_cards(const Refuse& refuse, const World& w) {
   require_length(refuse, "cards.commission_day", c.commission_day, n);
   require_length(refuse, "cards.commission_payee", c.commission_payee, n);
   require_length(refuse, "cards.commission_paid", c.commission_paid, n);
+  require_length(refuse, "cards.supplier", c.supplier, n);
   require_indices(refuse, "cards.channel", c.channel, 0, int64_t(Channel::Count));
   require_indices(refuse, "cards.state", c.state, 0, int64_t(CardState::Count));
   require_indices(refuse, "cards.identity", c.identity, 0, w.citizens.count);
   require_indices(refuse, "cards.outlet", c.outlet, 0, w.outlet_count());
   require_indices(refuse, "cards.broker", c.broker, -1, int64_t(w.brokers.kind.size()));
   require_indices(refuse, "cards.insider", c.insider, -1, int64_t(w.insiders.outlet.size()));
+  require_indices(refuse, "cards.supplier", c.supplier, -1, int64_t(w.brokers.kind.size()));
   require_indices(refuse, "cards.use", c.use, 0, int64_t(kCardUseCount));
   std::size_t most_buyers = 0;
   for (int u = 0; u < kCardUseCount; ++u) most_buyers = std::max(most_buyers, use_fleets(w, CardUse(u)).size());
