@@ -52,6 +52,7 @@ void pay_damages(World& w, uint32_t account) {
 
 void seize_all(World& w, std::vector<uint32_t>& cards) {
   for (uint32_t card : cards) w.end_card(card, CardState::Seized);
+  w.recorder.add(Metric::cards_seized, double(cards.size()));
   cards.clear();
 }
 

@@ -228,7 +228,9 @@ void check_police_cases(const World& w) {
 /// Cards shut for each reason are as many as its metric counted.
 void check_cards_shut_by_reason(const World& w, const std::vector<int64_t>& recount) {
   const std::pair<CardState, Metric> reasons[] = {{CardState::ShutFraud, Metric::shutdowns_fraud},
-                                                  {CardState::ShutReported, Metric::shutdowns_reported}};
+                                                  {CardState::ShutReported, Metric::shutdowns_reported},
+                                                  {CardState::ShutReverified, Metric::shutdowns_reverification},
+                                                  {CardState::Seized, Metric::cards_seized}};
   for (const auto& [state, metric] : reasons)
     require(double(recount[std::size_t(state)]) == counted_so_far(w, metric), w, "cards shut by reason", [&] {
       return "state " + std::to_string(int(state)) + " holds " + std::to_string(recount[std::size_t(state)]) +
