@@ -202,21 +202,28 @@ void detect_fleet(World& w, Stream& s) {
       }
 }
 
+}  // namespace
+
+bool shut_one_honest_card(World& w, Stream& s) {
+  for (int tries = 0; tries < kHolderSearchDraws; ++tries) {
+    const uint32_t id = w.random_identity(s);
+    if (const int have = w.legit_cards(id); have > 0) {
+      w.set_legit_cards(id, have - 1);
+      w.legit_live--;
+      w.legit_shut++;
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
 void shut_honest_cards(World& w, Stream& s) {
   const double rate = w.p.monitoring_false_positive * w.p.monitoring_strength;
   const int64_t n = s.poisson(double(w.legit_live) * rate);
-  for (int64_t k = 0; k < n; ++k) {
-    for (int tries = 0; tries < kHolderSearchDraws; ++tries) {
-      const uint32_t id = w.random_identity(s);
-      if (const int have = w.legit_cards(id); have > 0) {
-        w.set_legit_cards(id, have - 1);
-        w.legit_live--;
-        w.legit_shut++;
-        w.recorder.add(Metric::shutdowns_honest, 1);
-        break;
-      }
-    }
-  }
+  for (int64_t k = 0; k < n; ++k)
+    if (shut_one_honest_card(w, s)) w.recorder.add(Metric::shutdowns_honest, 1);
 }
 
 void shut_due_today(World& w) {

@@ -39,6 +39,10 @@ double fraud_card_hazard(const Params& p, Channel channel);
 /// Shuts a card in fraud use or being raised, with clawback; used by monitoring.
 /// With controls.police.lead_prob the card becomes a police lead.
 void shut_for_fraud(World& w, uint32_t card);
+/// Shuts one honest card of a random holder who has one (monitoring's false
+/// positives, holders who miss a re-verification); false when the bounded
+/// search of kHolderSearchDraws holders finds none.
+bool shut_one_honest_card(World& w, Stream& s);
 
 /// A number reported by a victim or the police (report: the case's arrival
 /// number, which keys the draw): with controls.reported_shutdown.share its

@@ -2,6 +2,8 @@
 
 #include <iterator>
 
+#include "agents/carrier.h"
+
 namespace cardsim {
 namespace {
 
@@ -18,21 +20,6 @@ constexpr PassRule kPassRule[] = {
     PassRule::NeverConfirmed,    // Raised: a white card on a bought record, raised then resold (F6)
 };
 static_assert(std::size(kPassRule) == std::size_t(kChannelCount), "give every channel its re-verification pass rule");
-
-/// Takes one honest card from a random holder who has one; false when the
-/// bounded search finds none (kHolderSearchDraws).
-bool take_honest_card(World& w, Stream& s) {
-  for (int tries = 0; tries < kHolderSearchDraws; ++tries) {
-    const uint32_t id = w.random_identity(s);
-    if (const int have = w.legit_cards(id); have > 0) {
-      w.set_legit_cards(id, have - 1);
-      w.legit_live--;
-      w.legit_shut++;
-      return true;
-    }
-  }
-  return false;
-}
 
 /// Reaches the target cards of one broker's stock; those shut leave the
 /// stock, which keeps the order of the rest (the market sells from its end).
@@ -61,7 +48,7 @@ void reverify_honest_cards(World& w, Stream& s, const ScheduledAction& a) {
   w.recorder.add(Metric::cards_reverified, double(asked));
   const int64_t missed = s.binomial(asked, w.p.reverification_honest_miss_share);
   for (int64_t k = 0; k < missed; ++k)
-    if (take_honest_card(w, s)) w.recorder.add(Metric::shutdowns_honest_reverification, 1);
+    if (shut_one_honest_card(w, s)) w.recorder.add(Metric::shutdowns_honest_reverification, 1);
 }
 
 }  // namespace

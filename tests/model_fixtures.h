@@ -27,6 +27,25 @@ inline Scenario small_baseline(int64_t population = 300000, int64_t days = 240) 
   return sc;
 }
 
+/// The tiny hand-built area of the component tests: four identity holders
+/// (0 and 1 in region 0, 2 and 3 in region 1), two outlets (one a region),
+/// one corrupt outlet's insider and one merchant (at 4 persons, 250,000 per
+/// million, all of them active, is one agent); no other criminal kind.
+inline Params tiny_area_params() {
+  Params p;
+  p.days = 100;
+  p.population = 4;
+  p.regions = 2;
+  p.carriers = 1;
+  p.outlets_per_100k = 50000;  // 4 persons -> 2 outlets
+  p.insiders_share_of_outlets = 0.5;
+  p.density_caught_share = 1;
+  p.density_merchants = 250000;
+  p.density_labor_agencies = p.density_data_sellers = p.density_raisers = p.density_organisers = 0;
+  p.density_rings = 0;
+  return p;
+}
+
 inline Scenario with(Scenario sc, const std::vector<std::string>& sets) {
   for (const auto& kv : sets) apply_override(sc, kv);
   validate_scenario(sc);

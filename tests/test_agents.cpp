@@ -10,6 +10,7 @@
 #include <cmath>
 #include <memory>
 
+#include "model_fixtures.h"
 #include "agents/broker.h"
 #include "agents/card_market.h"
 #include "agents/carrier.h"
@@ -30,19 +31,7 @@ namespace {
 /// Holders 0 and 1 live in region 0, holders 2 and 3 in region 1; outlet 0
 /// is in region 0, outlet 1 in region 1; the one insider keeps outlet 0 or 1.
 Params tiny_params() {
-  Params p;
-  p.days = 100;
-  p.population = 4;
-  p.regions = 2;
-  p.carriers = 1;
-  p.outlets_per_100k = 50000;  // 4 persons -> 2 outlets
-  p.insiders_share_of_outlets = 0.5;
-  // Criminal kinds are densities per million persons: at 4 persons,
-  // 250,000 per million (all of them active) is one merchant.
-  p.density_caught_share = 1;
-  p.density_merchants = 250000;
-  p.density_labor_agencies = p.density_data_sellers = p.density_raisers = p.density_organisers = 0;
-  p.density_rings = 0;
+  Params p = testing::tiny_area_params();
   p.dealer_cap_enabled = false;
   p.velocity_enabled = false;
   p.remote_mode = RemoteMode::allow;

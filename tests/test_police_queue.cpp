@@ -22,16 +22,7 @@ namespace {
 /// (every trace step has probability 0) and monitoring detects nothing, so
 /// that only the mechanism under test moves cards.
 std::unique_ptr<World> tiny_world() {
-  Params p;
-  p.days = 100;
-  p.population = 4;
-  p.regions = 2;
-  p.carriers = 1;
-  p.outlets_per_100k = 50000;
-  p.insiders_share_of_outlets = 0.5;
-  p.density_caught_share = 1;
-  p.density_merchants = 250000;  // 4 persons: one merchant
-  p.density_labor_agencies = p.density_data_sellers = p.density_raisers = p.density_organisers = 0;
+  Params p = tiny_area_params();
   p.density_rings = 250000;  // one ring
   p.police_capacity_per_million = 0;
   p.police_p_scammer = p.police_p_identity = p.police_p_outlet = p.police_p_broker = 0;

@@ -30,16 +30,7 @@ namespace {
 
 /// Four identity holders, one merchant, no other criminal (as in test_agents.cpp).
 std::unique_ptr<World> tiny_world() {
-  Params p;
-  p.days = 100;
-  p.population = 4;
-  p.regions = 2;
-  p.carriers = 1;
-  p.outlets_per_100k = 50000;
-  p.insiders_share_of_outlets = 0.5;
-  p.density_caught_share = 1;
-  p.density_merchants = 250000;
-  p.density_labor_agencies = p.density_data_sellers = p.density_raisers = p.density_organisers = 0;
+  Params p = tiny_area_params();
   p.density_rings = 0;
   p.density_sim_banks = 0;
   auto w = std::make_unique<World>(p, 7, 0);
