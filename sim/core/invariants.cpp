@@ -231,11 +231,15 @@ void check_cards_shut_by_reason(const World& w, const std::vector<int64_t>& reco
                                                   {CardState::ShutReported, Metric::shutdowns_reported},
                                                   {CardState::ShutReverified, Metric::shutdowns_reverification},
                                                   {CardState::Seized, Metric::cards_seized}};
-  for (const auto& [state, metric] : reasons)
+  // Not a structured binding: a lambda may not capture one before C++20.
+  for (const auto& reason : reasons) {
+    const CardState state = reason.first;
+    const Metric metric = reason.second;
     require(double(recount[std::size_t(state)]) == counted_so_far(w, metric), w, "cards shut by reason", [&] {
       return "state " + std::to_string(int(state)) + " holds " + std::to_string(recount[std::size_t(state)]) +
              " cards, its metric counts " + std::to_string(counted_so_far(w, metric));
     });
+  }
 }
 // ---- end police cases and cards shut by reason ----
 
