@@ -54,7 +54,13 @@ paired_ratio() {
 # record NAME FIGURE UNIT OP TARGET: OP is "<" (figure must be below) or ">="
 record() {
   local name=$1 figure=$2 unit=$3 op=$4 target=$5 verdict
-  if awk "BEGIN{exit !($figure $op $target)}"; then verdict=PASS; else verdict=MISS; fi
+  # A figure that is not a number (a failed command gives "nan") is a MISS:
+  # awk would read the word as an unset variable, 0, and pass "<" targets.
+  if [[ $figure =~ ^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] && awk "BEGIN{exit !($figure $op $target)}"; then
+    verdict=PASS
+  else
+    verdict=MISS
+  fi
   printf '%-58s %10s %-8s target %s %s  %s\n' "$name" "$figure" "$unit" "$op" "$target" "$verdict"
   ROWS+=("| $name | $figure $unit | $op $target | $verdict |")
 }
