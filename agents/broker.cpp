@@ -427,9 +427,7 @@ void broker_serves_sentence(World& w, int32_t broker, int64_t sentence_days) {
   const auto b = std::size_t(broker);
   const int32_t record = w.brokers.convictions[b];
   replace_broker(w, broker);
-  auto& until = w.brokers.absent_until[b];
-  until = std::max(until, int32_t(w.day + sentence_days));
-  w.brokers.convictions[b] = record + 1;  // the same person returns, with one more conviction
+  return_after_sentence(w.day, sentence_days, record, w.brokers.absent_until[b], w.brokers.convictions[b]);
 }
 
 }  // namespace cardsim

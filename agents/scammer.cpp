@@ -64,8 +64,7 @@ void ring_serves_sentence(World& w, int32_t ring, int64_t sentence_days) {
   const auto r = std::size_t(ring);
   const int32_t record = w.rings.convictions[r];
   replace_ring(w, ring);
-  w.rings.absent_until[r] = std::max(w.rings.absent_until[r], int32_t(w.day + sentence_days));
-  w.rings.convictions[r] = record + 1;  // the same ring returns, with one more conviction
+  return_after_sentence(w.day, sentence_days, record, w.rings.absent_until[r], w.rings.convictions[r]);
 }
 
 double target_saturation(const World& w) {

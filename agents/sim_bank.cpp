@@ -39,8 +39,7 @@ void sim_bank_serves_sentence(World& w, int32_t bank, int64_t sentence_days) {
   const auto b = std::size_t(bank);
   const int32_t record = w.sim_banks.convictions[b];
   replace_sim_bank(w, bank);
-  w.sim_banks.absent_until[b] = std::max(w.sim_banks.absent_until[b], int32_t(w.day + sentence_days));
-  w.sim_banks.convictions[b] = record + 1;  // the same operator returns, with one more conviction
+  return_after_sentence(w.day, sentence_days, record, w.sim_banks.absent_until[b], w.sim_banks.convictions[b]);
 }
 
 void sim_bank_takes_card(World& w, int32_t bank, int32_t seller, uint32_t) {

@@ -3,6 +3,7 @@
 // small helpers every phase shares.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstddef>
@@ -372,6 +373,16 @@ template <class V, class C, IfPart<C, PoliceCases> = 0> void visit_police_cases(
 }
 CARDSIM_FIELDS_LISTED(PoliceCases, 128);
 // ---- end police cases ----
+
+/// A niche's arrested holder served a sentence: replace_<role> has just reset
+/// the niche to a newcomer (absent for its replacement delay, no record); the
+/// same person returns instead, after the longer of that delay and the
+/// sentence, with one more conviction than `record`, the count before arrest.
+inline void return_after_sentence(int64_t today, int64_t sentence_days, int32_t record, int32_t& absent_until,
+                                  int32_t& convictions) {
+  absent_until = std::max(absent_until, int32_t(today + sentence_days));
+  convictions = record + 1;
+}
 
 struct World {
   World(const Params& initial, uint64_t seed, uint64_t replicate);
