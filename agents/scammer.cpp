@@ -99,7 +99,6 @@ double ring_demand(const World& w, int32_t ring) {
 
 void ring_takes_card(World& w, int32_t ring, int32_t seller, uint32_t card) {
   w.ledger.transfer(w.ledger.ring(ring), w.ledger.broker(seller), w.market.price_scammer);
-  w.rings.bought_from[std::size_t(ring) * w.brokers.kind.size() + std::size_t(seller)]++;
   const Metric sold_as = channel_spec(Channel(w.cards.channel[card])).share;
   for (Metric share : kShareMetrics) w.recorder.add_ratio(share, share == sold_as ? 1.0 : 0.0, 1.0);
 }

@@ -6,11 +6,15 @@
 #include <string>
 
 #include "core/memory.h"
+#include "core/simulation.h"
+#include "core/world.h"
+#include "model_fixtures.h"
 #include "sweep_test_util.h"
 
 using namespace cardsim;
 using sweeptest::TempDir;
 using sweeptest::write_text;
+using testing::with;
 
 TEST_CASE("cgroup memory limits are read along the cgroup's ancestors, v2 and v1", "[memory]") {
   TempDir root;
@@ -37,4 +41,35 @@ TEST_CASE("memory estimates saturate instead of overflowing", "[memory]") {
   Params p;
   CHECK(estimate_run_bytes(p, int64_t(1) << 60, 2) == UINT64_MAX);
   CHECK(estimate_run_bytes(p, 10, 2) < estimate_run_bytes(p, 20, 2));
+}
+
+// The estimate guards a run before it starts; it must stay above what a
+// world then holds, including in a market that makes far more criminal cards
+// than the baseline (cards worth four times as much to the rings).
+TEST_CASE("the memory estimate stays above what a world holds after a year", "[memory]") {
+  const Scenario base = with(builtin_baseline(), {"days=365"});
+  for (const Scenario& sc : std::vector<Scenario>{base, with(base, {"scammers.cash_out_share=1.0", "scammers.cards_per_margin=240"}),
+        with(base, {"controls.velocity.enabled=true"})}) {
+    const auto world = run_replicate(sc, 1, 0, RunOptions{});
+    const uint64_t held = world_bytes_held(*world);
+    INFO("held " << held << " bytes, estimated " << estimate_world_bytes(params_for_memory(sc)));
+    CHECK(held > uint64_t(sc.params.population) * sizeof(Identity) / 2);  // the holders' records were touched
+    CHECK(held <= estimate_world_bytes(params_for_memory(sc)));
+  }
+}
+
+// The velocity window costs 8 bytes a holder, but only once the check runs:
+// the estimate counts it where the scenario or its schedule switches it on.
+TEST_CASE("the velocity window counts in the estimate only where the check can run", "[memory]") {
+  const Scenario off = builtin_baseline();
+  const Scenario on = with(off, {"controls.velocity.enabled=true"});
+  Scenario later = off;
+  ScheduledChange change;
+  change.day = 100;
+  change.spec = find_param("controls.velocity.enabled");
+  change.value = 1;
+  later.schedule.push_back(change);
+  const uint64_t extra = uint64_t(off.params.population) * sizeof(VelocityWindow);
+  CHECK(estimate_world_bytes(params_for_memory(on)) == estimate_world_bytes(params_for_memory(off)) + extra);
+  CHECK(estimate_world_bytes(params_for_memory(later)) == estimate_world_bytes(params_for_memory(on)));
 }

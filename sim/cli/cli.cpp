@@ -170,7 +170,7 @@ int cmd_run(const std::vector<std::string>& args) {
   req.options.check_invariants = p.vm.count("check") > 0;
   req.progress = true;  // live or logged as the progress options say
   if (p.vm.count("from-snapshot")) continue_from_snapshot(p.vm, req);
-  check_memory(req.scenario.params, req.replicates, req.threads > 0 ? req.threads : omp_get_max_threads(),
+  check_memory(req.scenario, req.replicates, req.threads > 0 ? req.threads : omp_get_max_threads(),
                req.scenario.source);
   // Where the file goes is settled now, not after the run.
   const bool explicit_out = p.vm.count("out") > 0;
@@ -206,7 +206,7 @@ int cmd_validate(const std::vector<std::string>& args) {
   }
   if (!p.vm.count("scenario")) throw InputError("validate: missing SCENARIO file (see cardsim validate --help)");
   Scenario sc = load_or_baseline(p.vm);
-  check_memory(sc.params, 1, 1, sc.source);
+  check_memory(sc, 1, 1, sc.source);
   std::cout << resolved_yaml(sc);
   std::cerr << sc.source << ": valid\n";
   return kExitOk;

@@ -126,7 +126,7 @@ void check_compare_memory(const CompareRequest& req) {
   uint64_t need = 0;
   std::vector<const Scenario*> all{&req.base};
   for (const auto& pol : req.policies) all.push_back(&pol);
-  for (const Scenario* sc : all) need = std::max(need, estimate_run_bytes(sc->params, runs, at_once));
+  for (const Scenario* sc : all) need = std::max(need, estimate_run_bytes(params_for_memory(*sc), runs, at_once));
   check_memory_need(need, "compare", std::to_string(runs) + " runs of up to " + std::to_string(req.base.params.population) +
                                          " identity holders over " + std::to_string(req.base.params.days) + " days, " +
                                          std::to_string(at_once) + " at once");

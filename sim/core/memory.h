@@ -9,8 +9,20 @@
 
 namespace cardsim {
 
+struct Scenario;
+struct World;
+
 /// Bytes one replicate's World needs for these parameters.
 uint64_t estimate_world_bytes(const Params& p);
+
+/// The scenario's parameters as the estimate must see them: a lever that a
+/// schedule switches on later (the velocity check, whose per-holder window
+/// costs memory only once it runs) counts as on.
+Params params_for_memory(const Scenario& sc);
+
+/// Bytes the arrays of `w` hold now; arrays never written count nothing.
+/// The estimate above must stay above it (tests/test_memory_limit.cpp).
+uint64_t world_bytes_held(const World& w);
 
 /// Bytes a whole run needs: `parallel` worlds at once plus every replicate's
 /// daily series kept for the output. Saturates at UINT64_MAX instead of
@@ -40,7 +52,7 @@ uint64_t memory_limit_bytes();
 uint64_t cgroup_memory_limit(const std::string& proc_self_cgroup, const std::string& sys_root);
 
 /// Throws InputError naming the estimate and the limit when the run won't fit.
-void check_memory(const Params& p, int64_t replicates, int parallel, const std::string& what);
+void check_memory(const Scenario& sc, int64_t replicates, int parallel, const std::string& what);
 
 /// Same for any estimate: `need` bytes for `doing` (what the estimate counts).
 void check_memory_need(uint64_t need, const std::string& what, const std::string& doing);

@@ -232,7 +232,6 @@ struct Rings {
   std::vector<std::vector<uint32_t>> fleet;  // cards in fraud use
   std::vector<double> revenue_factor;        // ring's revenue per card relative to the average (skill, targets)
   std::vector<int32_t> absent_until;
-  std::vector<int64_t> bought_from;          // [ring * merchants_total + broker] trade counts (network)
   std::vector<int32_t> convictions;          // served sentences of the ring in the place
 };
 
@@ -240,10 +239,9 @@ template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) 
   v.nested("rings.fleet", r.fleet);
   v.array("rings.revenue_factor", r.revenue_factor, Extent::PerMember);
   v.array("rings.absent_until", r.absent_until, Extent::PerMember);
-  v.array("rings.bought_from", r.bought_from, Extent::Other);  // per ring and merchant
   v.array("rings.convictions", r.convictions, Extent::PerMember);
 }
-CARDSIM_FIELDS_LISTED(Rings, 120);
+CARDSIM_FIELDS_LISTED(Rings, 96);
 
 /// SIM-bank operators (a card use, agents/sim_bank.cpp).
 struct SimBanks {
@@ -538,7 +536,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2320,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2296,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

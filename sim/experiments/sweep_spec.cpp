@@ -316,7 +316,7 @@ void check_points(const Ctx& c, SweepSpec& spec) {
     } catch (const InputError& e) {
       throw InputError(c.origin + ": design point " + std::to_string(p) + ": " + e.what());
     }
-    spec.largest_world_bytes = std::max(spec.largest_world_bytes, estimate_world_bytes(sc.params));
+    spec.largest_world_bytes = std::max(spec.largest_world_bytes, estimate_world_bytes(params_for_memory(sc)));
   }
 }
 

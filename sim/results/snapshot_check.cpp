@@ -97,7 +97,6 @@ void check_agent_lengths(const Refuse& refuse, const World& w, const World& buil
   require_length(refuse, "sim_banks.convictions", w.sim_banks.convictions, built.sim_banks.fleet.size());
   require_length(refuse, "rings.revenue_factor", r.revenue_factor, built.rings.revenue_factor.size());
   require_length(refuse, "rings.absent_until", r.absent_until, built.rings.absent_until.size());
-  require_length(refuse, "rings.bought_from", r.bought_from, built.rings.bought_from.size());
   require_length(refuse, "rings.convictions", r.convictions, built.rings.fleet.size());
   require_length(refuse, "citizens.person", w.citizens.person, built.citizens.person.size());
   require_length(refuse, "citizens.velocity", w.citizens.velocity, built.citizens.velocity.size());
