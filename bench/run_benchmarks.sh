@@ -79,9 +79,21 @@ read -r t mb <<<"$(measure $(run scenarios/scale/country.yaml -r 1 -t 1))"
 record "country: 100,000,000 holders x 365 days, wall time" "$t" s "<" 120
 record "country: peak memory" "$mb" MB "<" 12000
 
-read -r t mb <<<"$(measure $(run scenarios/scale/china.yaml -r 1 -t 1))"
+read -r t mb <<<"$(measure "$CARDSIM" run scenarios/scale/china.yaml -r 1 -t 1 -q --out "$TMP/china1.h5")"
 record "china: 1,409,778,724 holders in 31 provinces x 365 days, one thread" "$t" s "<" 60
 record "china: peak memory" "$mb" MB "<" 4500
+# One replicate on 2 threads: honest demand runs by region on both. One pair
+# only (each run takes minutes); the two files must be the same bit for bit.
+read -r t2 _ <<<"$(measure "$CARDSIM" run scenarios/scale/china.yaml -r 1 -t 2 -q --out "$TMP/china2.h5")"
+if h5diff -q "$TMP/china1.h5" "$TMP/china2.h5" /timeseries /timeseries >/dev/null 2>&1 &&
+   h5diff -q "$TMP/china1.h5" "$TMP/china2.h5" /totals /totals >/dev/null 2>&1; then
+  ratio=$(awk "BEGIN{printf \"%.2f\", $t/$t2}")
+  NOTES+=("china on 2 threads: $t2 s against $t s on one; series and totals bit-identical")
+else
+  ratio=nan
+  NOTES+=("china on 2 threads: results differ from one thread, or a run failed (the row is a MISS)")
+fi
+record "china: one replicate, 2 threads vs 1 (bit-identical)" "$ratio" x ">=" 1.5
 
 # Same criminal agents and the same number of events at 10x the population:
 # per-person rates are divided by 10 so honest events stay as many, and so are

@@ -99,7 +99,7 @@ TEST_CASE("the built-in checks give the same run through the registry's loop as 
   // directly; a check that never refuses, ranked last, sends every attempt
   // through the registry's loop instead. Every control is switched on so
   // that each built-in check refuses some customers.
-  const Scenario sc = testing::with(testing::small_baseline(100000, 60),
+  const Scenario sc = testing::with(testing::small_baseline(200000, 120),
                                     {"controls.dealer_cap.enabled=true", "controls.dealer_cap.max_activations=20",
                                      "controls.velocity.enabled=true", "controls.velocity.max_per_outlet_day=2",
                                      "controls.remote_activation.mode=verify", "sanctions.enabled=true",
@@ -115,7 +115,7 @@ TEST_CASE("the built-in checks give the same run through the registry's loop as 
   CHECK(looped.totals == direct.totals);
   for (std::size_t c = 0; c < direct.check_names.size(); ++c) {
     CHECK(refused_by(looped, int(c)) == refused_by(direct, int(c)));
-    // The credit sanction refuses only sanctioned sellers, who in 60 days
+    // The credit sanction refuses only sanctioned sellers, who in 120 days
     // seldom ask for an honest card: it is compared, not required to refuse.
     if (direct.check_names[c] != "credit_sanction") CHECK(refused_by(direct, int(c)) > 0);
   }

@@ -140,7 +140,9 @@ int cmd_run(const std::vector<std::string>& args) {
       "force", "replace an existing file at the default output path")(
       "seed", po::value<uint64_t>()->default_value(1), "random seed; the same seed gives identical results")(
       "replicates,r", po::value<int64_t>()->default_value(10), "independent replicates (1 or more; refused when the memory estimate exceeds the limit)")(
-      "threads,t", po::value<int>()->default_value(0), "OpenMP threads (0: all cores); never changes results")(
+      "threads,t", po::value<int>()->default_value(0),
+      "OpenMP threads (0: all cores); never changes results. Replicates run side by side; with fewer replicates "
+      "than threads the spare threads work inside each replicate (honest demand by region)")(
       "set", po::value<std::vector<std::string>>()->composing(),
       "override a parameter, key=value with dotted keys (repeatable), e.g. --set controls.per_id_cap.max_cards=3")(
       "check", "assert conservation invariants every day (slower)")(

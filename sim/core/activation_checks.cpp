@@ -57,6 +57,8 @@ bool unregister_activation_check(const std::string& name) {
   return true;
 }
 
+bool only_builtin_activation_checks() { return only_builtin; }
+
 Verdict check_activation(World& w, Stream& s, const ActivationAttempt& a) {
   if (only_builtin) return run_builtin_activation_checks(w, s, a);
   const auto& checks = registry();

@@ -60,6 +60,11 @@ struct Verdict {
 /// Runs the checks in rank order until one refuses. Does not count the activation.
 Verdict check_activation(World& w, Stream& s, const ActivationAttempt& a);
 
+/// Whether only the built-in checks are registered: they touch the
+/// identity's and the outlet's state only, so that blocks of holders with
+/// their region's outlets can be checked on several threads at once.
+bool only_builtin_activation_checks();
+
 /// check_activation while the registry holds exactly the built-in checks:
 /// the same checks in the same order, called directly (agents/carrier.cpp).
 Verdict run_builtin_activation_checks(World& w, Stream& s, const ActivationAttempt& a);

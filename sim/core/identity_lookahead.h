@@ -17,8 +17,9 @@ namespace cardsim {
 /// changes timing, never results. Needs at least one holder.
 class IdentityLookahead {
  public:
-  IdentityLookahead(const World& w, Stream stream)
-      : w_(w), stream_(stream), windows_(w.p.velocity_enabled) {
+  /// Holders of the whole population, or of one region only (region >= 0).
+  IdentityLookahead(const World& w, Stream stream, int region = -1)
+      : w_(w), stream_(stream), region_(region), windows_(w.p.velocity_enabled) {
     for (uint32_t& id : ring_) id = draw();
   }
 
@@ -33,7 +34,7 @@ class IdentityLookahead {
   static constexpr unsigned kAhead = 16;
 
   uint32_t draw() {
-    const uint32_t id = w_.random_identity(stream_);
+    const uint32_t id = region_ < 0 ? w_.random_identity(stream_) : w_.random_identity_in(stream_, region_);
     __builtin_prefetch(&w_.citizens.person[id], 1);
     if (windows_) __builtin_prefetch(&w_.citizens.velocity[id], 1);
     return id;
@@ -41,6 +42,7 @@ class IdentityLookahead {
 
   const World& w_;
   Stream stream_;
+  int region_;
   bool windows_;  // the velocity check will read the holder's window too
   std::array<uint32_t, kAhead> ring_{};
   unsigned head_ = 0;

@@ -72,7 +72,7 @@ class Recorder {
   }
   double today(Metric m) const { return today_[int(m)]; }
   /// An honest customer refused by activation check `check` (its index in activation_checks()).
-  void add_check_refusal(int check) { today_by_check_[std::size_t(check)] += 1; }
+  void add_check_refusal(int check, double n = 1) { today_by_check_[std::size_t(check)] += n; }
 
   void end_day(int64_t day);
 

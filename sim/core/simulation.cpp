@@ -1,5 +1,9 @@
 #include "core/simulation.h"
 
+#include "core/block_pool.h"
+
+#include <algorithm>
+
 #include "agents/broker.h"
 #include "agents/card_market.h"
 #include "agents/carrier.h"
@@ -78,6 +82,12 @@ std::unique_ptr<World> build_world(const Scenario& scenario, uint64_t seed, uint
 }
 
 void run_days(World& w, const Scenario& scenario, int64_t until, const RunOptions& options) {
+  BlockPool pool(std::max(1, options.threads_inside));
+  w.block_pool = pool.threads() > 1 ? &pool : nullptr;
+  struct Release {  // the world must not keep the pool's address past this call, even on an exception
+    World& w;
+    ~Release() { w.block_pool = nullptr; }
+  } release{w};
   for (; w.day < until; ++w.day) {
     stop_if_interrupted(w.day);  // between days every structure is consistent
     w.p = params_on_day(scenario, w.day);  // scheduled changes take effect at day start

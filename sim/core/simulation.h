@@ -22,6 +22,7 @@ const std::vector<PhaseEntry>& daily_phases();
 
 struct RunOptions {
   bool check_invariants = false;  // assert conservation every day (tests, --check)
+  int threads_inside = 1;         // threads for one replicate's block phases (honest demand); results do not change
 };
 
 /// Builds the world for one replicate (day 0, nothing run yet).

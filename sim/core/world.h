@@ -382,6 +382,8 @@ inline void return_after_sentence(int64_t today, int64_t sentence_days, int32_t 
   convictions = record + 1;
 }
 
+class BlockPool;  // core/block_pool.h
+
 struct World {
   World(const Params& initial, uint64_t seed, uint64_t replicate);
 
@@ -391,6 +393,10 @@ struct World {
   /// The scenario's one-off actions (re-verification drives), set by
   /// run_days like `p`; null when the world runs without a scenario.
   const std::vector<ScheduledAction>* actions = nullptr;
+  /// Threads for the phases that run by blocks of holders (honest demand),
+  /// set by run_days from RunOptions like `p`; null: one thread. Results do
+  /// not depend on it.
+  BlockPool* block_pool = nullptr;
   CriminalCounts counts;  // agents of each criminal kind, fixed when the world is built
   RegionLayout layout;    // regions' sizes, fixed when the world is built
 
@@ -499,7 +505,7 @@ template <class V, class W, IfPart<W, World> = 0> void visit_event_fields(V& v, 
   v.scalar("world.police_carry", w.police_carry);
 }
 
-/// Every field of World. `p` (today's parameters) and `actions` are not
+/// Every field of World. `p` (today's parameters), `actions` and `block_pool` are not
 /// listed: run_days sets them from the scenario at the start of every day; nor
 /// are the criminal counts and the region layout, which the world computes
 /// from the parameters when it is built.
@@ -536,7 +542,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2296,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2304,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

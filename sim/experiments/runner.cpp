@@ -145,9 +145,15 @@ RunResult run_scenario(const RunRequest& req) {
     unfinished[std::size_t(c)] = std::min(kReplicatesPerChunk, req.replicates - c * kReplicatesPerChunk);
   if (req.encode_series)
     result.encoded.assign(kMetricCount, std::vector<std::vector<unsigned char>>(std::size_t(chunks)));
-  parallel_jobs(req.replicates, req.threads, progress, [&](int64_t rep) {
+  // Fewer replicates than threads: the spare threads work inside each
+  // replicate, on its phases that run by blocks of holders.
+  const int threads = req.threads > 0 ? req.threads : omp_get_max_threads();
+  const int at_once = int(std::max<int64_t>(1, std::min<int64_t>(threads, req.replicates)));
+  RunOptions options = req.options;
+  options.threads_inside = std::max(1, threads / at_once);
+  parallel_jobs(req.replicates, at_once, progress, [&](int64_t rep) {
     auto world = starting_world(req, rep);
-    run_days(*world, req.scenario, req.scenario.params.days, req.options);
+    run_days(*world, req.scenario, req.scenario.params.days, options);
     store_replicate(result, rep, world->recorder);
     world.reset();  // free the world before compressing
     if (req.encode_series && --unfinished[std::size_t(rep / kReplicatesPerChunk)] == 0)
