@@ -34,6 +34,7 @@ void ring_fraud(World& w, Stream& s, int32_t ring) {
     for (int64_t k = 0; k < cases; ++k) {
       const double loss = s.lognormal_mean(w.p.scammers_loss_mean_yuan, w.p.scammers_loss_sigma);
       w.ledger.transfer(w.ledger.pool(Pool::Victims), w.ledger.ring(ring), loss);
+      w.rings.profit_today[std::size_t(ring)] += loss * w.p.scammers_cash_out_share;
       w.recorder.add(Metric::fraud_cases, 1);
       w.recorder.add(Metric::fraud_losses_yuan, loss);
       const uint32_t card = fleet[s.below(fleet.size())];
@@ -58,6 +59,9 @@ void replace_ring(World& w, int32_t ring) {
   w.rings.absent_until[std::size_t(ring)] = int32_t(w.day + w.p.scammers_replacement_days);
   w.rings.convictions[std::size_t(ring)] = 0;  // newcomers, with no record
   ring_enters(w, ring);
+  // Entry by profit: the newcomers (or the convict back from a sentence) are
+  // only candidates; they take the place when entry pays.
+  if (w.p.ring_entry_enabled) w.rings.vacant[std::size_t(ring)] = 1;
 }
 
 void ring_serves_sentence(World& w, int32_t ring, int64_t sentence_days) {
@@ -99,6 +103,7 @@ double ring_demand(const World& w, int32_t ring) {
 
 void ring_takes_card(World& w, int32_t ring, int32_t seller, uint32_t card) {
   w.ledger.transfer(w.ledger.ring(ring), w.ledger.broker(seller), w.market.price_scammer);
+  w.rings.profit_today[std::size_t(ring)] -= w.market.price_scammer;
   const Metric sold_as = channel_spec(Channel(w.cards.channel[card])).share;
   for (Metric share : kShareMetrics) w.recorder.add_ratio(share, share == sold_as ? 1.0 : 0.0, 1.0);
 }
@@ -109,5 +114,84 @@ void rings_commit_fraud(World& w) {
     ring_fraud(w, s, int32_t(r));
   }
 }
+
+// ---- entry and exit by profit (scammers.entry.*) ----
+
+double expected_ring_profit_yuan_per_day(const World& w, int32_t ring) {
+  const double value = card_revenue_yuan(w, ring), price = w.market.price_scammer;
+  // Cards it would run from an empty fleet; a record restrains it (World::restraint),
+  // which is how the entry rule sees a returning convict's higher risk.
+  const double cards = demand_from_margin(
+      value, price, w.p.scammers_cards_per_margin * w.restraint(w.rings.convictions[std::size_t(ring)]), 0);
+  // Each card is replaced when shut: the fleet turns over once per card life.
+  return cards * (value - price) / expected_card_life_days(w.p);
+}
+
+void ring_exits(World& w, int32_t ring) {
+  const auto r = std::size_t(ring);
+  for (uint32_t card : w.rings.fleet[r]) w.end_card(card, CardState::Expired);
+  w.rings.fleet[r].clear();
+  w.rings.vacant[r] = 1;
+  w.rings.low_profit_days[r] = 0;
+  w.recorder.add(Metric::ring_exits, 1);
+}
+
+void ring_decides_to_enter(World& w, int32_t ring) {
+  const auto r = std::size_t(ring);
+  w.rings.vacant[r] = 0;
+  w.rings.absent_until[r] = int32_t(w.day + w.p.ring_entry_delay_days);
+  w.rings.recent_profit[r] = expected_ring_profit_yuan_per_day(w, ring);
+  w.rings.low_profit_days[r] = 0;
+  ring_enters(w, ring);
+}
+
+namespace {
+
+/// Today's profit enters the ring's moving average; a ring below the exit
+/// threshold for exit_days days in a row leaves. Returns whether it still works.
+bool ring_keeps_place(World& w, int32_t ring, double profit_today) {
+  const auto r = std::size_t(ring);
+  w.rings.recent_profit[r] += (profit_today - w.rings.recent_profit[r]) / double(w.p.ring_profit_window_days);
+  if (!w.p.ring_entry_enabled) return true;
+  const bool losing = w.rings.recent_profit[r] < w.p.ring_exit_threshold_yuan;
+  w.rings.low_profit_days[r] = losing ? w.rings.low_profit_days[r] + 1 : 0;
+  if (w.rings.low_profit_days[r] < w.p.ring_exit_days) return true;
+  ring_exits(w, ring);
+  return false;
+}
+
+/// Empty places whose candidates are free (no sentence or replacement delay
+/// left) are taken when the candidates expect at least the entry threshold.
+void fill_places_that_pay(World& w) {
+  for (std::size_t r = 0; r < w.rings.vacant.size(); ++r)
+    if (w.rings.vacant[r] && w.rings.absent_until[r] <= w.day &&
+        expected_ring_profit_yuan_per_day(w, int32_t(r)) >= w.p.ring_entry_threshold_yuan)
+      ring_decides_to_enter(w, int32_t(r));
+}
+
+}  // namespace
+
+void rings_enter_and_exit(World& w) {
+  if (w.p.ring_entry_enabled) fill_places_that_pay(w);
+  double active = 0, profit = 0;
+  for (std::size_t r = 0; r < w.rings.fleet.size(); ++r) {
+    const double today = w.rings.profit_today[r];
+    w.rings.profit_today[r] = 0;
+    profit += today;
+    const auto ring = int32_t(r);
+    if (!w.ring_present(ring)) continue;
+    if (w.rings.absent_until[r] == w.day && w.day > 0) w.recorder.add(Metric::ring_entries, 1);
+    if (ring_keeps_place(w, ring, today)) active += 1;
+  }
+  w.recorder.add(Metric::ring_profit_yuan, profit);
+  w.recorder.set(Metric::rings_active, active);
+}
+
+void init_ring_expectations(World& w) {
+  for (std::size_t r = 0; r < w.rings.fleet.size(); ++r)
+    w.rings.recent_profit[r] = expected_ring_profit_yuan_per_day(w, int32_t(r));
+}
+
+// ---- end entry and exit by profit ----
 
 }  // namespace cardsim

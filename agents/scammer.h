@@ -22,6 +22,8 @@ void ring_enters(World& w, int32_t ring);
 
 /// After an arrest the place stays empty for scammers.replacement_days; the
 /// successor enters as ring_enters says and keeps the place's revenue factor.
+/// With entry by profit (scammers.entry.enabled) the place is then empty and
+/// taken only when an entrant expects a profit (rings_enter_and_exit).
 void replace_ring(World& w, int32_t ring);
 
 /// Served sentences (controls.police.sentences_served): the place stays empty
@@ -29,6 +31,36 @@ void replace_ring(World& w, int32_t ring);
 /// ring returns, as ring_enters says, with one more conviction on record: it
 /// runs fewer cards (World::restraint).
 void ring_serves_sentence(World& w, int32_t ring, int64_t sentence_days);
+
+// ---- entry and exit by profit (scammers.entry.*; docs/model.md, "Entry and exit by profit") ----
+
+/// Profit a ring in place `ring` expects a day, yuan: the cards it would run at
+/// today's margin (from an empty fleet, its record's restraint applied) times a
+/// card's revenue less its price, spread over a card's expected life.
+double expected_ring_profit_yuan_per_day(const World& w, int32_t ring);
+
+/// A ring stops work: its cards in fraud use are abandoned (Expired) and its
+/// place is left empty, waiting for an entrant (the same people, record kept,
+/// or newcomers once an arrest has emptied it).
+void ring_exits(World& w, int32_t ring);
+
+/// An empty place is taken: a ring decided today to enter and starts work
+/// scammers.entry.delay_days later, with its expected profit as its first
+/// view of its recent profit.
+void ring_decides_to_enter(World& w, int32_t ring);
+
+/// Phase Entry, every day: each working ring's day of profit enters its
+/// moving average (and ring_profit_yuan), rings whose recent profit stayed
+/// below the exit threshold for scammers.entry.exit_days days leave, and empty
+/// places whose entrant expects at least the entry threshold are taken. Counts
+/// rings_active, ring_entries and ring_exits. With scammers.entry.enabled off
+/// only the bookkeeping and the metrics run.
+void rings_enter_and_exit(World& w);
+
+/// At world building: every founded ring's recent profit starts at what it expects.
+void init_ring_expectations(World& w);
+
+// ---- end entry and exit by profit ----
 
 /// Share of an attempt's chance of deceiving left at today's attempts per
 /// holder: 1 / (1 + attempts / (scammers.saturation_attempts * population)).

@@ -43,6 +43,9 @@ inline Params tiny_area_params() {
   p.density_merchants = 250000;
   p.density_labor_agencies = p.density_data_sellers = p.density_raisers = p.density_organisers = 0;
   p.density_rings = 0;
+  // Rings' places are worked and refilled after an arrest's delay; the tests
+  // of entry and exit by profit switch it on.
+  p.ring_entry_enabled = false;
   return p;
 }
 

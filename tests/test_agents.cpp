@@ -564,3 +564,121 @@ TEST_CASE("an arrested farmer serving a sentence is barred for it, then for the 
   update_farmer_pool(*w);
   CHECK_FALSE(under_sanction(*w, 1));
 }
+
+// ---- entry and exit by profit (agents/scammer.cpp, rings_enter_and_exit) ----
+namespace {
+
+/// The tiny world's one ring, with entry by profit on: a 10-day profit memory,
+/// 3 losing days below 0 yuan a day to leave, 10 yuan a day expected to enter,
+/// 5 days from the decision to the first day of work.
+std::unique_ptr<World> tiny_world_with_ring_entry() {
+  Params p = tiny_params();
+  p.density_rings = 250000;  // 4 persons -> one ring
+  p.ring_entry_enabled = true;
+  p.ring_profit_window_days = 10;
+  p.ring_exit_threshold_yuan = 0;
+  p.ring_exit_days = 3;
+  p.ring_entry_threshold_yuan = 10;
+  p.ring_entry_delay_days = 5;
+  return tiny_world(p);
+}
+
+}  // namespace
+
+TEST_CASE("a ring losing money for exit_days days leaves on the last of them, and an empty place that pays is taken delay_days after the decision", "[agents][entry]") {
+  auto w = tiny_world_with_ring_entry();
+  const uint32_t card = w->new_card(Channel::Farmer, 1, 0, 0, -1);
+  w->put_in_use(card, CardUse::FraudCalls, 0);
+  w->rings.fleet[0].push_back(card);
+  w->rings.recent_profit[0] = 0;
+  // Day 10: it paid 100 yuan for a card and earned nothing.
+  w->rings.profit_today[0] = -100;
+  rings_enter_and_exit(*w);
+  CHECK(w->rings.recent_profit[0] == -10.0);  // 0 + (-100 - 0) / 10
+  CHECK(w->rings.profit_today[0] == 0.0);
+  CHECK(w->rings.low_profit_days[0] == 1);
+  CHECK(w->recorder.today(Metric::ring_profit_yuan) == -100.0);
+  CHECK(w->recorder.today(Metric::rings_active) == 1);
+  w->day = 11;
+  rings_enter_and_exit(*w);
+  CHECK(w->rings.recent_profit[0] == Approx(-9.0));
+  CHECK(w->rings.low_profit_days[0] == 2);
+  CHECK(w->recorder.today(Metric::ring_exits) == 0);
+  w->day = 12;  // the third losing day: it leaves, its card abandoned
+  rings_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::ring_exits) == 1);
+  CHECK(w->recorder.today(Metric::rings_active) == 0);
+  CHECK(w->rings.vacant[0] == 1);
+  CHECK_FALSE(w->ring_present(0));
+  CHECK(w->rings.fleet[0].empty());
+  CHECK(w->cards.state[card] == uint8_t(CardState::Expired));
+  CHECK(w->cards_by_use[std::size_t(CardUse::FraudCalls)] == 0);
+  // Day 13: no margin at this price, nobody expects a profit; the place stays empty.
+  w->day = 13;
+  w->market.price_scammer = 1e9;
+  CHECK(expected_ring_profit_yuan_per_day(*w, 0) == 0.0);
+  rings_enter_and_exit(*w);
+  CHECK(w->rings.vacant[0] == 1);
+  // Day 14: cards are cheap; a ring decides to enter and works from day 19.
+  w->day = 14;
+  w->market.price_scammer = 1;
+  const double expected = expected_ring_profit_yuan_per_day(*w, 0);
+  REQUIRE(expected >= 10);
+  rings_enter_and_exit(*w);
+  CHECK(w->rings.vacant[0] == 0);
+  CHECK(w->rings.absent_until[0] == 19);
+  CHECK(w->rings.recent_profit[0] == expected);  // its first view of its profit
+  w->day = 18;
+  CHECK_FALSE(w->ring_present(0));
+  CHECK(ring_demand(*w, 0) == 0);
+  rings_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::ring_entries) == 0);
+  CHECK(w->recorder.today(Metric::rings_active) == 0);
+  w->day = 19;
+  CHECK(w->ring_present(0));
+  CHECK(ring_demand(*w, 0) > 1);
+  rings_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::ring_entries) == 1);
+  CHECK(w->recorder.today(Metric::rings_active) == 1);
+}
+
+TEST_CASE("with entry by profit a convict back from a sentence takes the place only when half the profit of a newcomer pays", "[agents][entry]") {
+  auto w = tiny_world_with_ring_entry();
+  w->p.police_sentences_served = true;
+  w->p.police_sentence_min_days = w->p.police_sentence_max_days = 200;
+  w->p.police_record_restraint = 0.5;
+  w->market.price_scammer = 100;
+  const double fresh = expected_ring_profit_yuan_per_day(*w, 0);
+  REQUIRE(fresh > 0);
+  w->p.ring_entry_threshold_yuan = 0.75 * fresh;
+  Stream s = w->stream(Phase::Police, 0);
+  arrest_ring(*w, s, 0);
+  CHECK(w->rings.vacant[0] == 1);
+  CHECK(w->rings.convictions[0] == 1);
+  CHECK(w->rings.absent_until[0] == 210);
+  CHECK(expected_ring_profit_yuan_per_day(*w, 0) == Approx(0.5 * fresh));
+  // Out of prison on day 210, the convict expects half a newcomer's profit: too little.
+  w->day = 210;
+  rings_enter_and_exit(*w);
+  CHECK(w->rings.vacant[0] == 1);
+  CHECK_FALSE(w->ring_present(0));
+  // Cheaper cards make even the restrained ring's profit pay: it enters, back on day 216.
+  w->day = 211;
+  w->market.price_scammer = 1;
+  rings_enter_and_exit(*w);
+  CHECK(w->rings.vacant[0] == 0);
+  CHECK(w->rings.absent_until[0] == 216);
+  CHECK(w->rings.convictions[0] == 1);  // the same people, record kept
+}
+
+TEST_CASE("with entry by profit off, no place is ever left empty and the bookkeeping alone runs", "[agents][entry]") {
+  auto w = tiny_world_with_ring();
+  REQUIRE_FALSE(w->p.ring_entry_enabled);
+  w->rings.profit_today[0] = -1e6;
+  for (int d = 0; d < 200; ++d, ++w->day) rings_enter_and_exit(*w);
+  CHECK(w->rings.vacant[0] == 0);
+  CHECK(w->ring_present(0));
+  CHECK(w->recorder.today(Metric::ring_exits) == 0);
+  CHECK(w->rings.recent_profit[0] < 0);
+}
+// ---- end entry and exit by profit ----

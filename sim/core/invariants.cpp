@@ -186,6 +186,15 @@ void check_quantities(const World& w) {
     require(std::isfinite(w.rings.revenue_factor[r]) && w.rings.revenue_factor[r] > 0, w, "quantities in range", [&] {
       return "ring " + std::to_string(r) + " has revenue factor " + std::to_string(w.rings.revenue_factor[r]);
     });
+  // ---- entry and exit by profit ----
+  for (std::size_t r = 0; r < w.rings.recent_profit.size(); ++r)
+    require(std::isfinite(w.rings.recent_profit[r]) && w.rings.low_profit_days[r] >= 0 && w.rings.vacant[r] <= 1 &&
+                (w.p.ring_entry_enabled || !w.rings.vacant[r]),
+            w, "quantities in range", [&] {
+              return "ring " + std::to_string(r) + " has recent profit " + std::to_string(w.rings.recent_profit[r]) +
+                     ", " + std::to_string(w.rings.low_profit_days[r]) + " losing days, vacant flag " +
+                     std::to_string(int(w.rings.vacant[r])) + " (a place is only left empty with scammers.entry.enabled)";
+            });
   require(std::isfinite(w.risk.farmer) && w.risk.farmer >= 0 && std::isfinite(w.risk.insider) && w.risk.insider >= 0, w,
           "quantities in range", [&] { return "perceived risk is negative or not finite"; });
 }

@@ -31,6 +31,8 @@ enum class Phase : uint32_t {
   SimBanks = 13,
   // ---- re-verification of dormant cards (agents/reverification.cpp) ----
   Actions = 14,  // one-off actions; entity k: the day's k-th action in scenario order
+  // ---- entry and exit by profit (agents/scammer.cpp, rings_enter_and_exit) ----
+  Entry = 15,  // the rule draws nothing: its key is reserved so a draw added later moves no other stream
 };
 
 // Entity keys of streams beyond the agent indices. A phase that draws from

@@ -70,6 +70,7 @@ const std::vector<PhaseEntry>& daily_phases() {
       {Phase::Actions, "actions", take_actions_of_the_day},
       {Phase::Police, "police", trace_cases},
       {Phase::Audits, "audits", audit_outlets},
+      {Phase::Entry, "entry", rings_enter_and_exit},
       {Phase::Adaptation, "adaptation", adapt},
   };
   return phases;
@@ -78,6 +79,7 @@ const std::vector<PhaseEntry>& daily_phases() {
 std::unique_ptr<World> build_world(const Scenario& scenario, uint64_t seed, uint64_t replicate) {
   auto w = std::make_unique<World>(scenario.params, seed, replicate);
   init_broker_expectations(*w);
+  init_ring_expectations(*w);
   return w;
 }
 

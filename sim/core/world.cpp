@@ -187,6 +187,10 @@ void init_rings(World& w, Stream& s) {
   w.rings.revenue_factor.assign(n, 0.0);
   w.rings.absent_until.assign(n, 0);
   w.rings.convictions.assign(n, 0);
+  w.rings.profit_today.assign(n, 0.0);
+  w.rings.recent_profit.assign(n, 0.0);
+  w.rings.low_profit_days.assign(n, 0);
+  w.rings.vacant.assign(n, 0);
   for (std::size_t r = 0; r < n; ++r) found_ring(w, s, int32_t(r));
 }
 

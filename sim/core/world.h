@@ -233,6 +233,12 @@ struct Rings {
   std::vector<double> revenue_factor;        // ring's revenue per card relative to the average (skill, targets)
   std::vector<int32_t> absent_until;
   std::vector<int32_t> convictions;          // served sentences of the ring in the place
+  // ---- entry and exit by profit (agents/scammer.cpp, rings_enter_and_exit) ----
+  std::vector<double> profit_today;          // yuan: cash-out revenue minus card purchases so far today
+  std::vector<double> recent_profit;         // yuan per day: moving average over scammers.entry.profit_window_days
+  std::vector<int32_t> low_profit_days;      // consecutive days with recent profit below the exit threshold
+  std::vector<uint8_t> vacant;               // 1: nobody works the place; it waits for an entrant expecting a profit
+  // ---- end entry and exit by profit ----
 };
 
 template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) {
@@ -240,8 +246,13 @@ template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) 
   v.array("rings.revenue_factor", r.revenue_factor, Extent::PerMember);
   v.array("rings.absent_until", r.absent_until, Extent::PerMember);
   v.array("rings.convictions", r.convictions, Extent::PerMember);
+  // ---- entry and exit by profit ----
+  v.array("rings.profit_today", r.profit_today, Extent::PerMember);
+  v.array("rings.recent_profit", r.recent_profit, Extent::PerMember);
+  v.array("rings.low_profit_days", r.low_profit_days, Extent::PerMember);
+  v.array("rings.vacant", r.vacant, Extent::PerMember);
 }
-CARDSIM_FIELDS_LISTED(Rings, 96);
+CARDSIM_FIELDS_LISTED(Rings, 192);
 
 /// SIM-bank operators (a card use, agents/sim_bank.cpp).
 struct SimBanks {
@@ -473,7 +484,9 @@ struct World {
     return insider >= 0 && insiders.vacant_until[insider] <= day;
   }
   bool broker_present(int32_t b) const { return brokers.absent_until[b] <= day; }
-  bool ring_present(int32_t r) const { return rings.absent_until[r] <= day; }
+  /// A ring works its place: not out after an arrest, and (entry by profit)
+  /// not a place left empty until an entrant expects a profit.
+  bool ring_present(int32_t r) const { return rings.absent_until[r] <= day && !rings.vacant[std::size_t(r)]; }
   bool sim_bank_present(int32_t b) const { return sim_banks.absent_until[std::size_t(b)] <= day; }
   /// Share of their usual activity kept by a person back from `convictions`
   /// served sentences: (1 - controls.police.record_restraint)^convictions,
@@ -542,7 +555,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2304,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2400,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

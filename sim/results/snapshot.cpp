@@ -25,7 +25,7 @@ namespace {
 // ShutReverified (re-verification drives), the recorder's new metrics; 10: police
 // cases by source with their day and arrival number, reported numbers to shut;
 // and the trace chain: cards' record suppliers, convictions, SIM banks' absence.
-constexpr int64_t kSnapshotFormat = 11;
+constexpr int64_t kSnapshotFormat = 12;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }

@@ -98,6 +98,11 @@ void check_agent_lengths(const Refuse& refuse, const World& w, const World& buil
   require_length(refuse, "rings.revenue_factor", r.revenue_factor, built.rings.revenue_factor.size());
   require_length(refuse, "rings.absent_until", r.absent_until, built.rings.absent_until.size());
   require_length(refuse, "rings.convictions", r.convictions, built.rings.fleet.size());
+  // ---- entry and exit by profit ----
+  require_length(refuse, "rings.profit_today", r.profit_today, built.rings.fleet.size());
+  require_length(refuse, "rings.recent_profit", r.recent_profit, built.rings.fleet.size());
+  require_length(refuse, "rings.low_profit_days", r.low_profit_days, built.rings.fleet.size());
+  require_length(refuse, "rings.vacant", r.vacant, built.rings.fleet.size());
   require_length(refuse, "citizens.person", w.citizens.person, built.citizens.person.size());
   require_length(refuse, "citizens.velocity", w.citizens.velocity, built.citizens.velocity.size());
 }

@@ -1,0 +1,104 @@
+// Entry and exit by profit (scammers.entry.*): rings enter empty places when a
+// ring there expects a profit and leave when their recent profit stays low,
+// so the number of rings working follows what a card earns against its price.
+// Read from the runs' daily series of rings_active once the market has
+// settled, paired over 20 replicates (common random numbers).
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "model_fixtures.h"
+
+using namespace cardsim;
+using namespace cardsim::testing;
+
+namespace {
+
+constexpr int kReplicates = 20;
+constexpr int64_t kDays = 365;
+constexpr int64_t kSettledFrom = 180;  // days before this are the market settling
+const std::vector<std::string> kSupplyControl = {"channels.white_card.enabled=false",
+                                                 "channels.harvested.enabled=false"};
+
+/// The baseline at 1,000,000 people with entry by profit on, and `sets`.
+Scenario with_entry(std::vector<std::string> sets) {
+  sets.push_back("scammers.entry.enabled=true");
+  return with(small_baseline(1000000, kDays), sets);
+}
+
+/// Per replicate, the mean of `metric`'s daily series from kSettledFrom on.
+std::vector<double> settled_means(const RunResult& r, const std::string& metric) {
+  const auto m = std::size_t(find_metric(metric));
+  std::vector<double> out;
+  for (const auto& daily : r.daily) {
+    double sum = 0;
+    for (int64_t d = kSettledFrom; d < r.days; ++d) sum += daily[m * std::size_t(r.days) + std::size_t(d)];
+    out.push_back(sum / double(r.days - kSettledFrom));
+  }
+  return out;
+}
+
+/// Per replicate, the rings' exits by profit per ring working for a year.
+std::vector<double> exits_per_ring_year(const RunResult& r) {
+  const std::vector<double>& exits = totals(r, "ring_exits");
+  const std::vector<double>& active = totals(r, "rings_active");  // mean over days
+  std::vector<double> out;
+  for (std::size_t i = 0; i < exits.size(); ++i) out.push_back(exits[i] / (active[i] * double(r.days) / 365.0));
+  return out;
+}
+
+/// Mean and 90% confidence interval of the mean paired difference y - x.
+Interval paired_change_ci90(const std::vector<double>& x, const std::vector<double>& y) {
+  const double n = double(x.size());
+  double sum = 0, sq = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) sum += y[i] - x[i];
+  const double mean = sum / n;
+  for (std::size_t i = 0; i < x.size(); ++i) sq += (y[i] - x[i] - mean) * (y[i] - x[i] - mean);
+  const double se = std::sqrt(sq / (n - 1) / n);
+  return {mean, mean - 1.645 * se, mean + 1.645 * se};
+}
+
+/// The same for the settled means of `metric` in runs a and b.
+Interval settled_change_ci90(const RunResult& a, const RunResult& b, const std::string& metric) {
+  return paired_change_ci90(settled_means(a, metric), settled_means(b, metric));
+}
+
+double mean_of(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x / double(v.size());
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("raising what a card earns raises the number of rings working once the market settles", "[entry]") {
+  const RunResult lean = run(with_entry({"scammers.cash_out_share=0.15"}), kReplicates, 42);
+  const RunResult rich = run(with_entry({"scammers.cash_out_share=0.3"}), kReplicates, 42);
+  const Interval change = settled_change_ci90(lean, rich, "rings_active");
+  INFO("rings active, settled: " << mean_of(settled_means(lean, "rings_active")) << " at cash-out 0.15, "
+                                  << mean_of(settled_means(rich, "rings_active")) << " at 0.3; change "
+                                  << change.mean << ", 90% CI [" << change.lo << ", " << change.hi << "]");
+  CHECK(change.lo > 0);
+  // Fewer rings leave where cards earn more.
+  const Interval exits = mean_difference_ci90(lean, rich, "ring_exits");
+  INFO("ring exits: change " << exits.mean << ", 90% CI [" << exits.lo << ", " << exits.hi << "]");
+  CHECK(exits.hi < 0);
+}
+
+TEST_CASE("thin margin: making cards dearer lowers the number of rings working", "[entry]") {
+  const RunResult open = run(with_entry({"scammers.cash_out_share=0.15"}), kReplicates, 42);
+  std::vector<std::string> sets = kSupplyControl;
+  sets.push_back("scammers.cash_out_share=0.15");
+  const RunResult control = run(with_entry(sets), kReplicates, 42);
+  const Interval price = settled_change_ci90(open, control, "price_scammer_yuan");
+  const Interval change = settled_change_ci90(open, control, "rings_active");
+  INFO("price change " << price.mean << " yuan; rings active, settled: "
+                       << mean_of(settled_means(open, "rings_active")) << " -> "
+                       << mean_of(settled_means(control, "rings_active")) << ", change " << change.mean
+                       << ", 90% CI [" << change.lo << ", " << change.hi << "]");
+  CHECK(price.lo > 0);
+  CHECK(change.hi < 0);
+  // Fewer rings work, and each of them leaves more often: exits per ring-year rise.
+  const Interval rate = paired_change_ci90(exits_per_ring_year(open), exits_per_ring_year(control));
+  INFO("ring exits per ring-year: change " << rate.mean << ", 90% CI [" << rate.lo << ", " << rate.hi << "]");
+  CHECK(rate.lo > 0);
+}
