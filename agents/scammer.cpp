@@ -104,8 +104,7 @@ double ring_demand_at(const World& w, int32_t ring, double price_yuan) {
 void ring_takes_card(World& w, int32_t ring, int32_t seller, uint32_t card) {
   w.ledger.transfer(w.ledger.ring(ring), w.ledger.broker(seller), w.market.price_scammer);
   w.rings.bought_from[std::size_t(ring) * w.brokers.kind.size() + std::size_t(seller)]++;
-  const Metric sold_as = channel_spec(Channel(w.cards.channel[card])).share;
-  for (Metric share : kShareMetrics) w.recorder.add_ratio(share, share == sold_as ? 1.0 : 0.0, 1.0);
+  (void)card;  // its supply share is counted when it enters fraud use (World::put_in_use)
 }
 
 void rings_commit_fraud(World& w) {

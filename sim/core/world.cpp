@@ -349,8 +349,13 @@ void World::put_in_use(uint32_t card, CardUse use, int32_t buyer) {
   cards.buyer[card] = buyer;
   cards_by_use[std::size_t(use)]++;
   recorder.add(card_use_spec(use).entered, 1);
-  if (use == CardUse::FraudCalls)
+  if (use == CardUse::FraudCalls) {
     recorder.add_region(RegionSeries::CardsSoldToScammers, buyer_home(use, buyer), 1);
+    // Supply shares count a card the day it enters fraud use, like
+    // cards_sold_to_scammers: a card in the post counts when it arrives.
+    const Metric sold_as = channel_spec(Channel(cards.channel[card])).share;
+    for (Metric share : kShareMetrics) recorder.add_ratio(share, share == sold_as ? 1.0 : 0.0, 1.0);
+  }
 }
 
 void World::set_card_state(uint32_t card, CardState s) {
