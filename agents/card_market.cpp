@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "agents/carrier.h"
 #include "agents/scammer.h"
@@ -13,7 +14,7 @@ namespace {
 /// Each use's functions, named by its row of card_uses.def: a row whose
 /// functions do not exist does not compile.
 struct UseFunctions {
-  double (*demand)(const World&, int32_t buyer);
+  double (*demand)(const World&, int32_t buyer, double price_yuan);
   void (*takes)(World&, int32_t buyer, int32_t seller, uint32_t card);
   double (*hazard)(const Params&, Channel);
 };
@@ -61,7 +62,7 @@ void sell_one(World& w, CardUse use, int32_t buyer, int32_t seller) {
 
 /// One buyer buys what it wants at today's price, each card from a random seller.
 void buyer_buys(World& w, Stream& s, CardUse use, int32_t buyer, std::vector<int32_t>& sellers) {
-  const double demand = kUseFunctions[int(use)].demand(w, buyer);
+  const double demand = kUseFunctions[int(use)].demand(w, buyer, w.market.price_scammer);
   w.market.scammer_wanted += demand;
   for (int64_t want = s.stochastic_round(demand); want > 0 && !sellers.empty(); --want) {
     const std::size_t pick = s.below(sellers.size());
@@ -73,13 +74,156 @@ void buyer_buys(World& w, Stream& s, CardUse use, int32_t buyer, std::vector<int
   }
 }
 
+// ---- regions that trade (docs/model.md, "Regions that trade") ----
+
+/// Brokers with cards for sale today, region by region. With one region the
+/// list of region 0 is exactly collect_sellers' list, in the same order.
+struct RegionalSellers {
+  std::vector<std::vector<int32_t>> in;  // [region] sellers with stock
+  std::size_t total = 0;                 // sellers over all regions
+};
+
+void collect_regional_sellers(World& w, RegionalSellers& sellers) {
+  sellers.in.resize(std::size_t(w.p.regions));
+  for (auto& list : sellers.in) list.clear();
+  sellers.total = 0;
+  for (std::size_t b = 0; b < w.brokers.stock.size(); ++b)
+    if (!w.brokers.stock[b].empty() && w.broker_present(int32_t(b))) {
+      sellers.in[w.brokers.region[b]].push_back(int32_t(b));
+      ++sellers.total;
+    }
+}
+
+/// Removes seller `pick` of region `r`'s list once its stock is gone.
+void drop_if_sold_out(World& w, RegionalSellers& sellers, std::size_t r, std::size_t pick) {
+  auto& list = sellers.in[r];
+  if (!w.brokers.stock[std::size_t(list[pick])].empty()) return;
+  list[pick] = list.back();
+  list.pop_back();
+  --sellers.total;
+}
+
+/// The ledger account a buyer of `use` pays from.
+uint32_t buyer_account(const World& w, CardUse use, int32_t buyer) {
+  static_assert(kCardUseCount == 2, "a new card use names its buyers' ledger account here");
+  return use == CardUse::FraudCalls ? w.ledger.ring(buyer) : w.ledger.sim_bank(buyer);
+}
+
+bool buyer_present(const World& w, CardUse use, int32_t buyer) {
+  static_assert(kCardUseCount == 2, "a new card use names its buyers' presence here");
+  return use == CardUse::FraudCalls ? w.ring_present(buyer) : w.sim_bank_present(buyer);
+}
+
+/// A card reaches its buyer: it goes into use, or, when the buyer's niche is
+/// empty (arrested, raided), nobody collects it and it is abandoned.
+void deliver(World& w, uint32_t card, CardUse use, int32_t buyer) {
+  if (buyer_present(w, use, buyer)) {
+    w.put_in_use(card, use, buyer);
+    use_fleets(w, use)[std::size_t(buyer)].push_back(card);
+  } else {
+    w.end_card(card, CardState::Expired);
+  }
+}
+
+/// Sells a card of `seller` (region `from`) to `buyer` of `use` (home region
+/// `to`): the buyer pays the posted price to the seller and the transport
+/// cost out of the model, and the card is in the post for
+/// market.transport_delay_days (in use at once when the delay is 0).
+void mail_one(World& w, CardUse use, int32_t buyer, int32_t seller, int from, int to) {
+  auto& stock = w.brokers.stock[std::size_t(seller)];
+  const uint32_t card = stock.back();
+  stock.pop_back();
+  kUseFunctions[int(use)].takes(w, buyer, seller, card);
+  w.ledger.transfer(buyer_account(w, use, buyer), w.ledger.pool(Pool::Suppliers), w.p.market_transport_cost_yuan);
+  w.market.scammer_bought += 1;
+  w.recorder.add(Metric::cards_mailed, 1);
+  w.recorder.add_mailed(from, to, 1);
+  w.recorder.add_region(RegionSeries::CardsMailedIn, to, 1);
+  if (w.p.market_transport_delay_days == 0) {
+    deliver(w, card, use, buyer);
+    return;
+  }
+  w.set_card_state(card, CardState::InTransit);
+  w.cards.use[card] = uint8_t(use);
+  w.cards.buyer[card] = buyer;
+  w.trade.incoming[std::size_t(use)][std::size_t(buyer)]++;
+  // A card due after the run's last day stays in the post (counted InTransit).
+  const auto due = std::size_t(w.day + w.p.market_transport_delay_days);
+  if (due < w.trade.arriving.size()) w.trade.arriving[due].push_back(card);
+}
+
+/// Picks a seller outside region `home`, each equally likely: draws one of
+/// the sellers outside, then finds its region.
+std::pair<std::size_t, std::size_t> pick_remote_seller(Stream& s, const RegionalSellers& sellers, std::size_t home) {
+  std::size_t k = s.below(sellers.total - sellers.in[home].size());
+  std::size_t r = 0;
+  for (;; ++r) {
+    if (r == home) continue;
+    if (k < sellers.in[r].size()) break;
+    k -= sellers.in[r].size();
+  }
+  return {r, k};
+}
+
+/// One buyer buys what it wants at today's price from sellers of its home
+/// region, each card from a random one; when they have sold out, it mails in
+/// from other regions the cards still worth their delivered price (the price
+/// plus market.transport_cost_yuan). With one region the draws are those of
+/// buyer_buys.
+void buyer_buys_in_regions(World& w, Stream& s, CardUse use, int32_t buyer, RegionalSellers& sellers) {
+  const double demand = kUseFunctions[int(use)].demand(w, buyer, w.market.price_scammer);
+  w.market.scammer_wanted += demand;
+  const auto home = std::size_t(w.buyer_home(use, buyer));
+  auto& local = sellers.in[home];
+  int64_t want = s.stochastic_round(demand);
+  for (; want > 0 && !local.empty(); --want) {
+    const std::size_t pick = s.below(local.size());
+    sell_one(w, use, buyer, local[pick]);
+    drop_if_sold_out(w, sellers, home, pick);
+  }
+  if (want == 0 || sellers.total == local.size()) return;
+  // Local stock is gone: a card from elsewhere costs the price plus transport,
+  // and the buyer counts the cards it has just bought and those in the post.
+  const double delivered = w.market.price_scammer + w.p.market_transport_cost_yuan;
+  int64_t mail = std::min(want, s.stochastic_round(kUseFunctions[int(use)].demand(w, buyer, delivered)));
+  for (; mail > 0 && sellers.total > local.size(); --mail) {
+    const auto [r, pick] = pick_remote_seller(s, sellers, home);
+    mail_one(w, use, buyer, sellers.in[r][pick], int(r), int(home));
+    drop_if_sold_out(w, sellers, r, pick);
+  }
+}
+
+/// Cards in the post that arrive today reach their buyers (before the day's buying).
+void mailed_cards_arrive(World& w) {
+  if (std::size_t(w.day) >= w.trade.arriving.size()) return;
+  auto& due = w.trade.arriving[std::size_t(w.day)];
+  for (uint32_t card : due) {
+    const auto use = CardUse(w.cards.use[card]);
+    const int32_t buyer = w.cards.buyer[card];
+    w.trade.incoming[std::size_t(use)][std::size_t(buyer)]--;
+    deliver(w, card, use, buyer);
+  }
+  due.clear();
+  due.shrink_to_fit();
+}
+// ---- end regions that trade ----
+
 }  // namespace
 
 void buyers_buy_cards(World& w) {
+  mailed_cards_arrive(w);
   Stream s = w.stream(Phase::Market, 0);
   static thread_local std::vector<int32_t> sellers;
-  collect_sellers(w, sellers);
-  for (int32_t b : sellers) w.market.scammer_offered += double(w.brokers.stock[std::size_t(b)].size());
+  static thread_local RegionalSellers regional;
+  const bool regions_trade = w.p.market_regional;
+  if (regions_trade) {
+    collect_regional_sellers(w, regional);
+    for (const auto& list : regional.in)
+      for (int32_t b : list) w.market.scammer_offered += double(w.brokers.stock[std::size_t(b)].size());
+  } else {
+    collect_sellers(w, sellers);
+    for (int32_t b : sellers) w.market.scammer_offered += double(w.brokers.stock[std::size_t(b)].size());
+  }
   // Buyers of all uses take turns in one random rotation: no use is served
   // first by rule, and which use the stock ends in follows from how many
   // cards each buyer wants at the posted price (docs/model.md, "Card uses").
@@ -90,7 +234,11 @@ void buyers_buy_cards(World& w) {
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t number = (start + k) % n;
     const CardUse use = numbering.use_of(number);
-    buyer_buys(w, s, use, int32_t(number - numbering.first[int(use)]), sellers);
+    const auto buyer = int32_t(number - numbering.first[int(use)]);
+    if (regions_trade)
+      buyer_buys_in_regions(w, s, use, buyer, regional);
+    else
+      buyer_buys(w, s, use, buyer, sellers);
   }
 }
 

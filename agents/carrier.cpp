@@ -42,8 +42,14 @@ VelocityWindow& identity_window(World& w, uint32_t identity) {
   return win;
 }
 
+/// The dealer cap binds this outlet today: it is on, in every region or in
+/// the outlet's (controls.dealer_cap.region, a provincial control).
+bool dealer_cap_binds(const World& w, uint32_t outlet) {
+  return w.p.dealer_cap_enabled && (w.p.dealer_cap_region < 0 || w.outlets.region[outlet] == w.p.dealer_cap_region);
+}
+
 bool dealer_cap_refuses(World& w, Stream&, const ActivationAttempt& a) {
-  return w.p.dealer_cap_enabled && cap_count_today(w, a.outlet) >= w.p.dealer_cap_max;
+  return dealer_cap_binds(w, a.outlet) && cap_count_today(w, a.outlet) >= w.p.dealer_cap_max;
 }
 
 bool outlet_velocity_refuses(World& w, Stream&, const ActivationAttempt& a) {
@@ -133,7 +139,7 @@ void pay_honest_commissions(World& w) {
 
 bool card_live(const World& w, uint32_t card) {
   const auto s = CardState(w.cards.state[card]);
-  return s == CardState::Stock || s == CardState::Raising || s == CardState::InUse;
+  return s == CardState::Stock || s == CardState::Raising || s == CardState::InUse || s == CardState::InTransit;
 }
 
 /// Pays the commission on a live criminal card. Raised cards pay the dealer
@@ -308,7 +314,7 @@ void count_activation(World& w, uint32_t identity, uint32_t outlet) {
 }
 
 bool requisition_white_card(World& w, uint32_t outlet) {
-  if (w.p.dealer_cap_enabled && cap_count_today(w, outlet) >= w.p.dealer_cap_max) return false;
+  if (dealer_cap_binds(w, outlet) && cap_count_today(w, outlet) >= w.p.dealer_cap_max) return false;
   cap_count_today(w, outlet);
   w.outlets.cap_count[outlet]++;
   return true;

@@ -36,6 +36,7 @@ void ring_fraud(World& w, Stream& s, int32_t ring) {
       w.ledger.transfer(w.ledger.pool(Pool::Victims), w.ledger.ring(ring), loss);
       w.rings.profit_today[std::size_t(ring)] += loss * w.p.scammers_cash_out_share;
       w.recorder.add(Metric::fraud_cases, 1);
+      w.recorder.add_region(RegionSeries::FraudCases, w.buyer_home(CardUse::FraudCalls, ring), 1);
       w.recorder.add(Metric::fraud_losses_yuan, loss);
       const uint32_t card = fleet[s.below(fleet.size())];
       if (s.bernoulli(w.p.police_report_prob)) report_case(w, card);
@@ -92,20 +93,22 @@ double card_revenue_yuan(const World& w, int32_t ring) {
   return per_day * expected_card_life_days(p) * w.rings.revenue_factor[std::size_t(ring)];
 }
 
-double ring_demand(const World& w, int32_t ring) {
+double ring_demand(const World& w, int32_t ring) { return ring_demand_at(w, ring, w.market.price_scammer); }
+
+double ring_demand_at(const World& w, int32_t ring, double price_yuan) {
   if (!w.ring_present(ring)) return 0;
   // With no margin a ring runs no cards: it leaves the market until the margin returns.
-  // A ring back from a sentence runs fewer cards (World::restraint).
-  return demand_from_margin(card_revenue_yuan(w, ring), w.market.price_scammer,
+  // A ring back from a sentence runs fewer cards (World::restraint). Cards in
+  // the post to it count as held (regions that trade).
+  return demand_from_margin(card_revenue_yuan(w, ring), price_yuan,
                             w.p.scammers_cards_per_margin * w.restraint(w.rings.convictions[std::size_t(ring)]),
-                            w.rings.fleet[std::size_t(ring)].size());
+                            w.rings.fleet[std::size_t(ring)].size() + w.cards_coming(CardUse::FraudCalls, ring));
 }
 
 void ring_takes_card(World& w, int32_t ring, int32_t seller, uint32_t card) {
   w.ledger.transfer(w.ledger.ring(ring), w.ledger.broker(seller), w.market.price_scammer);
   w.rings.profit_today[std::size_t(ring)] -= w.market.price_scammer;
-  const Metric sold_as = channel_spec(Channel(w.cards.channel[card])).share;
-  for (Metric share : kShareMetrics) w.recorder.add_ratio(share, share == sold_as ? 1.0 : 0.0, 1.0);
+  (void)card;  // its supply share is counted when it enters fraud use (World::put_in_use)
 }
 
 void rings_commit_fraud(World& w) {

@@ -75,6 +75,9 @@ double card_revenue_yuan(const World& w, int32_t ring);
 
 /// Cards a ring wants to add today at today's price.
 double ring_demand(const World& w, int32_t ring);
+/// Cards a ring wants to add today if a card cost it `price_yuan` (a card
+/// mailed from another region costs the price plus transport).
+double ring_demand_at(const World& w, int32_t ring, double price_yuan);
 
 /// A ring pays for a card it bought (agents/card_market.cpp sells it) and
 /// counts the trade in its network and the supply shares.

@@ -19,13 +19,16 @@ double sim_bank_card_value_yuan(const Params& p) {
   return p.sim_banks_codes_per_card_day * p.sim_banks_fee_per_code_yuan * sim_bank_card_life_days(p);
 }
 
-double sim_bank_demand(const World& w, int32_t bank) {
+double sim_bank_demand(const World& w, int32_t bank) { return sim_bank_demand_at(w, bank, w.market.price_scammer); }
+
+double sim_bank_demand_at(const World& w, int32_t bank, double price_yuan) {
   const auto b = std::size_t(bank);
   if (!w.sim_bank_present(bank)) return 0;
   // An operator back from a sentence runs a smaller rack (World::restraint).
-  return demand_from_margin(sim_bank_card_value_yuan(w.p), w.market.price_scammer,
+  // Cards in the post to it count as held (regions that trade).
+  return demand_from_margin(sim_bank_card_value_yuan(w.p), price_yuan,
                             w.p.sim_banks_cards_per_margin * w.restraint(w.sim_banks.convictions[b]),
-                            w.sim_banks.fleet[b].size());
+                            w.sim_banks.fleet[b].size() + w.cards_coming(CardUse::SimBank, bank));
 }
 
 void replace_sim_bank(World& w, int32_t bank) {

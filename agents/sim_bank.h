@@ -21,6 +21,8 @@ double sim_bank_card_value_yuan(const Params& p);
 
 /// Cards an operator wants to add today at today's price.
 double sim_bank_demand(const World& w, int32_t bank);
+/// Cards an operator wants to add today if a card cost it `price_yuan`.
+double sim_bank_demand_at(const World& w, int32_t bank, double price_yuan);
 
 // Life cycle: an operator's rack is empty when the world is built; after a
 // raid (agents/police.cpp: raid_sim_bank seized every card) the niche stays

@@ -31,7 +31,7 @@ TEST_CASE("every field of the World is listed once, under its part's name", "[fi
   Names names;
   visit_fields(names, w);
   const std::set<std::string> parts = {"world",   "citizens", "cards",  "outlets", "insiders", "brokers",
-                                       "rings",   "sim_banks", "market",   "risk",   "farmer_pool", "ledger",  "recorder"};
+                                       "rings",   "sim_banks", "market",   "risk",   "farmer_pool", "trade", "ledger",  "recorder"};
   for (const auto& [name, times] : names.seen) {
     INFO(name);
     CHECK(times == 1);

@@ -13,7 +13,9 @@ void require(bool ok, const World& w, const char* invariant, Detail&& detail) {
   if (!ok) throw InvariantError(w.day, invariant, detail());
 }
 
-bool is_live(CardState s) { return s == CardState::Stock || s == CardState::Raising || s == CardState::InUse; }
+bool is_live(CardState s) {
+  return s == CardState::Stock || s == CardState::Raising || s == CardState::InUse || s == CardState::InTransit;
+}
 
 std::string card_name(uint32_t card) { return "card " + std::to_string(card); }
 
@@ -124,6 +126,25 @@ void check_holders(const World& w, const std::vector<int64_t>& recount) {
            std::to_string(recount[std::size_t(CardState::Raising)]);
   });
 }
+
+// ---- regions that trade ----
+/// Cards in the post: the state's count equals the cards the buyers expect,
+/// and every card due to arrive from tomorrow on is still in the post.
+void check_cards_in_transit(const World& w, const std::vector<int64_t>& recount) {
+  int64_t expected = 0;
+  for (const auto& per_buyer : w.trade.incoming)
+    for (int32_t n : per_buyer) {
+      require(n >= 0, w, "cards in transit", [&] { return std::string("a buyer expects a negative number of cards"); });
+      expected += n;
+    }
+  require(expected == recount[std::size_t(CardState::InTransit)], w, "cards in transit", [&] {
+    return "buyers expect " + std::to_string(expected) + " cards in the post, state says " +
+           std::to_string(recount[std::size_t(CardState::InTransit)]);
+  });
+  for (std::size_t d = std::size_t(w.day) + 1; d < w.trade.arriving.size(); ++d)
+    check_holder(w, w.trade.arriving[d], CardState::InTransit, "the post due on day " + std::to_string(d));
+}
+// ---- end regions that trade ----
 
 void check_honest_cards(const World& w) {
   // Holders start with cards derived from the seed; the change since then
@@ -320,6 +341,7 @@ void check_invariants(const World& w) {
   check_card_states(w, tally.by_state);
   check_holders(w, tally.by_state);
   check_card_uses(w, tally);
+  check_cards_in_transit(w, tally.by_state);
   check_honest_cards(w);
   check_cards_per_identity(w, tally.live_by_identity);
   check_money(w);

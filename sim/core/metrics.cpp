@@ -1,5 +1,7 @@
 #include "core/metrics.h"
 
+#include <iterator>
+
 namespace cardsim {
 
 const std::vector<MetricSpec>& metric_registry() {
@@ -91,6 +93,11 @@ void Recorder::end_day(int64_t day) {
     daily_[std::size_t(m) * std::size_t(days_) + std::size_t(day)] = v;
     today_[m] = 0;
   }
+  const std::size_t per_day = today_by_region_.size();
+  for (std::size_t k = 0; k < per_day; ++k) {
+    by_region_[std::size_t(day) * per_day + k] = today_by_region_[k];
+    today_by_region_[k] = 0;
+  }
   const std::size_t checks = today_by_check_.size();
   for (std::size_t c = 0; c < checks; ++c) {
     by_check_[std::size_t(day) * checks + c] = today_by_check_[c];
@@ -98,6 +105,28 @@ void Recorder::end_day(int64_t day) {
   }
   days_done_ = day + 1;
 }
+
+// ---- regions that trade ----
+const RegionSeriesSpec& region_series_spec(RegionSeries s) {
+  static const RegionSeriesSpec specs[] = {
+      {"cards_sold_to_scammers", "cards per day", "cards that entered fraud use, by the ring's home region"},
+      {"fraud_cases", "cases per day", "attempts that became fraud cases, by the home region of the ring that made them"},
+      {"cards_activated_farmer", "cards per day", "cards card farmers opened, by the region of the outlet that activated them"},
+      {"cards_mailed_in", "cards per day",
+       "cards bought from a seller in another region and mailed to a buyer of this region, counted the day they are sold"},
+  };
+  static_assert(std::size(specs) == std::size_t(kRegionSeriesCount));
+  return specs[int(s)];
+}
+
+void Recorder::track_regions(int regions) {
+  regions_ = regions;
+  const auto per_day = std::size_t(kRegionSeriesCount) * std::size_t(regions);
+  by_region_.assign(std::size_t(days_) * per_day, 0.0);
+  today_by_region_.assign(per_day, 0.0);
+  mailed_.assign(std::size_t(regions) * std::size_t(regions), 0.0);
+}
+// ---- end regions that trade ----
 
 double Recorder::total(int m) const {
   const auto& spec = metric_registry()[m];

@@ -57,6 +57,22 @@ int find_metric(const std::string& name);  // -1 when unknown
 /// tables and report take them.
 const std::vector<std::string>& headline_metrics();
 
+// ---- regions that trade: per-region daily series ----
+/// Series a run keeps region by region, [day][series][region], written to
+/// /regions in the results file. The region of an event: the buyer's home
+/// region for cards sold and cards mailed in, the ring's home region for fraud
+/// cases, the outlet's region for a farmer's activation.
+enum class RegionSeries : int { CardsSoldToScammers = 0, FraudCases, FarmerActivations, CardsMailedIn, Count };
+constexpr int kRegionSeriesCount = int(RegionSeries::Count);
+
+struct RegionSeriesSpec {
+  const char* name;         // dataset name under /regions
+  const char* units;        // per day
+  const char* description;
+};
+const RegionSeriesSpec& region_series_spec(RegionSeries s);
+// ---- end per-region series ----
+
 /// One replicate's daily series. Agents add to today's values; end_day()
 /// closes the day. Cost per day is O(metrics), independent of population.
 class Recorder {
@@ -73,6 +89,21 @@ class Recorder {
   double today(Metric m) const { return today_[int(m)]; }
   /// An honest customer refused by activation check `check` (its index in activation_checks()).
   void add_check_refusal(int check, double n = 1) { today_by_check_[std::size_t(check)] += n; }
+
+  // ---- regions that trade ----
+  /// Keeps the per-region series and the matrix of cards mailed between
+  /// `regions` regions (called once, when the world is built).
+  void track_regions(int regions);
+  void add_region(RegionSeries s, int region, double v) {
+    today_by_region_[std::size_t(s) * std::size_t(regions_) + std::size_t(region)] += v;
+  }
+  void add_mailed(int from, int to, double v) { mailed_[std::size_t(from) * std::size_t(regions_) + std::size_t(to)] += v; }
+  int regions() const { return regions_; }
+  /// Per-region series, [day][series][region].
+  const std::vector<double>& by_region() const { return by_region_; }
+  /// Cards mailed over the run, [from region][to region].
+  const std::vector<double>& mailed_between() const { return mailed_; }
+  // ---- end regions that trade ----
 
   void end_day(int64_t day);
 
@@ -98,15 +129,19 @@ class Recorder {
   std::vector<double> run_num_, run_den_;  // ratio metrics' run totals
   std::vector<double> by_check_;           // [day][check]
   std::vector<double> today_by_check_;
+  int regions_ = 0;                           // regions that trade
+  std::vector<double> by_region_, today_by_region_, mailed_;
 
   template <class V, class R> static void visit(V& v, R& r) {
     v.array("recorder.daily", r.daily_, Extent::Other);
     v.array("recorder.run_num", r.run_num_, Extent::Other);
     v.array("recorder.run_den", r.run_den_, Extent::Other);
     v.array("recorder.refused_by_check", r.by_check_, Extent::Other);
+    v.array("recorder.by_region", r.by_region_, Extent::Other);  // regions that trade
+    v.array("recorder.mailed_between", r.mailed_, Extent::Other);
     v.scalar("recorder.days_done", r.days_done_);
   }
 };
-CARDSIM_FIELDS_LISTED(Recorder, 184);
+CARDSIM_FIELDS_LISTED(Recorder, 264);
 
 }  // namespace cardsim

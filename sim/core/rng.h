@@ -53,6 +53,11 @@ constexpr uint64_t kReportedNumberEntity = uint64_t(1) << 42;
 /// holders' initial cards from the next one; both lie above any agent index.
 constexpr uint64_t kWorldBuildEntity = uint64_t(1) << 40;
 constexpr uint64_t kInitialCardsKeyEntity = kWorldBuildEntity + 1;
+/// Regions that trade: buyers' home regions are drawn from this Init entity.
+constexpr uint64_t kBuyerHomeEntity = kWorldBuildEntity + 2;
+/// Police streams of a provincial crackdown (agents/regional_crackdown.cpp):
+/// seller b draws from kCrackdownEntity + b.
+constexpr uint64_t kCrackdownEntity = uint64_t(1) << 43;
 
 class Stream {
  public:

@@ -10,6 +10,7 @@
 #include "agents/citizen.h"
 #include "agents/insider.h"
 #include "agents/police.h"
+#include "agents/regional_crackdown.h"
 #include "agents/reverification.h"
 #include "agents/scammer.h"
 #include "agents/sim_bank.h"
@@ -41,6 +42,7 @@ void record_day(World& w) {
   r.set(Metric::police_queue, double(w.police_cases.waiting()));
   r.set(Metric::police_queue_age_days, mean_case_age_days(w));
   r.set(Metric::cards_dormant, double(dormant_cards(w)));
+  r.set(Metric::cards_in_transit, double(w.cards_by_state[std::size_t(CardState::InTransit)]));
   double active = 0;
   for (std::size_t i = 0; i < w.insiders.outlet.size(); ++i)
     active += insider_active(w, int32_t(i));
@@ -69,6 +71,7 @@ const std::vector<PhaseEntry>& daily_phases() {
       {Phase::Monitoring, "monitoring", monitor_cards},
       {Phase::Actions, "actions", take_actions_of_the_day},
       {Phase::Police, "police", trace_cases},
+      {Phase::Police, "regional_crackdown", crack_down_in_region},  // regions that trade: a provincial campaign
       {Phase::Audits, "audits", audit_outlets},
       {Phase::Entry, "entry", rings_enter_and_exit},
       {Phase::Adaptation, "adaptation", adapt},

@@ -196,6 +196,23 @@ void init_rings(World& w, Stream& s) {
 
 }  // namespace
 
+// ---- regions that trade ----
+/// Buyers' home regions, in proportion to the regions' sizes, from their own
+/// stream (rings, then SIM-bank operators), and empty lists of cards in the post.
+static void init_trade(World& w) {
+  Stream s(w.seed, w.replicate, -1, Phase::Init, kBuyerHomeEntity);
+  w.trade.home.assign(std::size_t(kCardUseCount), {});
+  w.trade.incoming.assign(std::size_t(kCardUseCount), {});
+  for (int u = 0; u < kCardUseCount; ++u) {
+    const std::size_t buyers = use_fleets(w, CardUse(u)).size();
+    w.trade.incoming[std::size_t(u)].assign(buyers, 0);
+    for (std::size_t b = 0; b < buyers; ++b) w.trade.home[std::size_t(u)].push_back(w.random_region(s));
+  }
+  w.trade.arriving.assign(std::size_t(w.p.days) + 1, {});
+  w.recorder.track_regions(int(w.p.regions));
+}
+// ---- end regions that trade ----
+
 void Brokers::index_kinds() {
   for (auto& list : of_kind) list.clear();
   for (std::size_t i = 0; i < kind.size(); ++i) of_kind[std::size_t(kind[i])].push_back(int32_t(i));
@@ -222,6 +239,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   sim_banks.fleet.assign(std::size_t(counts.sim_banks), {});
   sim_banks.absent_until.assign(std::size_t(counts.sim_banks), 0);
   sim_banks.convictions.assign(std::size_t(counts.sim_banks), 0);
+  init_trade(*this);
   market.price_farmer = p.farmer_price_initial_yuan;
   market.price_white = p.insiders_price_initial_yuan;
   market.price_record = p.records_price_initial_yuan;
@@ -252,6 +270,16 @@ int World::initial_legit_cards(uint32_t identity) const {
   int k = 0;
   while (k < int(initial_cards_cdf.size()) && u > initial_cards_cdf[std::size_t(k)]) ++k;
   return k;
+}
+
+int World::buyer_home(CardUse use, int32_t buyer) const {
+  const auto& homes = trade.home[std::size_t(use)];
+  return std::size_t(buyer) < homes.size() ? homes[std::size_t(buyer)] : 0;  // a hand-made buyer lives in region 0
+}
+
+std::size_t World::cards_coming(CardUse use, int32_t buyer) const {
+  const auto& coming = trade.incoming[std::size_t(use)];
+  return std::size_t(buyer) < coming.size() ? std::size_t(coming[std::size_t(buyer)]) : 0;
 }
 
 int World::region_of_uneven(uint32_t identity) const {
@@ -311,18 +339,26 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   cards.supplier.push_back(-1);
   cards_by_state[std::size_t(CardState::Stock)]++;
   recorder.add(channel_spec(ch).activated, 1);
+  if (ch == Channel::Farmer) recorder.add_region(RegionSeries::FarmerActivations, outlets.region[outlet], 1);
   Identity& holder = citizens.person[identity];
   holder.set_criminal_cards(holder.criminal_cards() + 1);
   return cards.size() - 1;
 }
 
 void World::put_in_use(uint32_t card, CardUse use, int32_t buyer) {
-  assert(CardState(cards.state[card]) == CardState::Stock);
+  assert(CardState(cards.state[card]) == CardState::Stock || CardState(cards.state[card]) == CardState::InTransit);
   set_card_state(card, CardState::InUse);
   cards.use[card] = uint8_t(use);
   cards.buyer[card] = buyer;
   cards_by_use[std::size_t(use)]++;
   recorder.add(card_use_spec(use).entered, 1);
+  if (use == CardUse::FraudCalls) {
+    recorder.add_region(RegionSeries::CardsSoldToScammers, buyer_home(use, buyer), 1);
+    // Supply shares count a card the day it enters fraud use, like
+    // cards_sold_to_scammers: a card in the post counts when it arrives.
+    const Metric sold_as = channel_spec(Channel(cards.channel[card])).share;
+    for (Metric share : kShareMetrics) recorder.add_ratio(share, share == sold_as ? 1.0 : 0.0, 1.0);
+  }
 }
 
 void World::set_card_state(uint32_t card, CardState s) {

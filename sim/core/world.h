@@ -43,6 +43,8 @@ enum class CardState : uint8_t {
   // ---- re-verification of dormant cards (agents/reverification.cpp) ----
   ShutReverified,  // shut by a re-verification drive: its registered holder did not confirm it
   ShutReported,  // shut by its carrier because victims or police reported the number (controls.reported_shutdown)
+  // ---- regions that trade (agents/card_market.cpp) ----
+  InTransit,  // sold to a buyer in another region and in the post (Cards::use and ::buyer say to whom)
   Count
 };
 
@@ -320,6 +322,25 @@ template <class V, class C, IfPart<C, FarmerPool> = 0> void visit_fields(V& v, C
 }
 CARDSIM_FIELDS_LISTED(FarmerPool, 96);
 
+// ---- regions that trade (agents/card_market.cpp, docs/model.md "Regions that trade") ----
+/// Where each buyer of cards lives and the cards in the post between regions.
+/// Home regions are drawn when the world is built, from their own stream, so
+/// that existing draws keep their order; the lists are empty of cards while
+/// market.regional.enabled is off.
+struct Trade {
+  std::vector<std::vector<int32_t>> home;      // [use][buyer] the buyer's home region
+  std::vector<std::vector<int32_t>> incoming;  // [use][buyer] cards mailed to the buyer and not yet arrived
+  std::vector<std::vector<uint32_t>> arriving; // [day] cards in the post that reach their buyer that day
+};
+
+template <class V, class C, IfPart<C, Trade> = 0> void visit_fields(V& v, C& t) {
+  v.nested("trade.home", t.home);
+  v.nested("trade.incoming", t.incoming);
+  v.nested("trade.arriving", t.arriving);
+}
+CARDSIM_FIELDS_LISTED(Trade, 72);
+// ---- end regions that trade ----
+
 /// Perceived risk of criminal roles, raised by arrests they hear of.
 struct Risk {
   double farmer = 0, insider = 0;
@@ -421,6 +442,7 @@ struct World {
   Market market;
   Risk risk;
   FarmerPool farmer_pool;
+  Trade trade;  // regions that trade: buyers' home regions, cards in the post
   Ledger ledger;
   Recorder recorder;
 
@@ -450,6 +472,11 @@ struct World {
     return region_of_uneven(identity);
   }
   int region_of_uneven(uint32_t identity) const;
+  /// Home region of `buyer` of `use` (regions that trade, Trade::home).
+  int buyer_home(CardUse use, int32_t buyer) const;
+  /// Cards mailed to `buyer` of `use` and still in the post: they count as
+  /// held when the buyer decides how many more to buy.
+  std::size_t cards_coming(CardUse use, int32_t buyer) const;
   /// A region drawn in proportion to its size (one draw from `s`).
   int random_region(Stream& s) const;
   /// A region other than `home`, in proportion to its size (one draw from `s`).
@@ -536,6 +563,7 @@ template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) 
   visit_fields(v, w.market);
   visit_fields(v, w.risk);
   visit_fields(v, w.farmer_pool);
+  visit_fields(v, w.trade);  // regions that trade
   w.ledger.visit_fields(v);
   w.recorder.visit_fields(v);
   visit_event_fields(v, w);
@@ -555,7 +583,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2400,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2552,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

@@ -106,6 +106,10 @@ void store_replicate(RunResult& result, int64_t replicate, const Recorder& rec) 
   }
   if (std::size_t(replicate) < result.refused_by_check.size())
     result.refused_by_check[std::size_t(replicate)] = rec.refused_by_check();
+  if (std::size_t(replicate) < result.by_region.size()) {  // regions that trade
+    result.by_region[std::size_t(replicate)] = rec.by_region();
+    result.mailed_between[std::size_t(replicate)] = rec.mailed_between();
+  }
 }
 
 void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void(int64_t)>& body) {
@@ -135,6 +139,9 @@ RunResult run_scenario(const RunRequest& req) {
   result.totals.assign(kMetricCount, std::vector<double>(std::size_t(req.replicates), 0.0));
   for (const auto& check : activation_checks()) result.check_names.push_back(check.name);
   result.refused_by_check.assign(std::size_t(req.replicates), {});
+  result.regions = req.scenario.params.regions;  // regions that trade
+  result.by_region.assign(std::size_t(req.replicates), {});
+  result.mailed_between.assign(std::size_t(req.replicates), {});
   Progress progress("run " + req.scenario.name, req.replicates, req.progress);
   // Replicates still to finish per chunk of the file's daily series: the
   // thread that stores a chunk's last replicate compresses the chunk, while

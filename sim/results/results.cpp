@@ -299,6 +299,47 @@ void write_refused_by_check(hid_t timeseries, const RunResult& r, SeriesMode mod
   h5::write_attr(d, "checks", r.check_names);
 }
 
+// ---- regions that trade ----
+/// /regions: each RegionSeries as [replicate, day or week, region] (weeks hold
+/// sums), and /regions/cards_mailed_between [replicate, from_region, to_region],
+/// cards over the run. Written whatever the series mode: they are small.
+void write_regions(hid_t file, const RunResult& r, SeriesMode mode) {
+  const auto regions = std::size_t(r.regions);
+  if (regions == 0 || r.by_region.size() != std::size_t(r.replicates)) return;
+  for (const auto& rep : r.by_region)
+    if (rep.size() != std::size_t(r.days) * std::size_t(kRegionSeriesCount) * regions) return;
+  h5::Handle group = h5::create_group(file, "regions");
+  const SeriesMode stored = mode == SeriesMode::Weekly ? SeriesMode::Weekly : SeriesMode::Daily;
+  const int64_t periods = period_count(r.days, stored);
+  const auto series = std::size_t(kRegionSeriesCount);
+  for (std::size_t k = 0; k < series; ++k) {
+    std::vector<double> all(std::size_t(r.replicates * periods) * regions, 0.0);
+    for (std::size_t rep = 0; rep < r.by_region.size(); ++rep)
+      for (int64_t day = 0; day < r.days; ++day)
+        for (std::size_t g = 0; g < regions; ++g)
+          all[(rep * std::size_t(periods) + std::size_t(day / period_days(stored))) * regions + g] +=
+              r.by_region[rep][(std::size_t(day) * series + k) * regions + g];
+    const RegionSeriesSpec& spec = region_series_spec(RegionSeries(k));
+    h5::Handle d = h5::write_doubles(group, spec.name, {hsize_t(r.replicates), hsize_t(periods), hsize_t(regions)},
+                                     all.data());
+    const std::string units = spec.units;
+    h5::write_attr(d, "units", stored == SeriesMode::Weekly ? units.substr(0, units.find(" per ")) + " per week" : units);
+    h5::write_attr(d, "description", std::string(spec.description));
+    h5::write_attr(d, "dimensions", "replicate, " + period_axis(stored) + ", region");
+  }
+  std::vector<double> mailed;
+  for (const auto& rep : r.mailed_between) mailed.insert(mailed.end(), rep.begin(), rep.end());
+  if (mailed.size() != std::size_t(r.replicates) * regions * regions) return;
+  h5::Handle d = h5::write_doubles(group, "cards_mailed_between",
+                                   {hsize_t(r.replicates), hsize_t(regions), hsize_t(regions)}, mailed.data());
+  h5::write_attr(d, "units", std::string("cards per run"));
+  h5::write_attr(d, "description",
+                 std::string("cards bought by a buyer of one region (to_region) from a seller of another (from_region) "
+                             "and mailed to it, over the run"));
+  h5::write_attr(d, "dimensions", std::string("replicate, from_region, to_region"));
+}
+// ---- end regions that trade ----
+
 /// /timeseries: every metric's series as `mode` stores them (nothing for none).
 void write_run_series(hid_t file, const RunResult& r, int threads, SeriesMode mode) {
   if (mode == SeriesMode::None) return;
@@ -337,6 +378,7 @@ void write_run_file(const std::string& path, const RunResult& r, int threads, Se
     h5::write_attr(file, "days", r.days);
     write_series_layout(file, r.days, mode);
     write_run_series(file, r, threads, mode);
+    write_regions(file, r, mode);  // regions that trade
     h5::Handle tot = h5::create_group(file, "totals");
     const auto& reg = metric_registry();
     for (int m = 0; m < kMetricCount; ++m) {

@@ -28,6 +28,12 @@ struct RunResult {
   // refused_by_check[replicate][day * checks + check].
   std::vector<std::string> check_names;
   std::vector<std::vector<double>> refused_by_check;
+  // Regions that trade (group /regions): by_region[replicate][(day * series +
+  // series) * regions + region] (RegionSeries) and
+  // mailed_between[replicate][from * regions + to], cards over the run.
+  int64_t regions = 0;
+  std::vector<std::vector<double>> by_region;
+  std::vector<std::vector<double>> mailed_between;
   // The daily series' file chunks, [metric][chunk], compressed as soon as
   // their replicates are stored (encode_series_chunk); empty entries are
   // compressed by write_run_file.

@@ -24,8 +24,12 @@ namespace {
 // card's use and buyer, cards in use counted per use); 8: SIM banks; 9: card state
 // ShutReverified (re-verification drives), the recorder's new metrics; 10: police
 // cases by source with their day and arrival number, reported numbers to shut;
-// and the trace chain: cards' record suppliers, convictions, SIM banks' absence.
-constexpr int64_t kSnapshotFormat = 12;
+// and the trace chain: cards' record suppliers, convictions, SIM banks' absence;
+// 11: no ring-broker purchase matrix (the network is read from the cards);
+// 12: rings' entry and exit by profit; 13: regions that trade (buyers' home
+// regions, cards in the post, card state InTransit, the recorder's per-region
+// series and cards mailed between regions).
+constexpr int64_t kSnapshotFormat = 13;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }

@@ -446,6 +446,13 @@ void check_consistency(const Scenario& sc, const Params& p, const std::string& w
     if (const auto& table = region_table(p.region_sizes); !table.empty() && p.regions != int64_t(table.size()))
       throw InputError(cross_error(sc, p, "regions", "region_sizes",
                                    "that table of region sizes has " + std::to_string(table.size()) + " regions"));
+    // ---- regions that trade: a provincial control names a region that exists ----
+    if (p.dealer_cap_region >= p.regions)
+      throw InputError(cross_error(sc, p, "controls.dealer_cap.region", "regions",
+                                   "the region must be -1 (every region) or below the number of regions"));
+    if (p.crackdown_region >= p.regions)
+      throw InputError(cross_error(sc, p, "controls.regional_crackdown.region", "regions",
+                                   "the region must be -1 (no campaign) or below the number of regions"));
     check_pair_order(sc, p, "controls.police.sentence_min_days", "controls.police.sentence_max_days");
     check_pair_order(sc, p, "controls.police.fine_min_yuan", "controls.police.fine_max_yuan");
   } catch (const InputError& e) {

@@ -89,6 +89,7 @@ def test_text_attributes_are_str_and_schema_2(files):
 @pytest.mark.parametrize("kind,group,dims", [
     ("run", "totals", {"replicate": 2}),
     ("run", "timeseries", {"replicate": 2, "day": 30, "check": None}),  # honest_refused_by_check
+    ("run", "regions", {"replicate": 2, "day": 30, "region": 4, "from_region": 4, "to_region": 4}),  # regions that trade
     ("compare", "base/timeseries", {"replicate": 2, "day": 30}),
     ("compare", "policies/dealer_cap/difference", {"replicate": 2}),
     ("compare", "summary", {"policy": 2, "metric": None}),
