@@ -24,8 +24,9 @@ namespace {
 // card's use and buyer, cards in use counted per use); 8: SIM banks; 9: card state
 // ShutReverified (re-verification drives), the recorder's new metrics; 10: police
 // cases by source with their day and arrival number, reported numbers to shut;
-// and the trace chain: cards' record suppliers, convictions, SIM banks' absence.
-constexpr int64_t kSnapshotFormat = 10;
+// and the trace chain: cards' record suppliers, convictions, SIM banks' absence;
+// 11: the farmer pool by reservation band, income by role in the recorder.
+constexpr int64_t kSnapshotFormat = 11;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
