@@ -132,9 +132,10 @@ void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTa
   int64_t got = 0, used = 0;
   for (; used < contacts && got < order; ++used) {
     const uint32_t person = w.random_identity(s);
-    if (!reaches_willing_seller(w, s, person)) continue;
-    if (!accepts_farmer_offer(w, s, w.market.price_farmer)) continue;
-    recruit_farmer(w, person);
+    const int band = reach_willing_seller(w, s, person);
+    if (band == kNotReached) continue;
+    if (!accepts_offer(w, s, band, w.market.price_farmer)) continue;
+    recruit_farmer(w, person, band);
     const int64_t want = std::min<int64_t>(w.p.farmer_cards_per_farmer, order - got);
     for (int64_t k = 0; k < want; ++k) {
       const uint32_t card = open_farmer_card(w, s, person, int32_t(m));
@@ -144,7 +145,7 @@ void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTa
       add_to_stock(w, m, card);
       ++got;
     }
-    farmer_visit_done(w, person);
+    farmer_visit_done(w, person, band);
   }
   w.market.farmer_contacts_used += double(used);
   w.market.farmer_obtained += double(got);

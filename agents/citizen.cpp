@@ -275,9 +275,12 @@ void honest_demand(World& w) {
 
 bool accepts_farmer_offer(World& w, Stream& s, double offer_yuan) {
   const double reservation = w.p.farmer_reservation_median_yuan * std::exp(w.p.farmer_reservation_sigma * s.normal());
-  const double ask = reservation * (1.0 + w.p.awareness_farmer_effect * w.p.awareness_level) +
-                     w.p.farmer_risk_premium_yuan * w.risk.farmer;
-  return offer_yuan >= ask;
+  return offer_yuan >= farmer_ask_yuan(w, reservation);
+}
+
+double farmer_ask_yuan(const World& w, double reservation_yuan) {
+  return reservation_yuan * (1.0 + w.p.awareness_farmer_effect * w.p.awareness_level) +
+         w.p.farmer_risk_premium_yuan * w.risk.farmer;
 }
 
 uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker) {

@@ -22,6 +22,10 @@ void honest_refused_wait(World& w, Stream& choices, uint32_t identity, int64_t f
 /// reservation price, raised by awareness and by arrests they hear of.
 bool accepts_farmer_offer(World& w, Stream& s, double offer_yuan);
 
+/// What a holder with this reservation price asks for a card today, in yuan:
+/// the reservation raised by awareness and by the farmers' perceived risk.
+double farmer_ask_yuan(const World& w, double reservation_yuan);
+
 /// The farmer opens one card in their own name; kNone when refused.
 uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker);
 

@@ -1,6 +1,9 @@
 #include "agents/farmer_pool.h"
 
 #include <algorithm>
+#include <cmath>
+
+#include "agents/citizen.h"
 
 namespace cardsim {
 namespace {
@@ -13,15 +16,43 @@ constexpr uint64_t kSanctionEntity = uint64_t(1) << 40;
 
 std::size_t region_index(const World& w, uint32_t person) { return std::size_t(w.region_of(person)); }
 
+constexpr int kBands = FarmerPool::kBands;
+constexpr double kBandSpan = 3.0;  // bands cover the median +- 3 spreads; the tails join the end bands
+
+/// Lower edge of band `b` in spreads from the median (b = kBands: the top edge).
+double band_edge(int b) { return -kBandSpan + 2.0 * kBandSpan * double(b) / double(kBands); }
+
+int64_t& band_count(World& w, std::size_t region, int band) {
+  return w.farmer_pool.by_band[region * std::size_t(kBands) + std::size_t(band)];
+}
+
+/// A new willing person's band: their reservation drawn from the log-normal
+/// of farmer.reservation_median_yuan and farmer.reservation_sigma.
+int draw_band(Stream& s) {
+  const double z = s.normal();
+  return std::clamp(int(std::floor((z + kBandSpan) / (2.0 * kBandSpan) * double(kBands))), 0, kBands - 1);
+}
+
 /// Joins the willing count as a known individual (flag kFarmer), so that an
 /// arrest or sanction later removes exactly one willing person.
-void join_pool(World& w, uint32_t person) {
-  w.farmer_pool.willing[region_index(w, person)]++;
+void join_pool(World& w, uint32_t person, int band) {
+  const std::size_t r = region_index(w, person);
+  w.farmer_pool.willing[r]++;
+  band_count(w, r, band)++;
   w.citizens.person[person].set_flags(Citizens::kFarmer);
 }
 
-/// Sanctions ending today: the holder may sell again and returns to the pool.
-void end_sanctions(World& w) {
+/// One willing person of region `r` drawn in proportion to the bands' counts.
+int draw_member(World& w, Stream& s, std::size_t r) {
+  int64_t u = int64_t(s.below(uint64_t(std::max<int64_t>(1, w.farmer_pool.willing[r]))));
+  for (int b = 0; b < kBands; ++b)
+    if ((u -= band_count(w, r, b)) < 0) return b;
+  return kBands - 1;  // unreachable while the bands sum to the willing count
+}
+
+/// Sanctions ending today: the holder may sell again and returns to the pool
+/// with a reservation drawn afresh (the old one is not kept).
+void end_sanctions(World& w, Stream& s) {
   FarmerPool& f = w.farmer_pool;
   std::size_t kept = 0;
   for (std::size_t i = 0; i < f.sanctioned.size(); ++i) {
@@ -31,7 +62,7 @@ void end_sanctions(World& w) {
       continue;
     }
     w.recorder.add(Metric::farmers_sanction_ended, 1);
-    if (w.p.farmer_pool_enabled && w.p.sanctions_bars_selling) join_pool(w, f.sanctioned[i]);
+    if (w.p.farmer_pool_enabled && w.p.sanctions_bars_selling) join_pool(w, f.sanctioned[i], draw_band(s));
   }
   f.sanctioned.resize(kept);
   f.sanctioned_until.resize(kept);
@@ -59,38 +90,85 @@ void sanction(World& w, uint32_t person) {
 
 }  // namespace
 
-void update_farmer_pool(World& w) {
-  end_sanctions(w);
-  if (!w.p.farmer_pool_enabled) return;
-  Stream s = w.stream(Phase::Production, kPoolEntity);
+double band_reservation_yuan(const Params& p, int band) {
+  const double middle = 0.5 * (band_edge(band) + band_edge(band + 1));
+  return p.farmer_reservation_median_yuan * std::exp(p.farmer_reservation_sigma * middle);
+}
+
+void init_farmer_pool(World& w) {
   FarmerPool& f = w.farmer_pool;
+  f.by_band.assign(std::size_t(w.p.regions) * std::size_t(kBands), 0);
+  for (int r = 0; r < int(w.p.regions); ++r) {
+    const double inflow = double(w.holders_in(r)) * w.p.farmer_pool_inflow_per_million / 1e6;
+    const int64_t size = std::llround(inflow / w.p.farmer_pool_exit_rate);
+    f.untapped.push_back(size);
+    // The normal's mass below each upper edge, rounded cumulatively so that the bands sum to the size.
+    int64_t below = 0;
+    for (int b = 0; b < kBands; ++b) {
+      const double mass = b == kBands - 1 ? 1.0 : 0.5 * std::erfc(-band_edge(b + 1) / std::sqrt(2.0));
+      const int64_t upto = std::llround(double(size) * mass);
+      band_count(w, std::size_t(r), b) = upto - below;
+      below = upto;
+    }
+  }
+  f.willing = f.untapped;
+}
+
+void update_farmer_pool(World& w) {
+  Stream s = w.stream(Phase::Production, kPoolEntity);
+  end_sanctions(w, s);
+  FarmerPool& f = w.farmer_pool;
+  f.reached_today = f.refused_today = 0;
+  if (!w.p.farmer_pool_enabled) return;
   for (std::size_t r = 0; r < f.willing.size(); ++r) {
     const int64_t in = s.poisson(double(w.holders_in(int(r))) * w.p.farmer_pool_inflow_per_million / 1e6);
-    const int64_t out = std::min(f.willing[r], s.poisson(double(f.willing[r]) * w.p.farmer_pool_exit_rate));
+    for (int64_t k = 0; k < in; ++k) band_count(w, r, draw_band(s))++;
+    int64_t out = 0;
+    for (int b = 0; b < kBands; ++b) {
+      int64_t& n = band_count(w, r, b);
+      const int64_t leaving = std::min(n, s.poisson(double(n) * w.p.farmer_pool_exit_rate));
+      n -= leaving;
+      out += leaving;
+    }
     f.willing[r] += in - out;
     w.recorder.add(Metric::farmers_became_willing, double(in));
     w.recorder.add(Metric::farmers_left_exit, double(out));
   }
 }
 
-bool reaches_willing_seller(World& w, Stream& s, uint32_t person) {
-  if (!w.p.farmer_pool_enabled) return true;
+int reach_willing_seller(World& w, Stream& s, uint32_t person) {
+  if (!w.p.farmer_pool_enabled) return kFreshReservation;
   const std::size_t r = region_index(w, person);
   const FarmerPool& f = w.farmer_pool;
   const double reach = f.untapped[r] > 0 ? double(f.willing[r]) / double(f.untapped[r]) : 0.0;
-  if (!s.bernoulli(reach)) return false;
-  return !(w.p.sanctions_bars_selling && under_sanction(w, person));
+  if (!s.bernoulli(reach)) return kNotReached;
+  if (w.p.sanctions_bars_selling && under_sanction(w, person)) return kNotReached;
+  if (f.willing[r] <= 0) return kNotReached;
+  return draw_member(w, s, r);
 }
 
-void recruit_farmer(World& w, uint32_t person) {
+bool accepts_offer(World& w, Stream& s, int band, double offer_yuan) {
+  if (band == kFreshReservation) return accepts_farmer_offer(w, s, offer_yuan);
+  const bool accepts = offer_yuan >= farmer_ask_yuan(w, band_reservation_yuan(w.p, band));
+  w.farmer_pool.reached_today += 1;
+  if (!accepts) w.farmer_pool.refused_today += 1;
+  return accepts;
+}
+
+void recruit_farmer(World& w, uint32_t person, int band) {
   w.recorder.add(Metric::farmers_recruited, 1);
   if (!w.p.farmer_pool_enabled) return;
-  int64_t& willing = w.farmer_pool.willing[region_index(w, person)];
+  const std::size_t r = region_index(w, person);
+  int64_t& willing = w.farmer_pool.willing[r];
   if (w.citizens.person[person].flags() & Citizens::kFarmer) w.citizens.person[person].clear_flags(Citizens::kFarmer);
-  willing = std::max<int64_t>(0, willing - 1);
+  int64_t& in_band = band_count(w, r, band);
+  if (willing > 0 && in_band > 0) {
+    willing--;
+    in_band--;
+  }
 }
 
-void farmer_visit_done(World& w, uint32_t person) {
+void farmer_visit_done(World& w, uint32_t person, int band) {
   if (!w.p.farmer_pool_enabled) return;
   const int live = w.legit_cards(person) + w.citizens.person[person].criminal_cards();
   if (live >= w.p.per_id_cap_max) {
@@ -98,7 +176,7 @@ void farmer_visit_done(World& w, uint32_t person) {
     w.recorder.add(Metric::farmers_left_id_cap, 1);
     return;
   }
-  join_pool(w, person);
+  join_pool(w, person, band);
 }
 
 void farmer_leaves_pool(World& w, uint32_t person, Metric cause) {
@@ -106,9 +184,15 @@ void farmer_leaves_pool(World& w, uint32_t person, Metric cause) {
   if (!(id.flags() & Citizens::kFarmer)) return;  // not in the pool (left already, or never sold)
   id.clear_flags(Citizens::kFarmer);
   if (!w.p.farmer_pool_enabled) return;
-  int64_t& willing = w.farmer_pool.willing[region_index(w, person)];
+  const std::size_t r = region_index(w, person);
+  int64_t& willing = w.farmer_pool.willing[r];
   if (willing == 0) return;  // the anonymous exit took them already
   willing--;
+  for (int b = 0; b < kBands; ++b) {
+    if (band_count(w, r, b) == 0) continue;
+    band_count(w, r, b)--;
+    break;
+  }
   w.recorder.add(cause, 1);
 }
 
@@ -121,6 +205,21 @@ void farmer_card_shut(World& w, uint32_t card) {
 void farmer_serves_sentence(World& w, uint32_t person, int64_t sentence_days) {
   const int64_t record = w.p.sanctions_enabled ? w.p.sanctions_duration_days : 0;
   bar_until(w, person, int32_t(w.day + sentence_days + record));
+}
+
+double pool_median_reservation_yuan(const World& w) {
+  const FarmerPool& f = w.farmer_pool;
+  if (!w.p.farmer_pool_enabled) return 0.0;
+  int64_t counts[kBands] = {}, total = 0;
+  for (std::size_t i = 0; i < f.by_band.size(); ++i) {
+    counts[i % std::size_t(kBands)] += f.by_band[i];
+    total += f.by_band[i];
+  }
+  if (total <= 0) return 0.0;
+  int64_t below = 0;
+  for (int b = 0; b < kBands; ++b)
+    if (2 * (below += counts[b]) >= total) return band_reservation_yuan(w.p, b);
+  return band_reservation_yuan(w.p, kBands - 1);
 }
 
 bool under_sanction(const World& w, uint32_t identity) {

@@ -16,20 +16,40 @@ namespace cardsim {
 /// sanction ends today. Called once a day before merchants recruit.
 void update_farmer_pool(World& w);
 
-/// Whether a recruiter's contact with `person` reaches a willing seller: the
-/// reach thins with the pool (willing / untapped size of the person's region),
-/// and a holder barred by a sanction cannot sell. Draws one number when the
-/// pool is on, none when it is off.
-bool reaches_willing_seller(World& w, Stream& s, uint32_t person);
+/// A recruiter's contact with `person`: kNotReached, or the reservation band
+/// of the willing seller reached (kFreshReservation when the pool is off:
+/// every contact is a fresh holder who draws a reservation of their own).
+/// The reach thins with the pool (willing / untapped size of the person's
+/// region), a holder barred by a sanction cannot sell, and the one reached is
+/// drawn from the region's bands in proportion to their counts. Draws two
+/// numbers when the pool is on, none when it is off.
+constexpr int kNotReached = -1, kFreshReservation = -2;
+int reach_willing_seller(World& w, Stream& s, uint32_t person);
 
-/// A reached person accepted: they leave the willing count while recruited.
-void recruit_farmer(World& w, uint32_t person);
+/// Whether the holder reached accepts `offer_yuan`: a pool member weighs it
+/// against their band's reservation price (a rising supply curve); with the
+/// pool off, a fresh reservation is drawn. Counts the reached and the refusals
+/// for the offer's update (core/market.cpp).
+bool accepts_offer(World& w, Stream& s, int band, double offer_yuan);
+
+/// Reservation price of band `band`, in yuan (before awareness and risk).
+double band_reservation_yuan(const Params& p, int band);
+
+/// A reached person accepted: they leave the willing count (and their band)
+/// while recruited.
+void recruit_farmer(World& w, uint32_t person, int band);
 
 /// After the recruited farmer's visit: one whose live cards reached the
-/// per-ID cap can sell no more and leaves; the others return to the pool.
-void farmer_visit_done(World& w, uint32_t person);
+/// per-ID cap can sell no more and leaves; the others return to their band.
+void farmer_visit_done(World& w, uint32_t person, int band);
 
-/// A known farmer leaves the pool (arrest, sanction); `cause` counts it.
+/// The pool's first state: each region's untapped size spread over the bands
+/// by the reservation distribution (deterministic, no draw).
+void init_farmer_pool(World& w);
+
+/// A known farmer leaves the pool (arrest, sanction); `cause` counts it. The
+/// person's band is not kept (no per-person state): a farmer is a seller, so
+/// the cheapest non-empty band of their region loses one.
 void farmer_leaves_pool(World& w, uint32_t person, Metric cause);
 
 /// A farmer card shut for fraud: its holder may be sanctioned (sanctions.*).
@@ -41,6 +61,10 @@ void farmer_card_shut(World& w, uint32_t card);
 /// bars of sanctions.bars_selling and sanctions.bars_new_cards; they return
 /// to the willing pool when the bar ends, as a sanctioned holder does.
 void farmer_serves_sentence(World& w, uint32_t person, int64_t sentence_days);
+
+/// Median reservation price of all regions' willing holders, in yuan (the
+/// middle of the median band; 0 with the pool off or empty). O(regions x bands).
+double pool_median_reservation_yuan(const World& w);
 
 /// Whether `identity` is under a credit sanction today.
 bool under_sanction(const World& w, uint32_t identity);

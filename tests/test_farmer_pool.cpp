@@ -5,6 +5,8 @@
 // days instead of two years), so that it settles within a short run.
 #include <catch2/catch.hpp>
 
+#include "agents/farmer_pool.h"
+#include "core/market.h"
 #include "model_fixtures.h"
 
 using namespace cardsim;
@@ -58,14 +60,89 @@ TEST_CASE("doubling recruiters' reach depletes the pool of willing sellers", "[f
   const RunResult more = run(fast_pool({"farmer.contacts_per_recruiter=8"}), kReplicates, 7);
   const Interval pool = settled_difference(base, more, "farmer_pool");
   const Interval pay = settled_difference(base, more, "price_farmer_yuan");
+  const Interval dearer = settled_difference(base, more, "farmer_pool_median_reservation_yuan");
   const double pool_base = summarize(settled_means(base, "farmer_pool")).mean;
   INFO("settled pool " << pool_base << " persons; change " << pool.mean << " [" << pool.lo << ", " << pool.hi
-                       << "]; farmer pay change " << pay.mean << " yuan [" << pay.lo << ", " << pay.hi << "]");
+                       << "]; its median reservation changes by " << dearer.mean << " yuan [" << dearer.lo << ", "
+                       << dearer.hi << "]; farmer pay change " << pay.mean << " yuan [" << pay.lo << ", " << pay.hi << "]");
   CHECK(pool.hi < 0);
   CHECK(pool_base < 3650);  // recruiting keeps the pool below its untapped size
-  // Recorded, not required: at the merchants' profit bound, more reach lowers
-  // the offer (docs/model.md, 4.1.1).
+  // The rising supply curve (docs/model.md, 4.1.3): deeper recruiting sells
+  // off the cheapest willing holders, so the pool left is dearer.
+  CHECK(dearer.lo > 0);
+  // Recorded, not required: the offer sits at the merchants' ceiling
+  // (market.farmer_price_cap_share x the scammer price), and more reach means
+  // more cards and a lower scammer price, so the pay falls (docs/model.md, 4.1.3).
   WARN("farmer pay change with doubled reach: " << pay.mean << " yuan per card [" << pay.lo << ", " << pay.hi << "]");
+}
+
+TEST_CASE("the pool's reservation bands: the cheap sell, the dear refuse, and depletion takes the cheapest", "[farmer_pool][agents]") {
+  Params p = tiny_area_params();
+  p.farmer_pool_enabled = true;
+  p.farmer_pool_inflow_per_million = 0;  // no draw changes the bands in this test
+  p.awareness_level = 0;
+  p.farmer_risk_premium_yuan = 0;
+  World w(p, 7, 0);
+  constexpr int kBands = FarmerPool::kBands;
+  REQUIRE(w.farmer_pool.by_band.size() == std::size_t(2 * kBands));
+  // Hand-set region 0: two willing holders in band 3, one in band 20.
+  std::fill(w.farmer_pool.by_band.begin(), w.farmer_pool.by_band.end(), 0);
+  w.farmer_pool.by_band[3] = 2;
+  w.farmer_pool.by_band[20] = 1;
+  w.farmer_pool.willing = {3, 0};
+  const double cheap = band_reservation_yuan(w.p, 3), dear = band_reservation_yuan(w.p, 20);
+  REQUIRE(cheap < dear);
+  CHECK(band_reservation_yuan(w.p, kBands / 2) > w.p.farmer_reservation_median_yuan);  // the band just above the median
+  CHECK(band_reservation_yuan(w.p, kBands / 2 - 1) < w.p.farmer_reservation_median_yuan);
+  Stream s = w.stream(Phase::Production, 0);
+  const double offer = 0.5 * (cheap + dear);
+  CHECK(accepts_offer(w, s, 3, offer));
+  CHECK_FALSE(accepts_offer(w, s, 20, offer));
+  CHECK(w.farmer_pool.reached_today == 2);
+  CHECK(w.farmer_pool.refused_today == 1);
+  // Orders unfilled, every contact used: with one of two reached refusing, the offer holds...
+  w.market.farmer_ordered = 10;
+  w.market.farmer_contacts_cap = w.market.farmer_contacts_used = 4;
+  w.market.price_farmer = offer;
+  w.market.price_scammer = 10000;  // far above the offer: the merchants' ceiling is not what moves it
+  update_prices(w);
+  CHECK(w.market.price_farmer == offer);
+  // ...with both refusing, it rises; with both accepting, it falls.
+  w.farmer_pool.refused_today = 2;
+  update_prices(w);
+  CHECK(w.market.price_farmer > offer);
+  w.market.price_farmer = offer;
+  w.farmer_pool.refused_today = 0;
+  update_prices(w);
+  CHECK(w.market.price_farmer < offer);
+  // Recruiting takes the seller out of their band; back after the visit (below the per-ID cap).
+  recruit_farmer(w, 0, 3);
+  CHECK(w.farmer_pool.by_band[3] == 1);
+  CHECK(w.farmer_pool.willing[0] == 2);
+  farmer_visit_done(w, 0, 3);
+  CHECK(w.farmer_pool.by_band[3] == 2);
+  CHECK(w.farmer_pool.willing[0] == 3);
+  // An arrested known farmer leaves from the cheapest non-empty band.
+  farmer_leaves_pool(w, 0, Metric::farmers_left_arrest);
+  CHECK(w.farmer_pool.by_band[3] == 1);
+  CHECK(w.farmer_pool.by_band[20] == 1);
+  CHECK(w.farmer_pool.willing[0] == 2);
+}
+
+TEST_CASE("the pool starts with its untapped size spread over the reservation bands", "[farmer_pool]") {
+  const Scenario sc = with(small_baseline(1000000, 10), {"farmer.pool.enabled=true"});
+  World w(sc.params, 1, 0);
+  for (std::size_t r = 0; r < w.farmer_pool.willing.size(); ++r) {
+    int64_t sum = 0, below_median = 0;
+    for (int b = 0; b < FarmerPool::kBands; ++b) {
+      const int64_t n = w.farmer_pool.by_band[r * FarmerPool::kBands + std::size_t(b)];
+      CHECK(n >= 0);
+      sum += n;
+      if (b < FarmerPool::kBands / 2) below_median += n;
+    }
+    CHECK(sum == w.farmer_pool.willing[r]);
+    CHECK(std::abs(2 * below_median - sum) <= 2);  // half below the median
+  }
 }
 
 TEST_CASE("credit sanctions take farmers out of the pool", "[farmer_pool][sanctions]") {

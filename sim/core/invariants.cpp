@@ -184,6 +184,24 @@ void check_money(const World& w) {
           [&] { return "balances add up to " + std::to_string(sum) + " yuan instead of 0"; });
 }
 
+// ---- income by role: money by payer and payee ----
+/// Each party's balance moved today by exactly its receipts less its payments
+/// in the ledger's flows by payer and payee, which the income metrics read.
+void check_money_by_party(const World& w) {
+  if (!w.ledger.day_opened()) return;  // restored from a snapshot: no day's flows to check yet
+  const double tolerance = 1e-9 * std::max(1.0, w.ledger.moved());
+  for (int p = 0; p < kPartyCount; ++p) {
+    const Party party = Party(p);
+    const double moved = w.ledger.party_balance(party) - w.ledger.balance_at_open(party);
+    const double net = w.ledger.net_today(party);
+    require(std::fabs(moved - net) <= tolerance, w, "money by party", [&] {
+      return "the balance of the " + std::string(party_name(party)) + " moved by " + std::to_string(moved) +
+             " yuan today but their receipts less payments are " + std::to_string(net) + " yuan";
+    });
+  }
+}
+// ---- end income by role ----
+
 void check_prices(const World& w) {
   const double prices[] = {w.market.price_farmer, w.market.price_white, w.market.price_record, w.market.price_scammer};
   const char* names[] = {"farmer", "white", "record", "scammer"};
@@ -345,6 +363,7 @@ void check_invariants(const World& w) {
   check_honest_cards(w);
   check_cards_per_identity(w, tally.live_by_identity);
   check_money(w);
+  check_money_by_party(w);
   check_prices(w);
   check_quantities(w);
   check_absent_agents(w);

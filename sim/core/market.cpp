@@ -22,6 +22,20 @@ double merchants_unit_cost(const World& w) {
   return weight > 0 ? cost / weight : 0.0;
 }
 
+// ---- rising supply curve: the offer to a finite pool of farmers ----
+/// With a finite pool, a short merchant raises the offer only as far as it
+/// buys sellers: (refused - accepted) / reached among the willing holders its
+/// recruiters reached today, in (-1, 1); 0 when none was reached (a higher
+/// offer would not have found anyone). While orders go unfilled the offer
+/// settles where half the willing holders reached would sell: the median
+/// asking price of the pool as it stands, which rises as selling removes the
+/// cheapest.
+double offer_refusal_balance(const FarmerPool& f) {
+  if (f.reached_today <= 0) return 0.0;
+  return (2.0 * f.refused_today - f.reached_today) / f.reached_today;
+}
+// ---- end rising supply curve ----
+
 }  // namespace
 
 double excess_demand(double wanted, double available) {
@@ -44,7 +58,8 @@ void update_prices(World& w) {
   if (m.farmer_ordered > 0 || m.farmer_contacts_cap > 0) {
     const double shortfall = m.farmer_ordered > 0 ? (m.farmer_ordered - m.farmer_obtained) / m.farmer_ordered : 0.0;
     const double slack = m.farmer_contacts_cap > 0 ? (m.farmer_contacts_cap - m.farmer_contacts_used) / m.farmer_contacts_cap : 0.0;
-    m.price_farmer = moved(m.price_farmer, speed, shortfall - slack, 1.0,
+    const double push = w.p.farmer_pool_enabled ? shortfall * offer_refusal_balance(w.farmer_pool) : shortfall;
+    m.price_farmer = moved(m.price_farmer, speed, push - slack, 1.0,
                            w.p.market_farmer_price_cap_share * m.price_scammer);
   }
 

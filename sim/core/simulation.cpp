@@ -8,6 +8,7 @@
 #include "agents/card_market.h"
 #include "agents/carrier.h"
 #include "agents/citizen.h"
+#include "agents/farmer_pool.h"
 #include "agents/insider.h"
 #include "agents/police.h"
 #include "agents/regional_crackdown.h"
@@ -17,6 +18,8 @@
 #include "core/interrupt.h"
 #include "core/invariants.h"
 #include "core/market.h"
+
+#include <utility>
 
 namespace cardsim {
 namespace {
@@ -29,6 +32,20 @@ void adapt(World& w) {
   w.risk.insider *= keep;
 }
 
+// ---- income by role: each party's net flow today, from the ledger ----
+void record_income_by_role(World& w) {
+  static constexpr std::pair<Metric, Party> kIncomes[] = {
+      {Metric::net_income_farmers_yuan, Party::Farmers},     {Metric::net_income_insiders_yuan, Party::Insiders},
+      {Metric::net_income_merchants_yuan, Party::Merchants}, {Metric::net_income_record_sellers_yuan, Party::RecordSellers},
+      {Metric::net_income_raisers_yuan, Party::Raisers},     {Metric::net_income_organisers_yuan, Party::Organisers},
+      {Metric::net_income_sim_banks_yuan, Party::SimBanks},  {Metric::net_income_rings_yuan, Party::Rings}};
+  for (const auto& [metric, party] : kIncomes) w.recorder.add(metric, w.ledger.net_today(party));
+  double to_farmers = 0;
+  for (int payer = 0; payer < kPartyCount; ++payer) to_farmers += w.ledger.flow_today(Party(payer), Party::Farmers);
+  w.recorder.add(Metric::pay_to_farmers_yuan, to_farmers);
+}
+// ---- end income by role ----
+
 void record_day(World& w) {
   Recorder& r = w.recorder;
   r.set(Metric::price_farmer_yuan, w.market.price_farmer);
@@ -39,6 +56,7 @@ void record_day(World& w) {
   double willing = 0;
   for (int64_t n : w.farmer_pool.willing) willing += double(n);
   r.set(Metric::farmer_pool, willing);
+  r.set(Metric::farmer_pool_median_reservation_yuan, pool_median_reservation_yuan(w));
   r.set(Metric::police_queue, double(w.police_cases.waiting()));
   r.set(Metric::police_queue_age_days, mean_case_age_days(w));
   r.set(Metric::cards_dormant, double(dormant_cards(w)));
@@ -53,6 +71,7 @@ void record_day(World& w) {
   w.ledger.take_receipts(Role::Carrier);
   w.ledger.take_receipts(Role::Ring);
   w.ledger.take_receipts(Role::SimBank);
+  record_income_by_role(w);
   r.end_day(w.day);
 }
 
@@ -98,6 +117,7 @@ void run_days(World& w, const Scenario& scenario, int64_t until, const RunOption
     w.p = params_on_day(scenario, w.day);  // scheduled changes take effect at day start
     w.actions = &scenario.actions;
     w.market.clear_tallies();
+    w.ledger.open_day();
     for (const auto& phase : daily_phases()) phase.run(w);
     if (options.check_invariants) check_invariants(w);
     record_day(w);

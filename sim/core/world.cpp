@@ -1,6 +1,7 @@
 #include "core/world.h"
 
 #include "agents/broker.h"
+#include "agents/farmer_pool.h"
 #include "agents/insider.h"
 #include "agents/scammer.h"
 #include "core/activation_checks.h"
@@ -8,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 #include <stdexcept>
 
@@ -56,14 +58,16 @@ void init_citizens(World& w) {
 
 /// The willing pool starts at its untapped size: inflow / exit rate, the level
 /// at which holders becoming willing and ceasing to be balance with no recruiting.
-void init_farmer_pool(World& w) {
-  FarmerPool& f = w.farmer_pool;
-  for (int r = 0; r < int(w.p.regions); ++r) {
-    const double inflow = double(w.holders_in(r)) * w.p.farmer_pool_inflow_per_million / 1e6;
-    f.untapped.push_back(std::llround(inflow / w.p.farmer_pool_exit_rate));
-  }
-  f.willing = f.untapped;
+// ---- income by role: each broker's ledger account belongs to its kind's party ----
+void assign_broker_parties(World& w) {
+  static constexpr Party kByKind[] = {Party::Merchants, Party::RecordSellers, Party::RecordSellers, Party::Raisers,
+                                      Party::Organisers};
+  static_assert(std::size(kByKind) == std::size_t(BrokerKind::Count));
+  for (std::size_t b = 0; b < w.brokers.kind.size(); ++b)
+    w.ledger.set_party(w.ledger.broker(int(b)), kByKind[int(w.brokers.kind[b])]);
 }
+// ---- end income by role ----
+
 
 /// Regions' first holders and cumulative weights (World::layout).
 /// Even sizes keep the closed form ceil(holders * r / regions).
@@ -246,6 +250,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   market.price_scammer = p.scammers_price_initial_yuan;
   ledger.layout(int(p.carriers), int(insiders.outlet.size()), int(brokers.kind.size()), int(rings.fleet.size()),
                 int(sim_banks.fleet.size()));
+  assign_broker_parties(*this);
   cards_by_state.assign(std::size_t(CardState::Count), 0);
   cards_by_use.assign(std::size_t(kCardUseCount), 0);
   const auto horizon = std::size_t(p.days) + 1;

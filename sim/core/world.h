@@ -312,6 +312,12 @@ struct FarmerPool {
   std::vector<int64_t> untapped;         // per region: its size with no recruiting (the reach reference)
   std::vector<uint32_t> sanctioned;      // identities under credit sanction, ascending
   std::vector<int32_t> sanctioned_until; // day each of those sanctions ends
+  // ---- rising supply curve (agents/farmer_pool.cpp): the willing by reservation price ----
+  static constexpr int kBands = 32;      // reservation bands, log-spaced over +-3 spreads of the median
+  std::vector<int64_t> by_band;          // [region * kBands + band]: willing persons; sums to willing[region]
+  double reached_today = 0;              // willing holders reached by recruiters today (the offer's tallies)
+  double refused_today = 0;              // of them, those whose asking price was above the offer
+  // ---- end rising supply curve ----
 };
 
 template <class V, class C, IfPart<C, FarmerPool> = 0> void visit_fields(V& v, C& f) {
@@ -319,8 +325,11 @@ template <class V, class C, IfPart<C, FarmerPool> = 0> void visit_fields(V& v, C
   v.array("farmer_pool.untapped", f.untapped, Extent::Other);
   v.array("farmer_pool.sanctioned", f.sanctioned, Extent::Other);  // the sanctioned, as many as there are
   v.array("farmer_pool.sanctioned_until", f.sanctioned_until, Extent::Other);
+  v.array("farmer_pool.by_band", f.by_band, Extent::Other);  // per region and band
+  v.scalar("farmer_pool.reached_today", f.reached_today);
+  v.scalar("farmer_pool.refused_today", f.refused_today);
 }
-CARDSIM_FIELDS_LISTED(FarmerPool, 96);
+CARDSIM_FIELDS_LISTED(FarmerPool, 136);
 
 // ---- regions that trade (agents/card_market.cpp, docs/model.md "Regions that trade") ----
 /// Where each buyer of cards lives and the cards in the post between regions.
@@ -583,7 +592,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 2552,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4536,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

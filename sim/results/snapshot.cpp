@@ -28,8 +28,9 @@ namespace {
 // 11: no ring-broker purchase matrix (the network is read from the cards);
 // 12: rings' entry and exit by profit; 13: regions that trade (buyers' home
 // regions, cards in the post, card state InTransit, the recorder's per-region
-// series and cards mailed between regions).
-constexpr int64_t kSnapshotFormat = 13;
+// series and cards mailed between regions); 14: the farmer pool by
+// reservation band, income by role in the recorder.
+constexpr int64_t kSnapshotFormat = 14;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
