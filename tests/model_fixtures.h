@@ -85,12 +85,10 @@ inline Interval paired_difference(const RunResult& a, const RunResult& b, const 
   return summarize(d);
 }
 
-/// 90% confidence interval of the MEAN paired difference b - a (normal
+/// 90% confidence interval of the MEAN paired difference y - x (normal
 /// approximation, mean +- 1.645 standard errors): is the average effect
 /// non-zero, as opposed to the spread of single replicates.
-inline Interval mean_difference_ci90(const RunResult& a, const RunResult& b, const std::string& metric) {
-  const auto& x = totals(a, metric);
-  const auto& y = totals(b, metric);
+inline Interval mean_paired_ci90(const std::vector<double>& x, const std::vector<double>& y) {
   const double n = double(x.size());
   double sum = 0, sq = 0;
   for (std::size_t i = 0; i < x.size(); ++i) sum += y[i] - x[i];
@@ -98,6 +96,11 @@ inline Interval mean_difference_ci90(const RunResult& a, const RunResult& b, con
   for (std::size_t i = 0; i < x.size(); ++i) sq += (y[i] - x[i] - mean) * (y[i] - x[i] - mean);
   const double se = n > 1 ? std::sqrt(sq / (n - 1) / n) : 0.0;
   return {mean, mean - 1.645 * se, mean + 1.645 * se};
+}
+
+/// The same for the run totals of `metric` in runs a and b (paired by replicate).
+inline Interval mean_difference_ci90(const RunResult& a, const RunResult& b, const std::string& metric) {
+  return mean_paired_ci90(totals(a, metric), totals(b, metric));
 }
 
 }  // namespace cardsim::testing

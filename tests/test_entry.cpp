@@ -46,20 +46,9 @@ std::vector<double> exits_per_ring_year(const RunResult& r) {
   return out;
 }
 
-/// Mean and 90% confidence interval of the mean paired difference y - x.
-Interval paired_change_ci90(const std::vector<double>& x, const std::vector<double>& y) {
-  const double n = double(x.size());
-  double sum = 0, sq = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) sum += y[i] - x[i];
-  const double mean = sum / n;
-  for (std::size_t i = 0; i < x.size(); ++i) sq += (y[i] - x[i] - mean) * (y[i] - x[i] - mean);
-  const double se = std::sqrt(sq / (n - 1) / n);
-  return {mean, mean - 1.645 * se, mean + 1.645 * se};
-}
-
 /// The same for the settled means of `metric` in runs a and b.
 Interval settled_change_ci90(const RunResult& a, const RunResult& b, const std::string& metric) {
-  return paired_change_ci90(settled_means(a, metric), settled_means(b, metric));
+  return mean_paired_ci90(settled_means(a, metric), settled_means(b, metric));
 }
 
 double mean_of(const std::vector<double>& v) {
@@ -98,7 +87,7 @@ TEST_CASE("thin margin: making cards dearer lowers the number of rings working",
   CHECK(price.lo > 0);
   CHECK(change.hi < 0);
   // Fewer rings work, and each of them leaves more often: exits per ring-year rise.
-  const Interval rate = paired_change_ci90(exits_per_ring_year(open), exits_per_ring_year(control));
+  const Interval rate = mean_paired_ci90(exits_per_ring_year(open), exits_per_ring_year(control));
   INFO("ring exits per ring-year: change " << rate.mean << ", 90% CI [" << rate.lo << ", " << rate.hi << "]");
   CHECK(rate.lo > 0);
 }

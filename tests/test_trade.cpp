@@ -69,17 +69,6 @@ std::vector<double> mailed_into(const RunResult& r, int region) {
   return into;
 }
 
-/// 90% confidence interval of the mean paired difference y - x.
-Interval mean_paired_ci90(const std::vector<double>& x, const std::vector<double>& y) {
-  const double n = double(x.size());
-  double sum = 0, sq = 0;
-  for (std::size_t i = 0; i < x.size(); ++i) sum += y[i] - x[i];
-  const double mean = sum / n;
-  for (std::size_t i = 0; i < x.size(); ++i) sq += (y[i] - x[i] - mean) * (y[i] - x[i] - mean);
-  const double se = std::sqrt(sq / (n - 1) / n);
-  return {mean, mean - 1.645 * se, mean + 1.645 * se};
-}
-
 /// The baseline with trading regions, at a size that keeps the test quick.
 Scenario trading(const std::vector<std::string>& sets) {
   std::vector<std::string> all = {"market.regional.enabled=true"};

@@ -21,7 +21,12 @@ KIT_PRICE_LOW = 2000.0                      # F26: account kit (bank card, token
 
 
 def _fleet_per_ring(run: RunFile) -> np.ndarray:
-    """Mean cards in fraud use per ring over the run (daily mean level / rings)."""
+    """Mean cards in fraud use per working ring over the run (daily mean
+    levels). Files with `rings_active` (rings enter and leave by profit, so
+    fewer rings may work than there are places) divide by it; older files by
+    the places the densities give."""
+    if "rings_active" in run.totals.columns:
+        return _tot(run, "cards_in_fraud_use") / np.maximum(_tot(run, "rings_active"), 1e-9)
     pop = float(scenario_value(run.scenario_yaml, "population"))
     density = float(scenario_value(run.scenario_yaml, "density.rings_caught_per_million"))
     caught = float(scenario_value(run.scenario_yaml, "density.caught_share"))
