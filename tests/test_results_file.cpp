@@ -105,17 +105,26 @@ TEST_CASE("chunks compressed in parallel read back as HDF5 wrote them", "[result
   std::vector<std::vector<double>> rows(7, std::vector<double>(cols));
   for (std::size_t r = 0; r < rows.size(); ++r)
     for (hsize_t c = 0; c < cols; ++c) rows[r][c] = double(r) * 1e5 + double(c) * 0.25 - 3.0;
-  std::vector<h5::RowsToWrite> sets(3);
-  sets[0] = {"seven", cols, {}};
+  std::vector<h5::RowsToWrite> sets(4);
+  sets[0].name = "seven";
+  sets[0].cols = cols;
   for (const auto& row : rows) sets[0].rows.push_back(row.data());
-  sets[1] = {"one", 5, {rows[4].data()}};
-  sets[2] = {"empty", 5, {}};
+  sets[1].name = "one";
+  sets[1].cols = 5;
+  sets[1].rows = {rows[4].data()};
+  sets[2].name = "empty";
+  sets[2].cols = 5;
+  // The same rows as a (7 x 4 x 5000) dataset: each row is one 4 x 5000 block.
+  sets[3] = sets[0];
+  sets[3].name = "cube";
+  sets[3].row_shape = {4, cols / 4};
+  sets[3].chunk_rows = 3;
   const std::string path = (dir / "rows.h5").string();
   std::vector<double> flat;
   for (const auto& row : rows) flat.insert(flat.end(), row.begin(), row.end());
   {
     h5::Handle f = h5::create_file(path);
-    CHECK(h5::write_rows_parallel(f, sets, 2).size() == 3);
+    CHECK(h5::write_rows_parallel(f, sets, 2).size() == 4);
     h5::write_doubles(f, "serial", {7, cols}, flat.data());  // HDF5's own filters, for comparison
   }
   h5::Handle f = h5::open_file(path);
@@ -129,6 +138,8 @@ TEST_CASE("chunks compressed in parallel read back as HDF5 wrote them", "[result
   CHECK(std::equal(one.begin(), one.end(), rows[4].begin()));
   CHECK(h5::read_doubles(f, "empty", dims).empty());
   CHECK(dims == std::vector<hsize_t>{0, 5});
+  CHECK(h5::read_doubles(f, "cube", dims) == flat);
+  CHECK(dims == std::vector<hsize_t>{7, 4, cols / 4});
   fs::remove_all(dir);
 }
 

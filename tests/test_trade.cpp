@@ -169,11 +169,10 @@ TEST_CASE("a prohibitive transport cost stops all mail, a cheap one lets cards t
 std::vector<double> region_totals(const RunResult& r, RegionSeries series, int region) {
   std::vector<double> out;
   const auto regions = std::size_t(r.regions);
-  const auto n = std::size_t(kRegionSeriesCount);
   for (const auto& rep : r.by_region) {
     double sum = 0;
     for (int64_t day = 0; day < r.days; ++day)
-      sum += rep[(std::size_t(day) * n + std::size_t(series)) * regions + std::size_t(region)];
+      sum += rep[(std::size_t(series) * std::size_t(r.days) + std::size_t(day)) * regions + std::size_t(region)];
     out.push_back(sum);
   }
   return out;

@@ -75,8 +75,7 @@ RunResult empty_result(const Scenario& sc, const CompareRequest& req) {
   r.seed = req.seed;
   r.replicates = req.replicates;
   r.days = sc.params.days;
-  r.daily.assign(std::size_t(req.replicates),
-                 std::vector<double>(std::size_t(kMetricCount) * std::size_t(r.days), 0.0));
+  r.daily.assign(std::size_t(req.replicates), {});  // sized by store_replicate, on the thread that stores it
   r.totals.assign(kMetricCount, std::vector<double>(std::size_t(req.replicates), 0.0));
   return r;
 }

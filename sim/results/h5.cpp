@@ -72,11 +72,27 @@ void shuffle_bytes(const unsigned char* in, std::size_t elems, std::size_t size,
     for (std::size_t i = 0; i < elems; ++i) out[k * elems + i] = in[i * size + k];
 }
 
-/// The chunk shape of a rows dataset.
+/// The shape of a rows dataset: its rows, then each row's own axes.
+std::vector<hsize_t> rows_dims(const RowsToWrite& set) {
+  std::vector<hsize_t> dims{hsize_t(set.rows.size())};
+  if (set.row_shape.empty()) dims.push_back(set.cols);
+  dims.insert(dims.end(), set.row_shape.begin(), set.row_shape.end());
+  return dims;
+}
+
+/// The chunk shape of a rows dataset: whole rows, so that a chunk's bytes
+/// are its rows one after the other whatever the row's own shape.
 std::vector<hsize_t> rows_chunk(const RowsToWrite& set) {
-  const std::vector<hsize_t> dims{hsize_t(set.rows.size()), set.cols};
-  if (set.chunk_rows == 0) return chunk_dims(dims);
-  return {std::min<hsize_t>(dims[0], set.chunk_rows), set.cols};
+  const std::vector<hsize_t> dims = rows_dims(set);
+  std::vector<hsize_t> chunk = dims;
+  if (set.chunk_rows > 0) {
+    chunk[0] = std::min<hsize_t>(dims[0], set.chunk_rows);
+  } else {
+    const std::vector<hsize_t> flat = chunk_dims({dims[0], set.cols});
+    if (flat[1] != set.cols) return flat;  // rows longer than a chunk: write_rows_parallel refuses them
+    chunk[0] = flat[0];
+  }
+  return chunk;
 }
 
 }  // namespace
@@ -133,10 +149,11 @@ std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWr
   };
   std::vector<Chunk> chunks;
   for (std::size_t s = 0; s < sets.size(); ++s) {
-    const std::vector<hsize_t> dims{hsize_t(sets[s].rows.size()), sets[s].cols};
+    const std::vector<hsize_t> dims = rows_dims(sets[s]);
     if (!all_nonzero(dims)) continue;
     const std::vector<hsize_t> chunk = rows_chunk(sets[s]);
-    if (chunk[1] != sets[s].cols) throw std::logic_error("write_rows_parallel: rows longer than a chunk");
+    if (chunk.size() != dims.size() || !std::equal(chunk.begin() + 1, chunk.end(), dims.begin() + 1))
+      throw std::logic_error("write_rows_parallel: rows longer than a chunk");
     for (hsize_t r = 0; r < dims[0]; r += chunk[0]) chunks.push_back({s, r, chunk[0]});
   }
   // Chunks compressed earlier are used as they are; the rest are made here.
@@ -165,14 +182,15 @@ std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWr
   std::vector<Handle> out;
   std::size_t c = 0;
   for (std::size_t s = 0; s < sets.size(); ++s) {
-    const std::vector<hsize_t> dims{hsize_t(sets[s].rows.size()), sets[s].cols};
-    Handle space(H5Screate_simple(2, dims.data(), nullptr), H5Sclose);
+    const std::vector<hsize_t> dims = rows_dims(sets[s]);
+    Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
     Handle props = chunked_props(dims, all_nonzero(dims) ? rows_chunk(sets[s]) : std::vector<hsize_t>{});
     Handle ds(H5Dcreate2(parent, sets[s].name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, props, H5P_DEFAULT),
               H5Dclose);
     for (; c < chunks.size() && chunks[c].set == s; ++c) {
-      const hsize_t offset[2] = {chunks[c].first_row, 0};
-      if (H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset, encoded[c]->size(), encoded[c]->data()) < 0)
+      std::vector<hsize_t> offset(dims.size(), 0);
+      offset[0] = chunks[c].first_row;
+      if (H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset.data(), encoded[c]->size(), encoded[c]->data()) < 0)
         throw std::runtime_error("HDF5: cannot write dataset " + sets[s].name);
     }
     out.push_back(std::move(ds));

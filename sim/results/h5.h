@@ -60,7 +60,8 @@ Handle write_doubles(hid_t parent, const std::string& name, const std::vector<hs
                      const double* data);
 Handle write_int64s(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims,
                     const int64_t* data);
-/// A (rows x cols) dataset of doubles whose rows lie anywhere in memory.
+/// A (rows x cols) dataset of doubles whose rows lie anywhere in memory, or
+/// one of (rows x row_shape...) whose rows are each `cols` doubles in C order.
 struct RowsToWrite {
   std::string name;
   hsize_t cols = 0;
@@ -69,6 +70,7 @@ struct RowsToWrite {
   // Chunks already compressed by encode_rows (one per chunk_rows rows, in
   // order); an empty entry, or no vector at all, is compressed here.
   const std::vector<std::vector<unsigned char>>* encoded = nullptr;
+  std::vector<hsize_t> row_shape;  // the axes after the first; empty: {cols}
 };
 
 /// Rows [first, first + chunk_rows) of a dataset as HDF5 stores its chunk:

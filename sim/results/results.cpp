@@ -279,20 +279,62 @@ h5::RowsToWrite aggregated_rows(const RunResult& r, const std::vector<double>& a
   return set;
 }
 
+/// Replicates' rows of `per_replicate` (each `cols` doubles, laid out as
+/// `row_shape`) as a rows dataset chunked like the daily series, taking
+/// chunks compressed during the run from `encoded` when given.
+h5::RowsToWrite replicate_rows(const std::string& name, const std::vector<const double*>& per_replicate,
+                               std::vector<hsize_t> row_shape,
+                               const std::vector<std::vector<unsigned char>>* encoded) {
+  h5::RowsToWrite set;
+  set.name = name;
+  set.cols = 1;
+  for (hsize_t d : row_shape) set.cols *= d;
+  set.row_shape = std::move(row_shape);
+  set.rows = per_replicate;
+  set.chunk_rows = hsize_t(kReplicatesPerChunk);
+  if (encoded && !encoded->empty()) set.encoded = encoded;
+  return set;
+}
+
+/// Sums a replicate's (day x width) block into (period x width) as `mode` stores it.
+void sum_into_periods(const double* by_day, int64_t days, std::size_t width, SeriesMode mode, double* out) {
+  for (int64_t day = 0; day < days; ++day)
+    for (std::size_t c = 0; c < width; ++c)
+      out[std::size_t(day / period_days(mode)) * width + c] += by_day[std::size_t(day) * width + c];
+}
+
+/// The rows of a [replicate, day, width] dataset: the daily blocks
+/// themselves, or their sums by period (in `summed`) for weekly files.
+std::vector<const double*> period_rows(const std::vector<const double*>& daily, int64_t days, std::size_t width,
+                                       SeriesMode mode, std::vector<double>& summed) {
+  if (mode != SeriesMode::Weekly) return daily;
+  const auto periods = std::size_t(period_count(days, mode));
+  summed.assign(daily.size() * periods * width, 0.0);
+  std::vector<const double*> rows;
+  for (std::size_t rep = 0; rep < daily.size(); ++rep) {
+    sum_into_periods(daily[rep], days, width, mode, &summed[rep * periods * width]);
+    rows.push_back(&summed[rep * periods * width]);
+  }
+  return rows;
+}
+
 /// /timeseries/honest_refused_by_check [replicate, day or week, check], the
 /// checks named in rank order by its `checks` attribute; weeks hold sums.
-void write_refused_by_check(hid_t timeseries, const RunResult& r, SeriesMode mode) {
+void write_refused_by_check(hid_t timeseries, const RunResult& r, int threads, SeriesMode mode) {
   const auto checks = std::size_t(r.check_names.size());
   if (checks == 0 || r.refused_by_check.size() != std::size_t(r.replicates)) return;
+  std::vector<const double*> daily;
+  for (const auto& rep : r.refused_by_check) {
+    if (rep.size() != std::size_t(r.days) * checks) return;
+    daily.push_back(rep.data());
+  }
   const int64_t periods = period_count(r.days, mode);
-  std::vector<double> all(std::size_t(r.replicates * periods) * checks, 0.0);
-  for (std::size_t rep = 0; rep < r.refused_by_check.size(); ++rep)
-    for (int64_t day = 0; day < r.days; ++day)
-      for (std::size_t c = 0; c < checks; ++c)
-        all[(rep * std::size_t(periods) + std::size_t(day / period_days(mode))) * checks + c] +=
-            r.refused_by_check[rep][std::size_t(day) * checks + c];
-  h5::Handle d = h5::write_doubles(timeseries, "honest_refused_by_check",
-                                   {hsize_t(r.replicates), hsize_t(periods), hsize_t(checks)}, all.data());
+  std::vector<double> summed;
+  const auto rows = period_rows(daily, r.days, checks, mode, summed);
+  const bool precompressed = mode == SeriesMode::Daily;
+  const auto set = replicate_rows("honest_refused_by_check", rows, {hsize_t(periods), hsize_t(checks)},
+                                  precompressed ? &r.encoded_by_check : nullptr);
+  h5::Handle d = std::move(h5::write_rows_parallel(timeseries, {set}, threads).front());
   h5::write_attr(d, "units", std::string(mode == SeriesMode::Weekly ? "customers per week" : "customers per day"));
   h5::write_attr(d, "description", std::string("honest customers refused a card, by the activation check that refused them"));
   h5::write_attr(d, "dimensions", "replicate, " + period_axis(mode) + ", check");
@@ -300,28 +342,44 @@ void write_refused_by_check(hid_t timeseries, const RunResult& r, SeriesMode mod
 }
 
 // ---- regions that trade ----
+/// Whether every replicate holds each region series for every day.
+bool has_region_series(const RunResult& r) {
+  if (r.regions == 0 || r.by_region.size() != std::size_t(r.replicates)) return false;
+  for (const auto& rep : r.by_region)
+    if (rep.size() != std::size_t(r.days) * std::size_t(kRegionSeriesCount) * std::size_t(r.regions)) return false;
+  return true;
+}
+
+/// The first day of series k of replicate rep in RunResult::by_region.
+const double* region_series_start(const RunResult& r, std::size_t rep, std::size_t k) {
+  return &r.by_region[rep][k * std::size_t(r.days) * std::size_t(r.regions)];
+}
+
 /// /regions: each RegionSeries as [replicate, day or week, region] (weeks hold
 /// sums), and /regions/cards_mailed_between [replicate, from_region, to_region],
 /// cards over the run. Written whatever the series mode: they are small.
-void write_regions(hid_t file, const RunResult& r, SeriesMode mode) {
+void write_regions(hid_t file, const RunResult& r, int threads, SeriesMode mode) {
+  if (!has_region_series(r)) return;
   const auto regions = std::size_t(r.regions);
-  if (regions == 0 || r.by_region.size() != std::size_t(r.replicates)) return;
-  for (const auto& rep : r.by_region)
-    if (rep.size() != std::size_t(r.days) * std::size_t(kRegionSeriesCount) * regions) return;
   h5::Handle group = h5::create_group(file, "regions");
   const SeriesMode stored = mode == SeriesMode::Weekly ? SeriesMode::Weekly : SeriesMode::Daily;
   const int64_t periods = period_count(r.days, stored);
   const auto series = std::size_t(kRegionSeriesCount);
+  std::vector<std::vector<double>> summed(series);
+  std::vector<h5::RowsToWrite> sets;
   for (std::size_t k = 0; k < series; ++k) {
-    std::vector<double> all(std::size_t(r.replicates * periods) * regions, 0.0);
-    for (std::size_t rep = 0; rep < r.by_region.size(); ++rep)
-      for (int64_t day = 0; day < r.days; ++day)
-        for (std::size_t g = 0; g < regions; ++g)
-          all[(rep * std::size_t(periods) + std::size_t(day / period_days(stored))) * regions + g] +=
-              r.by_region[rep][(std::size_t(day) * series + k) * regions + g];
+    std::vector<const double*> daily;
+    for (std::size_t rep = 0; rep < r.by_region.size(); ++rep) daily.push_back(region_series_start(r, rep, k));
+    const bool precompressed = stored == SeriesMode::Daily && k < r.encoded_by_region.size();
+    sets.push_back(replicate_rows(region_series_spec(RegionSeries(k)).name,
+                                  period_rows(daily, r.days, regions, stored, summed[k]),
+                                  {hsize_t(periods), hsize_t(regions)},
+                                  precompressed ? &r.encoded_by_region[k] : nullptr));
+  }
+  std::vector<h5::Handle> datasets = h5::write_rows_parallel(group, sets, threads);
+  for (std::size_t k = 0; k < series; ++k) {
     const RegionSeriesSpec& spec = region_series_spec(RegionSeries(k));
-    h5::Handle d = h5::write_doubles(group, spec.name, {hsize_t(r.replicates), hsize_t(periods), hsize_t(regions)},
-                                     all.data());
+    const h5::Handle& d = datasets[k];
     const std::string units = spec.units;
     h5::write_attr(d, "units", stored == SeriesMode::Weekly ? units.substr(0, units.find(" per ")) + " per week" : units);
     h5::write_attr(d, "description", std::string(spec.description));
@@ -361,15 +419,47 @@ void write_run_series(hid_t file, const RunResult& r, int threads, SeriesMode mo
     if (!reg[std::size_t(m)].parts.empty()) h5::write_attr(d, "parts", reg[std::size_t(m)].parts);
     if (mode == SeriesMode::Weekly) h5::write_attr(d, "period_rule", std::string(period_rule(reg[std::size_t(m)].kind)));
   }
-  write_refused_by_check(ts, r, mode);
+  write_refused_by_check(ts, r, threads, mode);
 }
 
 }  // namespace
 
+void prepare_encoded_series(RunResult& r) {
+  const auto chunks = std::size_t((r.replicates + kReplicatesPerChunk - 1) / kReplicatesPerChunk);
+  r.encoded.assign(kMetricCount, std::vector<std::vector<unsigned char>>(chunks));
+  r.encoded_by_check.assign(chunks, {});
+  r.encoded_by_region.assign(std::size_t(kRegionSeriesCount), std::vector<std::vector<unsigned char>>(chunks));
+}
+
 void encode_series_chunk(RunResult& r, int64_t chunk) {
+  const auto first = hsize_t(chunk * kReplicatesPerChunk), rows = hsize_t(kReplicatesPerChunk);
+  const auto slot = std::size_t(chunk);
   for (int m = 0; m < kMetricCount; ++m)
-    r.encoded[std::size_t(m)][std::size_t(chunk)] =
-        h5::encode_rows(series_rows(r, m), hsize_t(chunk * kReplicatesPerChunk), hsize_t(kReplicatesPerChunk));
+    r.encoded[std::size_t(m)][slot] = h5::encode_rows(series_rows(r, m), first, rows);
+  // Only replicates of this chunk are read: the others may still be running.
+  const auto in_chunk = [&](std::size_t rep) { return rep >= first && rep < first + rows; };
+  const auto checks = hsize_t(r.check_names.size());
+  bool whole = r.refused_by_check.size() == std::size_t(r.replicates);
+  for (std::size_t rep = 0; whole && rep < r.refused_by_check.size(); ++rep)
+    whole = !in_chunk(rep) || r.refused_by_check[rep].size() == std::size_t(r.days) * checks;
+  if (slot < r.encoded_by_check.size() && checks > 0 && whole) {
+    std::vector<const double*> by_check(std::size_t(r.replicates), nullptr);
+    for (std::size_t rep = 0; rep < by_check.size(); ++rep)
+      if (in_chunk(rep)) by_check[rep] = r.refused_by_check[rep].data();
+    r.encoded_by_check[slot] = h5::encode_rows(
+        replicate_rows("honest_refused_by_check", by_check, {hsize_t(r.days), checks}, nullptr), first, rows);
+  }
+  const std::size_t region_values = std::size_t(r.days) * std::size_t(kRegionSeriesCount) * std::size_t(r.regions);
+  whole = r.by_region.size() == std::size_t(r.replicates);
+  for (std::size_t rep = 0; whole && rep < r.by_region.size(); ++rep)
+    whole = !in_chunk(rep) || r.by_region[rep].size() == region_values;
+  for (std::size_t k = 0; k < r.encoded_by_region.size() && r.regions > 0 && whole; ++k) {
+    std::vector<const double*> daily(std::size_t(r.replicates), nullptr);
+    for (std::size_t rep = 0; rep < daily.size(); ++rep)
+      if (in_chunk(rep)) daily[rep] = region_series_start(r, rep, k);
+    r.encoded_by_region[k][slot] = h5::encode_rows(
+        replicate_rows("regions", daily, {hsize_t(r.days), hsize_t(r.regions)}, nullptr), first, rows);
+  }
 }
 
 void write_run_file(const std::string& path, const RunResult& r, int threads, SeriesMode mode) {
@@ -378,7 +468,7 @@ void write_run_file(const std::string& path, const RunResult& r, int threads, Se
     h5::write_attr(file, "days", r.days);
     write_series_layout(file, r.days, mode);
     write_run_series(file, r, threads, mode);
-    write_regions(file, r, mode);  // regions that trade
+    write_regions(file, r, threads, mode);  // regions that trade
     h5::Handle tot = h5::create_group(file, "totals");
     const auto& reg = metric_registry();
     for (int m = 0; m < kMetricCount; ++m) {

@@ -28,17 +28,24 @@ struct RunResult {
   // refused_by_check[replicate][day * checks + check].
   std::vector<std::string> check_names;
   std::vector<std::vector<double>> refused_by_check;
-  // Regions that trade (group /regions): by_region[replicate][(day * series +
-  // series) * regions + region] (RegionSeries) and
+  // Regions that trade (group /regions): by_region[replicate][(series * days +
+  // day) * regions + region] (RegionSeries: each series' days one after the
+  // other, as its dataset stores them) and
   // mailed_between[replicate][from * regions + to], cards over the run.
   int64_t regions = 0;
   std::vector<std::vector<double>> by_region;
   std::vector<std::vector<double>> mailed_between;
   // The daily series' file chunks, [metric][chunk], compressed as soon as
   // their replicates are stored (encode_series_chunk); empty entries are
-  // compressed by write_run_file.
+  // compressed by write_run_file. The same for the refusals by check
+  // ([chunk]) and the regions' series ([series][chunk]).
   std::vector<std::vector<std::vector<unsigned char>>> encoded;
+  std::vector<std::vector<unsigned char>> encoded_by_check;
+  std::vector<std::vector<std::vector<unsigned char>>> encoded_by_region;
 };
+
+/// Sizes the chunk slots that encode_series_chunk fills.
+void prepare_encoded_series(RunResult& r);
 
 /// Compresses chunk `chunk` (replicates chunk * kReplicatesPerChunk onwards)
 /// of every metric's daily series into `r.encoded`, sized beforehand. Safe to
