@@ -185,8 +185,11 @@ int cmd_run(const std::vector<std::string>& args) {
   const auto series = SeriesMode(series_mode_from(p.vm));
   // Daily series are compressed while later replicates run; other modes aggregate first.
   req.encode_series = series == SeriesMode::Daily;
+  // The file is laid out (datasets, attributes, axes) while the replicates run.
+  RunFileWriter file(out, planned_run_file(req), series);
+  req.alongside = [&file] { file.lay_out(); };
   RunResult result = run_scenario(req);
-  write_run_file(out, result, req.threads, series);
+  file.finish(result, req.threads);
   if (!p.vm.count("quiet")) print_summary(std::cout, result, out);
   return kExitOk;
 }

@@ -124,19 +124,40 @@ void store_replicate(RunResult& result, int64_t replicate, const Recorder& rec) 
 }
 
 void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void(int64_t)>& body) {
+  parallel_jobs(n, threads, progress, nullptr, body);
+}
+
+void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void()>& first,
+                   const std::function<void(int64_t)>& body) {
   std::exception_ptr error;
+  const int64_t extra = first ? 1 : 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 0 ? threads : omp_get_max_threads())
-  for (int64_t job = 0; job < n; ++job) {
+  for (int64_t job = 0; job < n + extra; ++job) {
     try {
-      body(job);
+      if (job < extra)
+        first();
+      else
+        body(job - extra);
     } catch (...) {
 #pragma omp critical(cardsim_error)
       if (!error) error = std::current_exception();
     }
-    progress.step();
+    if (job >= extra) progress.step();
   }
   progress.finish();
   if (error) std::rethrow_exception(error);
+}
+
+RunFileShape planned_run_file(const RunRequest& req) {
+  RunFileShape s;
+  s.scenario = req.scenario;
+  s.seed = req.seed;
+  s.replicates = req.replicates;
+  s.days = req.scenario.params.days;
+  s.regions = req.scenario.params.regions;
+  for (const auto& check : activation_checks()) s.check_names.push_back(check.name);
+  s.region_series = s.regions > 0;
+  return s;
 }
 
 RunResult run_scenario(const RunRequest& req) {
@@ -170,7 +191,7 @@ RunResult run_scenario(const RunRequest& req) {
   const int at_once = int(std::max<int64_t>(1, std::min<int64_t>(threads, req.replicates)));
   RunOptions options = req.options;
   options.threads_inside = std::max(1, threads / at_once);
-  parallel_jobs(req.replicates, at_once, progress, [&](int64_t rep) {
+  parallel_jobs(req.replicates, at_once, progress, req.alongside, [&](int64_t rep) {
     auto world = starting_world(req, rep);
     run_days(*world, req.scenario, req.scenario.params.days, options);
     store_replicate(result, rep, world->recorder);

@@ -24,9 +24,16 @@ struct RunRequest {
   bool progress = false;  // print progress and ETA on stderr
   std::string from_snapshot;  // continue the worlds saved in this snapshot file ("" = start at day 0)
   bool encode_series = false;  // compress the daily series for write_run_file as replicates finish
+  // Work done by the replicates' threads beside them, before the first
+  // replicate on its thread (e.g. RunFileWriter::lay_out): on one thread it
+  // runs first; on more it overlaps the replicates.
+  std::function<void()> alongside;
 };
 
 RunResult run_scenario(const RunRequest& request);
+
+/// The shape of the run file run_scenario(request)'s result will have.
+RunFileShape planned_run_file(const RunRequest& request);
 
 /// Copies one finished replicate's metrics into a result.
 void store_replicate(RunResult& result, int64_t replicate, const Recorder& recorder);
@@ -38,6 +45,10 @@ class Progress;
 /// job throws is rethrown once all jobs are done. Results must be written to
 /// per-job slots, so the order in which jobs finish never matters.
 void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void(int64_t)>& body);
+/// The same, with `first` run as one more job ahead of the others, not
+/// counted in the progress.
+void parallel_jobs(int64_t n, int threads, Progress& progress, const std::function<void()>& first,
+                   const std::function<void(int64_t)>& body);
 
 /// How long work reports itself on stderr, set once by the command line:
 /// a live line on a terminal, else a log line every `interval_s` seconds (so

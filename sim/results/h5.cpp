@@ -13,6 +13,7 @@ namespace {
 
 constexpr int kDeflateLevel = 1;  // zlib's fastest: files 3% larger than at level 4, written twice as fast
 constexpr hsize_t kChunkElements = 65536;
+constexpr hsize_t kSmallDataset = 4096;  // elements (32 kB of doubles)
 
 herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
   static_cast<std::vector<std::string>*>(out)->emplace_back(name);
@@ -142,7 +143,13 @@ std::vector<T> read_dataset(hid_t parent, const std::string& name, std::vector<h
 
 }  // namespace
 
-std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWrite>& sets, int threads) {
+namespace {
+
+/// Compresses the chunks of `sets` on `threads` threads (taking those
+/// compressed earlier from each set's `encoded`) and hands them to HDF5, one
+/// dataset after the other, into `datasets` (one per set, made by
+/// create_rows_dataset).
+void write_chunks(const std::vector<hid_t>& datasets, const std::vector<RowsToWrite>& sets, int threads) {
   struct Chunk {
     std::size_t set;
     hsize_t first_row, rows;
@@ -178,24 +185,63 @@ std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWr
     }
   }
   if (error) std::rethrow_exception(error);
-
-  std::vector<Handle> out;
-  std::size_t c = 0;
-  for (std::size_t s = 0; s < sets.size(); ++s) {
-    const std::vector<hsize_t> dims = rows_dims(sets[s]);
-    Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
-    Handle props = chunked_props(dims, all_nonzero(dims) ? rows_chunk(sets[s]) : std::vector<hsize_t>{});
-    Handle ds(H5Dcreate2(parent, sets[s].name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, props, H5P_DEFAULT),
-              H5Dclose);
-    for (; c < chunks.size() && chunks[c].set == s; ++c) {
-      std::vector<hsize_t> offset(dims.size(), 0);
-      offset[0] = chunks[c].first_row;
-      if (H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset.data(), encoded[c]->size(), encoded[c]->data()) < 0)
-        throw std::runtime_error("HDF5: cannot write dataset " + sets[s].name);
-    }
-    out.push_back(std::move(ds));
+  for (std::size_t c = 0; c < chunks.size(); ++c) {
+    const RowsToWrite& set = sets[chunks[c].set];
+    std::vector<hsize_t> offset(rows_dims(set).size(), 0);
+    offset[0] = chunks[c].first_row;
+    if (H5Dwrite_chunk(datasets[chunks[c].set], H5P_DEFAULT, 0, offset.data(), encoded[c]->size(),
+                       encoded[c]->data()) < 0)
+      throw std::runtime_error("HDF5: cannot write dataset " + set.name);
   }
+}
+
+}  // namespace
+
+Handle create_rows_dataset(hid_t parent, const RowsToWrite& set) {
+  const std::vector<hsize_t> dims = rows_dims(set);
+  Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
+  Handle props = chunked_props(dims, all_nonzero(dims) ? rows_chunk(set) : std::vector<hsize_t>{});
+  return Handle(H5Dcreate2(parent, set.name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, props, H5P_DEFAULT),
+                H5Dclose);
+}
+
+std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWrite>& sets, int threads) {
+  std::vector<Handle> out;
+  std::vector<hid_t> ids;
+  for (const RowsToWrite& set : sets) {
+    out.push_back(create_rows_dataset(parent, set));
+    ids.push_back(out.back());
+  }
+  write_chunks(ids, sets, threads);
   return out;
+}
+
+void write_rows_into(hid_t parent, const std::vector<RowsToWrite>& sets, int threads) {
+  std::vector<Handle> open;
+  std::vector<hid_t> ids;
+  for (const RowsToWrite& set : sets) {
+    open.emplace_back(H5Dopen2(parent, set.name.c_str(), H5P_DEFAULT), H5Dclose);
+    ids.push_back(open.back());
+  }
+  write_chunks(ids, sets, threads);
+}
+
+Handle create_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims) {
+  Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
+  hsize_t n = 1;
+  for (auto d : dims) n *= d;
+  // A few thousand values are stored as they are: compressing them saves
+  // little and costs a compressor's set-up (and its 256 kB of state) each.
+  Handle props = n <= kSmallDataset ? Handle(H5Pcreate(H5P_DATASET_CREATE), H5Pclose) : chunked_props(dims);
+  return Handle(H5Dcreate2(parent, name.c_str(), H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, props, H5P_DEFAULT),
+                H5Dclose);
+}
+
+void write_doubles_into(hid_t parent, const std::string& name, const double* data) {
+  Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle space(H5Dget_space(ds), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space) > 0 && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    throw std::runtime_error("HDF5: cannot write dataset " + name);
 }
 
 void quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }

@@ -84,6 +84,17 @@ std::vector<unsigned char> encode_rows(const RowsToWrite& set, hsize_t first, hs
 /// cost of writing.
 std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWrite>& sets, int threads);
 
+/// The two halves of write_rows_parallel, for a file laid out before its
+/// numbers exist: the empty dataset of `set` (only its name, shape and
+/// chunking are read, never its rows), and later the rows of each set into
+/// the dataset of that name under `parent`.
+Handle create_rows_dataset(hid_t parent, const RowsToWrite& set);
+void write_rows_into(hid_t parent, const std::vector<RowsToWrite>& sets, int threads);
+
+/// The two halves of write_doubles: an empty dataset, and later its values.
+Handle create_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims);
+void write_doubles_into(hid_t parent, const std::string& name, const double* data);
+
 /// Reads a dataset of doubles; fills dims.
 std::vector<double> read_doubles(hid_t parent, const std::string& name, std::vector<hsize_t>& dims);
 std::vector<int64_t> read_int64s(hid_t parent, const std::string& name, std::vector<hsize_t>& dims);

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <memory>
+#include <utility>
 
 #include "core/card_uses.h"
 #include "core/channels.h"
@@ -128,10 +130,28 @@ uint32_t lookup3(const unsigned char* k, std::size_t length) {
   return c;
 }
 
+/// Bytes that are not zeroed when made: a file image is copied over at once,
+/// and zeroing megabytes first only costs page faults.
+template <class T>
+struct UninitialisedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitialisedAllocator<U>;
+  };
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    if constexpr (sizeof...(Args) == 0)
+      ::new (static_cast<void*>(p)) U;
+    else
+      ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using FileImage = std::vector<char, UninitialisedAllocator<char>>;
+
 /// HDF5 1.10.8's H5Fget_file_image clears the status flags of a version 2 or
 /// 3 superblock in the copy without updating its checksum, so the copy does
 /// not open ("incorrect metadata checksum"). The checksum is recomputed here.
-void repair_superblock_checksum(std::vector<char>& image) {
+void repair_superblock_checksum(FileImage& image) {
   static const char kSignature[] = "\x89HDF\r\n\x1a\n";
   if (image.size() < 12 || std::memcmp(image.data(), kSignature, 8) != 0) return;
   const int version = image[8];
@@ -144,11 +164,11 @@ void repair_superblock_checksum(std::vector<char>& image) {
 }
 
 /// The bytes of a finished in-memory file.
-std::vector<char> file_image(hid_t file) {
+FileImage file_image(hid_t file) {
   if (H5Fflush(file, H5F_SCOPE_GLOBAL) < 0) throw std::runtime_error("cannot flush the HDF5 file");
   const ssize_t size = H5Fget_file_image(file, nullptr, 0);
   if (size < 0) throw std::runtime_error("cannot get the HDF5 file image");
-  std::vector<char> image(static_cast<std::size_t>(size));
+  FileImage image(static_cast<std::size_t>(size));  // left uninitialised: HDF5 fills every byte
   if (H5Fget_file_image(file, image.data(), image.size()) != size)
     throw std::runtime_error("cannot copy the HDF5 file image");
   repair_superblock_checksum(image);
@@ -161,7 +181,8 @@ std::vector<char> file_image(hid_t file) {
 
 /// Writes all of `bytes` to a new file `tmp` and forces them to disk; every
 /// short write and fsync error is reported (ENOSPC names a full disk).
-void write_and_sync(const fs::path& tmp, const std::string& path, const std::vector<char>& bytes) {
+template <class Bytes>
+void write_and_sync(const fs::path& tmp, const std::string& path, const Bytes& bytes) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail_io(path, "cannot create output file in '" + tmp.parent_path().string() + "'", errno);
   std::size_t done = 0;
@@ -227,7 +248,7 @@ void finish_atomically(const std::string& path, const std::function<void(const f
 
 void write_atomically(const std::string& path, const std::function<void(hid_t)>& write) {
   finish_atomically(path, [&](const fs::path& tmp) {
-    std::vector<char> image;
+    FileImage image;
     {
       h5::Handle file = create_memory_file(tmp.string());
       write(file);
@@ -318,27 +339,11 @@ std::vector<const double*> period_rows(const std::vector<const double*>& daily, 
   return rows;
 }
 
-/// /timeseries/honest_refused_by_check [replicate, day or week, check], the
-/// checks named in rank order by its `checks` attribute; weeks hold sums.
-void write_refused_by_check(hid_t timeseries, const RunResult& r, int threads, SeriesMode mode) {
-  const auto checks = std::size_t(r.check_names.size());
-  if (checks == 0 || r.refused_by_check.size() != std::size_t(r.replicates)) return;
-  std::vector<const double*> daily;
-  for (const auto& rep : r.refused_by_check) {
-    if (rep.size() != std::size_t(r.days) * checks) return;
-    daily.push_back(rep.data());
-  }
-  const int64_t periods = period_count(r.days, mode);
-  std::vector<double> summed;
-  const auto rows = period_rows(daily, r.days, checks, mode, summed);
-  const bool precompressed = mode == SeriesMode::Daily;
-  const auto set = replicate_rows("honest_refused_by_check", rows, {hsize_t(periods), hsize_t(checks)},
-                                  precompressed ? &r.encoded_by_check : nullptr);
-  h5::Handle d = std::move(h5::write_rows_parallel(timeseries, {set}, threads).front());
-  h5::write_attr(d, "units", std::string(mode == SeriesMode::Weekly ? "customers per week" : "customers per day"));
-  h5::write_attr(d, "description", std::string("honest customers refused a card, by the activation check that refused them"));
-  h5::write_attr(d, "dimensions", "replicate, " + period_axis(mode) + ", check");
-  h5::write_attr(d, "checks", r.check_names);
+/// A rows dataset's shape with its rows still to come (create_rows_dataset
+/// reads only how many there are).
+h5::RowsToWrite empty_rows(const std::string& name, int64_t replicates, std::vector<hsize_t> row_shape) {
+  return replicate_rows(name, std::vector<const double*>(std::size_t(replicates), nullptr), std::move(row_shape),
+                        nullptr);
 }
 
 // ---- regions that trade ----
@@ -347,6 +352,9 @@ bool has_region_series(const RunResult& r) {
   if (r.regions == 0 || r.by_region.size() != std::size_t(r.replicates)) return false;
   for (const auto& rep : r.by_region)
     if (rep.size() != std::size_t(r.days) * std::size_t(kRegionSeriesCount) * std::size_t(r.regions)) return false;
+  if (r.mailed_between.size() != std::size_t(r.replicates)) return false;
+  for (const auto& rep : r.mailed_between)
+    if (rep.size() != std::size_t(r.regions) * std::size_t(r.regions)) return false;
   return true;
 }
 
@@ -355,19 +363,47 @@ const double* region_series_start(const RunResult& r, std::size_t rep, std::size
   return &r.by_region[rep][k * std::size_t(r.days) * std::size_t(r.regions)];
 }
 
+/// The days of /regions' series: weekly files sum them by week, others keep days.
+SeriesMode region_series_mode(SeriesMode mode) {
+  return mode == SeriesMode::Weekly ? SeriesMode::Weekly : SeriesMode::Daily;
+}
+
 /// /regions: each RegionSeries as [replicate, day or week, region] (weeks hold
 /// sums), and /regions/cards_mailed_between [replicate, from_region, to_region],
-/// cards over the run. Written whatever the series mode: they are small.
-void write_regions(hid_t file, const RunResult& r, int threads, SeriesMode mode) {
-  if (!has_region_series(r)) return;
-  const auto regions = std::size_t(r.regions);
+/// cards over the run. Laid out whatever the series mode: they are small.
+void lay_out_regions(hid_t file, const RunFileShape& s, SeriesMode mode) {
+  if (!s.region_series) return;
+  const auto regions = hsize_t(s.regions);
   h5::Handle group = h5::create_group(file, "regions");
-  const SeriesMode stored = mode == SeriesMode::Weekly ? SeriesMode::Weekly : SeriesMode::Daily;
+  const SeriesMode stored = region_series_mode(mode);
+  const int64_t periods = period_count(s.days, stored);
+  for (int k = 0; k < kRegionSeriesCount; ++k) {
+    const RegionSeriesSpec& spec = region_series_spec(RegionSeries(k));
+    h5::Handle d = h5::create_rows_dataset(group, empty_rows(spec.name, s.replicates, {hsize_t(periods), regions}));
+    const std::string units = spec.units;
+    h5::write_attr(d, "units", stored == SeriesMode::Weekly ? units.substr(0, units.find(" per ")) + " per week" : units);
+    h5::write_attr(d, "description", std::string(spec.description));
+    h5::write_attr(d, "dimensions", "replicate, " + period_axis(stored) + ", region");
+  }
+  h5::Handle d = h5::create_doubles(group, "cards_mailed_between", {hsize_t(s.replicates), regions, regions});
+  h5::write_attr(d, "units", std::string("cards per run"));
+  h5::write_attr(d, "description",
+                 std::string("cards bought by a buyer of one region (to_region) from a seller of another (from_region) "
+                             "and mailed to it, over the run"));
+  h5::write_attr(d, "dimensions", std::string("replicate, from_region, to_region"));
+}
+
+void fill_regions(hid_t file, const RunResult& r, const RunFileShape& s, int threads, SeriesMode mode) {
+  if (!s.region_series) return;
+  if (!has_region_series(r)) throw std::logic_error("run file: the run has no region series for /regions");
+  const auto regions = std::size_t(r.regions);
+  h5::Handle group = h5::open_group(file, "regions");
+  const SeriesMode stored = region_series_mode(mode);
   const int64_t periods = period_count(r.days, stored);
-  const auto series = std::size_t(kRegionSeriesCount);
+  const auto series = static_cast<std::size_t>(kRegionSeriesCount);
   std::vector<std::vector<double>> summed(series);
   std::vector<h5::RowsToWrite> sets;
-  for (std::size_t k = 0; k < series; ++k) {
+  for (std::size_t k = 0; k < std::size_t(kRegionSeriesCount); ++k) {
     std::vector<const double*> daily;
     for (std::size_t rep = 0; rep < r.by_region.size(); ++rep) daily.push_back(region_series_start(r, rep, k));
     const bool precompressed = stored == SeriesMode::Daily && k < r.encoded_by_region.size();
@@ -376,50 +412,93 @@ void write_regions(hid_t file, const RunResult& r, int threads, SeriesMode mode)
                                   {hsize_t(periods), hsize_t(regions)},
                                   precompressed ? &r.encoded_by_region[k] : nullptr));
   }
-  std::vector<h5::Handle> datasets = h5::write_rows_parallel(group, sets, threads);
-  for (std::size_t k = 0; k < series; ++k) {
-    const RegionSeriesSpec& spec = region_series_spec(RegionSeries(k));
-    const h5::Handle& d = datasets[k];
-    const std::string units = spec.units;
-    h5::write_attr(d, "units", stored == SeriesMode::Weekly ? units.substr(0, units.find(" per ")) + " per week" : units);
-    h5::write_attr(d, "description", std::string(spec.description));
-    h5::write_attr(d, "dimensions", "replicate, " + period_axis(stored) + ", region");
-  }
+  h5::write_rows_into(group, sets, threads);
   std::vector<double> mailed;
   for (const auto& rep : r.mailed_between) mailed.insert(mailed.end(), rep.begin(), rep.end());
-  if (mailed.size() != std::size_t(r.replicates) * regions * regions) return;
-  h5::Handle d = h5::write_doubles(group, "cards_mailed_between",
-                                   {hsize_t(r.replicates), hsize_t(regions), hsize_t(regions)}, mailed.data());
-  h5::write_attr(d, "units", std::string("cards per run"));
-  h5::write_attr(d, "description",
-                 std::string("cards bought by a buyer of one region (to_region) from a seller of another (from_region) "
-                             "and mailed to it, over the run"));
-  h5::write_attr(d, "dimensions", std::string("replicate, from_region, to_region"));
+  h5::write_doubles_into(group, "cards_mailed_between", mailed.data());
 }
 // ---- end regions that trade ----
 
-/// /timeseries: every metric's series as `mode` stores them (nothing for none).
-void write_run_series(hid_t file, const RunResult& r, int threads, SeriesMode mode) {
+/// /timeseries: every metric's series as `mode` stores them (nothing for
+/// none), and honest_refused_by_check [replicate, day or week, check], the
+/// checks named in rank order by its `checks` attribute; weeks hold sums.
+void lay_out_series(hid_t file, const RunFileShape& s, SeriesMode mode) {
   if (mode == SeriesMode::None) return;
   h5::Handle ts = h5::create_group(file, "timeseries");
   const auto& reg = metric_registry();
+  const auto periods = hsize_t(period_count(s.days, mode));
+  for (int m = 0; m < kMetricCount; ++m) {
+    const MetricSpec& spec = reg[std::size_t(m)];
+    h5::Handle d = h5::create_rows_dataset(ts, empty_rows(spec.name, s.replicates, {periods}));
+    h5::write_attr(d, "units", period_units(spec, mode));
+    h5::write_attr(d, "description", spec.description);
+    h5::write_attr(d, "dimensions", "replicate, " + period_axis(mode));
+    if (!spec.parts.empty()) h5::write_attr(d, "parts", spec.parts);
+    if (mode == SeriesMode::Weekly) h5::write_attr(d, "period_rule", std::string(period_rule(spec.kind)));
+  }
+  if (s.check_names.empty()) return;
+  h5::Handle d = h5::create_rows_dataset(
+      ts, empty_rows("honest_refused_by_check", s.replicates, {periods, hsize_t(s.check_names.size())}));
+  h5::write_attr(d, "units", std::string(mode == SeriesMode::Weekly ? "customers per week" : "customers per day"));
+  h5::write_attr(d, "description", std::string("honest customers refused a card, by the activation check that refused them"));
+  h5::write_attr(d, "dimensions", "replicate, " + period_axis(mode) + ", check");
+  h5::write_attr(d, "checks", s.check_names);
+}
+
+/// Each replicate's refusals by check, (day x check) each; empty when the run lacks them.
+std::vector<const double*> refusals_by_check(const RunResult& r) {
+  const auto checks = std::size_t(r.check_names.size());
+  std::vector<const double*> daily;
+  if (checks == 0 || r.refused_by_check.size() != std::size_t(r.replicates)) return {};
+  for (const auto& rep : r.refused_by_check) {
+    if (rep.size() != std::size_t(r.days) * checks) return {};
+    daily.push_back(rep.data());
+  }
+  return daily;
+}
+
+void fill_series(hid_t file, const RunResult& r, const RunFileShape& s, int threads, SeriesMode mode) {
+  if (mode == SeriesMode::None) return;
+  h5::Handle ts = h5::open_group(file, "timeseries");
   const int64_t periods = period_count(r.days, mode);
   std::vector<std::vector<double>> aggregated;
   if (mode != SeriesMode::Daily) aggregated = aggregate_run(r, mode);
-  std::vector<h5::RowsToWrite> series;
+  std::vector<h5::RowsToWrite> sets;
   for (int m = 0; m < kMetricCount; ++m)
-    series.push_back(mode == SeriesMode::Daily ? series_rows(r, m)
-                                               : aggregated_rows(r, aggregated[std::size_t(m)], m, periods));
-  std::vector<h5::Handle> datasets = h5::write_rows_parallel(ts, series, threads);
-  for (int m = 0; m < kMetricCount; ++m) {
-    const h5::Handle& d = datasets[std::size_t(m)];
-    h5::write_attr(d, "units", period_units(reg[std::size_t(m)], mode));
-    h5::write_attr(d, "description", reg[std::size_t(m)].description);
-    h5::write_attr(d, "dimensions", "replicate, " + period_axis(mode));
-    if (!reg[std::size_t(m)].parts.empty()) h5::write_attr(d, "parts", reg[std::size_t(m)].parts);
-    if (mode == SeriesMode::Weekly) h5::write_attr(d, "period_rule", std::string(period_rule(reg[std::size_t(m)].kind)));
+    sets.push_back(mode == SeriesMode::Daily ? series_rows(r, m)
+                                             : aggregated_rows(r, aggregated[std::size_t(m)], m, periods));
+  std::vector<double> summed;
+  if (!s.check_names.empty()) {
+    const std::vector<const double*> daily = refusals_by_check(r);
+    if (daily.empty() || r.check_names != s.check_names)
+      throw std::logic_error("run file: the run's refusals by check do not match the file's checks");
+    const auto checks = std::size_t(s.check_names.size());
+    sets.push_back(replicate_rows("honest_refused_by_check", period_rows(daily, r.days, checks, mode, summed),
+                                  {hsize_t(periods), hsize_t(checks)},
+                                  mode == SeriesMode::Daily ? &r.encoded_by_check : nullptr));
   }
-  write_refused_by_check(ts, r, threads, mode);
+  h5::write_rows_into(ts, sets, threads);
+}
+
+/// /totals: each metric over the run, one value per replicate.
+void lay_out_totals(hid_t file, const RunFileShape& s) {
+  h5::Handle tot = h5::create_group(file, "totals");
+  for (const MetricSpec& spec : metric_registry()) {
+    const bool flow = spec.kind == MetricKind::Flow;
+    h5::Handle t = h5::create_doubles(tot, spec.name, {hsize_t(s.replicates)});
+    h5::write_attr(t, "units", spec.units + (flow ? " per run" : ""));
+    h5::write_attr(t, "description", spec.description);
+    h5::write_attr(t, "total_rule", spec.total_rule);
+    h5::write_attr(t, "dimensions", std::string("replicate"));
+    // A composite (metrics.def, M_SUM) names the metrics it is the sum of.
+    if (!spec.parts.empty()) h5::write_attr(t, "parts", spec.parts);
+  }
+}
+
+void fill_totals(hid_t file, const RunResult& r) {
+  h5::Handle tot = h5::open_group(file, "totals");
+  for (int m = 0; m < kMetricCount; ++m)
+    h5::write_doubles_into(tot, metric_registry()[std::size_t(m)].name, r.totals[std::size_t(m)].data());
 }
 
 }  // namespace
@@ -462,27 +541,75 @@ void encode_series_chunk(RunResult& r, int64_t chunk) {
   }
 }
 
-void write_run_file(const std::string& path, const RunResult& r, int threads, SeriesMode mode) {
-  write_atomically(path, [&](hid_t file) {
-    write_provenance(file, r.scenario, r.seed, r.replicates);
-    h5::write_attr(file, "days", r.days);
-    write_series_layout(file, r.days, mode);
-    write_run_series(file, r, threads, mode);
-    write_regions(file, r, threads, mode);  // regions that trade
-    h5::Handle tot = h5::create_group(file, "totals");
-    const auto& reg = metric_registry();
-    for (int m = 0; m < kMetricCount; ++m) {
-      const bool flow = reg[std::size_t(m)].kind == MetricKind::Flow;
-      h5::Handle t = h5::write_doubles(tot, reg[std::size_t(m)].name, {hsize_t(r.replicates)},
-                                       r.totals[std::size_t(m)].data());
-      h5::write_attr(t, "units", reg[std::size_t(m)].units + (flow ? " per run" : ""));
-      h5::write_attr(t, "description", reg[std::size_t(m)].description);
-      h5::write_attr(t, "total_rule", reg[std::size_t(m)].total_rule);
-      h5::write_attr(t, "dimensions", std::string("replicate"));
-      // A composite (metrics.def, M_SUM) names the metrics it is the sum of.
-      if (!reg[std::size_t(m)].parts.empty()) h5::write_attr(t, "parts", reg[std::size_t(m)].parts);
+RunFileShape run_file_shape(const RunResult& r) {
+  RunFileShape s;
+  s.scenario = r.scenario;
+  s.seed = r.seed;
+  s.replicates = r.replicates;
+  s.days = r.days;
+  s.regions = r.regions;
+  if (!refusals_by_check(r).empty()) s.check_names = r.check_names;
+  s.region_series = has_region_series(r);
+  return s;
+}
+
+RunFileWriter::RunFileWriter(std::string path, RunFileShape shape, SeriesMode mode)
+    : path_(std::move(path)), shape_(std::move(shape)), mode_(mode) {}
+
+RunFileWriter::~RunFileWriter() = default;
+
+void RunFileWriter::lay_out() {
+  std::exception_ptr failed;  // rethrown outside: an exception may not leave a critical section
+#pragma omp critical(cardsim_hdf5)
+  try {
+    if (!file_) {
+      file_ = std::make_unique<h5::Handle>(create_memory_file(prepare_temporary(path_).string()));
+      write_provenance(*file_, shape_.scenario, shape_.seed, shape_.replicates);
+      h5::write_attr(*file_, "days", shape_.days);
+      write_series_layout(*file_, shape_.days, mode_);
+      lay_out_series(*file_, shape_, mode_);
+      lay_out_regions(*file_, shape_, mode_);  // regions that trade
+      lay_out_totals(*file_, shape_);
+      h5::attach_dimension_scales(*file_);
     }
+  } catch (...) {
+    file_.reset();
+    failed = std::current_exception();
+  }
+  if (!failed) return;
+  try {
+    std::rethrow_exception(failed);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(path_ + ": writing failed: " + e.what());
+  }
+}
+
+void RunFileWriter::finish(const RunResult& r, int threads) {
+  // A run that came out otherwise than planned is laid out again rather than lost.
+  const RunFileShape actual = run_file_shape(r);
+  if (actual.replicates != shape_.replicates || actual.days != shape_.days || actual.regions != shape_.regions ||
+      actual.check_names != shape_.check_names || actual.region_series != shape_.region_series) {
+    file_.reset();
+    shape_ = actual;
+  }
+  lay_out();
+  finish_atomically(path_, [&](const fs::path& tmp) {
+    FileImage image;
+    {
+      const h5::Handle file = std::move(*file_);
+      file_.reset();
+      fill_series(file, r, shape_, threads, mode_);
+      fill_regions(file, r, shape_, threads, mode_);
+      fill_totals(file, r);
+      image = file_image(file);
+    }
+    write_and_sync(tmp, path_, image);
   });
+}
+
+void write_run_file(const std::string& path, const RunResult& r, int threads, SeriesMode mode) {
+  RunFileWriter writer(path, run_file_shape(r), mode);
+  writer.finish(r, threads);
 }
 
 }  // namespace cardsim

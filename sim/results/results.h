@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,45 @@ void encode_series_chunk(RunResult& r, int64_t chunk);
 /// supply channels (keys, labels, activation and share metrics) and the
 /// headline metrics (`table_metrics`, from headline_metrics()).
 void write_provenance(hid_t file, const Scenario& scenario, uint64_t seed, int64_t replicates);
+
+/// What a run file's layout depends on, all known before any replicate runs.
+struct RunFileShape {
+  Scenario scenario;
+  uint64_t seed = 1;
+  int64_t replicates = 0;
+  int64_t days = 0;
+  int64_t regions = 0;
+  std::vector<std::string> check_names;  // empty: no /timeseries/honest_refused_by_check
+  bool region_series = false;            // whether the file has /regions
+};
+
+/// The shape of a finished run's file.
+RunFileShape run_file_shape(const RunResult& result);
+
+/// A run file made in two steps, so that most of its HDF5 work can overlap
+/// the replicates: lay_out() makes every group, empty dataset, attribute and
+/// dimension scale from the shape alone; finish() writes the numbers and
+/// moves the file into place with write_run_file's guarantees. lay_out()
+/// calls HDF5 inside the `cardsim_hdf5` OpenMP critical section, so it may
+/// run on one thread while others compute, as long as their HDF5 calls take
+/// the same section. Nothing reaches the disk before finish().
+class RunFileWriter {
+ public:
+  RunFileWriter(std::string path, RunFileShape shape, SeriesMode mode);
+  ~RunFileWriter();
+  RunFileWriter(const RunFileWriter&) = delete;
+  RunFileWriter& operator=(const RunFileWriter&) = delete;
+  void lay_out();  // idempotent; throws std::runtime_error naming the path
+  /// Lays the file out if not yet done, writes `result` (of the shape given;
+  /// std::logic_error otherwise) and renames the file into place.
+  void finish(const RunResult& result, int threads);
+
+ private:
+  std::string path_;
+  RunFileShape shape_;
+  SeriesMode mode_;
+  std::unique_ptr<h5::Handle> file_;  // the in-memory file, once laid out
+};
 
 /// Writes a run to `path` atomically: a temporary file in the same folder,
 /// renamed into place when complete. Throws std::runtime_error with the path
