@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "model_fixtures.h"
 #include "results/h5.h"
@@ -171,5 +172,71 @@ TEST_CASE("daily series compressed while the run goes on write the same file dat
     CHECK(db == (name == "honest_refused_by_check" ? std::vector<hsize_t>{11, 30, plain.check_names.size()}
                                                    : std::vector<hsize_t>{11, 30}));
   }
+  // The regions' series were compressed during the run too.
+  for (const auto& per_series : encoded.encoded_by_region)
+    for (const auto& c : per_series) CHECK_FALSE(c.empty());
+  h5::Handle ra = h5::open_group(fa, "regions"), rb = h5::open_group(fb, "regions");
+  for (const std::string& name : h5::list(ra)) {
+    INFO(name);
+    std::vector<hsize_t> da, db;
+    CHECK(h5::read_doubles(rb, name, db) == h5::read_doubles(ra, name, da));
+    CHECK(db == da);
+  }
+  fs::remove_all(dir);
+}
+
+namespace {
+
+/// Every dataset of the groups a run file has, by path.
+std::map<std::string, std::vector<double>> run_file_data(const std::string& path) {
+  std::map<std::string, std::vector<double>> out;
+  h5::Handle f = h5::open_file(path);
+  for (const char* group : {"timeseries", "totals", "regions"}) {
+    if (!h5::exists(f, group)) continue;
+    h5::Handle g = h5::open_group(f, group);
+    for (const std::string& name : h5::list(g)) {
+      std::vector<hsize_t> dims;
+      out[std::string(group) + "/" + name] = h5::read_doubles(g, name, dims);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a run file laid out while the replicates run holds what write_run_file writes", "[results][h5]") {
+  const fs::path dir = temp_dir("laid-out");
+  RunRequest req;
+  req.scenario = small_baseline(20000, 30);
+  req.replicates = 3;
+  req.threads = 2;
+  req.encode_series = true;
+  const std::string planned = (dir / "planned.h5").string(), direct = (dir / "direct.h5").string(),
+                    replanned = (dir / "replanned.h5").string();
+  RunFileWriter writer(planned, planned_run_file(req), SeriesMode::Daily);
+  bool laid_out = false;
+  req.alongside = [&] {
+    writer.lay_out();
+    laid_out = true;
+  };
+  const RunResult r = run_scenario(req);
+  CHECK(laid_out);
+  CHECK_FALSE(fs::exists(planned));  // nothing on disk before finish
+  writer.finish(r, 2);
+  write_run_file(direct, r, 2);
+  // A plan that the run does not match (no refusals by check, no regions) is
+  // laid out again from the run rather than losing it.
+  RunFileShape wrong = planned_run_file(req);
+  wrong.check_names.clear();
+  wrong.region_series = false;
+  RunFileWriter rewriter(replanned, wrong, SeriesMode::Daily);
+  rewriter.lay_out();
+  rewriter.finish(r, 1);
+  const auto expected = run_file_data(direct);
+  CHECK(expected.count("timeseries/honest_refused_by_check") == 1);
+  CHECK(expected.count("regions/fraud_cases") == 1);
+  CHECK(expected.size() == std::size_t(2 * kMetricCount + 1 + kRegionSeriesCount + 1));
+  CHECK(run_file_data(planned) == expected);
+  CHECK(run_file_data(replanned) == expected);
   fs::remove_all(dir);
 }
