@@ -8,6 +8,8 @@
 #include <map>
 
 #include "model_fixtures.h"
+#include <hdf5_hl.h>
+
 #include "results/h5.h"
 #include "results/results.h"
 
@@ -238,5 +240,37 @@ TEST_CASE("a run file laid out while the replicates run holds what write_run_fil
   CHECK(expected.size() == std::size_t(2 * kMetricCount + 1 + kRegionSeriesCount + 1));
   CHECK(run_file_data(planned) == expected);
   CHECK(run_file_data(replanned) == expected);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("dimension scales attached in bulk keep the users the library attached one by one", "[results][h5]") {
+  const fs::path dir = temp_dir("scales");
+  const std::string path = (dir / "scales.h5").string();
+  h5::Handle f = h5::create_file(path);
+  const std::vector<double> values(6, 1.0);
+  const auto dataset = [&](const std::string& name, const std::vector<hsize_t>& dims, const std::string& axes) {
+    h5::Handle d = h5::write_doubles(f, name, dims, values.data());
+    h5::write_attr(d, "dimensions", axes);
+  };
+  dataset("a", {2, 3}, "p, q");
+  h5::attach_dimension_scales(f);  // /p and /q get their users
+  // b uses /p, which has users already, and the new /r: the library attaches
+  // both axes; c uses /r alone and is gathered in bulk, after b.
+  dataset("b", {2, 3}, "p, r");
+  dataset("c", {3}, "r");
+  h5::attach_dimension_scales(f);
+  h5::Handle p(H5Dopen2(f, "p", H5P_DEFAULT), H5Dclose), r(H5Dopen2(f, "r", H5P_DEFAULT), H5Dclose);
+  h5::Handle b(H5Dopen2(f, "b", H5P_DEFAULT), H5Dclose), c(H5Dopen2(f, "c", H5P_DEFAULT), H5Dclose);
+  CHECK(H5DSis_attached(b, p, 0) > 0);
+  CHECK(H5DSis_attached(b, r, 1) > 0);
+  CHECK(H5DSis_attached(c, r, 0) > 0);
+  CHECK(H5DSget_num_scales(c, 0) == 1);
+  const auto users = [](hid_t scale) {
+    h5::Handle attr(H5Aopen(scale, "REFERENCE_LIST", H5P_DEFAULT), H5Aclose);
+    h5::Handle space(H5Aget_space(attr), H5Sclose);
+    return H5Sget_simple_extent_npoints(space);
+  };
+  CHECK(users(p) == 2);
+  CHECK(users(r) == 2);
   fs::remove_all(dir);
 }

@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <map>
 #include <exception>
 
 namespace cardsim::h5 {
@@ -429,19 +430,126 @@ bool scale_attached(hid_t ds, hid_t scale, unsigned axis) {
   return H5DSget_num_scales(ds, axis) > 0 && H5DSis_attached(ds, scale, axis) > 0;
 }
 
-void attach_scales_to(hid_t file, hid_t ds, const std::vector<std::string>& dims) {
-  Handle space(H5Dget_space(ds), H5Sclose);
-  const int rank = H5Sget_simple_extent_ndims(space);
-  if (rank != int(dims.size())) return;  // a dimensions attribute that does not fit: leave the axes unnamed
-  std::vector<hsize_t> shape(std::size_t(rank), 0);
-  H5Sget_simple_extent_dims(space, shape.data(), nullptr);
-  for (unsigned axis = 0; axis < unsigned(rank); ++axis) {
-    Handle scale = scale_for(file, dims[axis], shape[axis]);
-    if (scale.get() < 0 || scale_attached(ds, scale, axis)) continue;
-    if (H5DSattach_scale(ds, scale, axis) < 0)
-      throw std::runtime_error("HDF5: cannot attach dimension scale /" + dims[axis]);
-  }
+/// One entry of a scale's REFERENCE_LIST, laid out as HDF5's dimension-scale
+/// library lays it out (ds_list_t in H5DSprivate.h): the dataset, and which
+/// of its axes the scale names.
+struct ScaleUser {
+  hobj_ref_t dataset;
+  unsigned int dimension;
+};
+
+/// A root scale as the datasets that use it are found: H5DSattach_scale
+/// rewrites the scale's whole REFERENCE_LIST at each attachment, quadratic in
+/// the datasets of a file (hundreds share /replicate); a scale first seen
+/// without a list gets it written once, whole, at the end.
+struct Scale {
+  Handle ds;
+  hsize_t length = 0;
+  bool in_bulk = false;  // no REFERENCE_LIST yet: users are gathered, then written at once
+  hobj_ref_t ref{};
+  std::vector<ScaleUser> users;
+};
+
+hobj_ref_t reference_to(hid_t file, const std::string& path) {
+  hobj_ref_t ref{};
+  if (H5Rcreate(&ref, file, path.c_str(), H5R_OBJECT, -1) < 0)
+    throw std::runtime_error("HDF5: cannot make a reference to " + path);
+  return ref;
 }
+
+class ScaleAttacher {
+ public:
+  explicit ScaleAttacher(hid_t file) : file_(file) {}
+
+  /// Names the axes of dataset `path` (open as `ds`) by the root scales `dims`.
+  void attach(const std::string& path, hid_t ds, const std::vector<std::string>& dims) {
+    Handle space(H5Dget_space(ds), H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(space);
+    if (rank != int(dims.size())) return;  // a dimensions attribute that does not fit: leave the axes unnamed
+    std::vector<hsize_t> shape(std::size_t(rank), 0);
+    H5Sget_simple_extent_dims(space, shape.data(), nullptr);
+    std::vector<Scale*> scales;
+    for (unsigned axis = 0; axis < unsigned(rank); ++axis) scales.push_back(scale_for_axis(dims[axis], shape[axis]));
+    // A dataset named before, itself a scale, or using a scale that already
+    // has users goes through the library, one axis at a time.
+    bool in_bulk = H5Aexists(ds, "DIMENSION_LIST") == 0 && H5DSis_scale(ds) <= 0;
+    for (const Scale* scale : scales) in_bulk = in_bulk && (!scale || scale->in_bulk);
+    std::vector<hvl_t> list(std::size_t(rank), hvl_t{0, nullptr});
+    std::vector<hobj_ref_t> refs(shape.size());
+    bool any = false;
+    for (unsigned axis = 0; axis < unsigned(rank); ++axis) {
+      Scale* scale = scales[axis];
+      if (!scale) continue;
+      if (!in_bulk) {
+        if (scale_attached(ds, scale->ds, axis)) continue;
+        if (H5DSattach_scale(ds, scale->ds, axis) < 0)
+          throw std::runtime_error("HDF5: cannot attach dimension scale /" + dims[axis]);
+        continue;
+      }
+      refs[axis] = scale->ref;
+      list[axis] = hvl_t{1, &refs[axis]};
+      scale->users.push_back({reference_to(file_, path), axis});
+      any = true;
+    }
+    if (any) write_dimension_list(ds, list);
+  }
+
+  /// Writes each gathered scale's REFERENCE_LIST.
+  void finish() {
+    for (auto& [name, scale] : scales_) {
+      if (!scale.in_bulk || scale.users.empty()) continue;
+      Handle type(H5Tcreate(H5T_COMPOUND, sizeof(ScaleUser)), H5Tclose);
+      H5Tinsert(type, "dataset", HOFFSET(ScaleUser, dataset), H5T_STD_REF_OBJ);
+      H5Tinsert(type, "dimension", HOFFSET(ScaleUser, dimension), H5T_NATIVE_INT);
+      // Users the library attached meanwhile (datasets it named one by one) are kept.
+      if (H5Aexists(scale.ds, "REFERENCE_LIST") > 0) {
+        std::vector<ScaleUser> earlier;
+        {
+          Handle old(H5Aopen(scale.ds, "REFERENCE_LIST", H5P_DEFAULT), H5Aclose);
+          Handle old_space(H5Aget_space(old), H5Sclose);
+          earlier.resize(std::size_t(H5Sget_simple_extent_npoints(old_space)));
+          if (!earlier.empty() && H5Aread(old, type, earlier.data()) < 0)
+            throw std::runtime_error("HDF5: cannot read the users of dimension scale /" + name);
+        }
+        H5Adelete(scale.ds, "REFERENCE_LIST");
+        scale.users.insert(scale.users.begin(), earlier.begin(), earlier.end());
+      }
+      const hsize_t n = scale.users.size();
+      Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+      Handle attr(H5Acreate2(scale.ds, "REFERENCE_LIST", type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+      if (H5Awrite(attr, type, scale.users.data()) < 0)
+        throw std::runtime_error("HDF5: cannot write the users of dimension scale /" + name);
+    }
+  }
+
+ private:
+  Scale* scale_for_axis(const std::string& dim, hsize_t n) {
+    auto it = scales_.find(dim);
+    if (it == scales_.end()) {
+      Scale scale;
+      scale.ds = scale_for(file_, dim, n);
+      if (scale.ds.get() >= 0) {
+        scale.length = n;
+        scale.in_bulk = H5Aexists(scale.ds, "REFERENCE_LIST") == 0;
+        scale.ref = reference_to(file_, "/" + dim);
+      }
+      it = scales_.emplace(dim, std::move(scale)).first;
+    }
+    Scale& scale = it->second;
+    return scale.ds.get() >= 0 && scale.length == n ? &scale : nullptr;
+  }
+
+  void write_dimension_list(hid_t ds, const std::vector<hvl_t>& list) {
+    Handle type(H5Tvlen_create(H5T_STD_REF_OBJ), H5Tclose);
+    const hsize_t n = list.size();
+    Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+    Handle attr(H5Acreate2(ds, "DIMENSION_LIST", type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+    if (H5Awrite(attr, type, list.data()) < 0) throw std::runtime_error("HDF5: cannot write a dimension list");
+  }
+
+  hid_t file_;
+  std::map<std::string, Scale> scales_;
+};
 
 }  // namespace
 
@@ -471,11 +579,13 @@ void write_int64_scale(hid_t file, const std::string& dim, const std::vector<int
 void attach_dimension_scales(hid_t file) {
   std::vector<std::string> paths;
   H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, collect_name, &paths);
+  ScaleAttacher attacher(file);
   for (const auto& path : paths) {
     Handle obj(H5Oopen(file, path.c_str(), H5P_DEFAULT), H5Oclose);
     if (H5Iget_type(obj) != H5I_DATASET || H5Aexists(obj, "dimensions") <= 0) continue;
-    attach_scales_to(file, obj, split_dimensions(read_attr_string(obj, "dimensions")));
+    attacher.attach(path, obj, split_dimensions(read_attr_string(obj, "dimensions")));
   }
+  attacher.finish();
 }
 
 }  // namespace cardsim::h5
