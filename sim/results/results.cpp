@@ -511,7 +511,10 @@ void prepare_encoded_series(RunResult& r) {
 }
 
 void encode_series_chunk(RunResult& r, int64_t chunk) {
-  const auto first = hsize_t(chunk * kReplicatesPerChunk), rows = hsize_t(kReplicatesPerChunk);
+  // A run of fewer replicates than a chunk holds has chunks of its size (as
+  // HDF5 shapes them), not a chunk mostly of zero padding.
+  const auto first = hsize_t(chunk * kReplicatesPerChunk);
+  const auto rows = hsize_t(std::min(kReplicatesPerChunk, r.replicates));
   const auto slot = std::size_t(chunk);
   for (int m = 0; m < kMetricCount; ++m)
     r.encoded[std::size_t(m)][slot] = h5::encode_rows(series_rows(r, m), first, rows);
