@@ -273,8 +273,12 @@ h5::RowsToWrite series_rows(const RunResult& r, int m) {
   set.name = metric_registry()[std::size_t(m)].name;
   set.cols = hsize_t(r.days);
   set.chunk_rows = hsize_t(kReplicatesPerChunk);
-  for (int64_t rep = 0; rep < r.replicates; ++rep)
-    set.rows.push_back(&r.daily[std::size_t(rep)][std::size_t(m) * std::size_t(r.days)]);
+  // A replicate still running has no series yet (null): only chunks whose
+  // replicates are all stored are read.
+  for (int64_t rep = 0; rep < r.replicates; ++rep) {
+    const std::vector<double>& daily = r.daily[std::size_t(rep)];
+    set.rows.push_back(daily.empty() ? nullptr : daily.data() + std::size_t(m) * std::size_t(r.days));
+  }
   if (std::size_t(m) < r.encoded.size()) set.encoded = &r.encoded[std::size_t(m)];
   return set;
 }
