@@ -51,6 +51,9 @@ Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
   const std::size_t count = suppliers.size();
   if (count == 0) return {};
   const std::size_t start = s.below(count);
+  // Found out earlier today: nothing to buy (the draw above is kept, so that
+  // knowing it changes no later draw).
+  if (w.market.records_out > 0 || (need_face && w.market.face_records_out > 0)) return {};
   for (std::size_t k = 0; k < count; ++k) {
     const std::size_t i = suppliers[(start + k) % count];
     if (b.records[i].empty() || !w.broker_present(int32_t(i))) continue;
@@ -60,6 +63,7 @@ Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
     w.market.record_delivered += 1;
     return {identity, int32_t(i)};
   }
+  (need_face ? w.market.face_records_out : w.market.records_out) = 1;
   return {};
 }
 
@@ -323,6 +327,7 @@ void harvest_for(World& w, Stream& s, std::size_t i) {
     stock.push_back(identity);
   }
   if (n > 0) {
+    w.market.records_out = w.market.face_records_out = 0;  // records to sell again
     w.ledger.transfer(w.ledger.broker(int32_t(i)), w.ledger.pool(Pool::Suppliers), double(n) * w.p.records_cost_yuan);
     w.recorder.add(Metric::identity_records_leaked, double(n));
   }

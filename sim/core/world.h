@@ -278,6 +278,10 @@ struct Market {
   double white_ordered = 0, white_delivered = 0, white_capacity = 0;
   double record_ordered = 0, record_delivered = 0, record_stock = 0;
   double scammer_wanted = 0, scammer_bought = 0, scammer_offered = 0;
+  // 1 once today's record buyers have found no supplier with a record (any
+  // supplier; a labor agency, for a face): records only run out between two
+  // harvests, so later buyers need not ask each of thousands of suppliers again.
+  double records_out = 0, face_records_out = 0;
   void clear_tallies();
 };
 
@@ -301,8 +305,10 @@ template <class V, class C, IfPart<C, Market> = 0> void visit_fields(V& v, C& m)
   v.scalar("market.scammer_wanted", m.scammer_wanted);
   v.scalar("market.scammer_bought", m.scammer_bought);
   v.scalar("market.scammer_offered", m.scammer_offered);
+  v.scalar("market.records_out", m.records_out);
+  v.scalar("market.face_records_out", m.face_records_out);
 }
-CARDSIM_FIELDS_LISTED(Market, 136);
+CARDSIM_FIELDS_LISTED(Market, 152);
 
 /// Identity holders willing to sell a card (agents/farmer_pool.h): a count per
 /// region, so that its cost follows recruitments and sanctions, not population;
@@ -592,7 +598,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4536,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4552,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 
