@@ -161,19 +161,21 @@ RunFileShape planned_run_file(const RunRequest& req) {
 }
 
 RunResult run_scenario(const RunRequest& req) {
+  // The result has the shape its file was planned with (planned_run_file).
+  const RunFileShape plan = planned_run_file(req);
   RunResult result;
-  result.scenario = req.scenario;
-  result.seed = req.seed;
-  result.replicates = req.replicates;
-  result.days = req.scenario.params.days;
+  result.scenario = plan.scenario;
+  result.seed = plan.seed;
+  result.replicates = plan.replicates;
+  result.days = plan.days;
   // Each replicate's series are allocated by the thread that stores them:
   // zeroing them all here (47 MB for 64 baseline replicates) took longer
   // than a replicate, on one thread, before the others could start.
   result.daily.assign(std::size_t(req.replicates), {});
   result.totals.assign(kMetricCount, std::vector<double>(std::size_t(req.replicates), 0.0));
-  for (const auto& check : activation_checks()) result.check_names.push_back(check.name);
+  result.check_names = plan.check_names;
   result.refused_by_check.assign(std::size_t(req.replicates), {});
-  result.regions = req.scenario.params.regions;  // regions that trade
+  result.regions = plan.regions;  // regions that trade
   result.by_region.assign(std::size_t(req.replicates), {});
   result.mailed_between.assign(std::size_t(req.replicates), {});
   Progress progress("run " + req.scenario.name, req.replicates, req.progress);
