@@ -74,14 +74,14 @@ void assign_broker_parties(World& w) {
 void init_regions(World& w) {
   const auto regions = std::size_t(w.p.regions);
   const auto holders = uint64_t(w.citizens.count);
-  const std::vector<RegionRow>& table = region_table(w.p.region_sizes);
+  const std::vector<uint64_t> weights = region_weights(w.p);
   uint64_t total = 0;
-  for (const RegionRow& row : table) w.layout.weight_end.push_back(total += uint64_t(row.population));
+  for (uint64_t weight : weights) w.layout.weight_end.push_back(total += weight);
   // holders * weight must fit in 64 bits (population is at most 2e9).
   if (total > UINT64_MAX / 2000000000u) throw std::logic_error("region_sizes: table weights too large");
   w.layout.first_holder.assign(regions + 1, 0);
   for (std::size_t r = 1; r <= regions; ++r)
-    w.layout.first_holder[r] = table.empty() ? (holders * r + regions - 1) / regions
+    w.layout.first_holder[r] = weights.empty() ? (holders * r + regions - 1) / regions
                                              : (holders * w.layout.weight_end[r - 1] + total - 1) / total;
 }
 

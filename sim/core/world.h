@@ -45,6 +45,8 @@ enum class CardState : uint8_t {
   ShutReported,  // shut by its carrier because victims or police reported the number (controls.reported_shutdown)
   // ---- regions that trade (agents/card_market.cpp) ----
   InTransit,  // sold to a buyer in another region and in the post (Cards::use and ::buyer say to whom)
+  // ---- outside market (market.outside.*) ----
+  SoldOutside,  // sold to the national market outside the modelled area: it has left the model
   Count
 };
 

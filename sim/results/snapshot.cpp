@@ -30,7 +30,7 @@ namespace {
 // regions, cards in the post, card state InTransit, the recorder's per-region
 // series and cards mailed between regions); 14: the farmer pool by
 // reservation band, income by role in the recorder.
-constexpr int64_t kSnapshotFormat = 15;
+constexpr int64_t kSnapshotFormat = 16;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -224,7 +224,7 @@ struct Checksum {
 // loader rightly refuses as a duplicate key.
 std::vector<std::string> flat_params(const Scenario& sc) {
   std::vector<std::string> out;
-  for (const auto& spec : param_registry()) out.push_back(spec.key + "=" + format_param_value(spec, spec.get(sc.params)));
+  for (const auto& spec : param_registry()) out.push_back(spec.key + "=" + param_text(spec, sc.params));
   return out;
 }
 
@@ -310,10 +310,11 @@ void verify_world_checksum(hid_t group, World& world, const std::string& what) {
 void check_same_structure(const Scenario& base, const Scenario& other, const std::string& why) {
   for (const auto& spec : param_registry()) {
     if (spec.mode != ParamMode::Structural) continue;
-    const double a = spec.get(base.params), b = spec.get(other.params);
-    if (a != b)
-      throw InputError(other.source + ": key '" + spec.key + "' = " + format_param_value(spec, b) + " differs from " +
-                       format_param_value(spec, a) + " in " + base.source + "; " + why);
+    const bool same = spec.type == ParamType::List ? spec.get_list(base.params) == spec.get_list(other.params)
+                                                   : spec.get(base.params) == spec.get(other.params);
+    if (!same)
+      throw InputError(other.source + ": key '" + spec.key + "' = " + param_text(spec, other.params) +
+                       " differs from " + param_text(spec, base.params) + " in " + base.source + "; " + why);
   }
 }
 
