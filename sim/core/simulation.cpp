@@ -93,6 +93,7 @@ const std::vector<PhaseEntry>& daily_phases() {
       {Phase::Police, "regional_crackdown", crack_down_in_region},  // regions that trade: a provincial campaign
       {Phase::Audits, "audits", audit_outlets},
       {Phase::Entry, "entry", rings_enter_and_exit},
+      {Phase::Entry, "merchant_entry", merchants_enter_and_exit},  // the rings' rule for merchants (agents/entry.h)
       {Phase::Adaptation, "adaptation", adapt},
   };
   return phases;

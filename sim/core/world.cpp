@@ -164,6 +164,10 @@ void init_brokers(World& w, Stream& s) {
   b.unit_cost_ema.assign(n, w.p.farmer_price_initial_yuan);
   b.effort.assign(n, w.p.raising_effort_initial);
   b.convictions.assign(n, 0);
+  b.balance_seen.assign(n, 0.0);
+  b.recent_profit.assign(n, 0.0);
+  b.low_profit_days.assign(n, 0);
+  b.vacant.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i) broker_enters(w, i);
   const auto n_insiders = uint64_t(w.insiders.outlet.size());
   if (n_insiders == 0) return;
