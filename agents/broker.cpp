@@ -458,10 +458,7 @@ PlaceProfit merchant_place(World& w, std::size_t m) {
 /// Today's trading profit of a working merchant: the change in its ledger
 /// balance since phase Entry last ran (or since it took the place).
 double merchant_profit_today(World& w, std::size_t m) {
-  const double balance = w.ledger.balance(w.ledger.broker(int32_t(m)));
-  const double profit = balance - w.brokers.balance_seen[m];
-  w.brokers.balance_seen[m] = balance;
-  return profit;
+  return balance_change_since(w, w.ledger.broker(int32_t(m)), w.brokers.balance_seen[m]);
 }
 
 }  // namespace
@@ -517,20 +514,14 @@ void fill_merchant_places_that_pay(World& w, const EntryRule& rule) {
 void merchants_enter_and_exit(World& w) {
   const EntryRule rule = merchant_entry_rule(w.p);
   if (rule.enabled) fill_merchant_places_that_pay(w, rule);
-  double active = 0, profit = 0;
+  PlaceTally tally;
   for (int32_t merchant : w.brokers.all(BrokerKind::Merchant)) {
     const auto m = std::size_t(merchant);
     if (!w.broker_present(merchant)) continue;
-    if (w.brokers.absent_until[m] == w.day && w.day > 0) w.recorder.add(Metric::merchant_entries, 1);
-    const double today = merchant_profit_today(w, m);
-    profit += today;
-    if (leaves_by_profit(rule, merchant_place(w, m), today))
-      merchant_exits(w, merchant);
-    else
-      active += 1;
+    holder_works_a_day(w, rule, merchant_place(w, m), w.brokers.absent_until[m], merchant_profit_today(w, m),
+                       Metric::merchant_entries, tally, [&] { merchant_exits(w, merchant); });
   }
-  w.recorder.add(Metric::merchant_profit_yuan, profit);
-  w.recorder.set(Metric::merchants_active, active);
+  record_places(w, tally, Metric::merchant_profit_yuan, Metric::merchants_active);
 }
 
 // ---- end entry and exit by profit: merchants ----

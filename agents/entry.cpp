@@ -12,6 +12,18 @@ EntryRule merchant_entry_rule(const Params& p) {
           p.merchant_entry_delay_days, p.merchant_exit_days,           p.merchant_profit_window_days};
 }
 
+EntryRule insider_entry_rule(const Params& p) {
+  return {p.insider_entry_enabled,   p.insider_entry_threshold_yuan, p.insider_exit_threshold_yuan,
+          p.insider_entry_delay_days, p.insider_exit_days,           p.insider_profit_window_days};
+}
+
+double balance_change_since(const World& w, uint32_t account, double& seen) {
+  const double balance = w.ledger.balance(account);
+  const double change = balance - seen;
+  seen = balance;
+  return change;
+}
+
 bool leaves_by_profit(const EntryRule& rule, PlaceProfit place, double profit_today_yuan) {
   place.recent_yuan += (profit_today_yuan - place.recent_yuan) / double(rule.window_days);
   if (!rule.enabled) return false;

@@ -26,6 +26,11 @@ struct EntryRule {
 
 EntryRule ring_entry_rule(const Params& p);
 EntryRule merchant_entry_rule(const Params& p);
+EntryRule insider_entry_rule(const Params& p);
+
+/// Today's profit of a holder whose profit is the change of its ledger
+/// balance: the balance now less `seen`, which becomes the balance now.
+double balance_change_since(const World& w, uint32_t account, double& seen);
 
 /// One place's memory of its profit: references into its kind's arrays.
 struct PlaceProfit {
@@ -55,5 +60,30 @@ void take_place(const EntryRule& rule, int64_t today, double expected_yuan, Plac
 /// empty, waiting for candidates (the same people, record kept), and the exit
 /// is counted in `exits`.
 void leave_place(World& w, std::vector<uint32_t>& cards, PlaceProfit place, uint8_t& vacant, Metric exits);
+
+/// A kind's day in phase Entry: holders at work and their profit.
+struct PlaceTally {
+  double working = 0, profit_yuan = 0;
+};
+
+/// One holder at work today: counts its start in `entries` (its first day of
+/// work is today, after day 0), adds its profit to `tally`, and, when
+/// leaves_by_profit says so, calls `leave()`; otherwise counts it working.
+template <class Leave>
+void holder_works_a_day(World& w, const EntryRule& rule, PlaceProfit place, int32_t first_day, double profit_yuan,
+                        Metric entries, PlaceTally& tally, Leave&& leave) {
+  if (first_day == w.day && w.day > 0) w.recorder.add(entries, 1);
+  tally.profit_yuan += profit_yuan;
+  if (leaves_by_profit(rule, place, profit_yuan))
+    leave();
+  else
+    tally.working += 1;
+}
+
+/// Records a kind's day: its profit (a flow) and the holders at work (a level).
+inline void record_places(World& w, const PlaceTally& tally, Metric profit, Metric working) {
+  w.recorder.add(profit, tally.profit_yuan);
+  w.recorder.set(working, tally.working);
+}
 
 }  // namespace cardsim

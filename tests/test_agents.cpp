@@ -802,3 +802,72 @@ TEST_CASE("with merchants' entry by profit off, a losing merchant keeps its plac
   CHECK(w->brokers.recent_profit[0] < 0);
 }
 // ---- end entry and exit by profit: merchants ----
+
+// ---- entry and exit by profit: insiders (agents/insider.cpp, insiders_enter_and_exit) ----
+TEST_CASE("a corrupt outlet whose insider earns too little turns honest, and its staff turn again when white cards pay", "[agents][entry]") {
+  Params p = tiny_params();
+  p.insider_entry_enabled = true;
+  p.insider_profit_window_days = 10;
+  p.insider_exit_threshold_yuan = 1;
+  p.insider_exit_days = 2;
+  p.insider_entry_threshold_yuan = 10;
+  p.insider_entry_delay_days = 5;
+  p.insiders_white_per_day = 6;
+  auto w = tiny_world(p);
+  REQUIRE(w->insiders.outlet.size() == 1);
+  REQUIRE(w->insider_present(0));
+  // Days 10 and 11: no illicit income, below 1 yuan a day: it stops on the second.
+  insiders_enter_and_exit(*w);
+  CHECK(w->insiders.low_profit_days[0] == 1);
+  CHECK(w->recorder.today(Metric::insiders_in_post) == 1);
+  w->day = 11;
+  insiders_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::insider_exits) == 1);
+  CHECK(w->recorder.today(Metric::insiders_in_post) == 0);
+  CHECK(w->insiders.vacant[0] == 1);
+  CHECK_FALSE(w->insider_present(0));
+  // Code bounties alone: 2 accounts a day at 10 yuan, no organiser to take a cut.
+  w->p.channel_white_card = w->p.channel_raising = false;
+  w->p.insiders_codes_per_day = 2;
+  w->p.insiders_bounty_yuan = 10;
+  w->risk.insider = 0;
+  CHECK(expected_insider_income_yuan_per_day(*w, 0) == 20.0);
+  // Day 12: no codes, and white cards at 10 yuan against an ask of 20: nothing pays.
+  w->day = 12;
+  w->p.channel_code_harvesting = false;
+  w->p.channel_white_card = true;
+  w->insiders.reservation[0] = 20;
+  w->market.price_white = 10;
+  CHECK(expected_insider_income_yuan_per_day(*w, 0) == 0.0);
+  insiders_enter_and_exit(*w);
+  CHECK(w->insiders.vacant[0] == 1);
+  // Day 13: white cards fetch 50 and half of those offered today sold: 6 * 0.5 * 50.
+  w->day = 13;
+  w->market.price_white = 50;
+  w->market.white_capacity = 6;
+  w->market.white_delivered = 3;
+  CHECK(expected_insider_income_yuan_per_day(*w, 0) == 150.0);
+  insiders_enter_and_exit(*w);
+  CHECK(w->insiders.vacant[0] == 0);
+  CHECK(w->insiders.vacant_until[0] == 18);
+  CHECK(w->insiders.recent_profit[0] == 150.0);
+  w->day = 18;
+  insiders_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::insider_entries) == 1);
+  CHECK(w->recorder.today(Metric::insiders_in_post) == 1);
+  // A white card sold today is income: 50 yuan from a merchant.
+  w->day = 19;
+  w->ledger.transfer(w->ledger.broker(0), w->ledger.insider(0), 50);
+  insiders_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::insider_profit_yuan) == 50.0);
+}
+
+TEST_CASE("with insiders' entry by profit off, an insider without income keeps its post", "[agents][entry]") {
+  auto w = tiny_world(tiny_params());
+  REQUIRE_FALSE(w->p.insider_entry_enabled);
+  for (int d = 0; d < 200; ++d, ++w->day) insiders_enter_and_exit(*w);
+  CHECK(w->insiders.vacant[0] == 0);
+  CHECK(w->insider_present(0));
+  CHECK(w->recorder.today(Metric::insider_exits) == 0);
+}
+// ---- end entry and exit by profit: insiders ----

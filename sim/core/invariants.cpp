@@ -246,6 +246,8 @@ void check_quantities(const World& w) {
                "scammers.entry.enabled");
   check_places(w, "broker", b.recent_profit, b.low_profit_days, b.vacant, w.p.merchant_entry_enabled,
                "brokers.entry.enabled");
+  check_places(w, "insider", w.insiders.recent_profit, w.insiders.low_profit_days, w.insiders.vacant,
+               w.p.insider_entry_enabled, "insiders.entry.enabled");
   require(std::isfinite(w.risk.farmer) && w.risk.farmer >= 0 && std::isfinite(w.risk.insider) && w.risk.insider >= 0, w,
           "quantities in range", [&] { return "perceived risk is negative or not finite"; });
 }

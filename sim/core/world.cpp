@@ -134,6 +134,10 @@ void init_insiders(World& w, Stream& s) {
   in.white_left_today.assign(n, 0);
   in.raiser.assign(n, -1);
   in.convictions.assign(n, 0);
+  in.balance_seen.assign(n, 0.0);
+  in.recent_profit.assign(n, 0.0);
+  in.low_profit_days.assign(n, 0);
+  in.vacant.assign(n, 0);
 }
 
 void add_brokers(World& w, Stream& s, BrokerKind kind, int64_t count) {

@@ -171,6 +171,12 @@ struct Insiders {
   std::vector<int32_t> white_left_today;
   std::vector<int32_t> raiser;         // the raising team using this dealer, -1 none
   std::vector<int32_t> convictions;    // served sentences of the person in post (controls.police.sentences_served)
+  // ---- entry and exit by profit: insiders (agents/insider.cpp, insiders_enter_and_exit) ----
+  std::vector<double> balance_seen;    // yuan: ledger balance when phase Entry last ran or the insider took the post
+  std::vector<double> recent_profit;   // yuan per day: moving average over insiders.entry.profit_window_days
+  std::vector<int32_t> low_profit_days;  // consecutive days with recent income below the exit threshold
+  std::vector<uint8_t> vacant;         // 1: the outlet is honest; its staff waits until corruption pays
+  // ---- end entry and exit by profit: insiders ----
 };
 
 template <class V, class C, IfPart<C, Insiders> = 0> void visit_fields(V& v, C& in) {
@@ -182,8 +188,13 @@ template <class V, class C, IfPart<C, Insiders> = 0> void visit_fields(V& v, C& 
   v.array("insiders.white_left_today", in.white_left_today, Extent::PerMember);
   v.array("insiders.raiser", in.raiser, Extent::PerMember);
   v.array("insiders.convictions", in.convictions, Extent::PerMember);
+  // ---- entry and exit by profit: insiders ----
+  v.array("insiders.balance_seen", in.balance_seen, Extent::PerMember);
+  v.array("insiders.recent_profit", in.recent_profit, Extent::PerMember);
+  v.array("insiders.low_profit_days", in.low_profit_days, Extent::PerMember);
+  v.array("insiders.vacant", in.vacant, Extent::PerMember);
 }
-CARDSIM_FIELDS_LISTED(Insiders, 192);
+CARDSIM_FIELDS_LISTED(Insiders, 288);
 
 enum class BrokerKind : uint8_t { Merchant = 0, LaborAgency, DataSeller, Raiser, Organiser, Count };
 
@@ -534,7 +545,7 @@ struct World {
   void end_card(uint32_t card, CardState s);
 
   bool insider_present(int32_t insider) const {
-    return insider >= 0 && insiders.vacant_until[insider] <= day;
+    return insider >= 0 && insiders.vacant_until[insider] <= day && !insiders.vacant[std::size_t(insider)];
   }
   /// A broker works its place: not out after an arrest, and (entry by profit)
   /// not a place left empty until an entrant expects a profit.
@@ -613,7 +624,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4648,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4744,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

@@ -30,7 +30,7 @@ namespace {
 // regions, cards in the post, card state InTransit, the recorder's per-region
 // series and cards mailed between regions); 14: the farmer pool by
 // reservation band, income by role in the recorder; 15: record buyers'
-// memory of records out; 16: merchants' entry and exit by profit.
+// memory of records out; 16: merchants' and insiders' entry and exit by profit.
 constexpr int64_t kSnapshotFormat = 16;
 
 template <class T> hid_t native_type();
