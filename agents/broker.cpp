@@ -7,6 +7,7 @@
 
 #include "agents/carrier.h"
 #include "agents/citizen.h"
+#include "agents/entry.h"
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
 
@@ -408,8 +409,12 @@ void raised_card_matured(World& w, Stream& s, uint32_t card) {
 
 void init_broker_expectations(World& w) {
   const double margin = raising_margin(w);
-  for (std::size_t r = 0; r < w.brokers.kind.size(); ++r)
+  for (std::size_t r = 0; r < w.brokers.kind.size(); ++r) {
     if (w.brokers.kind[r] == BrokerKind::Raiser) w.brokers.raising_profit_ema[r] = margin;
+    // Merchants placed with the world entered, so they expected at least the entry threshold.
+    if (w.brokers.kind[r] == BrokerKind::Merchant) w.brokers.recent_profit[r] = w.p.merchant_entry_threshold_yuan;
+    w.brokers.balance_seen[r] = w.ledger.balance(w.ledger.broker(int32_t(r)));
+  }
 }
 
 void broker_enters(World& w, std::size_t b) {
@@ -424,9 +429,15 @@ void broker_enters(World& w, std::size_t b) {
 }
 
 void replace_broker(World& w, int32_t broker) {
-  w.brokers.absent_until[std::size_t(broker)] = int32_t(w.day + w.p.brokers_replacement_days);
-  w.brokers.convictions[std::size_t(broker)] = 0;  // a newcomer, with no record
-  broker_enters(w, std::size_t(broker));
+  const auto b = std::size_t(broker);
+  w.brokers.absent_until[b] = int32_t(w.day + w.p.brokers_replacement_days);
+  w.brokers.convictions[b] = 0;  // a newcomer, with no record
+  broker_enters(w, b);
+  // The fine and damages just paid are no part of the next holder's profit.
+  w.brokers.balance_seen[b] = w.ledger.balance(w.ledger.broker(broker));
+  // Entry by profit: the newcomers (or the convict back from a sentence) are
+  // only candidates; they take the place when entry pays.
+  if (w.brokers.kind[b] == BrokerKind::Merchant && w.p.merchant_entry_enabled) w.brokers.vacant[b] = 1;
 }
 
 void broker_serves_sentence(World& w, int32_t broker, int64_t sentence_days) {
@@ -435,5 +446,84 @@ void broker_serves_sentence(World& w, int32_t broker, int64_t sentence_days) {
   replace_broker(w, broker);
   return_after_sentence(w.day, sentence_days, record, w.brokers.absent_until[b], w.brokers.convictions[b]);
 }
+
+// ---- entry and exit by profit: merchants (brokers.entry.*; docs/model.md, "Entry and exit by profit") ----
+
+namespace {
+
+PlaceProfit merchant_place(World& w, std::size_t m) {
+  return {w.brokers.recent_profit[m], w.brokers.low_profit_days[m]};
+}
+
+/// Today's trading profit of a working merchant: the change in its ledger
+/// balance since phase Entry last ran (or since it took the place).
+double merchant_profit_today(World& w, std::size_t m) {
+  return balance_change_since(w, w.ledger.broker(int32_t(m)), w.brokers.balance_seen[m]);
+}
+
+}  // namespace
+
+MerchantMarket merchant_market(const World& w) {
+  MerchantMarket view;
+  const auto& merchants = w.brokers.all(BrokerKind::Merchant);
+  for (int32_t m : merchants) {
+    view.places_taken += w.brokers.vacant[std::size_t(m)] ? 0.0 : 1.0;
+    view.unit_cost_yuan += w.brokers.unit_cost_ema[std::size_t(m)] / double(merchants.size());
+  }
+  view.cards_wanted = w.market.scammer_wanted;
+  return view;
+}
+
+double expected_merchant_profit_yuan_per_day(const World& w, const MerchantMarket& view, int32_t merchant) {
+  // The candidate expects to sell what a taken place sells on average of
+  // today's demand (the same at any population for the same densities: a
+  // share 1 / (taken + 1) would make entry easier in a larger area); a record
+  // restrains it as it restrains a working merchant's stock (World::restraint).
+  const double sales = w.restraint(w.brokers.convictions[std::size_t(merchant)]) * view.cards_wanted /
+                       std::max(1.0, view.places_taken);
+  return sales * (w.market.price_scammer - view.unit_cost_yuan);
+}
+
+void merchant_exits(World& w, int32_t merchant) {
+  const auto m = std::size_t(merchant);
+  leave_place(w, w.brokers.stock[m], merchant_place(w, m), w.brokers.vacant[m], Metric::merchant_exits);
+}
+
+namespace {
+
+/// Empty places whose candidates are free (no sentence or replacement delay
+/// left) are taken when they expect at least the entry threshold; each place
+/// taken counts against the next candidate's share of demand.
+void fill_merchant_places_that_pay(World& w, const EntryRule& rule) {
+  MerchantMarket view = merchant_market(w);
+  Brokers& b = w.brokers;
+  for (int32_t merchant : b.all(BrokerKind::Merchant)) {
+    const auto m = std::size_t(merchant);
+    if (!b.vacant[m] || b.absent_until[m] > w.day) continue;
+    const double expected = expected_merchant_profit_yuan_per_day(w, view, merchant);
+    if (!enters_by_profit(rule, expected)) continue;
+    take_place(rule, w.day, expected, merchant_place(w, m), b.absent_until[m], b.vacant[m]);
+    broker_enters(w, m);
+    b.balance_seen[m] = w.ledger.balance(w.ledger.broker(merchant));
+    view.places_taken += 1;
+  }
+}
+
+}  // namespace
+
+void merchants_enter_and_exit(World& w) {
+  const EntryRule rule = merchant_entry_rule(w.p);
+  if (rule.enabled) fill_merchant_places_that_pay(w, rule);
+  PlaceTally tally;
+  for (int32_t merchant : w.brokers.all(BrokerKind::Merchant)) {
+    const auto m = std::size_t(merchant);
+    if (!w.broker_present(merchant)) continue;
+    holder_works_a_day(w, rule, merchant_place(w, m), w.brokers.absent_until[m], merchant_profit_today(w, m),
+                       Metric::merchant_entries, tally, [&] { merchant_exits(w, merchant); });
+  }
+  record_places(w, tally, Metric::merchant_profit_yuan, Metric::merchants_active);
+}
+
+// ---- end entry and exit by profit: merchants ----
 
 }  // namespace cardsim

@@ -46,4 +46,26 @@ bool buy_white_card(World& w, int32_t insider, uint32_t buyer_account);
 /// The insider's login can edit the activation location today.
 bool login_edits_location(const World& w, int32_t insider);
 
+// ---- entry and exit by profit: insiders (insiders.entry.*; docs/model.md, "Entry and exit by profit") ----
+
+/// Illicit income an honest outlet's staff (the candidates of post `insider`)
+/// expect a day, yuan: white cards at today's price if their ask (raised by a
+/// record) is met, times today's sell-through, plus code bounties after the
+/// organiser's cut (fewer with perceived risk and a record).
+double expected_insider_income_yuan_per_day(const World& w, int32_t insider);
+
+/// The outlet turns honest: the insider stops, the post is empty until its
+/// staff expect corruption to pay.
+void insider_exits(World& w, int32_t insider);
+
+/// Phase Entry, after the merchants: the rings' rule (agents/entry.h) for
+/// insiders; income is the change of the insider's ledger balance. Counts
+/// insiders_in_post, insider_entries, insider_exits and insider_profit_yuan.
+void insiders_enter_and_exit(World& w);
+
+/// At world building: insiders placed with the world expect the entry threshold.
+void init_insider_expectations(World& w);
+
+// ---- end entry and exit by profit: insiders ----
+
 }  // namespace cardsim

@@ -93,6 +93,8 @@ const std::vector<PhaseEntry>& daily_phases() {
       {Phase::Police, "regional_crackdown", crack_down_in_region},  // regions that trade: a provincial campaign
       {Phase::Audits, "audits", audit_outlets},
       {Phase::Entry, "entry", rings_enter_and_exit},
+      {Phase::Entry, "merchant_entry", merchants_enter_and_exit},  // the rings' rule for merchants (agents/entry.h)
+      {Phase::Entry, "insider_entry", insiders_enter_and_exit},    // and for insiders
       {Phase::Adaptation, "adaptation", adapt},
   };
   return phases;
@@ -102,6 +104,7 @@ std::unique_ptr<World> build_world(const Scenario& scenario, uint64_t seed, uint
   auto w = std::make_unique<World>(scenario.params, seed, replicate);
   init_broker_expectations(*w);
   init_ring_expectations(*w);
+  init_insider_expectations(*w);
   return w;
 }
 

@@ -134,6 +134,10 @@ void init_insiders(World& w, Stream& s) {
   in.white_left_today.assign(n, 0);
   in.raiser.assign(n, -1);
   in.convictions.assign(n, 0);
+  in.balance_seen.assign(n, 0.0);
+  in.recent_profit.assign(n, 0.0);
+  in.low_profit_days.assign(n, 0);
+  in.vacant.assign(n, 0);
 }
 
 void add_brokers(World& w, Stream& s, BrokerKind kind, int64_t count) {
@@ -164,6 +168,10 @@ void init_brokers(World& w, Stream& s) {
   b.unit_cost_ema.assign(n, w.p.farmer_price_initial_yuan);
   b.effort.assign(n, w.p.raising_effort_initial);
   b.convictions.assign(n, 0);
+  b.balance_seen.assign(n, 0.0);
+  b.recent_profit.assign(n, 0.0);
+  b.low_profit_days.assign(n, 0);
+  b.vacant.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i) broker_enters(w, i);
   const auto n_insiders = uint64_t(w.insiders.outlet.size());
   if (n_insiders == 0) return;

@@ -29,8 +29,10 @@ namespace {
 // 12: rings' entry and exit by profit; 13: regions that trade (buyers' home
 // regions, cards in the post, card state InTransit, the recorder's per-region
 // series and cards mailed between regions); 14: the farmer pool by
-// reservation band, income by role in the recorder.
-constexpr int64_t kSnapshotFormat = 16;
+// reservation band, income by role in the recorder; 15: record buyers'
+// memory of records out; 16: the outside market (card state SoldOutside) and
+// region shares; 17: merchants' and insiders' entry and exit by profit.
+constexpr int64_t kSnapshotFormat = 17;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
