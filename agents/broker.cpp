@@ -20,37 +20,52 @@ bool is_supplier(BrokerKind k) { return k == BrokerKind::LaborAgency || k == Bro
 
 /// Brokers that can sell an identity record, in the order they are tried:
 /// labor agencies alone when a face photo is needed, labor agencies then data
-/// sellers otherwise. Found by kind, wherever the world put them.
+/// sellers otherwise (data sellers first when face records have their own
+/// price, records.by_profit: an ID-only buyer goes to the cheaper ID-only
+/// supply first). Found by kind, wherever the world put them.
 class RecordSuppliers {
  public:
-  RecordSuppliers(const Brokers& b, bool need_face)
-      : agencies_(b.all(BrokerKind::LaborAgency)), sellers_(need_face ? none_ : b.all(BrokerKind::DataSeller)) {}
-  std::size_t size() const { return agencies_.size() + sellers_.size(); }
+  RecordSuppliers(const Brokers& b, bool need_face, bool sellers_first)
+      : first_(sellers_first && !need_face ? b.all(BrokerKind::DataSeller) : b.all(BrokerKind::LaborAgency)),
+        second_(need_face ? none_ : sellers_first ? b.all(BrokerKind::LaborAgency) : b.all(BrokerKind::DataSeller)) {}
+  std::size_t size() const { return first_.size() + second_.size(); }
+  std::size_t first_size() const { return first_.size(); }
   std::size_t operator[](std::size_t k) const {
-    return std::size_t(k < agencies_.size() ? agencies_[k] : sellers_[k - agencies_.size()]);
+    return std::size_t(k < first_.size() ? first_[k] : second_[k - first_.size()]);
   }
 
  private:
   static inline const std::vector<int32_t> none_;
-  const std::vector<int32_t>& agencies_;
-  const std::vector<int32_t>& sellers_;
+  const std::vector<int32_t>& first_;
+  const std::vector<int32_t>& second_;
 };
 
-/// A bought identity record and the supplier who sold it.
+/// A bought identity record, the supplier who sold it and the price paid.
 struct Record {
   uint32_t identity = kNone;
   int32_t supplier = -1;
+  double price = 0;
 };
+
+/// What a record from supplier `i` costs today: with records.by_profit a
+/// labor agency's record (ID and face) sells at the face-record price.
+double record_price_of(const World& w, std::size_t i) {
+  return w.p.records_by_profit && w.brokers.kind[i] == BrokerKind::LaborAgency ? w.market.price_face_record
+                                                                               : w.market.price_record;
+}
 
 /// Buys one identity record from a supplier that has one; identity kNone when
 /// none. Harvested activations need a face photo, so only labor agencies serve them.
 Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
-  w.market.record_ordered += 1;
+  const bool own_face_market = w.p.records_by_profit;
+  (own_face_market && need_face ? w.market.face_record_ordered : w.market.record_ordered) += 1;
   Brokers& b = w.brokers;
-  const RecordSuppliers suppliers(b, need_face);
+  const RecordSuppliers suppliers(b, need_face, own_face_market);
   const std::size_t count = suppliers.size();
   if (count == 0) return {};
-  const std::size_t start = s.below(count);
+  // By profit, an ID-only buyer starts at a random data seller (agencies after them).
+  const bool from_first = own_face_market && !need_face && suppliers.first_size() > 0;
+  const std::size_t start = s.below(from_first ? suppliers.first_size() : count);
   // Found out earlier today: nothing to buy (the draw above is kept, so that
   // knowing it changes no later draw).
   if (w.market.records_out > 0 || (need_face && w.market.face_records_out > 0)) return {};
@@ -59,9 +74,10 @@ Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
     if (b.records[i].empty() || !w.broker_present(int32_t(i))) continue;
     const uint32_t identity = b.records[i].back();
     b.records[i].pop_back();
-    w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), w.market.price_record);
+    const double price = record_price_of(w, i);
+    w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), price);
     w.market.record_delivered += 1;
-    return {identity, int32_t(i)};
+    return {identity, int32_t(i), price};
   }
   (need_face ? w.market.face_records_out : w.market.records_out) = 1;
   return {};
@@ -162,7 +178,7 @@ void produce_harvested(World& w, Stream& s, std::size_t m, int64_t order, Channe
   for (int64_t k = 0; k < order; ++k) {
     const Record record = buy_record(w, s, account, true);
     if (record.identity == kNone) break;
-    t.spend += w.market.price_record;
+    t.spend += record.price;
     const uint32_t outlet = w.random_outlet_in(s, w.brokers.region[m]);
     const uint32_t card = activate_on_record(w, s, m, record, outlet, Channel::Harvested, false, login);
     if (card == kNone) continue;
@@ -183,7 +199,7 @@ uint32_t make_white_card(World& w, Stream& s, std::size_t broker, int32_t inside
   spend += w.market.price_white;
   const Record record = buy_record(w, s, account, false);
   if (record.identity == kNone) return kNone;  // the white card waits unused; its cost is sunk
-  spend += w.market.price_record;
+  spend += record.price;
   const auto outlet = uint32_t(w.insiders.outlet[std::size_t(insider)]);
   return activate_on_record(w, s, broker, record, outlet, channel, true, insider);
 }
@@ -314,13 +330,35 @@ void update_raiser_effort(World& w, std::size_t r) {
   w.brokers.effort[r] += w.p.brokers_adapt_rate * (target - w.brokers.effort[r]);
 }
 
+// ---- records supply curve: suppliers harvest by profit ----
+/// Records a supplier harvests today when the day's n-th record costs
+/// cost * (1 + n / rate): it harvests while the marginal record pays at
+/// today's price, n* = rate * (price / cost - 1). The easy sources (walk-in
+/// job seekers, records already at hand) come first; each further record
+/// costs more, so supply rises with the price (docs/model.md 4.2).
+double profitable_records(double rate, double cost, double price) {
+  if (cost <= 0) return rate;
+  return rate * std::max(0.0, price / cost - 1.0);
+}
+
+/// What harvesting n records costs on the rising marginal cost: the integral
+/// of cost * (1 + k / rate) over k in [0, n].
+double harvest_cost(double n, double rate, double cost, bool by_profit) {
+  if (!by_profit || rate <= 0) return n * cost;
+  return cost * (n + n * n / (2.0 * rate));
+}
+// ---- end records supply curve ----
+
 void harvest_for(World& w, Stream& s, std::size_t i) {
   const bool face = w.brokers.kind[i] == BrokerKind::LaborAgency;
   const double rate = (face ? w.p.records_harvest_per_agency : w.p.records_harvest_per_seller) *
                       (1.0 - w.p.data_protection_level) * w.restraint(w.brokers.convictions[i]);
+  const double wanted = w.p.records_by_profit
+                            ? profitable_records(rate, w.p.records_cost_yuan, record_price_of(w, i))
+                            : rate;
   auto& stock = w.brokers.records[i];
   const int64_t room = std::max<int64_t>(0, w.p.records_stock_cap - int64_t(stock.size()));
-  const int64_t n = std::min(room, s.poisson(rate));
+  const int64_t n = std::min(room, s.poisson(wanted));
   for (int64_t k = 0; k < n; ++k) {
     const uint32_t identity = w.random_identity(s);
     w.citizens.person[identity].set_flags(Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u));
@@ -328,7 +366,8 @@ void harvest_for(World& w, Stream& s, std::size_t i) {
   }
   if (n > 0) {
     w.market.records_out = w.market.face_records_out = 0;  // records to sell again
-    w.ledger.transfer(w.ledger.broker(int32_t(i)), w.ledger.pool(Pool::Suppliers), double(n) * w.p.records_cost_yuan);
+    w.ledger.transfer(w.ledger.broker(int32_t(i)), w.ledger.pool(Pool::Suppliers),
+                      harvest_cost(double(n), rate, w.p.records_cost_yuan, w.p.records_by_profit));
     w.recorder.add(Metric::identity_records_leaked, double(n));
   }
 }
