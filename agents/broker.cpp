@@ -303,12 +303,31 @@ void run_merchant(World& w, Stream& s, std::size_t m) {
   if (made > 0) w.brokers.unit_cost_ema[m] += kProfitMemory * (spend / made - w.brokers.unit_cost_ema[m]);
 }
 
+// ---- raised cards' fate follows the prices ----
+/// Standard normal distribution function.
+double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+/// What a matured raised card is expected to bring its raiser at card price
+/// `price`: E[max(0, price - C)], C = raising.resale_cost_yuan * exp(sigma Z),
+/// the card resold when it fetches more than its resale cost, abandoned (0)
+/// otherwise: price * Phi(a) - m * exp(sigma^2 / 2) * Phi(a - sigma),
+/// a = ln(price / m) / sigma.
+double expected_resale_value(const Params& p, double price) {
+  const double m = p.raising_resale_cost_yuan, sigma = p.raising_resale_cost_sigma;
+  if (price <= 0) return 0.0;
+  if (m <= 0) return price;
+  if (sigma <= 0) return std::max(0.0, price - m);
+  const double a = std::log(price / m) / sigma;
+  return price * normal_cdf(a) - m * std::exp(0.5 * sigma * sigma) * normal_cdf(a - sigma);
+}
+// ---- end raised cards' fate ----
+
 /// Expected profit of raising one card at today's prices and rules.
 double raising_margin(const World& w) {
   const double commission = w.p.commission_amount_yuan * (1.0 - w.p.raising_insider_share);
   const double cost = w.market.price_white + w.market.price_record +
                       w.p.raising_upkeep_yuan * double(w.p.commission_delay_days);
-  return commission + w.p.raising_resale_share * w.market.price_scammer - cost;
+  return commission + expected_resale_value(w.p, w.market.price_scammer) - cost;
 }
 
 void run_raiser(World& w, Stream& s, std::size_t r) {
@@ -419,7 +438,7 @@ void raiser_commission_paid(World& w, uint32_t card, double share) {
   const double cost = w.market.price_white + w.market.price_record +
                       w.p.raising_upkeep_yuan * double(w.day - w.cards.activation_day[card]);
   double& ema = w.brokers.raising_profit_ema[r];
-  ema += kProfitMemory * (share + w.p.raising_resale_share * w.market.price_scammer - cost - ema);
+  ema += kProfitMemory * (share + expected_resale_value(w.p, w.market.price_scammer) - cost - ema);
 }
 
 void raiser_card_lost(World& w, int32_t raiser, double refund) {
@@ -436,12 +455,17 @@ void raised_card_matured(World& w, Stream& s, uint32_t card) {
     *it = raising.back();
     raising.pop_back();
   }
-  if (s.bernoulli(w.p.raising_resale_share)) {
+  // The commission is paid and keeping the card longer only costs upkeep, so
+  // the raiser resells it when it fetches more than this card's resale cost
+  // (every use's buyers pay the one posted price), and abandons it otherwise.
+  const double resale_cost = w.p.raising_resale_cost_yuan * std::exp(w.p.raising_resale_cost_sigma * s.normal());
+  if (w.market.price_scammer > resale_cost) {
     w.set_card_state(card, CardState::Stock);
     w.brokers.stock[r].push_back(card);
     w.recorder.add(Metric::cards_raised_resold, 1);
   } else {
     w.end_card(card, CardState::Expired);
+    w.recorder.add(Metric::cards_raised_abandoned, 1);
   }
 }
 

@@ -75,3 +75,34 @@ TEST_CASE("by profit, the face-record price clears above its cost floor; the sha
 }
 // ---- end records supply curve ----
 
+// ---- raised cards' fate follows the prices ----
+namespace {
+
+/// Per replicate: matured raised cards resold as a share of those resold or abandoned.
+std::vector<double> resold_shares(const RunResult& r) {
+  const auto& resold = totals(r, "cards_raised_resold");
+  const auto& abandoned = totals(r, "cards_raised_abandoned");
+  std::vector<double> share;
+  for (std::size_t i = 0; i < resold.size(); ++i)
+    if (resold[i] + abandoned[i] > 0) share.push_back(resold[i] / (resold[i] + abandoned[i]));
+  return share;
+}
+
+}  // namespace
+
+TEST_CASE("when the card price falls, fewer matured raised cards are resold", "[records][raising]") {
+  // A third of the rings: fewer buyers, a lower card price, the same raisers.
+  const RunResult fewer_rings = run(with(small_baseline(1000000), {"density.rings_caught_per_million=3"}), kReplicates, 7);
+  const Interval price = mean_difference_ci90(baseline_runs(), fewer_rings, "price_scammer_yuan");
+  const auto base_share = resold_shares(baseline_runs());
+  const auto fewer_share = resold_shares(fewer_rings);
+  REQUIRE(base_share.size() == std::size_t(kReplicates));
+  REQUIRE(fewer_share.size() == std::size_t(kReplicates));
+  const Interval share = mean_paired_ci90(base_share, fewer_share);
+  INFO("card price change " << price.mean << " [" << price.lo << ", " << price.hi << "] yuan; share resold "
+                            << summarize(base_share).mean << " -> " << summarize(fewer_share).mean << ", change "
+                            << share.mean << " [" << share.lo << ", " << share.hi << "]");
+  CHECK(price.hi < 0);
+  CHECK(share.hi < 0);
+}
+// ---- end raised cards' fate ----
