@@ -98,7 +98,7 @@ int32_t find_white_seller(World& w, Stream& s, std::size_t broker) {
 /// A linked insider is present but asks more than today's white-card price.
 bool linked_insider_priced_out(const World& w, std::size_t broker) {
   for (int32_t ins : w.brokers.insiders[broker])
-    if (w.insider_present(ins) && insider_ask(w, ins) > w.market.price_white) return true;
+    if (w.insider_present(ins) && insider_white_ask(w, ins) > w.market.price_white) return true;
   return false;
 }
 
@@ -192,7 +192,7 @@ uint32_t make_white_card(World& w, Stream& s, std::size_t broker, int32_t inside
                          double& spend) {
   const uint32_t account = w.ledger.broker(int32_t(broker));
   if (!buy_white_card(w, insider, account)) {
-    if (w.insider_present(insider) && insider_ask(w, insider) > w.market.price_white) w.market.white_ordered += 1;
+    if (w.insider_present(insider) && insider_white_ask(w, insider) > w.market.price_white) w.market.white_ordered += 1;
     return kNone;
   }
   w.market.white_ordered += 1;

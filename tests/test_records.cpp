@@ -106,3 +106,16 @@ TEST_CASE("when the card price falls, fewer matured raised cards are resold", "[
   CHECK(share.hi < 0);
 }
 // ---- end raised cards' fate ----
+
+// ---- code bounties keep insiders corrupt ----
+TEST_CASE("switching code harvesting off raises the white-card price: bounties keep insiders selling", "[records][insiders]") {
+  const RunResult off = run(with(small_baseline(1000000), {"channels.code_harvesting.enabled=false"}), kReplicates, 7);
+  const Interval price = mean_difference_ci90(baseline_runs(), off, "price_white_yuan");
+  const Interval white = mean_difference_ci90(baseline_runs(), off, "cards_activated_white");
+  INFO("code harvesting off: white price change " << price.mean << " [" << price.lo << ", " << price.hi
+                                                  << "] yuan; white cards change " << white.mean << " [" << white.lo
+                                                  << ", " << white.hi << "]");
+  CHECK(mean_total(off, "accounts_hijacked") == 0.0);
+  CHECK(price.lo > 0);
+}
+// ---- end code bounties keep insiders corrupt ----
