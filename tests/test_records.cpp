@@ -59,7 +59,7 @@ TEST_CASE("record prices rise with data protection and with demand for records",
   }
 }
 
-TEST_CASE("by profit, the face-record price clears above its cost floor; the share of days at the floor is reported", "[records]") {
+TEST_CASE("by profit, the face-record price clears above its cost floor, and the share of days at the floor is reported", "[records]") {
   const Scenario sc = small_baseline(1000000);
   const Params& p = sc.params;
   const double floor = p.records_cost_yuan * (1.0 + p.market_min_markup);
