@@ -85,6 +85,26 @@ double insider_ask(const World& w, int32_t insider) {
          w.restraint(w.insiders.convictions[std::size_t(insider)]);
 }
 
+// ---- code bounties keep insiders corrupt ----
+double expected_code_income(const World& w, int32_t insider) {
+  if (!w.p.channel_code_harvesting) return 0.0;
+  const double bounty = w.p.insiders_codes_per_day * (1.0 - w.risk.insider) *
+                        w.restraint(w.insiders.convictions[std::size_t(insider)]) * w.p.insiders_bounty_yuan;
+  const int32_t org = organiser_of(w, insider);
+  const double cut = org >= 0 && w.broker_present(org)
+                         ? w.p.insiders_organiser_share * w.restraint(w.brokers.convictions[std::size_t(org)])
+                         : 0.0;
+  return bounty * (1.0 - cut);
+}
+
+double insider_white_ask(const World& w, int32_t insider) {
+  const double per_card = w.p.insiders_white_per_day > 0
+                              ? expected_code_income(w, insider) / double(w.p.insiders_white_per_day)
+                              : 0.0;
+  return std::max(0.0, insider_ask(w, insider) - per_card);
+}
+// ---- end code bounties keep insiders corrupt ----
+
 bool login_edits_location(const World& w, int32_t insider) {
   return w.insider_present(insider) && w.insiders.shares_login[std::size_t(insider)] &&
          !w.p.location_edit_protected;
@@ -97,7 +117,7 @@ void insiders_act(World& w) {
     const auto id = int32_t(i);
     w.insiders.white_left_today[i] = 0;
     if (!w.insider_present(id)) continue;
-    if (white_wanted && insider_ask(w, id) <= w.market.price_white) {
+    if (white_wanted && insider_white_ask(w, id) <= w.market.price_white) {
       w.insiders.white_left_today[i] = int32_t(w.p.insiders_white_per_day);
       w.market.white_capacity += double(w.p.insiders_white_per_day);
     }

@@ -36,6 +36,18 @@ bool insider_active(const World& w, int32_t insider);
 /// Today's ask of an insider for a white card: pay weighed against risk.
 double insider_ask(const World& w, int32_t insider);
 
+// ---- code bounties keep insiders corrupt ----
+/// The bounties an insider expects a day from harvesting customers' codes
+/// (channels.code_harvesting.enabled), after its organiser's cut; 0 when off.
+double expected_code_income(const World& w, int32_t insider);
+
+/// The price at which an insider hands over a white card: its ask less the
+/// code bounties per white card of a day's capacity. A corrupt insider weighs
+/// its illicit income as one business, so bounties make each white card
+/// need that much less to be worth the risk (docs/model.md 4.5).
+double insider_white_ask(const World& w, int32_t insider);
+// ---- end code bounties keep insiders corrupt ----
+
 /// Decides who deals today and does the code harvesting.
 void insiders_act(World& w);
 

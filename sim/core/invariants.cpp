@@ -203,9 +203,10 @@ void check_money_by_party(const World& w) {
 // ---- end income by role ----
 
 void check_prices(const World& w) {
-  const double prices[] = {w.market.price_farmer, w.market.price_white, w.market.price_record, w.market.price_scammer};
-  const char* names[] = {"farmer", "white", "record", "scammer"};
-  for (int i = 0; i < 4; ++i)
+  const double prices[] = {w.market.price_farmer, w.market.price_white, w.market.price_record,
+                           w.market.price_scammer, w.market.price_face_record};
+  const char* names[] = {"farmer", "white", "record", "scammer", "face record"};
+  for (int i = 0; i < 5; ++i)
     require(std::isfinite(prices[i]) && prices[i] > 0, w, "prices",
             [&] { return std::string(names[i]) + " price is " + std::to_string(prices[i]); });
 }

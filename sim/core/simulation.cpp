@@ -51,6 +51,7 @@ void record_day(World& w) {
   r.set(Metric::price_farmer_yuan, w.market.price_farmer);
   r.set(Metric::price_white_yuan, w.market.price_white);
   r.set(Metric::price_record_yuan, w.market.price_record);
+  r.set(Metric::price_face_record_yuan, w.p.records_by_profit ? w.market.price_face_record : w.market.price_record);
   r.set(Metric::price_scammer_yuan, w.market.price_scammer);
   for (const CardUseSpec& u : kCardUses) r.set(u.held, double(w.cards_by_use[std::size_t(u.use)]));
   double willing = 0;

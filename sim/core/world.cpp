@@ -236,6 +236,7 @@ void Market::clear_tallies() {
   record_ordered = record_delivered = record_stock = 0;
   scammer_wanted = scammer_bought = scammer_offered = 0;
   records_out = face_records_out = 0;
+  face_record_ordered = face_record_stock = 0;
 }
 
 World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
@@ -256,6 +257,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   market.price_farmer = p.farmer_price_initial_yuan;
   market.price_white = p.insiders_price_initial_yuan;
   market.price_record = p.records_price_initial_yuan;
+  market.price_face_record = p.records_price_initial_yuan;
   market.price_scammer = p.scammers_price_initial_yuan;
   ledger.layout(int(p.carriers), int(insiders.outlet.size()), int(brokers.kind.size()), int(rings.fleet.size()),
                 int(sim_banks.fleet.size()));

@@ -306,6 +306,13 @@ struct Market {
   // supplier; a labor agency, for a face): records only run out between two
   // harvests, so later buyers need not ask each of thousands of suppliers again.
   double records_out = 0, face_records_out = 0;
+  // ---- records supply curve: face records clear in their own market ----
+  // With records.by_profit, ID+face records (labor agencies only, F2) have
+  // their own price, orders and stock: a face is a different good from an
+  // ID number, and ID-only stock cannot meet a face order.
+  double price_face_record = 0;
+  double face_record_ordered = 0, face_record_stock = 0;
+  // ---- end records supply curve ----
   void clear_tallies();
 };
 
@@ -331,8 +338,11 @@ template <class V, class C, IfPart<C, Market> = 0> void visit_fields(V& v, C& m)
   v.scalar("market.scammer_offered", m.scammer_offered);
   v.scalar("market.records_out", m.records_out);
   v.scalar("market.face_records_out", m.face_records_out);
+  v.scalar("market.price_face_record", m.price_face_record);
+  v.scalar("market.face_record_ordered", m.face_record_ordered);
+  v.scalar("market.face_record_stock", m.face_record_stock);
 }
-CARDSIM_FIELDS_LISTED(Market, 152);
+CARDSIM_FIELDS_LISTED(Market, 176);
 
 /// Identity holders willing to sell a card (agents/farmer_pool.h): a count per
 /// region, so that its cost follows recruitments and sanctions, not population;
@@ -626,7 +636,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4744,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4768,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

@@ -31,8 +31,9 @@ namespace {
 // series and cards mailed between regions); 14: the farmer pool by
 // reservation band, income by role in the recorder; 15: record buyers'
 // memory of records out; 16: the outside market (card state SoldOutside) and
-// region shares; 17: merchants' and insiders' entry and exit by profit.
-constexpr int64_t kSnapshotFormat = 17;
+// region shares; 17: merchants' and insiders' entry and exit by profit; 18:
+// record suppliers' face-record price and harvest by profit.
+constexpr int64_t kSnapshotFormat = 18;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }

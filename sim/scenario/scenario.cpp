@@ -68,6 +68,7 @@ constexpr RenamedKey kRenamedKeys[] = {
     {"scammers.card_value_yuan", "scammers.cash_out_share", "a card's value to a ring is its expected revenue (use, targets, life, cash-out)"},
     {"scammers.demand_elasticity", "scammers.cards_per_margin", "a ring's fleet follows what a card earns against its price"},
     {"controls.police.capacity_per_day", "controls.police.capacity_per_million", "police capacity is traces per day per million identity holders"},
+    {"raising.resale_share", "raising.resale_cost_yuan", "a matured raised card is resold when the card price exceeds the raiser's cost of reselling it, abandoned otherwise"},
 };
 
 }  // namespace
