@@ -49,7 +49,8 @@ def write_calibration(df: pd.DataFrame, outdir, name: str = "calibration") -> li
                f"{df.attrs.get('population'):,}, {df.attrs.get('days')} days, {df.attrs.get('replicates')} "
                f"replicates). Model: mean and 90\\% interval over replicates. A row is inside when its whole 90\\% "
                f"interval lies in the accepted band (the target widened by the stated tolerance). A row marked "
-               f"(input) checks a figure a parameter was set from, not a quantity the market produces.")
+               f"(input) checks a figure a parameter was set from, not a quantity the market produces; it is "
+               f"inside when its mean is.")
     tex = outdir / f"{name}.tex"
     tex.write_text(latex_tabular(["fact", "quantity", "target", "accepted band", "model mean", "90\\% interval",
                                   "verdict"], rows, r"lp{2.6cm}rp{3.0cm}rrl", caption, f"tab:{name}",
