@@ -138,3 +138,46 @@ TEST_CASE("a thin merchant margin lowers the merchants working and raises their 
   CHECK(rate.hi < 0);
 }
 // ---- end entry and exit by profit: merchants ----
+
+// ---- entry and exit by profit: insiders (insiders.entry.*) ----
+namespace {
+
+/// Per replicate, an insider's illicit income per year in post, yuan.
+std::vector<double> income_per_insider_year(const RunResult& r) {
+  const std::vector<double>& income = totals(r, "insider_profit_yuan");
+  const std::vector<double>& in_post = totals(r, "insiders_in_post");
+  std::vector<double> out;
+  for (std::size_t i = 0; i < income.size(); ++i) out.push_back(income[i] / (in_post[i] * double(r.days) / 365.0));
+  return out;
+}
+
+/// The baseline with corrupt outlets turning honest (and honest ones
+/// corrupt) by their insiders' income, with this share of outlets corruptible.
+Scenario insiders_by_income(const std::string& share_of_outlets) {
+  return with(small_baseline(1000000, kDays),
+              {"insiders.entry.enabled=true", "insiders.share_of_outlets=" + share_of_outlets});
+}
+
+}  // namespace
+
+TEST_CASE("more corruptible outlets compete for white-card business: each insider earns less and leaves more often", "[entry]") {
+  // Twice the places: the white-card price, which clears between merchants'
+  // orders and the insiders willing at the price, falls, and each insider's
+  // income with it; read from the market's outputs, not from an input.
+  const RunResult few = run(insiders_by_income("0.06"), kReplicates, 42);
+  const RunResult many = run(insiders_by_income("0.12"), kReplicates, 42);
+  const Interval price = mean_difference_ci90(few, many, "price_white_yuan");
+  INFO("white-card price: change " << price.mean << " yuan, 90% CI [" << price.lo << ", " << price.hi << "]");
+  CHECK(price.hi < 0);
+  const Interval income = mean_paired_ci90(income_per_insider_year(few), income_per_insider_year(many));
+  INFO("income per insider-year: " << mean_of(income_per_insider_year(few)) << " -> "
+                                   << mean_of(income_per_insider_year(many)) << " yuan; change " << income.mean
+                                   << ", 90% CI [" << income.lo << ", " << income.hi << "]");
+  CHECK(income.hi < 0);
+  const auto exits = [](const RunResult& r) { return exits_per_year_worked(r, "insider_exits", "insiders_in_post"); };
+  const Interval rate = mean_paired_ci90(exits(few), exits(many));
+  INFO("exits per insider-year: " << mean_of(exits(few)) << " -> " << mean_of(exits(many)) << "; change "
+                                  << rate.mean << ", 90% CI [" << rate.lo << ", " << rate.hi << "]");
+  CHECK(rate.lo > 0);
+}
+// ---- end entry and exit by profit: insiders ----
