@@ -37,20 +37,21 @@ std::vector<double> settled_means(const RunResult& r, const std::string& metric)
   return out;
 }
 
-/// Per replicate, exits by profit per place worked for a year: `exits` (a
-/// flow) over `active` (a level, its total the mean over days) times years.
-std::vector<double> exits_per_year_worked(const RunResult& r, const std::string& exits_metric,
-                                          const std::string& active_metric) {
-  const std::vector<double>& exits = totals(r, exits_metric);
+/// Per replicate, a run total per place worked for a year: `flow_metric`
+/// (exits, income) over `active_metric` (a level, its total the mean over
+/// days) times years.
+std::vector<double> per_year_worked(const RunResult& r, const std::string& flow_metric,
+                                    const std::string& active_metric) {
+  const std::vector<double>& flow = totals(r, flow_metric);
   const std::vector<double>& active = totals(r, active_metric);
   std::vector<double> out;
-  for (std::size_t i = 0; i < exits.size(); ++i) out.push_back(exits[i] / (active[i] * double(r.days) / 365.0));
+  for (std::size_t i = 0; i < flow.size(); ++i) out.push_back(flow[i] / (active[i] * double(r.days) / 365.0));
   return out;
 }
 
 /// Per replicate, the rings' exits by profit per ring working for a year.
 std::vector<double> exits_per_ring_year(const RunResult& r) {
-  return exits_per_year_worked(r, "ring_exits", "rings_active");
+  return per_year_worked(r, "ring_exits", "rings_active");
 }
 
 /// The same for the settled means of `metric` in runs a and b.
@@ -104,7 +105,7 @@ namespace {
 
 /// Merchants' exits by profit per merchant working for a year, per replicate.
 std::vector<double> exits_per_merchant_year(const RunResult& r) {
-  return exits_per_year_worked(r, "merchant_exits", "merchants_active");
+  return per_year_worked(r, "merchant_exits", "merchants_active");
 }
 
 /// The baseline with merchants entering and leaving by profit and no trace
@@ -144,11 +145,7 @@ namespace {
 
 /// Per replicate, an insider's illicit income per year in post, yuan.
 std::vector<double> income_per_insider_year(const RunResult& r) {
-  const std::vector<double>& income = totals(r, "insider_profit_yuan");
-  const std::vector<double>& in_post = totals(r, "insiders_in_post");
-  std::vector<double> out;
-  for (std::size_t i = 0; i < income.size(); ++i) out.push_back(income[i] / (in_post[i] * double(r.days) / 365.0));
-  return out;
+  return per_year_worked(r, "insider_profit_yuan", "insiders_in_post");
 }
 
 /// The baseline with corrupt outlets turning honest (and honest ones
@@ -174,7 +171,7 @@ TEST_CASE("more corruptible outlets compete for white-card business: each inside
                                    << mean_of(income_per_insider_year(many)) << " yuan; change " << income.mean
                                    << ", 90% CI [" << income.lo << ", " << income.hi << "]");
   CHECK(income.hi < 0);
-  const auto exits = [](const RunResult& r) { return exits_per_year_worked(r, "insider_exits", "insiders_in_post"); };
+  const auto exits = [](const RunResult& r) { return per_year_worked(r, "insider_exits", "insiders_in_post"); };
   const Interval rate = mean_paired_ci90(exits(few), exits(many));
   INFO("exits per insider-year: " << mean_of(exits(few)) << " -> " << mean_of(exits(many)) << "; change "
                                   << rate.mean << ", 90% CI [" << rate.lo << ", " << rate.hi << "]");
