@@ -1,5 +1,6 @@
 #include "core/world.h"
 
+#include "agents/bank.h"
 #include "agents/broker.h"
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
@@ -254,6 +255,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   sim_banks.absent_until.assign(std::size_t(counts.sim_banks), 0);
   sim_banks.convictions.assign(std::size_t(counts.sim_banks), 0);
   init_trade(*this);
+  init_bank(*this);  // two cards: nothing with bank.enabled off
   market.price_farmer = p.farmer_price_initial_yuan;
   market.price_white = p.insiders_price_initial_yuan;
   market.price_record = p.records_price_initial_yuan;

@@ -33,7 +33,7 @@ namespace {
 // memory of records out; 16: the outside market (card state SoldOutside) and
 // region shares; 17: merchants' and insiders' entry and exit by profit; 18:
 // record suppliers' face-record price and harvest by profit.
-constexpr int64_t kSnapshotFormat = 18;
+constexpr int64_t kSnapshotFormat = 19;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
