@@ -6,11 +6,17 @@
 #include <cmath>
 #include <memory>
 
+#include <cstring>
+#include <filesystem>
+#include <unistd.h>
+
 #include "invariant_fixtures.h"
 #include "model_fixtures.h"
 #include "agents/bank.h"
 #include "core/invariants.h"
+#include "core/simulation.h"
 #include "core/world.h"
+#include "results/snapshot.h"
 
 using namespace cardsim;
 
@@ -61,6 +67,15 @@ uint32_t account_in_use(World& w, double funds, int32_t receipts, int32_t report
 }
 
 AccountState state_of(const World& w, uint32_t a) { return AccountState(w.bank.state[a]); }
+
+/// An area of one holder in one region, with one ring and one collector, so
+/// that every contact reaches holder 0.
+void one_holder(Params& p) {
+  p.population = 1;
+  p.regions = 1;
+  p.outlets_per_100k = 100000;
+  p.density_rings = p.bank_collectors_per_million = p.density_merchants = 1e6;
+}
 
 }  // namespace
 
@@ -190,10 +205,9 @@ TEST_CASE("with the bank module on, rings buy kits, accounts are frozen and cash
 
 // ---- bank controls (step 2): exact outcomes of the opening checks ----
 
-TEST_CASE("the limit of accounts per person refuses a holder's account beyond it; with no limit the same holder sells again", "[bank][controls]") {
+TEST_CASE("the limit of accounts per person refuses a holder's account beyond it, and with no limit the same holder sells again", "[bank][controls]") {
   Params p = bank_params();
-  p.population = 1;  // one holder: every contact reaches holder 0
-  p.bank_collectors_per_million = 1e6;
+  one_holder(p);  // every contact reaches holder 0
   p.bank_opening_max_accounts = 1;
   auto capped = bank_world(p);
   capped->bank.price_seller = 200;
@@ -209,8 +223,7 @@ TEST_CASE("the limit of accounts per person refuses a holder's account beyond it
 
 TEST_CASE("the extra check refuses a holder who already opened accounts with its refusal chance", "[bank][controls]") {
   Params p = bank_params();
-  p.population = 1;
-  p.bank_collectors_per_million = 1e6;
+  one_holder(p);
   p.bank_opening_extra_check_from = 1;
   p.bank_opening_extra_check_refusal = 1;
   auto w = bank_world(p);
@@ -222,8 +235,7 @@ TEST_CASE("the extra check refuses a holder who already opened accounts with its
 
 TEST_CASE("the two cards sanction bars a sanctioned holder from opening accounts and sanctions the seller of a frozen account", "[bank][controls]") {
   Params p = bank_params();
-  p.population = 1;
-  p.bank_collectors_per_million = 1e6;
+  one_holder(p);
   p.sanctions_enabled = true;
   p.sanctions_covers_bank_accounts = true;
   p.sanctions_prob_on_fraud_shutdown = 1;
@@ -268,4 +280,42 @@ TEST_CASE("bank monitoring x2 lowers the rings' purchases of phone cards and the
   // construction (their exact rule is the component test above).
   CHECK(cards.hi < 0);
   CHECK(price.hi < 0);
+}
+
+// ---- determinism and snapshots with the module on ----
+
+TEST_CASE("with the bank module on, 1 and 2 threads give bit-identical results", "[bank][determinism]") {
+  const Scenario sc = testing::with(testing::small_baseline(200000, 150), {"bank.enabled=true"});
+  const RunResult one = testing::run(sc, 3, 7, 1), two = testing::run(sc, 3, 7, 2);
+  REQUIRE(one.daily.size() == two.daily.size());
+  for (std::size_t r = 0; r < one.daily.size(); ++r)
+    CHECK(std::memcmp(one.daily[r].data(), two.daily[r].data(), one.daily[r].size() * sizeof(double)) == 0);
+  CHECK(testing::mean_total(one, "bank_kits_sold") > 0);  // the module ran
+}
+
+TEST_CASE("with the bank module on, a run continued from a snapshot equals the run done in one piece", "[bank][snapshot]") {
+  const Scenario sc = testing::with(testing::small_baseline(200000, 120), {"bank.enabled=true"});
+  const auto dir = std::filesystem::temp_directory_path() / ("cardsim_test_bank_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "bank.snapshot.h5").string();
+  std::vector<std::unique_ptr<World>> halfway;
+  halfway.push_back(build_world(sc, 7, 0));
+  run_days(*halfway.back(), sc, 60, RunOptions{});
+  write_snapshot_file(path, sc, 7, halfway);
+  const SnapshotInfo info = read_snapshot_info(path);
+  auto whole = run_replicate(sc, 7, 0, RunOptions{});
+  auto continued = read_snapshot_world(path, info.scenario, 0);
+  RunOptions checked;
+  checked.check_invariants = true;
+  run_days(*continued, info.scenario, sc.params.days, checked);
+  for (int m = 0; m < kMetricCount; ++m) {
+    INFO("metric " << metric_registry()[std::size_t(m)].name);
+    for (int64_t d = 0; d < whole->recorder.days(); ++d)
+      REQUIRE(whole->recorder.series(m)[d] == continued->recorder.series(m)[d]);
+  }
+  CHECK(whole->bank.state == continued->bank.state);
+  CHECK(whole->bank.price_kit == continued->bank.price_kit);
+  CHECK(whole->ledger.raw_balances() == continued->ledger.raw_balances());
+  CHECK(whole->bank.size() > 0);
+  std::filesystem::remove_all(dir);
 }

@@ -154,6 +154,11 @@ struct Lengths {
 /// Fields that grow during a run (one entry per card made, case reported, or
 /// card in a list); every other field keeps the length it was built with.
 bool grows(const std::string& name) {
+  // Two cards: one entry per criminal bank account opened (World::bank).
+  static const char* const kPerAccount[] = {"bank.state", "bank.seller", "bank.holder",
+                                            "bank.funds", "bank.receipts_today", "bank.reports_today"};
+  for (const char* field : kPerAccount)
+    if (name == field) return true;
   return name.rfind("cards.", 0) == 0 ||
          (name.size() > 7 && name.compare(name.size() - 7, 7, ".values") == 0);
 }
