@@ -179,6 +179,18 @@ void freeze_honest_accounts(World& w) {
   w.recorder.add(Metric::bank_accounts_frozen_honest, double(frozen));
 }
 
+/// Rings learn from the day's accounts in their hands: the share of the
+/// money paid in that was cashed out, and the accounts frozen per receipt,
+/// each a moving average over bank.learning_days. A day without receipts
+/// teaches nothing.
+void rings_learn(World& w, double receipts, double cashed_yuan, double frozen_yuan, double frozen_accounts) {
+  if (receipts <= 0) return;
+  Bank& b = w.bank;
+  const double weight = 1.0 / w.p.bank_learning_days;
+  if (cashed_yuan + frozen_yuan > 0) b.yield_seen += weight * (cashed_yuan / (cashed_yuan + frozen_yuan) - b.yield_seen);
+  b.frozen_per_receipt_seen += weight * (frozen_accounts / receipts - b.frozen_per_receipt_seen);
+}
+
 }  // namespace
 
 void init_bank(World& w) {
@@ -191,6 +203,10 @@ void init_bank(World& w) {
   b.by_state.assign(std::size_t(AccountState::Count), 0);
   b.price_seller = w.p.bank_seller_reservation_median_yuan;
   b.price_kit = collector_unit_cost_yuan(w) * (1.0 + w.p.market_min_markup);
+  // Before any account is used, rings expect what the parameters imply.
+  const double h = freeze_hazard_per_receipt(w.p);
+  b.yield_seen = 1.0 - h;
+  b.frozen_per_receipt_seen = h;
 }
 
 double freeze_hazard_per_receipt(const Params& p) {
@@ -200,21 +216,21 @@ double freeze_hazard_per_receipt(const Params& p) {
 
 double case_value_with_accounts_yuan(const World& w, double gross_yuan) {
   if (!w.p.bank_enabled) return gross_yuan;
-  const double h = freeze_hazard_per_receipt(w.p);
-  const double through_account = std::max(0.0, gross_yuan * (1.0 - h) - w.bank.price_kit * h);
+  const Bank& b = w.bank;
+  const double through_account = std::max(0.0, gross_yuan * b.yield_seen - b.price_kit * b.frozen_per_receipt_seen);
   return (1.0 - w.p.bank_case_share) * gross_yuan + w.p.bank_case_share * through_account;
 }
 
 double ring_kit_demand(const World& w, int32_t ring) {
   if (!w.p.bank_enabled || !w.ring_present(ring)) return 0;
   const auto r = std::size_t(ring);
-  const double h = freeze_hazard_per_receipt(w.p);
+  const Bank& b = w.bank;
   const double gross = w.p.scammers_loss_mean_yuan * w.p.scammers_cash_out_share * w.rings.revenue_factor[r];
-  if (gross * (1.0 - h) <= w.bank.price_kit * h) return 0;  // a case through an account no longer pays its kit
+  if (gross * b.yield_seen <= b.price_kit * b.frozen_per_receipt_seen) return 0;  // a case no longer pays its kit
   const double cases_per_day =
       double(w.rings.fleet[r].size()) * expected_cases_per_card_day(w) * w.p.bank_case_share;
-  const double wanted = std::ceil(cases_per_day * h * w.p.bank_account_stock_days);
-  return std::max(0.0, wanted - double(w.bank.ring_accounts[r].size()));
+  const double wanted = std::ceil(cases_per_day * b.frozen_per_receipt_seen * w.p.bank_account_stock_days);
+  return std::max(0.0, wanted - double(b.ring_accounts[r].size()));
 }
 
 void bank_market(World& w) {
@@ -248,12 +264,21 @@ CaseRoute route_case(World& w, Stream& bank_stream, int32_t ring, double loss_yu
 void banks_monitor_accounts(World& w) {
   if (!w.p.bank_enabled) return;
   Stream s = w.stream(Phase::Bank, kMonitoringEntity);
+  const double cashed_before = w.recorder.today(Metric::bank_cashout_yuan);
+  const double frozen_before = w.recorder.today(Metric::bank_funds_frozen_yuan);
+  const double accounts_before = w.recorder.today(Metric::bank_accounts_frozen_fraud);
+  double receipts = 0;
   for (auto& accounts : w.bank.ring_accounts) {
     std::size_t kept = 0;
-    for (const uint32_t account : accounts)
+    for (const uint32_t account : accounts) {
+      receipts += double(w.bank.receipts_today[account]);
       if (account_day_ends(w, s, account)) accounts[kept++] = account;
+    }
     accounts.resize(kept);
   }
+  rings_learn(w, receipts, w.recorder.today(Metric::bank_cashout_yuan) - cashed_before,
+              w.recorder.today(Metric::bank_funds_frozen_yuan) - frozen_before,
+              w.recorder.today(Metric::bank_accounts_frozen_fraud) - accounts_before);
   freeze_honest_accounts(w);
 }
 

@@ -25,15 +25,17 @@ double freeze_hazard_per_receipt(const Params& p);
 
 /// What a ring expects to keep of a case whose cash-out would be
 /// `gross_yuan` with free and unlimited accounts: the share through other
-/// routes keeps it whole; a case through an account loses it when the account
-/// is frozen that day and pays for the share of a kit it uses up
-/// (kit price x freeze hazard per receipt). With the module off: gross_yuan.
+/// routes keeps it whole; a case through an account keeps the share of money
+/// rings have seen cashed out (Bank::yield_seen) and pays for the share of a
+/// kit it uses up (kit price x accounts frozen per receipt seen). With the
+/// module off: gross_yuan.
 double case_value_with_accounts_yuan(const World& w, double gross_yuan);
 
 /// Kits a ring wants to add today at today's kit price: enough for
 /// bank.account_stock_days of expected use (its cases through accounts a day
-/// times the freeze hazard per receipt), when a case through an account
-/// still pays after its share of the kit; 0 otherwise. Accounts held count.
+/// times the accounts frozen per receipt rings have seen), when a case
+/// through an account still pays after its share of the kit; 0 otherwise.
+/// Accounts held count.
 double ring_kit_demand(const World& w, int32_t ring);
 
 // ---- daily phases (Phase::Bank) ----

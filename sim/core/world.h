@@ -420,6 +420,10 @@ struct Bank {
   double seller_ordered = 0, seller_obtained = 0, seller_reached = 0, seller_refused = 0;
   double contacts_used = 0, contacts_cap = 0;
   double kits_wanted = 0, kits_offered = 0;
+  // What rings have seen of accounts (moving averages over bank.learning_days,
+  // started at what the parameters imply): the share of the money paid into
+  // accounts that was cashed out, not frozen, and the accounts frozen per receipt.
+  double yield_seen = 0, frozen_per_receipt_seen = 0;
 
   uint32_t size() const { return uint32_t(state.size()); }
 };
@@ -444,8 +448,10 @@ template <class V, class C, IfPart<C, Bank> = 0> void visit_fields(V& v, C& b) {
   v.scalar("bank.contacts_cap", b.contacts_cap);
   v.scalar("bank.kits_wanted", b.kits_wanted);
   v.scalar("bank.kits_offered", b.kits_offered);
+  v.scalar("bank.yield_seen", b.yield_seen);
+  v.scalar("bank.frozen_per_receipt_seen", b.frozen_per_receipt_seen);
 }
-CARDSIM_FIELDS_LISTED(Bank, 296);
+CARDSIM_FIELDS_LISTED(Bank, 312);
 // ---- end two cards ----
 
 /// Perceived risk of criminal roles, raised by arrests they hear of.
@@ -696,7 +702,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 5880,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 5896,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 
