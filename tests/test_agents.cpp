@@ -382,7 +382,8 @@ namespace {
 /// certain, and a fixed fine.
 Params chain_params() {
   Params p = tiny_params();
-  p.density_labor_agencies = p.density_organisers = p.density_sim_banks = 250000;
+  p.density_labor_agencies = p.density_sim_banks = 250000;
+  p.insiders_per_organiser = 60;  // the one insider's group
   p.police_capacity_per_million = 250000;  // one trace a day at 4 persons
   p.police_p_scammer = 0;
   p.police_p_identity = p.police_p_outlet = p.police_p_broker = 1;
