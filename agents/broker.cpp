@@ -406,8 +406,21 @@ void harvest_records(World& w) {
 void produce_cards(World& w) {
   if (w.citizens.count == 0) return;
   update_farmer_pool(w);
-  for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
-    if (!w.broker_present(int32_t(i))) continue;
+  // Merchants and raisers buy the same insiders' white cards at the one
+  // price p_w: the day's producers take turns in a cyclic order from a random
+  // start (one draw a day, its own stream), so that no kind is served first
+  // by rule (docs/model.md 4.4). Served by broker id, merchants came first
+  // and took a lone dealer's white cards before its raising team.
+  static thread_local std::vector<std::size_t> producers;
+  producers.clear();
+  for (std::size_t i = 0; i < w.brokers.kind.size(); ++i)
+    if (w.broker_present(int32_t(i)) &&
+        (w.brokers.kind[i] == BrokerKind::Merchant || w.brokers.kind[i] == BrokerKind::Raiser))
+      producers.push_back(i);
+  if (producers.empty()) return;
+  const std::size_t start = w.stream(Phase::Production, kProducerOrderEntity).below(producers.size());
+  for (std::size_t k = 0; k < producers.size(); ++k) {
+    const std::size_t i = producers[(start + k) % producers.size()];
     Stream s = w.stream(Phase::Production, i);
     if (w.brokers.kind[i] == BrokerKind::Merchant) run_merchant(w, s, i);
     if (w.brokers.kind[i] == BrokerKind::Raiser) run_raiser(w, s, i);
