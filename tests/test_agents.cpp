@@ -265,8 +265,8 @@ TEST_CASE("raising teams keep their profit apart from merchants' channel slots",
 
 TEST_CASE("a merchant and a raising team take turns first at their dealer's white cards", "[agents][raising]") {
   // One white card a day from the one insider, wanted by both: which of them
-  // gets it follows the day's random serving order, not the broker ids
-  // (served by id, the merchant took every card).
+  // gets it follows the day's draw of which kind is served first, not the
+  // broker ids (served by id, the merchant took every card).
   Params p = tiny_world()->p;
   p.density_raisers = 250000;  // one raiser beside the merchant
   p.insiders_white_per_day = 1;

@@ -99,7 +99,7 @@ TEST_CASE("inside a national market the commission ring is a price taker",
   CHECK(mean_total(r, "commissions_fraudulent_yuan") > 0);
   // How much of the crew's business is raising for commissions (cards
   // raised against cards sold to rings) is reported in docs/model.md 16 and
-  // not asserted: it follows prices and capacities (about 770 raised against
-  // 2,400 sold outside a year) since merchants and raisers are served in a
-  // random order (tests/test_agents.cpp, [raising]).
+  // not asserted: it follows prices and capacities (about 775 raised against
+  // 2,350 sold outside a year) since which of merchants and raisers is served
+  // first is drawn each day (tests/test_agents.cpp, [raising]).
 }
