@@ -406,22 +406,12 @@ void harvest_records(World& w) {
 void produce_cards(World& w) {
   if (w.citizens.count == 0) return;
   update_farmer_pool(w);
-  // Merchants and raisers buy the same insiders' white cards at the one
-  // price p_w: which kind is served first is drawn each day (a fair coin from
-  // its own stream), so that no kind is served first by rule (docs/model.md
-  // 4.4). Served by broker id, merchants always came first and took a lone
-  // dealer's white cards before its raising team. Within a kind the order
-  // stays the broker id.
-  const bool raisers_first = w.stream(Phase::Production, kProducerOrderEntity).bernoulli(0.5);
-  for (const BrokerKind kind : {raisers_first ? BrokerKind::Raiser : BrokerKind::Merchant,
-                                raisers_first ? BrokerKind::Merchant : BrokerKind::Raiser})
-    for (const int32_t b : w.brokers.all(kind)) {
-      if (!w.broker_present(b)) continue;
-      const auto i = std::size_t(b);
-      Stream s = w.stream(Phase::Production, i);
-      if (kind == BrokerKind::Merchant) run_merchant(w, s, i);
-      else run_raiser(w, s, i);
-    }
+  for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
+    if (!w.broker_present(int32_t(i))) continue;
+    Stream s = w.stream(Phase::Production, i);
+    if (w.brokers.kind[i] == BrokerKind::Merchant) run_merchant(w, s, i);
+    if (w.brokers.kind[i] == BrokerKind::Raiser) run_raiser(w, s, i);
+  }
 }
 
 void adapt_merchants(World& w) {

@@ -263,33 +263,6 @@ TEST_CASE("raising teams keep their profit apart from merchants' channel slots",
   CHECK(w.brokers.raising_profit_ema[1] == 0.0);
 }
 
-TEST_CASE("a merchant and a raising team take turns first at their dealer's white cards", "[agents][raising]") {
-  // One white card a day from the one insider, wanted by both: which of them
-  // gets it follows the day's draw of which kind is served first, not the
-  // broker ids (served by id, the merchant took every card).
-  Params p = tiny_world()->p;
-  p.density_raisers = 250000;  // one raiser beside the merchant
-  p.insiders_white_per_day = 1;
-  p.channel_farmer = p.channel_harvested = false;  // the merchant orders white cards only
-  p.raising_cards_per_day = 100;
-  World w(p, 7, 0);
-  REQUIRE(w.brokers.all(BrokerKind::Raiser) == std::vector<int32_t>{1});
-  REQUIRE(w.brokers.insiders[0] == std::vector<int32_t>{0});
-  REQUIRE(w.brokers.insiders[1] == std::vector<int32_t>{0});
-  int to_merchant = 0, to_raiser = 0;
-  for (int64_t day = 10; day < 50; ++day) {
-    w.day = day;
-    w.insiders.white_left_today[0] = 1;
-    const double merchant = w.ledger.balance(w.ledger.broker(0)), raiser = w.ledger.balance(w.ledger.broker(1));
-    produce_cards(w);  // no record seller: the white card bought waits unused, its price paid
-    to_merchant += w.ledger.balance(w.ledger.broker(0)) < merchant;
-    to_raiser += w.ledger.balance(w.ledger.broker(1)) < raiser;
-  }
-  CHECK(to_merchant + to_raiser == 40);
-  CHECK(to_merchant >= 10);
-  CHECK(to_raiser >= 10);
-}
-
 /// The tiny world with one fraud ring beside the merchant.
 std::unique_ptr<World> tiny_world_with_ring() {
   Params p = tiny_world()->p;

@@ -56,12 +56,8 @@ Interval settled_difference(const RunResult& a, const RunResult& b, const std::s
 }  // namespace
 
 TEST_CASE("doubling recruiters' reach depletes the pool of willing sellers", "[farmer_pool]") {
-  // 24 paired replicates: the dearer pool left is a shift of about 1-2 yuan
-  // in its median ask, which 12 replicates resolved for one random sequence
-  // of the production phase and not for another (CI [-0.07, 2.30] yuan).
-  constexpr int kDepletionReplicates = 24;
-  const RunResult base = run(fast_pool({}), kDepletionReplicates, 7);
-  const RunResult more = run(fast_pool({"farmer.contacts_per_recruiter=8"}), kDepletionReplicates, 7);
+  const RunResult base = run(fast_pool({}), kReplicates, 7);
+  const RunResult more = run(fast_pool({"farmer.contacts_per_recruiter=8"}), kReplicates, 7);
   const Interval pool = settled_difference(base, more, "farmer_pool");
   const Interval pay = settled_difference(base, more, "price_farmer_yuan");
   const Interval dearer = settled_difference(base, more, "farmer_pool_median_reservation_yuan");

@@ -61,9 +61,6 @@ constexpr uint64_t kCrackdownEntity = uint64_t(1) << 43;
 /// Market stream of the outside market's purchases (agents/card_market.cpp,
 /// market.outside.*): one a day, above any buyer's index.
 constexpr uint64_t kOutsideMarketEntity = uint64_t(1) << 44;
-/// Which kind of producer (merchants, raisers) is served first in the
-/// production phase: one draw a day from kProducerOrderEntity.
-constexpr uint64_t kProducerOrderEntity = uint64_t(1) << 45;
 
 class Stream {
  public:
