@@ -98,8 +98,7 @@ int64_t first_outlet_of_region(const World& w, int64_t outlets, int region) {
 
 void init_outlets(World& w) {
   const int regions = int(w.p.regions);
-  const int64_t wanted = std::llround(double(w.p.population) * w.p.outlets_per_100k / 1e5);
-  const int64_t n = std::max<int64_t>(regions, wanted);
+  const int64_t n = outlet_count(w.p);
   Outlets& o = w.outlets;
   o.region_first.resize(std::size_t(regions) + 1);
   for (int r = 0; r <= regions; ++r) o.region_first[std::size_t(r)] = first_outlet_of_region(w, n, r);
@@ -117,7 +116,7 @@ void init_outlets(World& w) {
 
 void init_insiders(World& w, Stream& s) {
   const int64_t n_outlets = w.outlet_count();
-  const auto n = std::size_t(std::llround(double(n_outlets) * w.p.insiders_share_of_outlets));
+  const auto n = std::size_t(insider_posts(w.p));
   // Partial Fisher-Yates over outlet ids picks distinct corrupt outlets.
   std::vector<int32_t> ids(static_cast<std::size_t>(n_outlets));
   std::iota(ids.begin(), ids.end(), 0);
