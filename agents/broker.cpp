@@ -10,6 +10,7 @@
 #include "agents/entry.h"
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
+#include "core/identity_lookahead.h"
 
 namespace cardsim {
 namespace {
@@ -55,6 +56,26 @@ double record_price_of(const World& w, std::size_t i) {
                                                                                : w.market.price_record;
 }
 
+constexpr std::size_t kNoSupplier = ~std::size_t(0);
+
+/// A present supplier with records to sell, asked in turn from position
+/// `start` of `suppliers` on (wrapping round once), or kNoSupplier. Once
+/// records run short most suppliers hold none and a buyer asks thousands of
+/// them (national runs), so the positions run in two plain ranges instead of
+/// taking a remainder per supplier asked.
+std::size_t first_supplier_with_records(const World& w, const RecordSuppliers& suppliers, std::size_t start) {
+  const Brokers& b = w.brokers;
+  const auto has_records = [&](std::size_t k) {
+    const std::size_t i = suppliers[k];
+    return !b.records[i].empty() && w.broker_present(int32_t(i));
+  };
+  for (std::size_t k = start; k < suppliers.size(); ++k)
+    if (has_records(k)) return suppliers[k];
+  for (std::size_t k = 0; k < start; ++k)
+    if (has_records(k)) return suppliers[k];
+  return kNoSupplier;
+}
+
 /// Buys one identity record from a supplier that has one; identity kNone when
 /// none. Harvested activations need a face photo, so only labor agencies serve them.
 Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
@@ -70,18 +91,17 @@ Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
   // Found out earlier today: nothing to buy (the draw above is kept, so that
   // knowing it changes no later draw).
   if (w.market.records_out > 0 || (need_face && w.market.face_records_out > 0)) return {};
-  for (std::size_t k = 0; k < count; ++k) {
-    const std::size_t i = suppliers[(start + k) % count];
-    if (b.records[i].empty() || !w.broker_present(int32_t(i))) continue;
-    const uint32_t identity = b.records[i].back();
-    b.records[i].pop_back();
-    const double price = record_price_of(w, i);
-    w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), price);
-    w.market.record_delivered += 1;
-    return {identity, int32_t(i), price};
+  const std::size_t i = first_supplier_with_records(w, suppliers, start);
+  if (i == kNoSupplier) {
+    (need_face ? w.market.face_records_out : w.market.records_out) = 1;
+    return {};
   }
-  (need_face ? w.market.face_records_out : w.market.records_out) = 1;
-  return {};
+  const uint32_t identity = b.records[i].back();
+  b.records[i].pop_back();
+  const double price = record_price_of(w, i);
+  w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), price);
+  w.market.record_delivered += 1;
+  return {identity, int32_t(i), price};
 }
 
 /// A present insider linked to this broker with white cards left, or -1.
@@ -379,11 +399,16 @@ void harvest_for(World& w, Stream& s, std::size_t i) {
   auto& stock = w.brokers.records[i];
   const int64_t room = std::max<int64_t>(0, w.p.records_stock_cap - int64_t(stock.size()));
   const int64_t n = std::min(room, s.poisson(wanted));
+  // The day's records are drawn first, each holder's record fetched as it is
+  // drawn, and marked after: the random writes' cache misses overlap.
+  const std::size_t had = stock.size();
   for (int64_t k = 0; k < n; ++k) {
     const uint32_t identity = w.random_identity(s);
-    w.citizens.person[identity].set_flags(Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u));
+    prefetch_identity(w, identity);
     stock.push_back(identity);
   }
+  for (std::size_t k = had; k < stock.size(); ++k)
+    w.citizens.person[stock[k]].set_flags(Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u));
   if (n > 0) {
     w.market.records_out = w.market.face_records_out = 0;  // records to sell again
     w.ledger.transfer(w.ledger.broker(int32_t(i)), w.ledger.pool(Pool::Suppliers),

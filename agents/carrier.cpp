@@ -10,6 +10,7 @@
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
 #include "agents/police.h"
+#include "core/identity_lookahead.h"
 
 namespace cardsim {
 namespace {
@@ -232,9 +233,23 @@ void shut_honest_cards(World& w, Stream& s) {
     if (shut_one_honest_card(w, s)) w.recorder.add(Metric::shutdowns_honest, 1);
 }
 
+/// Fetches what shutting the card at `due[k]` will read: its own record
+/// far ahead, then, once that has arrived, its holder's record.
+void prefetch_card_ahead(const World& w, const std::vector<uint32_t>& due, std::size_t k) {
+  if (k + 2 * kRecordsAhead < due.size()) {
+    const uint32_t card = due[k + 2 * kRecordsAhead];
+    __builtin_prefetch(&w.cards.identity[card]);
+    __builtin_prefetch(&w.cards.state[card]);
+  }
+  if (k + kRecordsAhead < due.size()) prefetch_identity(w, w.cards.identity[due[k + kRecordsAhead]]);
+}
+
 void shut_due_today(World& w) {
   auto& due = w.shutdown_due[std::size_t(w.day)];
-  for (uint32_t card : due) shut_for_fraud(w, card);
+  for (std::size_t k = 0; k < due.size(); ++k) {
+    prefetch_card_ahead(w, due, k);
+    shut_for_fraud(w, due[k]);
+  }
   due.clear();
   due.shrink_to_fit();
 }

@@ -153,8 +153,9 @@ void honest_retries(World& w, HonestBlock& b) {
   if (due.empty()) return;
   Stream s = w.stream(Phase::HonestDemand, kRetryTries);
   Stream choices = w.stream(Phase::HonestDemand, kRetryChoices);
-  for (uint64_t packed : due) {
-    const Retry r = unpack(packed);
+  for (std::size_t k = 0; k < due.size(); ++k) {
+    if (k + kRecordsAhead < due.size()) prefetch_identity(w, unpack(due[k + kRecordsAhead]).identity);
+    const Retry r = unpack(due[k]);
     b.add(Metric::honest_retries, 1);
     if (ask_for_card(w, b, s, r.identity, w.region_of(r.identity)).refused()) {
       refused_wait(b, w, choices, r.identity, r.first_refused, r.tries + 1);
@@ -232,9 +233,15 @@ void share_churn(World& w, std::vector<HonestBlock>& blocks, Stream& s) {
 void serve_remote(World& w, const std::vector<HonestBlock>& blocks, HonestBlock& b) {
   Stream s = w.stream(Phase::HonestDemand, kDemandEvents);
   Stream choices = w.stream(Phase::HonestDemand, kRemoteChoices);
-  for (int r = 0; r < w.p.regions; ++r)
-    for (uint32_t identity : blocks[std::size_t(r)].remote)
-      honest_customer(w, b, s, choices, identity, w.random_other_region(s, r));
+  for (int r = 0; r < w.p.regions; ++r) {
+    const std::vector<uint32_t>& remote = blocks[std::size_t(r)].remote;
+    for (std::size_t k = 0; k < remote.size(); ++k) {
+      // Drawn while their block ran, these holders' records have left the
+      // caches since: fetch a few customers ahead, so that the misses overlap.
+      if (k + kRecordsAhead < remote.size()) prefetch_identity(w, remote[k + kRecordsAhead]);
+      honest_customer(w, b, s, choices, remote[k], w.random_other_region(s, r));
+    }
+  }
 }
 
 }  // namespace
