@@ -233,22 +233,19 @@ void shut_honest_cards(World& w, Stream& s) {
     if (shut_one_honest_card(w, s)) w.recorder.add(Metric::shutdowns_honest, 1);
 }
 
-/// Fetches what shutting the card at `due[k]` will read: its own record
-/// far ahead, then, once that has arrived, its holder's record.
-void prefetch_card_ahead(const World& w, const std::vector<uint32_t>& due, std::size_t k) {
-  if (k + 2 * kRecordsAhead < due.size()) {
-    const uint32_t card = due[k + 2 * kRecordsAhead];
-    __builtin_prefetch(&w.cards.identity[card]);
-    __builtin_prefetch(&w.cards.state[card]);
-  }
-  if (k + kRecordsAhead < due.size()) prefetch_identity(w, w.cards.identity[due[k + kRecordsAhead]]);
-}
-
+/// Shuts the cards due today in batches, each batch's holders' records read
+/// in page order first (warm_records): at national scale each would be a
+/// cache and TLB miss.
 void shut_due_today(World& w) {
   auto& due = w.shutdown_due[std::size_t(w.day)];
-  for (std::size_t k = 0; k < due.size(); ++k) {
-    prefetch_card_ahead(w, due, k);
-    shut_for_fraud(w, due[k]);
+  std::vector<uint32_t> holders;
+  RecordWarming scratch;
+  for (std::size_t first = 0; first < due.size(); first += kWarmBatch) {
+    const std::size_t last = std::min(due.size(), first + kWarmBatch);
+    holders.clear();
+    for (std::size_t k = first; k < last; ++k) holders.push_back(w.cards.identity[due[k]]);
+    warm_records(w, holders, scratch);
+    for (std::size_t k = first; k < last; ++k) shut_for_fraud(w, due[k]);
   }
   due.clear();
   due.shrink_to_fit();

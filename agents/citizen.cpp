@@ -198,7 +198,7 @@ void run_block(World& w, HonestBlock& b, int region) {
   const int64_t n = s.poisson(double(w.holders_in(region)) * w.p.citizens_activation_rate);
   const bool can_go_remote = w.p.regions > 1;
   if (n > 0) {
-    IdentityLookahead who(w, w.stream(Phase::HonestDemand, block_key(region, kBlockCustomers)), region);
+    IdentityLookahead who(w, w.stream(Phase::HonestDemand, block_key(region, kBlockCustomers)), region, n);
     for (int64_t k = 0; k < n; ++k) {
       const uint32_t identity = who.next();
       if (can_go_remote && s.bernoulli(w.p.citizens_remote_share))
@@ -208,7 +208,7 @@ void run_block(World& w, HonestBlock& b, int region) {
     }
   }
   if (b.churn > 0) {
-    IdentityLookahead who(w, w.stream(Phase::HonestDemand, block_key(region, kBlockChurners)), region);
+    IdentityLookahead who(w, w.stream(Phase::HonestDemand, block_key(region, kBlockChurners)), region, b.churn);
     honest_churn(w, b, who);
   }
 }
@@ -233,13 +233,17 @@ void share_churn(World& w, std::vector<HonestBlock>& blocks, Stream& s) {
 void serve_remote(World& w, const std::vector<HonestBlock>& blocks, HonestBlock& b) {
   Stream s = w.stream(Phase::HonestDemand, kDemandEvents);
   Stream choices = w.stream(Phase::HonestDemand, kRemoteChoices);
+  // Drawn while their block ran, these holders' records have left the caches
+  // since: each batch of them is read in page order first (warm_records).
+  std::vector<uint32_t> batch;
+  RecordWarming scratch;
   for (int r = 0; r < w.p.regions; ++r) {
     const std::vector<uint32_t>& remote = blocks[std::size_t(r)].remote;
-    for (std::size_t k = 0; k < remote.size(); ++k) {
-      // Drawn while their block ran, these holders' records have left the
-      // caches since: fetch a few customers ahead, so that the misses overlap.
-      if (k + kRecordsAhead < remote.size()) prefetch_identity(w, remote[k + kRecordsAhead]);
-      honest_customer(w, b, s, choices, remote[k], w.random_other_region(s, r));
+    for (std::size_t first = 0; first < remote.size(); first += kWarmBatch) {
+      batch.assign(remote.begin() + std::ptrdiff_t(first),
+                   remote.begin() + std::ptrdiff_t(std::min(remote.size(), first + kWarmBatch)));
+      warm_records(w, batch, scratch);
+      for (uint32_t identity : batch) honest_customer(w, b, s, choices, identity, w.random_other_region(s, r));
     }
   }
 }
