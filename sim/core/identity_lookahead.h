@@ -28,6 +28,15 @@ inline void prefetch_identity(const World& w, uint32_t identity) {
 /// (256 KB) stay in a core's own cache until the events that follow use them.
 constexpr std::size_t kWarmBatch = 4096;
 
+/// Whether the holders' records outgrow the caches (64 MB and more, 32 million
+/// holders): below that, as in a region of a million holders, reading them in
+/// page order first costs more than the misses it saves, and a loop prefetches
+/// a few holders ahead instead.
+inline bool records_outgrow_caches(const World& w) {
+  constexpr int64_t kCachedHolders = int64_t(32) << 20;
+  return w.citizens.count >= kCachedHolders;
+}
+
 /// Scratch space of warm_records, kept between calls.
 struct RecordWarming {
   std::vector<uint32_t> by_page, page_start;
@@ -40,6 +49,10 @@ struct RecordWarming {
 /// a page walk as well as a cache miss (bench/README.md). A few thousand ids
 /// at a time: their cache lines should stay in a core's own cache.
 inline void warm_records(const World& w, const std::vector<uint32_t>& ids, RecordWarming& scratch) {
+  if (!records_outgrow_caches(w)) {
+    for (uint32_t id : ids) prefetch_identity(w, id);
+    return;
+  }
   constexpr int kPageShift = 20;  // 2^20 2-byte records: one 2 MB page
   auto& by_page = scratch.by_page;
   auto& page_start = scratch.page_start;
@@ -72,10 +85,12 @@ class IdentityLookahead {
   /// `expected`: how many the caller will draw at least (sizes the first
   /// batches; drawing more is allowed, drawing fewer only wastes reads).
   IdentityLookahead(const World& w, Stream stream, int region, int64_t expected)
-      : w_(w), stream_(stream), region_(region), expected_(std::max<int64_t>(0, expected)) {}
+      : w_(w), stream_(stream), region_(region), expected_(std::max<int64_t>(0, expected)),
+        warmed_(records_outgrow_caches(w)) {}
 
   uint32_t next() {
     if (next_ == batch_.size()) refill();
+    if (!warmed_ && next_ + kRecordsAhead < batch_.size()) prefetch_identity(w_, batch_[next_ + kRecordsAhead]);
     return batch_[next_++];
   }
 
@@ -90,7 +105,7 @@ class IdentityLookahead {
     for (uint32_t& id : batch_) id = region_ < 0 ? w_.random_identity(stream_) : w_.random_identity_in(stream_, region_);
     drawn_ += int64_t(size);
     next_ = 0;
-    warm_records(w_, batch_, warm_);
+    if (warmed_) warm_records(w_, batch_, warm_);
   }
 
   const World& w_;
@@ -99,6 +114,7 @@ class IdentityLookahead {
   int64_t expected_, drawn_ = 0;
   std::vector<uint32_t> batch_;                  // holders in draw order
   std::size_t next_ = 0;
+  bool warmed_;  // batches are read in page order first; else each holder is prefetched kRecordsAhead ahead
   RecordWarming warm_;
 };
 
