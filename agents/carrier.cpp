@@ -66,7 +66,7 @@ bool identity_velocity_refuses(World& w, Stream&, const ActivationAttempt& a) {
 }
 
 bool remote_refuses(World& w, Stream& s, const ActivationAttempt& a) {
-  const bool remote = w.region_of(a.identity) != w.outlets.region[a.outlet];
+  const bool remote = home_region_of(w, a) != w.outlets.region[a.outlet];
   if (!remote || w.p.remote_mode == RemoteMode::allow) return false;
   if (a.location_edit && !w.p.location_edit_protected) return false;  // F3
   if (w.p.remote_mode == RemoteMode::block) return true;

@@ -122,11 +122,12 @@ void activate_honest_card(World& w, HonestBlock& b, uint32_t identity, uint32_t 
   b.commissions[std::size_t(w.outlets.carrier[outlet])]++;
 }
 
-/// An honest customer asks for a card at an outlet of `region`; at a capped
-/// outlet they try one more. The card is activated when no check refuses.
-Verdict ask_for_card(World& w, HonestBlock& b, Stream& s, uint32_t identity, int region) {
+/// An honest customer of `home` asks for a card at an outlet of `region`; at
+/// a capped outlet they try one more. The card is activated when no check refuses.
+Verdict ask_for_card(World& w, HonestBlock& b, Stream& s, uint32_t identity, int home, int region) {
   ActivationAttempt a;
   a.identity = identity;
+  a.home_region = home;
   a.outlet = w.random_outlet_in(s, region);
   Verdict v = check_activation(w, s, a);
   if (v.kind == Refusal::DealerCap) {
@@ -137,10 +138,10 @@ Verdict ask_for_card(World& w, HonestBlock& b, Stream& s, uint32_t identity, int
   return v;
 }
 
-/// A customer asks for a card in `region`; a refusal is counted and they
-/// may try again later.
-void honest_customer(World& w, HonestBlock& b, Stream& s, Stream& choices, uint32_t identity, int region) {
-  const Verdict v = ask_for_card(w, b, s, identity, region);
+/// A customer of `home` asks for a card in `region`; a refusal is counted
+/// and they may try again later.
+void honest_customer(World& w, HonestBlock& b, Stream& s, Stream& choices, uint32_t identity, int home, int region) {
+  const Verdict v = ask_for_card(w, b, s, identity, home, region);
   if (!v.refused()) return;
   count_refusal(b, w, v, identity);
   refused_wait(b, w, choices, identity, w.day, 0);
@@ -157,7 +158,8 @@ void honest_retries(World& w, HonestBlock& b) {
     if (k + kRecordsAhead < due.size()) prefetch_identity(w, unpack(due[k + kRecordsAhead]).identity);
     const Retry r = unpack(due[k]);
     b.add(Metric::honest_retries, 1);
-    if (ask_for_card(w, b, s, r.identity, w.region_of(r.identity)).refused()) {
+    const int home = w.region_of(r.identity);
+    if (ask_for_card(w, b, s, r.identity, home, home).refused()) {
       refused_wait(b, w, choices, r.identity, r.first_refused, r.tries + 1);
       continue;
     }
@@ -190,6 +192,10 @@ uint64_t block_key(int region, BlockStream which) {
   return kFirstBlockStream + kBlockStreamCount * uint64_t(region) + which;
 }
 
+/// The home region of a block's customers: the block's region, unless it has
+/// no holders (World::random_identity_in then draws from everyone): -1, unknown.
+int home_of_block(const World& w, int region) { return w.holders_in(region) > 0 ? region : -1; }
+
 /// One block's day: its new customers asking at home (the remote share set
 /// aside for later), then the honest cards its holders give up.
 void run_block(World& w, HonestBlock& b, int region) {
@@ -204,7 +210,7 @@ void run_block(World& w, HonestBlock& b, int region) {
       if (can_go_remote && s.bernoulli(w.p.citizens_remote_share))
         b.remote.push_back(identity);
       else
-        honest_customer(w, b, s, choices, identity, region);
+        honest_customer(w, b, s, choices, identity, home_of_block(w, region), region);
     }
   }
   if (b.churn > 0) {
@@ -243,7 +249,8 @@ void serve_remote(World& w, const std::vector<HonestBlock>& blocks, HonestBlock&
       batch.assign(remote.begin() + std::ptrdiff_t(first),
                    remote.begin() + std::ptrdiff_t(std::min(remote.size(), first + kWarmBatch)));
       warm_records(w, batch, scratch);
-      for (uint32_t identity : batch) honest_customer(w, b, s, choices, identity, w.random_other_region(s, r));
+      for (uint32_t identity : batch)
+        honest_customer(w, b, s, choices, identity, home_of_block(w, r), w.random_other_region(s, r));
     }
   }
 }

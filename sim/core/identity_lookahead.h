@@ -90,7 +90,7 @@ class IdentityLookahead {
 
   uint32_t next() {
     if (next_ == batch_.size()) refill();
-    if (!warmed_ && next_ + kRecordsAhead < batch_.size()) prefetch_identity(w_, batch_[next_ + kRecordsAhead]);
+    if (next_ + kRecordsAhead < batch_.size()) prefetch_identity(w_, batch_[next_ + kRecordsAhead]);
     return batch_[next_++];
   }
 
@@ -114,7 +114,7 @@ class IdentityLookahead {
   int64_t expected_, drawn_ = 0;
   std::vector<uint32_t> batch_;                  // holders in draw order
   std::size_t next_ = 0;
-  bool warmed_;  // batches are read in page order first; else each holder is prefetched kRecordsAhead ahead
+  bool warmed_;  // batches are read in page order first (next() prefetches too: lines read early may have left L1 and L2)
   RecordWarming warm_;
 };
 
