@@ -389,7 +389,11 @@ double harvest_cost(double n, double rate, double cost, bool by_profit) {
 }
 // ---- end records supply curve ----
 
-void harvest_for(World& w, Stream& s, std::size_t i) {
+/// Identities whose records were harvested today, to be marked as leaked
+/// once every supplier has harvested: [0] ID only, [1] ID and face.
+using Leaked = std::vector<uint32_t>[2];
+
+void harvest_for(World& w, Stream& s, std::size_t i, Leaked& leaked) {
   const bool face = w.brokers.kind[i] == BrokerKind::LaborAgency;
   const double rate = (face ? w.p.records_harvest_per_agency : w.p.records_harvest_per_seller) *
                       (1.0 - w.p.data_protection_level) * w.restraint(w.brokers.convictions[i]);
@@ -399,16 +403,11 @@ void harvest_for(World& w, Stream& s, std::size_t i) {
   auto& stock = w.brokers.records[i];
   const int64_t room = std::max<int64_t>(0, w.p.records_stock_cap - int64_t(stock.size()));
   const int64_t n = std::min(room, s.poisson(wanted));
-  // The day's records are drawn first, each holder's record fetched as it is
-  // drawn, and marked after: the random writes' cache misses overlap.
-  const std::size_t had = stock.size();
   for (int64_t k = 0; k < n; ++k) {
     const uint32_t identity = w.random_identity(s);
-    prefetch_identity(w, identity);
     stock.push_back(identity);
+    leaked[face].push_back(identity);
   }
-  for (std::size_t k = had; k < stock.size(); ++k)
-    w.citizens.person[stock[k]].set_flags(Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u));
   if (n > 0) {
     w.market.records_out = w.market.face_records_out = 0;  // records to sell again
     w.ledger.transfer(w.ledger.broker(int32_t(i)), w.ledger.pool(Pool::Suppliers),
@@ -417,15 +416,36 @@ void harvest_for(World& w, Stream& s, std::size_t i) {
   }
 }
 
+/// Marks the day's harvested identities (a flag set is the same in any
+/// order, and nothing reads them while suppliers harvest), batch by batch,
+/// each batch's records read in page order first (warm_records): at national
+/// scale each would be a cache and TLB miss.
+void mark_leaked(World& w, const Leaked& leaked) {
+  std::vector<uint32_t> batch;
+  RecordWarming scratch;
+  for (int face = 0; face < 2; ++face) {
+    const unsigned flags = Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u);
+    const std::vector<uint32_t>& ids = leaked[face];
+    for (std::size_t first = 0; first < ids.size(); first += kWarmBatch) {
+      batch.assign(ids.begin() + std::ptrdiff_t(first),
+                   ids.begin() + std::ptrdiff_t(std::min(ids.size(), first + kWarmBatch)));
+      warm_records(w, batch, scratch);
+      for (uint32_t identity : batch) w.citizens.person[identity].set_flags(flags);
+    }
+  }
+}
+
 }  // namespace
 
 void harvest_records(World& w) {
   if (w.citizens.count == 0) return;
+  Leaked leaked;
   for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
     if (!is_supplier(w.brokers.kind[i]) || !w.broker_present(int32_t(i))) continue;
     Stream s = w.stream(Phase::Records, i);
-    harvest_for(w, s, i);
+    harvest_for(w, s, i, leaked);
   }
+  mark_leaked(w, leaked);
 }
 
 void produce_cards(World& w) {
