@@ -282,13 +282,6 @@ uint64_t PoliceCases::waiting() const {
   return n;
 }
 
-int World::initial_legit_cards(uint32_t identity) const {
-  const double u = splitmix_uniform(initial_cards_key, identity);
-  int k = 0;
-  while (k < int(initial_cards_cdf.size()) && u > initial_cards_cdf[std::size_t(k)]) ++k;
-  return k;
-}
-
 int World::buyer_home(CardUse use, int32_t buyer) const {
   const auto& homes = trade.home[std::size_t(use)];
   return std::size_t(buyer) < homes.size() ? homes[std::size_t(buyer)] : 0;  // a hand-made buyer lives in region 0

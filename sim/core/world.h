@@ -604,7 +604,22 @@ struct World {
     return stored ? stored - 1 : initial_legit_cards(identity);
   }
   void set_legit_cards(uint32_t identity, int n) { citizens.person[identity].set_legit_stored(n + 1); }
-  int initial_legit_cards(uint32_t identity) const;
+  /// The least k with u <= cdf[k] (cap when none), u the holder's draw.
+  /// Read for every untouched holder an event meets: the first four
+  /// comparisons are counted without branches (the cdf never decreases, so
+  /// the count of cdf values below u is that k), most holders have fewer cards.
+  int initial_legit_cards(uint32_t identity) const {
+    const double u = splitmix_uniform(initial_cards_key, identity);
+    const double* cdf = initial_cards_cdf.data();
+    const int n = int(initial_cards_cdf.size());
+    int k = 0;
+    if (n >= 4) {
+      k = int(u > cdf[0]) + int(u > cdf[1]) + int(u > cdf[2]) + int(u > cdf[3]);
+      if (k < 4) return k;
+    }
+    while (k < n && u > cdf[k]) ++k;
+    return k;
+  }
   uint32_t random_identity_in(Stream& s, int region) const;
   /// Identity holders of `region` (the ids random_identity_in draws from).
   int64_t holders_in(int region) const;
