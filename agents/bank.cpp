@@ -22,6 +22,15 @@ void set_account_state(World& w, uint32_t account, AccountState to) {
   b.state[account] = uint8_t(to);
 }
 
+double kits_in_stock(const Bank& b) {
+  double kits = 0;
+  for (const auto& k : b.kits) kits += double(k.size());
+  return kits;
+}
+
+/// Chance that one receipt is flagged by transaction monitoring.
+double monitoring_flag_probability(const Params& p) { return p.bank_monitoring_review_share * p.bank_monitoring_sensitivity; }
+
 double collector_unit_cost_yuan(const World& w) { return w.bank.price_seller + w.p.bank_kit_assembly_cost_yuan; }
 
 /// Accounts `person` has opened for sale so far. O(accounts): criminal
@@ -133,7 +142,7 @@ void ring_buys_kits(World& w, int32_t r, std::size_t first) {
 /// monitoring with review_share x sensitivity, each report gets it frozen
 /// with bank.report_freeze_prob.
 double freeze_probability(const Params& p, int32_t receipts, int32_t reports) {
-  const double flag = p.bank_monitoring_review_share * p.bank_monitoring_sensitivity;
+  const double flag = monitoring_flag_probability(p);
   return 1.0 - std::pow(1.0 - flag, double(receipts)) * std::pow(1.0 - p.bank_report_freeze_prob, double(reports));
 }
 
@@ -210,7 +219,7 @@ void init_bank(World& w) {
 }
 
 double freeze_hazard_per_receipt(const Params& p) {
-  const double flag = p.bank_monitoring_review_share * p.bank_monitoring_sensitivity;
+  const double flag = monitoring_flag_probability(p);
   return flag + (1.0 - flag) * p.police_report_prob * p.bank_report_freeze_prob;
 }
 
@@ -238,7 +247,7 @@ void bank_market(World& w) {
   Bank& b = w.bank;
   b.seller_ordered = b.seller_obtained = b.seller_reached = b.seller_refused = 0;
   b.contacts_used = b.contacts_cap = b.kits_wanted = b.kits_offered = 0;
-  for (const auto& kits : b.kits) b.kits_offered += double(kits.size());
+  b.kits_offered = kits_in_stock(b);
   // Rings are served in index order; each starts at a collector drawn for the
   // day, so that no collector sells first every day.
   Stream order = w.stream(Phase::Bank, kKitMarketEntity);
@@ -304,26 +313,21 @@ void update_bank_prices(World& w) {
   // Kits: rings' wanted kits against collectors' stock, never below the
   // collectors' unit cost plus the minimum markup (as cards: core/market.cpp).
   const double kit_floor = std::max(1.0, collector_unit_cost_yuan(w) * (1.0 + w.p.market_min_markup));
-  b.price_kit = std::clamp(b.price_kit * std::exp(speed * excess_demand(b.kits_wanted, b.kits_offered)), kit_floor,
-                           std::max(kit_floor, 1e9));
+  b.price_kit = moved(b.price_kit, speed, excess_demand(b.kits_wanted, b.kits_offered), kit_floor, 1e9);
   // Seller's pay: the farmers' offer rule on the collectors' own tallies:
   // unfilled orders push it up as far as it buys sellers (refused against
   // accepted among the willing reached), unused contacts pull it down. It
   // never exceeds what the kit fetches less the kit's other parts.
   if (b.seller_ordered <= 0 && b.contacts_cap <= 0) return;
-  const double shortfall = b.seller_ordered > 0 ? (b.seller_ordered - b.seller_obtained) / b.seller_ordered : 0.0;
-  const double balance = b.seller_reached > 0 ? (2.0 * b.seller_refused - b.seller_reached) / b.seller_reached : 0.0;
-  const double slack = b.contacts_cap > 0 ? (b.contacts_cap - b.contacts_used) / b.contacts_cap : 0.0;
-  const double ceiling = std::max(1.0, b.price_kit - w.p.bank_kit_assembly_cost_yuan);
-  b.price_seller = std::clamp(b.price_seller * std::exp(speed * (shortfall * balance - slack)), 1.0, ceiling);
+  const OfferTallies t{b.seller_ordered, b.seller_obtained, b.contacts_cap, b.contacts_used};
+  const double pressure = offer_pressure(t, refusal_balance(b.seller_reached, b.seller_refused));
+  b.price_seller = moved(b.price_seller, speed, pressure, 1.0, b.price_kit - w.p.bank_kit_assembly_cost_yuan);
 }
 
 void record_bank_day(World& w) {
   if (!w.p.bank_enabled) return;
   const Bank& b = w.bank;
-  double kits = 0;
-  for (const auto& k : b.kits) kits += double(k.size());
-  w.recorder.set(Metric::bank_kits_in_stock, kits);
+  w.recorder.set(Metric::bank_kits_in_stock, kits_in_stock(b));
   w.recorder.set(Metric::bank_accounts_in_use, double(b.by_state[std::size_t(AccountState::InUse)]));
   w.recorder.set(Metric::bank_price_account_seller_yuan, b.price_seller);
   w.recorder.set(Metric::bank_price_account_kit_yuan, b.price_kit);

@@ -6,10 +6,6 @@
 namespace cardsim {
 namespace {
 
-double moved(double price, double speed, double pressure, double floor, double ceiling) {
-  return std::clamp(price * std::exp(speed * pressure), floor, std::max(floor, ceiling));
-}
-
 /// Mean unit cost of the merchants' recent production, weighted by stock.
 double merchants_unit_cost(const World& w) {
   double cost = 0, weight = 0;
@@ -30,13 +26,25 @@ double merchants_unit_cost(const World& w) {
 /// settles where half the willing holders reached would sell: the median
 /// asking price of the pool as it stands, which rises as selling removes the
 /// cheapest.
-double offer_refusal_balance(const FarmerPool& f) {
-  if (f.reached_today <= 0) return 0.0;
-  return (2.0 * f.refused_today - f.reached_today) / f.reached_today;
-}
+double offer_refusal_balance(const FarmerPool& f) { return refusal_balance(f.reached_today, f.refused_today); }
 // ---- end rising supply curve ----
 
 }  // namespace
+
+double moved(double price, double speed, double pressure, double floor, double ceiling) {
+  return std::clamp(price * std::exp(speed * pressure), floor, std::max(floor, ceiling));
+}
+
+double refusal_balance(double reached, double refused) {
+  if (reached <= 0) return 0.0;
+  return (2.0 * refused - reached) / reached;
+}
+
+double offer_pressure(const OfferTallies& t, double buys_sellers) {
+  const double shortfall = t.ordered > 0 ? (t.ordered - t.obtained) / t.ordered : 0.0;
+  const double slack = t.contacts_cap > 0 ? (t.contacts_cap - t.contacts_used) / t.contacts_cap : 0.0;
+  return shortfall * buys_sellers - slack;
+}
 
 double excess_demand(double wanted, double available) {
   // One unit of damping: a sliver of demand against an empty shelf is not a
@@ -56,10 +64,9 @@ void update_prices(World& w) {
 
   // Farmer offers: unfilled orders push up, unused recruiting reach pulls down.
   if (m.farmer_ordered > 0 || m.farmer_contacts_cap > 0) {
-    const double shortfall = m.farmer_ordered > 0 ? (m.farmer_ordered - m.farmer_obtained) / m.farmer_ordered : 0.0;
-    const double slack = m.farmer_contacts_cap > 0 ? (m.farmer_contacts_cap - m.farmer_contacts_used) / m.farmer_contacts_cap : 0.0;
-    const double push = w.p.farmer_pool_enabled ? shortfall * offer_refusal_balance(w.farmer_pool) : shortfall;
-    m.price_farmer = moved(m.price_farmer, speed, push - slack, 1.0,
+    const OfferTallies t{m.farmer_ordered, m.farmer_obtained, m.farmer_contacts_cap, m.farmer_contacts_used};
+    const double buys_sellers = w.p.farmer_pool_enabled ? offer_refusal_balance(w.farmer_pool) : 1.0;
+    m.price_farmer = moved(m.price_farmer, speed, offer_pressure(t, buys_sellers), 1.0,
                            w.p.market_farmer_price_cap_share * m.price_scammer);
   }
 
