@@ -363,8 +363,14 @@ double mean_sentence_days(const Params& p) {
   return 0.5 * double(p.police_sentence_min_days + p.police_sentence_max_days);
 }
 
-/// Arrests per unit sold as seen: 0 before anything was sold.
-double hazard_seen(double arrests_seen, double sold_seen) { return sold_seen > 0 ? arrests_seen / sold_seen : 0.0; }
+/// Arrests per unit sold as seen, both moving averages per day over
+/// bank.learning_days. Arrests seen in a window with less than one unit sold
+/// are charged to one unit (1 / learning_days a day): once sales stop, the
+/// arrests seen fade and with them the hazard, instead of the ratio of two
+/// averages that fade together staying where the last sale left it.
+double hazard_seen(double arrests_seen, double sold_seen, double learning_days) {
+  return arrests_seen / std::max(sold_seen, 1.0 / learning_days);
+}
 
 void learn(double& seen, double today, double learning_days) { seen += (today - seen) / learning_days; }
 
@@ -379,11 +385,11 @@ double seller_arrest_cost_yuan(const Params& p) {
 }
 
 double collector_risk_premium_yuan(const World& w) {
-  return hazard_seen(w.bank.collector_arrests_seen, w.bank.kits_sold_seen) * collector_arrest_cost_yuan(w.p);
+  return hazard_seen(w.bank.collector_arrests_seen, w.bank.kits_sold_seen, w.p.bank_learning_days) * collector_arrest_cost_yuan(w.p);
 }
 
 double seller_risk_premium_yuan(const World& w) {
-  return hazard_seen(w.bank.seller_arrests_seen, w.bank.accounts_sold_seen) * seller_arrest_cost_yuan(w.p);
+  return hazard_seen(w.bank.seller_arrests_seen, w.bank.accounts_sold_seen, w.p.bank_learning_days) * seller_arrest_cost_yuan(w.p);
 }
 
 double collector_unit_cost_yuan(const World& w) {

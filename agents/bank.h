@@ -64,7 +64,7 @@ enum class CaseRoute : uint8_t { Other, Account, NoAccount };
 /// `account` is set to the receiving account (kNoAccount for other routes).
 CaseRoute route_case(World& w, Stream& bank_stream, int32_t ring, double loss_yuan, bool reported, uint32_t& account);
 
-// ---- police traces, recovered funds and the risk of arrest (docs/model.md 19.7-19.9) ----
+// ---- police traces, recovered funds and the risk of arrest (docs/model.md 19, "Police see both cards") ----
 /// What an arrest costs a collector (or a seller), yuan: the mean fine plus
 /// the mean sentence times the income forgone per day
 /// (bank.collector_income_yuan_per_day, bank.seller_income_yuan_per_day).
@@ -72,7 +72,8 @@ double collector_arrest_cost_yuan(const Params& p);
 double seller_arrest_cost_yuan(const Params& p);
 /// Expected arrest cost per kit a collector sells: collectors' arrests per
 /// kit sold as they have seen them (Bank::collector_arrests_seen /
-/// kits_sold_seen) times collector_arrest_cost_yuan; 0 before any arrest.
+/// kits_sold_seen, at least one kit per bank.learning_days) times
+/// collector_arrest_cost_yuan; 0 before any arrest.
 double collector_risk_premium_yuan(const World& w);
 /// Expected arrest cost per account a holder sells: sellers' arrests per
 /// account sold as seen, times seller_arrest_cost_yuan; 0 before any arrest.

@@ -96,7 +96,7 @@ void trace_insider_side(World& w, Stream& s, Stream& up, uint32_t card) {
   trace_organiser(w, up, insider);
 }
 
-/// Two cards (docs/model.md 19.7): a reported case -> the account that
+/// Two cards (docs/model.md 19, "Police see both cards"): a reported case -> the account that
 /// received its money, frozen if a ring still holds it -> the holder who sold
 /// it -> the collector who assembled its kit; each step taken when the one
 /// before succeeded, all drawn from the accounts' stream `a`.

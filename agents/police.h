@@ -14,7 +14,7 @@ namespace cardsim {
 /// source's metric. A victim's report also reports the number to its carrier
 /// (controls.reported_shutdown, agents/carrier.cpp).
 /// Two cards: `account` is the bank account that received the case's money
-/// (kNoAccount when none), which a trace may follow (docs/model.md 19.7).
+/// (kNoAccount when none), which a trace may follow (docs/model.md 19, "Police see both cards").
 void report_case(World& w, uint32_t card, CaseSource source = CaseSource::VictimReport,
                  uint32_t account = kNoAccount);
 

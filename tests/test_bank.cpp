@@ -264,7 +264,7 @@ TEST_CASE("the two cards sanction bars a sanctioned holder from opening accounts
   CHECK(cards_only->bank.size() == 4);  // the frozen account and a full stock of 3
 }
 
-// ---- police traces of accounts, recovered funds, the arrest-risk premium (docs/model.md 19.7-19.9) ----
+// ---- police traces of accounts, recovered funds, the arrest-risk premium (docs/model.md 19, "Police see both cards") ----
 namespace {
 
 /// bank_params with police that can trace every case (4 a day at 4 persons),
@@ -421,6 +421,12 @@ TEST_CASE("collectors and sellers price the arrests they have seen: expected arr
   CHECK(paid->bank.collector_arrests_seen == Approx(1.0 / 30));
   CHECK(paid->bank.kits_sold_seen == Approx(3.0 / 30));
   CHECK(collector_risk_premium_yuan(*paid) == Approx(418000.0 / 3));
+  // Arrests seen with less than one kit sold per window are charged to one
+  // kit: with no sales, the premium fades as the arrests seen do.
+  paid->bank.kits_sold_seen = 0;
+  CHECK(collector_risk_premium_yuan(*paid) == Approx(418000.0 * (1.0 / 30) * 30));
+  paid->bank.collector_arrests_seen /= 2;
+  CHECK(collector_risk_premium_yuan(*paid) == Approx(418000.0 / 2));
 }
 
 // ---- complements: scarcer accounts lower the rings' demand for phone cards ----

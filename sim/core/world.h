@@ -426,7 +426,7 @@ struct Bank {
   // started at what the parameters imply): the share of the money paid into
   // accounts that was cashed out, not frozen, and the accounts frozen per receipt.
   double yield_seen = 0, frozen_per_receipt_seen = 0;
-  // Police traces (docs/model.md 19.7-19.9): each collector's niche is empty
+  // Police traces (docs/model.md 19, "Police see both cards"): each collector's niche is empty
   // until this day after an arrest; what collectors and sellers have seen of
   // arrests (moving averages over bank.learning_days of the day's counts):
   // collectors arrested and kits sold, sellers arrested and accounts sold.
