@@ -18,6 +18,9 @@
 #include "core/simulation.h"
 #include "core/world.h"
 #include "results/snapshot.h"
+#include "results/summary.h"
+
+#include <sstream>
 
 using namespace cardsim;
 
@@ -427,6 +430,17 @@ TEST_CASE("collectors and sellers price the arrests they have seen: expected arr
   CHECK(collector_risk_premium_yuan(*paid) == Approx(418000.0 * (1.0 / 30) * 30));
   paid->bank.collector_arrests_seen /= 2;
   CHECK(collector_risk_premium_yuan(*paid) == Approx(418000.0 / 2));
+}
+
+TEST_CASE("the run summary lists the bank metrics when the module is on, and only then", "[bank][summary]") {
+  for (const auto& name : bank_summary_metrics()) CHECK(find_metric(name) >= 0);
+  const Scenario on = testing::with(testing::small_baseline(100000, 30), {"bank.enabled=true"});
+  std::ostringstream with_bank, without;
+  print_summary(with_bank, testing::run(on, 1, 3), "");
+  print_summary(without, testing::run(testing::small_baseline(100000, 30), 1, 3), "");
+  CHECK(with_bank.str().find("bank_price_account_kit_yuan") != std::string::npos);
+  CHECK(with_bank.str().find("bank_arrests_collectors") != std::string::npos);
+  CHECK(without.str().find("bank_") == std::string::npos);
 }
 
 // ---- complements: scarcer accounts lower the rings' demand for phone cards ----
