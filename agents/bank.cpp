@@ -385,11 +385,13 @@ double seller_arrest_cost_yuan(const Params& p) {
 }
 
 double collector_risk_premium_yuan(const World& w) {
-  return hazard_seen(w.bank.collector_arrests_seen, w.bank.kits_sold_seen, w.p.bank_learning_days) * collector_arrest_cost_yuan(w.p);
+  const Bank& b = w.bank;
+  return hazard_seen(b.collector_arrests_seen, b.kits_sold_seen, w.p.bank_learning_days) * collector_arrest_cost_yuan(w.p);
 }
 
 double seller_risk_premium_yuan(const World& w) {
-  return hazard_seen(w.bank.seller_arrests_seen, w.bank.accounts_sold_seen, w.p.bank_learning_days) * seller_arrest_cost_yuan(w.p);
+  const Bank& b = w.bank;
+  return hazard_seen(b.seller_arrests_seen, b.accounts_sold_seen, w.p.bank_learning_days) * seller_arrest_cost_yuan(w.p);
 }
 
 double collector_unit_cost_yuan(const World& w) {

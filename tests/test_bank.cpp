@@ -453,7 +453,12 @@ TEST_CASE("the run summary lists the bank metrics when the module is on, and onl
 // -139 to +117) and the phone-card price by -2.9 yuan (-6.3 to +0.5). An
 // earlier rule that priced the hazard from the parameters passed it (-121
 // cards, -6.1 yuan) only because that rule wrote the answer into the rings'
-// valuation (docs/model.md 19).
+// valuation (docs/model.md 19). Re-measured with police traces of accounts
+// and the arrest-risk premium in the code (their steps at 0 here, as in the
+// baseline): the same figures. With the steps on (scenarios/two_cards.yaml,
+// cardsim compare against policies/bank_monitoring_x2.yaml, 20 paired
+// replicates) it does not hold either: cards +20 (-178 to +218), price +3.6
+// yuan (-1.5 to +8.7).
 TEST_CASE("bank monitoring x2 lowers the rings' purchases of phone cards and the phone-card price (20 paired replicates)", "[bank][complements][.]") {
   const Scenario base = testing::with(testing::small_baseline(300000, 365), {"bank.enabled=true"});
   const Scenario strong = testing::with(base, {"bank.monitoring.review_share=0.2"});
