@@ -479,8 +479,13 @@ TEST_CASE("bank monitoring x2 lowers the rings' purchases of phone cards and the
 
 // ---- determinism and snapshots with the module on ----
 
+/// The module on with police traces of accounts at two_cards.yaml's values.
+const std::vector<std::string> kBankWithTraces = {"bank.enabled=true", "controls.police.p_account=1",
+                                                  "controls.police.p_account_seller=0.9",
+                                                  "controls.police.p_kit_collector=0.1"};
+
 TEST_CASE("with the bank module on, 1 and 2 threads give bit-identical results", "[bank][determinism]") {
-  const Scenario sc = testing::with(testing::small_baseline(200000, 150), {"bank.enabled=true"});
+  const Scenario sc = testing::with(testing::small_baseline(200000, 150), kBankWithTraces);
   const RunResult one = testing::run(sc, 3, 7, 1), two = testing::run(sc, 3, 7, 2);
   REQUIRE(one.daily.size() == two.daily.size());
   for (std::size_t r = 0; r < one.daily.size(); ++r)
@@ -489,7 +494,7 @@ TEST_CASE("with the bank module on, 1 and 2 threads give bit-identical results",
 }
 
 TEST_CASE("with the bank module on, a run continued from a snapshot equals the run done in one piece", "[bank][snapshot]") {
-  const Scenario sc = testing::with(testing::small_baseline(200000, 120), {"bank.enabled=true"});
+  const Scenario sc = testing::with(testing::small_baseline(200000, 120), kBankWithTraces);
   const auto dir = std::filesystem::temp_directory_path() / ("cardsim_test_bank_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::string path = (dir / "bank.snapshot.h5").string();
@@ -512,5 +517,9 @@ TEST_CASE("with the bank module on, a run continued from a snapshot equals the r
   CHECK(whole->bank.price_kit == continued->bank.price_kit);
   CHECK(whole->ledger.raw_balances() == continued->ledger.raw_balances());
   CHECK(whole->bank.size() > 0);
+  double arrests = 0;  // the traces ran, so their state was saved and read back
+  const int sellers = find_metric("bank_arrests_account_sellers");
+  for (int64_t d = 0; d < whole->recorder.days(); ++d) arrests += whole->recorder.series(sellers)[d];
+  CHECK(arrests > 0);
   std::filesystem::remove_all(dir);
 }
