@@ -31,8 +31,6 @@ double kits_in_stock(const Bank& b) {
 /// Chance that one receipt is flagged by transaction monitoring.
 double monitoring_flag_probability(const Params& p) { return p.bank_monitoring_review_share * p.bank_monitoring_sensitivity; }
 
-double collector_unit_cost_yuan(const World& w) { return w.bank.price_seller + w.p.bank_kit_assembly_cost_yuan; }
-
 /// Accounts `person` has opened for sale so far. O(accounts): criminal
 /// accounts are few, and only the opening controls ask.
 int64_t accounts_opened_by(const World& w, uint32_t person) {
@@ -73,6 +71,7 @@ void buy_account(World& w, Stream& s, int32_t c, uint32_t person) {
   b.funds.push_back(0.0);
   b.receipts_today.push_back(0);
   b.reports_today.push_back(0);
+  b.collector.push_back(c);
   b.kits[std::size_t(c)].push_back(account);
   const uint32_t collectors = w.ledger.pool(Pool::Collectors);
   w.ledger.transfer(collectors, w.ledger.pool(Pool::AccountSellers), b.price_seller);
@@ -92,6 +91,7 @@ bool willing_to_sell_account(const World& w, Stream& s, uint32_t person) {
 /// Collector `c` restocks towards bank.collector_target_stock, reaching at
 /// most bank.collector_contacts_per_day holders.
 void collector_restocks(World& w, Stream& s, int32_t c) {
+  if (!collector_present(w, c)) return;  // an arrested collector's niche is empty (draws nothing)
   Bank& b = w.bank;
   const int64_t order = std::max<int64_t>(0, w.p.bank_collector_target_stock - int64_t(b.kits[std::size_t(c)].size()));
   b.seller_ordered += double(order);
@@ -101,7 +101,10 @@ void collector_restocks(World& w, Stream& s, int32_t c) {
     const uint32_t person = w.random_identity(s);
     if (!willing_to_sell_account(w, s, person)) continue;
     b.seller_reached += 1;
-    const double asking = w.p.bank_seller_reservation_median_yuan * std::exp(w.p.bank_seller_reservation_sigma * s.normal());
+    // The holder's own price plus the arrest cost per account sold that
+    // sellers have seen (0 before any arrest).
+    const double asking = w.p.bank_seller_reservation_median_yuan * std::exp(w.p.bank_seller_reservation_sigma * s.normal()) +
+                          seller_risk_premium_yuan(w);
     if (asking > b.price_seller) {
       b.seller_refused += 1;
       continue;
@@ -137,6 +140,18 @@ void ring_buys_kits(World& w, int32_t r, std::size_t first) {
   }
 }
 
+/// Money in an account frozen for fraud: bank.recovery_share goes back to
+/// the victims (bank_funds_recovered_yuan), the rest stays frozen at the bank
+/// (bank_funds_frozen_yuan).
+void freeze_funds(World& w, double funds) {
+  const double recovered = funds * w.p.bank_recovery_share;
+  if (recovered > 0) {
+    w.ledger.transfer(w.ledger.pool(Pool::Banks), w.ledger.pool(Pool::Victims), recovered);
+    w.recorder.add(Metric::bank_funds_recovered_yuan, recovered);
+  }
+  w.recorder.add(Metric::bank_funds_frozen_yuan, funds - recovered);
+}
+
 /// Chance that an account with `receipts` fraud transfers today, `reports`
 /// of them reported by their victims, is frozen: each receipt is flagged by
 /// monitoring with review_share x sensitivity, each report gets it frozen
@@ -166,7 +181,7 @@ bool account_day_ends(World& w, Stream& s, uint32_t account) {
     if (w.p.sanctions_enabled && w.p.sanctions_covers_bank_accounts && s.bernoulli(w.p.sanctions_prob_on_fraud_shutdown))
       sanction_holder(w, b.seller[account]);
     w.recorder.add(Metric::bank_accounts_frozen_fraud, 1);
-    w.recorder.add(Metric::bank_funds_frozen_yuan, funds);
+    freeze_funds(w, funds);
     return false;
   }
   if (funds > 0) {
@@ -210,6 +225,7 @@ void init_bank(World& w) {
   b.kits.assign(std::size_t(collectors), {});
   b.ring_accounts.assign(w.rings.fleet.size(), {});
   b.by_state.assign(std::size_t(AccountState::Count), 0);
+  b.collector_absent_until.assign(std::size_t(collectors), 0);
   b.price_seller = w.p.bank_seller_reservation_median_yuan;
   b.price_kit = collector_unit_cost_yuan(w) * (1.0 + w.p.market_min_markup);
   // Before any account is used, rings expect what the parameters imply.
@@ -258,11 +274,12 @@ void bank_market(World& w) {
   }
 }
 
-CaseRoute route_case(World& w, Stream& bank_stream, int32_t ring, double loss_yuan, bool reported) {
+CaseRoute route_case(World& w, Stream& bank_stream, int32_t ring, double loss_yuan, bool reported, uint32_t& account) {
+  account = kNoAccount;
   if (!bank_stream.bernoulli(w.p.bank_case_share)) return CaseRoute::Other;
   const auto& accounts = w.bank.ring_accounts[std::size_t(ring)];
   if (accounts.empty()) return CaseRoute::NoAccount;
-  const uint32_t account = accounts[bank_stream.below(accounts.size())];
+  account = accounts[bank_stream.below(accounts.size())];
   w.ledger.transfer(w.ledger.pool(Pool::Victims), w.ledger.pool(Pool::Banks), loss_yuan);
   w.bank.funds[account] += loss_yuan;
   w.bank.receipts_today[account] += 1;
@@ -274,7 +291,11 @@ void banks_monitor_accounts(World& w) {
   if (!w.p.bank_enabled) return;
   Stream s = w.stream(Phase::Bank, kMonitoringEntity);
   const double cashed_before = w.recorder.today(Metric::bank_cashout_yuan);
-  const double frozen_before = w.recorder.today(Metric::bank_funds_frozen_yuan);
+  // Frozen money, returned to victims or not, is money the ring did not get.
+  const auto frozen_today = [&w] {
+    return w.recorder.today(Metric::bank_funds_frozen_yuan) + w.recorder.today(Metric::bank_funds_recovered_yuan);
+  };
+  const double frozen_before = frozen_today();
   const double accounts_before = w.recorder.today(Metric::bank_accounts_frozen_fraud);
   double receipts = 0;
   for (auto& accounts : w.bank.ring_accounts) {
@@ -286,7 +307,7 @@ void banks_monitor_accounts(World& w) {
     accounts.resize(kept);
   }
   rings_learn(w, receipts, w.recorder.today(Metric::bank_cashout_yuan) - cashed_before,
-              w.recorder.today(Metric::bank_funds_frozen_yuan) - frozen_before,
+              frozen_today() - frozen_before,
               w.recorder.today(Metric::bank_accounts_frozen_fraud) - accounts_before);
   freeze_honest_accounts(w);
 }
@@ -296,7 +317,7 @@ void bank_ring_leaves(World& w, int32_t ring) {
   auto& accounts = w.bank.ring_accounts[std::size_t(ring)];
   for (const uint32_t account : accounts) {
     // Money still in the account stays at the bank with it.
-    w.recorder.add(Metric::bank_funds_frozen_yuan, w.bank.funds[account]);
+    freeze_funds(w, w.bank.funds[account]);
     w.bank.funds[account] = 0;
     w.bank.receipts_today[account] = 0;
     w.bank.reports_today[account] = 0;
@@ -308,6 +329,7 @@ void bank_ring_leaves(World& w, int32_t ring) {
 
 void update_bank_prices(World& w) {
   if (!w.p.bank_enabled) return;
+  sellers_and_collectors_learn(w);
   Bank& b = w.bank;
   const double speed = w.p.market_price_speed;
   // Kits: rings' wanted kits against collectors' stock, never below the
@@ -331,6 +353,92 @@ void record_bank_day(World& w) {
   w.recorder.set(Metric::bank_accounts_in_use, double(b.by_state[std::size_t(AccountState::InUse)]));
   w.recorder.set(Metric::bank_price_account_seller_yuan, b.price_seller);
   w.recorder.set(Metric::bank_price_account_kit_yuan, b.price_kit);
+}
+
+// ---- police traces, recovered funds and the risk of arrest ----
+namespace {
+
+double mean_fine_yuan(const Params& p) { return 0.5 * (p.police_fine_min_yuan + p.police_fine_max_yuan); }
+double mean_sentence_days(const Params& p) {
+  return 0.5 * double(p.police_sentence_min_days + p.police_sentence_max_days);
+}
+
+/// Arrests per unit sold as seen, both moving averages per day over
+/// bank.learning_days. Arrests seen in a window with less than one unit sold
+/// are charged to one unit (1 / learning_days a day): once sales stop, the
+/// arrests seen fade and with them the hazard, instead of the ratio of two
+/// averages that fade together staying where the last sale left it.
+double hazard_seen(double arrests_seen, double sold_seen, double learning_days) {
+  return arrests_seen / std::max(sold_seen, 1.0 / learning_days);
+}
+
+void learn(double& seen, double today, double learning_days) { seen += (today - seen) / learning_days; }
+
+}  // namespace
+
+double collector_arrest_cost_yuan(const Params& p) {
+  return mean_fine_yuan(p) + p.police_damages_yuan + mean_sentence_days(p) * p.bank_collector_income_yuan_per_day;
+}
+
+double seller_arrest_cost_yuan(const Params& p) {
+  return mean_fine_yuan(p) + mean_sentence_days(p) * p.bank_seller_income_yuan_per_day;
+}
+
+double collector_risk_premium_yuan(const World& w) {
+  const Bank& b = w.bank;
+  return hazard_seen(b.collector_arrests_seen, b.kits_sold_seen, w.p.bank_learning_days) * collector_arrest_cost_yuan(w.p);
+}
+
+double seller_risk_premium_yuan(const World& w) {
+  const Bank& b = w.bank;
+  return hazard_seen(b.seller_arrests_seen, b.accounts_sold_seen, w.p.bank_learning_days) * seller_arrest_cost_yuan(w.p);
+}
+
+double collector_unit_cost_yuan(const World& w) {
+  return w.bank.price_seller + w.p.bank_kit_assembly_cost_yuan + collector_risk_premium_yuan(w);
+}
+
+void sellers_and_collectors_learn(World& w) {
+  Bank& b = w.bank;
+  const Recorder& r = w.recorder;
+  const double days = w.p.bank_learning_days;
+  learn(b.collector_arrests_seen, r.today(Metric::bank_arrests_collectors), days);
+  learn(b.kits_sold_seen, r.today(Metric::bank_kits_sold), days);
+  learn(b.seller_arrests_seen, r.today(Metric::bank_arrests_account_sellers), days);
+  learn(b.accounts_sold_seen, r.today(Metric::bank_accounts_sold), days);
+}
+
+bool collector_present(const World& w, int32_t c) {
+  const auto& absent = w.bank.collector_absent_until;
+  return std::size_t(c) >= absent.size() || w.day >= absent[std::size_t(c)];
+}
+
+void freeze_traced_account(World& w, uint32_t account) {
+  Bank& b = w.bank;
+  if (b.state[account] != uint8_t(AccountState::InUse)) return;  // frozen, closed already
+  auto& accounts = b.ring_accounts[std::size_t(b.holder[account])];
+  accounts.erase(std::find(accounts.begin(), accounts.end(), account));  // keeps the oldest-first order
+  freeze_funds(w, b.funds[account]);  // none after the day's monitoring; kept for any other caller
+  b.funds[account] = 0;
+  b.receipts_today[account] = 0;
+  b.reports_today[account] = 0;
+  set_account_state(w, account, AccountState::FrozenFraud);
+  w.recorder.add(Metric::bank_accounts_frozen_trace, 1);
+}
+
+void replace_collector(World& w, int32_t c) {
+  Bank& b = w.bank;
+  auto& kits = b.kits[std::size_t(c)];
+  for (const uint32_t account : kits) set_account_state(w, account, AccountState::Seized);
+  w.recorder.add(Metric::bank_kits_seized, double(kits.size()));
+  kits.clear();
+  b.collector_absent_until[std::size_t(c)] = int32_t(w.day + w.p.bank_collector_replacement_days);
+}
+
+void collector_serves_sentence(World& w, int32_t c, int64_t sentence_days) {
+  replace_collector(w, c);
+  int32_t& until = w.bank.collector_absent_until[std::size_t(c)];
+  until = std::max(until, int32_t(w.day + sentence_days));
 }
 
 }  // namespace cardsim

@@ -61,7 +61,43 @@ enum class CaseRoute : uint8_t { Other, Account, NoAccount };
 /// of the ring drawn from its accounts in use (the money waits there for the
 /// day's monitoring), or nowhere: the ring holds no unfrozen account and the
 /// victim's transfer never happens. Draws from the ring's Phase::Bank stream.
-CaseRoute route_case(World& w, Stream& bank_stream, int32_t ring, double loss_yuan, bool reported);
+/// `account` is set to the receiving account (kNoAccount for other routes).
+CaseRoute route_case(World& w, Stream& bank_stream, int32_t ring, double loss_yuan, bool reported, uint32_t& account);
+
+// ---- police traces, recovered funds and the risk of arrest (docs/model.md 19, "Police see both cards") ----
+/// What an arrest costs a collector (or a seller), yuan: the mean fine plus
+/// the mean sentence times the income forgone per day
+/// (bank.collector_income_yuan_per_day, bank.seller_income_yuan_per_day).
+double collector_arrest_cost_yuan(const Params& p);
+double seller_arrest_cost_yuan(const Params& p);
+/// Expected arrest cost per kit a collector sells: collectors' arrests per
+/// kit sold as they have seen them (Bank::collector_arrests_seen /
+/// kits_sold_seen, at least one kit per bank.learning_days) times
+/// collector_arrest_cost_yuan; 0 before any arrest.
+double collector_risk_premium_yuan(const World& w);
+/// Expected arrest cost per account a holder sells: sellers' arrests per
+/// account sold as seen, times seller_arrest_cost_yuan; 0 before any arrest.
+double seller_risk_premium_yuan(const World& w);
+/// A collector's unit cost of a kit: the seller's pay, the assembly cost and
+/// the expected arrest cost per kit. The kit price never falls below it times
+/// (1 + market.min_markup).
+double collector_unit_cost_yuan(const World& w);
+/// End of the day: collectors and sellers update what they have seen of
+/// arrests (moving averages over bank.learning_days of the day's arrests and
+/// of the day's kits and accounts sold).
+void sellers_and_collectors_learn(World& w);
+
+/// Whether collector `c`'s niche is worked today (an arrested collector's
+/// niche stays empty for bank.collector_replacement_days or the sentence).
+bool collector_present(const World& w, int32_t c);
+/// A police trace reached `account`: if still in a ring's hands it is frozen
+/// (state FrozenFraud, bank_accounts_frozen_trace) and leaves the ring's list.
+void freeze_traced_account(World& w, uint32_t account);
+/// An arrested collector's kits in stock are seized and its niche stays empty
+/// for bank.collector_replacement_days; with a served sentence, at least the
+/// sentence.
+void replace_collector(World& w, int32_t c);
+void collector_serves_sentence(World& w, int32_t c, int64_t sentence_days);
 
 /// The ring left its place or was arrested: accounts still in its hands are
 /// closed (any funds in them stay frozen at the bank).

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <iterator>
 
+#include "agents/bank.h"
 #include "agents/broker.h"
 #include "agents/carrier.h"
 #include "agents/farmer_pool.h"
@@ -20,6 +21,8 @@ namespace {
 /// and above any insider's replacement entity, so that with those steps'
 /// probabilities at 0 the traces draw exactly what they drew without them.
 constexpr uint64_t kUpstreamEntity = uint64_t(1) << 40;
+/// Police stream of the two cards' account steps (trace_account), one a day.
+constexpr uint64_t kAccountTraceEntity = kUpstreamEntity + 1;
 
 /// One arrest metric per broker kind, in BrokerKind order.
 constexpr Metric kArrestsOfKind[] = {Metric::arrests_merchant, Metric::arrests_labor_agency,
@@ -93,6 +96,20 @@ void trace_insider_side(World& w, Stream& s, Stream& up, uint32_t card) {
   trace_organiser(w, up, insider);
 }
 
+/// Two cards (docs/model.md 19, "Police see both cards"): a reported case -> the account that
+/// received its money, frozen if a ring still holds it -> the holder who sold
+/// it -> the collector who assembled its kit; each step taken when the one
+/// before succeeded, all drawn from the accounts' stream `a`.
+void trace_account(World& w, Stream& a, uint32_t account) {
+  if (!a.bernoulli(w.p.police_p_account)) return;
+  freeze_traced_account(w, account);
+  if (!a.bernoulli(w.p.police_p_account_seller)) return;
+  arrest_account_seller(w, a, w.bank.seller[account]);
+  if (!a.bernoulli(w.p.police_p_kit_collector)) return;
+  const int32_t collector = w.bank.collector[account];
+  if (collector_present(w, collector)) arrest_collector(w, a, collector);
+}
+
 /// The chain of docs/model.md, "Police": the steps of the traces' stream `s`
 /// draw as they always did; the upstream steps draw from `up` only.
 void trace_one(World& w, Stream& s, Stream& up, uint32_t card) {
@@ -154,11 +171,16 @@ int next_source(const World& w) {
   return best;
 }
 
-/// Takes the first waiting case of `source` off the queue; returns its card.
-uint32_t take_case(PoliceCases& q, std::size_t source) {
+struct Case {
+  uint32_t card, account;  // account: kNoAccount unless the case's money went to a ring's account
+};
+
+/// Takes the first waiting case of `source` off the queue.
+Case take_case(PoliceCases& q, std::size_t source) {
   const uint64_t i = q.head[source]++;
   q.day_sum[source] -= q.day[source][i];
-  return q.card[source][i];
+  const auto& accounts = q.account[source];  // empty with the bank module off
+  return {q.card[source][i], i < accounts.size() ? accounts[i] : kNoAccount};
 }
 
 /// Drops the cases that have waited longer than the maximum age: each list
@@ -183,17 +205,19 @@ void compact(PoliceCases& q) {
     q.card[s].erase(q.card[s].begin(), q.card[s].begin() + cut);
     q.day[s].erase(q.day[s].begin(), q.day[s].begin() + cut);
     q.order[s].erase(q.order[s].begin(), q.order[s].begin() + cut);
+    if (!q.account[s].empty()) q.account[s].erase(q.account[s].begin(), q.account[s].begin() + cut);
     q.head[s] = 0;
   }
 }
 
 }  // namespace
 
-void report_case(World& w, uint32_t card, CaseSource source) {
+void report_case(World& w, uint32_t card, CaseSource source, uint32_t account) {
   PoliceCases& q = w.police_cases;
   const auto s = std::size_t(source);
   const uint64_t arrival = q.arrivals++;
   q.card[s].push_back(card);
+  if (w.p.bank_enabled) q.account[s].push_back(account);  // two cards: the case's receiving account
   q.day[s].push_back(int32_t(w.day));
   q.order[s].push_back(arrival);
   q.day_sum[s] += w.day;
@@ -205,6 +229,9 @@ void trace_cases(World& w) {
   drop_old_cases(w);
   Stream s = w.stream(Phase::Police, 0);  // entity 0: the traces (rng.h)
   Stream up = w.stream(Phase::Police, kUpstreamEntity);
+  // Two cards: the account steps draw from their own stream, so that with
+  // their probabilities at 0 nothing else moves.
+  Stream accounts = w.stream(Phase::Police, kAccountTraceEntity);
   // Capacity is a density: twice the people, twice the investigators.
   const double budget = w.p.police_capacity_per_million * double(w.citizens.count) / 1e6 + w.police_carry;
   auto n = int64_t(budget);
@@ -212,9 +239,10 @@ void trace_cases(World& w) {
   while (n-- > 0) {
     const int source = next_source(w);
     if (source < 0) break;  // nothing left to trace
-    const uint32_t card = take_case(w.police_cases, std::size_t(source));
+    const Case c = take_case(w.police_cases, std::size_t(source));
     w.recorder.add(Metric::police_cases_traced, 1);
-    trace_one(w, s, up, card);
+    trace_one(w, s, up, c.card);
+    if (c.account != kNoAccount) trace_account(w, accounts, c.account);
   }
   compact(w.police_cases);
 }
@@ -273,6 +301,25 @@ void arrest_ring(World& w, Stream& s, int32_t ring) {
     ring_serves_sentence(w, ring, int64_t(draw_sentence_days(w, s)));
   else
     replace_ring(w, ring);
+}
+
+void arrest_account_seller(World& w, Stream& s, uint32_t person) {
+  w.recorder.add(Metric::bank_arrests_account_sellers, 1);
+  pay_fine(w, s, w.ledger.pool(Pool::AccountSellers));
+  // The two cards sanction: selling either card bars both (sanctions.*).
+  if (w.p.sanctions_enabled && w.p.sanctions_covers_bank_accounts) sanction_holder(w, person);
+  const double sentence = draw_sentence_days(w, s);
+  if (w.p.police_sentences_served) farmer_serves_sentence(w, person, int64_t(sentence));  // barred while inside
+}
+
+void arrest_collector(World& w, Stream& s, int32_t collector) {
+  w.recorder.add(Metric::bank_arrests_collectors, 1);
+  pay_fine(w, s, w.ledger.pool(Pool::Collectors));
+  pay_damages(w, w.ledger.pool(Pool::Collectors));
+  if (w.p.police_sentences_served)
+    collector_serves_sentence(w, collector, int64_t(draw_sentence_days(w, s)));
+  else
+    replace_collector(w, collector);
 }
 
 void raid_sim_bank(World& w, Stream& s, int32_t bank) {

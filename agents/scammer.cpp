@@ -24,7 +24,8 @@ void case_through_bank(World& w, Stream& s, Stream& bank_stream, int32_t ring) {
   const double loss = s.lognormal_mean(w.p.scammers_loss_mean_yuan, w.p.scammers_loss_sigma);
   const uint32_t card = fleet[s.below(fleet.size())];
   const bool reported = s.bernoulli(w.p.police_report_prob);
-  const CaseRoute route = route_case(w, bank_stream, ring, loss, reported);
+  uint32_t account = kNoAccount;
+  const CaseRoute route = route_case(w, bank_stream, ring, loss, reported, account);
   if (route == CaseRoute::NoAccount) {
     w.recorder.add(Metric::bank_cases_without_account, 1);
     return;
@@ -37,7 +38,7 @@ void case_through_bank(World& w, Stream& s, Stream& bank_stream, int32_t ring) {
   w.recorder.add(Metric::fraud_cases, 1);
   w.recorder.add_region(RegionSeries::FraudCases, w.buyer_home(CardUse::FraudCalls, ring), 1);
   w.recorder.add(Metric::fraud_losses_yuan, loss);
-  if (reported) report_case(w, card);
+  if (reported) report_case(w, card, CaseSource::VictimReport, account);  // a trace may follow the account
 }
 // ---- end two cards ----
 

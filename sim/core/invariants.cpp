@@ -264,7 +264,11 @@ void check_police_cases(const World& w) {
   const PoliceCases& q = w.police_cases;
   for (std::size_t s = 0; s < kCaseSources; ++s) {
     const auto& cards = q.card[s];
-    require(q.head[s] <= cards.size() && q.day[s].size() == cards.size() && q.order[s].size() == cards.size(), w,
+    // Two cards: the receiving accounts' column is kept only with the bank module on.
+    const bool accounts_in_step = w.p.bank_enabled ? q.account[s].size() == cards.size() : q.account[s].empty();
+    require(q.head[s] <= cards.size() && q.day[s].size() == cards.size() && q.order[s].size() == cards.size() &&
+                accounts_in_step,
+            w,
             "police cases", [&] {
               return "source " + std::to_string(s) + ": head " + std::to_string(q.head[s]) + " past its " +
                      std::to_string(cards.size()) + " cases, or its columns out of step";
@@ -408,16 +412,17 @@ void check_account_states(const World& w) {
     });
 }
 
-/// Victims' money today = other routes + cashed out + frozen: with every
-/// account's funds cashed out or frozen at the day's end, none is held over.
+/// Victims' money today = other routes + cashed out + frozen and kept +
+/// frozen and returned to victims: with every account's funds cashed out or
+/// frozen at the day's end, none is held over.
 void check_victims_money(const World& w) {
   const Recorder& r = w.recorder;
   const double lost = r.today(Metric::fraud_losses_yuan);
   const double went = r.today(Metric::bank_other_routes_yuan) + r.today(Metric::bank_cashout_yuan) +
-                      r.today(Metric::bank_funds_frozen_yuan);
+                      r.today(Metric::bank_funds_frozen_yuan) + r.today(Metric::bank_funds_recovered_yuan);
   require(std::fabs(lost - went) <= 1e-9 * std::max(1.0, lost), w, "victims' money", [&] {
     return "victims lost " + std::to_string(lost) + " yuan today but " + std::to_string(went) +
-           " yuan went to other routes, cash-out and frozen funds";
+           " yuan went to other routes, cash-out, frozen funds and funds returned to victims";
   });
 }
 

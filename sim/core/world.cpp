@@ -274,7 +274,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
 }
 
 PoliceCases::PoliceCases()
-    : card(kCaseSources), day(kCaseSources), order(kCaseSources), head(kCaseSources, 0), day_sum(kCaseSources, 0) {}
+    : card(kCaseSources), account(kCaseSources), day(kCaseSources), order(kCaseSources), head(kCaseSources, 0), day_sum(kCaseSources, 0) {}
 
 uint64_t PoliceCases::waiting() const {
   uint64_t n = 0;

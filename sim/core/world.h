@@ -399,6 +399,7 @@ enum class AccountState : uint8_t {
   InUse,        // bought by a ring, receiving victims' money (Bank::holder: the ring)
   FrozenFraud,  // frozen by its bank: monitoring or a victim's report
   Closed,       // closed when its ring left its place or was arrested
+  Seized,       // in a kit seized when its collector was arrested (police traces)
   Count
 };
 
@@ -412,6 +413,7 @@ struct Bank {
   std::vector<double> funds;            // yuan received today and not yet cashed out or frozen
   std::vector<int32_t> receipts_today;  // fraud transfers received today
   std::vector<int32_t> reports_today;   // of those, transfers whose victim reported the case
+  std::vector<int32_t> collector;       // collector who assembled its kit (police traces: seller -> collector)
   std::vector<std::vector<uint32_t>> kits;          // [collector] accounts in kits for sale
   std::vector<std::vector<uint32_t>> ring_accounts;  // [ring] accounts in use, oldest first
   std::vector<int64_t> by_state;        // running count per AccountState
@@ -424,6 +426,12 @@ struct Bank {
   // started at what the parameters imply): the share of the money paid into
   // accounts that was cashed out, not frozen, and the accounts frozen per receipt.
   double yield_seen = 0, frozen_per_receipt_seen = 0;
+  // Police traces (docs/model.md 19, "Police see both cards"): each collector's niche is empty
+  // until this day after an arrest; what collectors and sellers have seen of
+  // arrests (moving averages over bank.learning_days of the day's counts):
+  // collectors arrested and kits sold, sellers arrested and accounts sold.
+  std::vector<int32_t> collector_absent_until;  // [collector] day
+  double collector_arrests_seen = 0, kits_sold_seen = 0, seller_arrests_seen = 0, accounts_sold_seen = 0;
 
   uint32_t size() const { return uint32_t(state.size()); }
 };
@@ -435,6 +443,7 @@ template <class V, class C, IfPart<C, Bank> = 0> void visit_fields(V& v, C& b) {
   v.array("bank.funds", b.funds, Extent::PerMember);
   v.array("bank.receipts_today", b.receipts_today, Extent::PerMember);
   v.array("bank.reports_today", b.reports_today, Extent::PerMember);
+  v.array("bank.collector", b.collector, Extent::PerMember);
   v.nested("bank.kits", b.kits);
   v.nested("bank.ring_accounts", b.ring_accounts);
   v.array("bank.by_state", b.by_state, Extent::Other);
@@ -450,8 +459,13 @@ template <class V, class C, IfPart<C, Bank> = 0> void visit_fields(V& v, C& b) {
   v.scalar("bank.kits_offered", b.kits_offered);
   v.scalar("bank.yield_seen", b.yield_seen);
   v.scalar("bank.frozen_per_receipt_seen", b.frozen_per_receipt_seen);
+  v.array("bank.collector_absent_until", b.collector_absent_until, Extent::Other);  // per collector
+  v.scalar("bank.collector_arrests_seen", b.collector_arrests_seen);
+  v.scalar("bank.kits_sold_seen", b.kits_sold_seen);
+  v.scalar("bank.seller_arrests_seen", b.seller_arrests_seen);
+  v.scalar("bank.accounts_sold_seen", b.accounts_sold_seen);
 }
-CARDSIM_FIELDS_LISTED(Bank, 312);
+CARDSIM_FIELDS_LISTED(Bank, 392);
 // ---- end two cards ----
 
 /// Perceived risk of criminal roles, raised by arrests they hear of.
@@ -486,6 +500,8 @@ enum class CaseSource : uint8_t {
   Count
 };
 constexpr std::size_t kCaseSources = std::size_t(CaseSource::Count);
+/// PoliceCases::account of a case whose money went to no account of a ring.
+constexpr uint32_t kNoAccount = UINT32_MAX;
 
 /// Cases waiting for a trace: one first-in-first-out list per source, each
 /// case with the day it was queued and its arrival number over all sources
@@ -494,6 +510,9 @@ constexpr std::size_t kCaseSources = std::size_t(CaseSource::Count);
 /// and then, so that every case costs amortised O(1) and no day scans the queue.
 struct PoliceCases {
   std::vector<std::vector<uint32_t>> card;   // [source][i] the case's card
+  // [source][i] the account that received the case's money, or kNoAccount;
+  // two cards only: with bank.enabled off every list stays empty.
+  std::vector<std::vector<uint32_t>> account;
   std::vector<std::vector<int32_t>> day;     // [source][i] day it was queued
   std::vector<std::vector<uint64_t>> order;  // [source][i] arrival number
   std::vector<uint64_t> head;                // [source] first waiting case
@@ -508,13 +527,14 @@ struct PoliceCases {
 
 template <class V, class C, IfPart<C, PoliceCases> = 0> void visit_police_cases(V& v, C& q) {
   v.nested("world.police_cases.card", q.card);
+  v.nested("world.police_cases.account", q.account);
   v.nested("world.police_cases.day", q.day);
   v.nested("world.police_cases.order", q.order);
   v.array("world.police_cases.head", q.head, Extent::Other);  // per source
   v.array("world.police_cases.day_sum", q.day_sum, Extent::Other);
   v.scalar("world.police_cases.arrivals", q.arrivals);
 }
-CARDSIM_FIELDS_LISTED(PoliceCases, 128);
+CARDSIM_FIELDS_LISTED(PoliceCases, 152);
 // ---- end police cases ----
 
 /// A niche's arrested holder served a sentence: replace_<role> has just reset
@@ -717,7 +737,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 5896,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 6000,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

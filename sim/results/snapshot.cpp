@@ -32,8 +32,11 @@ namespace {
 // reservation band, income by role in the recorder; 15: record buyers'
 // memory of records out; 16: the outside market (card state SoldOutside) and
 // region shares; 17: merchants' and insiders' entry and exit by profit; 18:
-// record suppliers' face-record price and harvest by profit.
-constexpr int64_t kSnapshotFormat = 19;
+// record suppliers' face-record price and harvest by profit; 19: two cards
+// (bank accounts); 20: police traces of accounts (cases' receiving accounts,
+// accounts' collectors, collectors' absence, what sellers and collectors have
+// seen of arrests, account state Seized).
+constexpr int64_t kSnapshotFormat = 20;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -156,7 +159,8 @@ struct Lengths {
 bool grows(const std::string& name) {
   // Two cards: one entry per criminal bank account opened (World::bank).
   static const char* const kPerAccount[] = {"bank.state", "bank.seller", "bank.holder",
-                                            "bank.funds", "bank.receipts_today", "bank.reports_today"};
+                                            "bank.funds", "bank.receipts_today", "bank.reports_today",
+                                            "bank.collector"};
   for (const char* field : kPerAccount)
     if (name == field) return true;
   return name.rfind("cards.", 0) == 0 ||

@@ -49,6 +49,19 @@ std::vector<std::string> summary_rows() {
 
 }  // namespace
 
+const std::vector<std::string>& bank_summary_metrics() {
+  static const std::vector<std::string> names = {
+      "bank_accounts_sold",          "bank_kits_sold",
+      "bank_accounts_in_use",        "bank_accounts_frozen_fraud",
+      "bank_accounts_frozen_trace",  "bank_accounts_frozen_honest",
+      "bank_price_account_seller_yuan", "bank_price_account_kit_yuan",
+      "bank_cashout_yuan",           "bank_funds_frozen_yuan",
+      "bank_funds_recovered_yuan",   "bank_cases_without_account",
+      "bank_arrests_account_sellers", "bank_arrests_collectors",
+      "bank_income_account_sellers_yuan", "bank_income_collectors_yuan"};
+  return names;
+}
+
 const std::vector<std::string>& summary_metrics() {
   static const std::vector<std::string> names = summary_rows();
   return names;
@@ -62,7 +75,11 @@ void print_summary(std::ostream& out, const RunResult& r, const std::string& pat
   out << line;
   std::snprintf(line, sizeof line, "%-28s %14s %14s %14s  %s\n", "total over the run", "mean", "5%", "95%", "units");
   out << line;
-  for (const auto& name : summary_metrics()) {
+  // Two cards: the bank rows follow when the module is on.
+  std::vector<std::string> rows = summary_metrics();
+  if (r.scenario.params.bank_enabled)
+    rows.insert(rows.end(), bank_summary_metrics().begin(), bank_summary_metrics().end());
+  for (const auto& name : rows) {
     const int m = find_metric(name);
     const auto& spec = metric_registry()[std::size_t(m)];
     const Interval iv = summarize(r.totals[std::size_t(m)]);

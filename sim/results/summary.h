@@ -19,6 +19,9 @@ Interval summarize(std::vector<double> values);
 /// The metrics shown in the summary table, in order: the headline metrics
 /// (core/metrics.h), then detail on supply, prices and arrests.
 const std::vector<std::string>& summary_metrics();
+/// Two cards: the rows print_summary adds after summary_metrics() when
+/// bank.enabled is on (account market, prices, freezes, arrests, incomes).
+const std::vector<std::string>& bank_summary_metrics();
 
 void print_summary(std::ostream& out, const RunResult& result, const std::string& path);
 
