@@ -11,6 +11,7 @@
 #include "agents/insider.h"
 #include "agents/scammer.h"
 #include "agents/sim_bank.h"
+#include "core/market.h"
 
 namespace cardsim {
 namespace {
@@ -259,10 +260,15 @@ void arrest_broker(World& w, Stream& s, int32_t broker) {
   seize_all(w, w.brokers.stock[b]);
   seize_all(w, w.brokers.raising[b]);
   // Records held (suppliers) are seized too: the niche's next holder starts with none.
-  if (w.p.police_sentences_served)
-    broker_serves_sentence(w, broker, int64_t(draw_sentence_days(w, s)));
-  else
+  // Peers hear of the sentence; one not served (none drawn) deters by its mean.
+  double sentence = mean_sentence_days(w.p);
+  if (w.p.police_sentences_served) {
+    sentence = draw_sentence_days(w, s);
+    broker_serves_sentence(w, broker, int64_t(sentence));
+  } else {
     replace_broker(w, broker);
+  }
+  if (w.brokers.kind[b] == BrokerKind::Merchant) deter(w, w.risk.merchant, sentence);
 }
 
 void arrest_ring(World& w, Stream& s, int32_t ring) {

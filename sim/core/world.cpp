@@ -228,6 +228,7 @@ void Market::clear_tallies() {
   record_ordered = record_delivered = record_stock = 0;
   scammer_wanted = scammer_bought = scammer_offered = 0;
   records_out = face_records_out = 0;
+  merchant_sold = 0;
 }
 
 World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)

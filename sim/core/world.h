@@ -282,6 +282,12 @@ struct Market {
   // supplier; a labor agency, for a face): records only run out between two
   // harvests, so later buyers need not ask each of thousands of suppliers again.
   double records_out = 0, face_records_out = 0;
+  // ---- merchants' willingness to pay farmers (docs/model.md 7, step 2) ----
+  double merchant_sold = 0;  // tally: cards merchants sold today (any use, mailed included)
+  // Cards a present merchant sells a day, an exponential moving average of
+  // the daily figure (0 until the first day with a present merchant): the
+  // volume over which a merchant spreads what an arrest would cost it.
+  double merchant_sales_per_day = 0;
   void clear_tallies();
 };
 
@@ -307,8 +313,10 @@ template <class V, class C, IfPart<C, Market> = 0> void visit_fields(V& v, C& m)
   v.scalar("market.scammer_offered", m.scammer_offered);
   v.scalar("market.records_out", m.records_out);
   v.scalar("market.face_records_out", m.face_records_out);
+  v.scalar("market.merchant_sold", m.merchant_sold);
+  v.scalar("market.merchant_sales_per_day", m.merchant_sales_per_day);
 }
-CARDSIM_FIELDS_LISTED(Market, 152);
+CARDSIM_FIELDS_LISTED(Market, 168);
 
 /// Identity holders willing to sell a card (agents/farmer_pool.h): a count per
 /// region, so that its cost follows recruitments and sanctions, not population;
@@ -359,13 +367,15 @@ CARDSIM_FIELDS_LISTED(Trade, 72);
 /// Perceived risk of criminal roles, raised by arrests they hear of.
 struct Risk {
   double farmer = 0, insider = 0;
+  double merchant = 0;  // read as merchants' perceived chance of arrest within a year (docs/model.md 10.3)
 };
 
 template <class V, class C, IfPart<C, Risk> = 0> void visit_fields(V& v, C& r) {
   v.scalar("risk.farmer", r.farmer);
   v.scalar("risk.insider", r.insider);
+  v.scalar("risk.merchant", r.merchant);
 }
-CARDSIM_FIELDS_LISTED(Risk, 16);
+CARDSIM_FIELDS_LISTED(Risk, 24);
 
 /// Regions' sizes (parameter region_sizes), derived from the parameters when
 /// the world is built, like the criminal counts, and so not saved. Holders are
@@ -598,7 +608,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4552,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4576,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

@@ -30,7 +30,7 @@ namespace {
 // regions, cards in the post, card state InTransit, the recorder's per-region
 // series and cards mailed between regions); 14: the farmer pool by
 // reservation band, income by role in the recorder.
-constexpr int64_t kSnapshotFormat = 15;
+constexpr int64_t kSnapshotFormat = 16;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
