@@ -268,11 +268,11 @@ void arrest_broker(World& w, Stream& s, int32_t broker) {
   } else {
     replace_broker(w, broker);
   }
-  // Merchants' risk reads as a chance of arrest per merchant: an arrest among
+  // Merchants' risk reads as one merchant's chance of arrest: an arrest among
   // twice as many merchants (twice the population at the same density) tells
   // each of them half as much.
   if (w.brokers.kind[b] == BrokerKind::Merchant)
-    deter(w, w.risk.merchant, sentence / std::max(1e-6, double(w.p.population) / 1e6));
+    deter(w, w.risk.merchant, sentence / double(w.brokers.all(BrokerKind::Merchant).size()));
 }
 
 void arrest_ring(World& w, Stream& s, int32_t ring) {

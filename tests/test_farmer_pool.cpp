@@ -167,12 +167,11 @@ TEST_CASE("merchants pay farmers at most a card's resale value at their markup, 
   CHECK(w.market.price_farmer == Approx(merchant_farmer_ceiling_yuan(w)));
   CHECK(w.market.price_farmer < 350);
   // A merchant's arrest deters its peers by the mean sentence (none served),
-  // per million identity holders of the area (here read as 2 million).
+  // divided by the area's merchants (here one).
   w.risk.merchant = 0;
-  w.p.population = 2000000;
   Stream s = w.stream(Phase::Police, 0);
   arrest_broker(w, s, int32_t(m));
-  CHECK(w.risk.merchant == Approx(p.risk_per_arrest * 760.0 / 365.0 / 2.0));
+  CHECK(w.risk.merchant == Approx(p.risk_per_arrest * 760.0 / 365.0));
   // Risk with no sales to spread it over: no farmer card is worth buying.
   w.market.merchant_sales_per_day = 0;
   CHECK(merchant_farmer_ceiling_yuan(w) == 1);

@@ -83,13 +83,7 @@ TEST_CASE("every control moves its own target metric the expected way", "[market
       {"commission clawback", {"commission.clawback=true"}, "commissions_clawed_back_yuan", Direction::Up},
       {"commission delay", {"commission.delay_days=180"}, "commissions_fraudulent_yuan", Direction::Down},
       {"insider audits", {"controls.audits.per_year=24", "controls.audits.detection=0.8"}, "arrests_insider", Direction::Up},
-      // Not farmers' arrests: more traces reaching merchants raise their risk
-      // cost and lower the farmers' pay (docs/model.md 7, step 2), so fewer
-      // farmer cards are made and farmer arrests scatter around a small rise
-      // (+2.8, 90% interval of single replicates [-12.6, +21.3]); brokers'
-      // arrests rise by +2.6 a run, [-2.1, +6.2] for single replicates.
-      {"police capacity x4", {"controls.police.capacity_per_million=2.4"}, "arrests_broker", Direction::Up,
-       Judged::OnAverage},
+      {"police capacity x4", {"controls.police.capacity_per_million=2.4"}, "arrests_farmer", Direction::Up},
       {"awareness campaign", {"controls.awareness.level=0.8"}, "fraud_cases", Direction::Down},
       {"data protection", {"controls.data_protection.level=0.8"}, "identity_records_leaked", Direction::Down},
   };
