@@ -7,6 +7,7 @@
 
 #include "agents/carrier.h"
 #include "agents/citizen.h"
+#include "agents/entry.h"
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
 
@@ -20,37 +21,52 @@ bool is_supplier(BrokerKind k) { return k == BrokerKind::LaborAgency || k == Bro
 
 /// Brokers that can sell an identity record, in the order they are tried:
 /// labor agencies alone when a face photo is needed, labor agencies then data
-/// sellers otherwise. Found by kind, wherever the world put them.
+/// sellers otherwise (data sellers first when face records have their own
+/// price, records.by_profit: an ID-only buyer goes to the cheaper ID-only
+/// supply first). Found by kind, wherever the world put them.
 class RecordSuppliers {
  public:
-  RecordSuppliers(const Brokers& b, bool need_face)
-      : agencies_(b.all(BrokerKind::LaborAgency)), sellers_(need_face ? none_ : b.all(BrokerKind::DataSeller)) {}
-  std::size_t size() const { return agencies_.size() + sellers_.size(); }
+  RecordSuppliers(const Brokers& b, bool need_face, bool sellers_first)
+      : first_(sellers_first && !need_face ? b.all(BrokerKind::DataSeller) : b.all(BrokerKind::LaborAgency)),
+        second_(need_face ? none_ : sellers_first ? b.all(BrokerKind::LaborAgency) : b.all(BrokerKind::DataSeller)) {}
+  std::size_t size() const { return first_.size() + second_.size(); }
+  std::size_t first_size() const { return first_.size(); }
   std::size_t operator[](std::size_t k) const {
-    return std::size_t(k < agencies_.size() ? agencies_[k] : sellers_[k - agencies_.size()]);
+    return std::size_t(k < first_.size() ? first_[k] : second_[k - first_.size()]);
   }
 
  private:
   static inline const std::vector<int32_t> none_;
-  const std::vector<int32_t>& agencies_;
-  const std::vector<int32_t>& sellers_;
+  const std::vector<int32_t>& first_;
+  const std::vector<int32_t>& second_;
 };
 
-/// A bought identity record and the supplier who sold it.
+/// A bought identity record, the supplier who sold it and the price paid.
 struct Record {
   uint32_t identity = kNone;
   int32_t supplier = -1;
+  double price = 0;
 };
+
+/// What a record from supplier `i` costs today: with records.by_profit a
+/// labor agency's record (ID and face) sells at the face-record price.
+double record_price_of(const World& w, std::size_t i) {
+  return w.p.records_by_profit && w.brokers.kind[i] == BrokerKind::LaborAgency ? w.market.price_face_record
+                                                                               : w.market.price_record;
+}
 
 /// Buys one identity record from a supplier that has one; identity kNone when
 /// none. Harvested activations need a face photo, so only labor agencies serve them.
 Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
-  w.market.record_ordered += 1;
+  const bool own_face_market = w.p.records_by_profit;
+  (own_face_market && need_face ? w.market.face_record_ordered : w.market.record_ordered) += 1;
   Brokers& b = w.brokers;
-  const RecordSuppliers suppliers(b, need_face);
+  const RecordSuppliers suppliers(b, need_face, own_face_market);
   const std::size_t count = suppliers.size();
   if (count == 0) return {};
-  const std::size_t start = s.below(count);
+  // By profit, an ID-only buyer starts at a random data seller (agencies after them).
+  const bool from_first = own_face_market && !need_face && suppliers.first_size() > 0;
+  const std::size_t start = s.below(from_first ? suppliers.first_size() : count);
   // Found out earlier today: nothing to buy (the draw above is kept, so that
   // knowing it changes no later draw).
   if (w.market.records_out > 0 || (need_face && w.market.face_records_out > 0)) return {};
@@ -59,9 +75,10 @@ Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
     if (b.records[i].empty() || !w.broker_present(int32_t(i))) continue;
     const uint32_t identity = b.records[i].back();
     b.records[i].pop_back();
-    w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), w.market.price_record);
+    const double price = record_price_of(w, i);
+    w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), price);
     w.market.record_delivered += 1;
-    return {identity, int32_t(i)};
+    return {identity, int32_t(i), price};
   }
   (need_face ? w.market.face_records_out : w.market.records_out) = 1;
   return {};
@@ -82,7 +99,7 @@ int32_t find_white_seller(World& w, Stream& s, std::size_t broker) {
 /// A linked insider is present but asks more than today's white-card price.
 bool linked_insider_priced_out(const World& w, std::size_t broker) {
   for (int32_t ins : w.brokers.insiders[broker])
-    if (w.insider_present(ins) && insider_ask(w, ins) > w.market.price_white) return true;
+    if (w.insider_present(ins) && insider_white_ask(w, ins) > w.market.price_white) return true;
   return false;
 }
 
@@ -162,7 +179,7 @@ void produce_harvested(World& w, Stream& s, std::size_t m, int64_t order, Channe
   for (int64_t k = 0; k < order; ++k) {
     const Record record = buy_record(w, s, account, true);
     if (record.identity == kNone) break;
-    t.spend += w.market.price_record;
+    t.spend += record.price;
     const uint32_t outlet = w.random_outlet_in(s, w.brokers.region[m]);
     const uint32_t card = activate_on_record(w, s, m, record, outlet, Channel::Harvested, false, login);
     if (card == kNone) continue;
@@ -176,14 +193,14 @@ uint32_t make_white_card(World& w, Stream& s, std::size_t broker, int32_t inside
                          double& spend) {
   const uint32_t account = w.ledger.broker(int32_t(broker));
   if (!buy_white_card(w, insider, account)) {
-    if (w.insider_present(insider) && insider_ask(w, insider) > w.market.price_white) w.market.white_ordered += 1;
+    if (w.insider_present(insider) && insider_white_ask(w, insider) > w.market.price_white) w.market.white_ordered += 1;
     return kNone;
   }
   w.market.white_ordered += 1;
   spend += w.market.price_white;
   const Record record = buy_record(w, s, account, false);
   if (record.identity == kNone) return kNone;  // the white card waits unused; its cost is sunk
-  spend += w.market.price_record;
+  spend += record.price;
   const auto outlet = uint32_t(w.insiders.outlet[std::size_t(insider)]);
   return activate_on_record(w, s, broker, record, outlet, channel, true, insider);
 }
@@ -287,12 +304,31 @@ void run_merchant(World& w, Stream& s, std::size_t m) {
   if (made > 0) w.brokers.unit_cost_ema[m] += kProfitMemory * (spend / made - w.brokers.unit_cost_ema[m]);
 }
 
+// ---- raised cards' fate follows the prices ----
+/// Standard normal distribution function.
+double normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+/// What a matured raised card is expected to bring its raiser at card price
+/// `price`: E[max(0, price - C)], C = raising.resale_cost_yuan * exp(sigma Z),
+/// the card resold when it fetches more than its resale cost, abandoned (0)
+/// otherwise: price * Phi(a) - m * exp(sigma^2 / 2) * Phi(a - sigma),
+/// a = ln(price / m) / sigma.
+double expected_resale_value(const Params& p, double price) {
+  const double m = p.raising_resale_cost_yuan, sigma = p.raising_resale_cost_sigma;
+  if (price <= 0) return 0.0;
+  if (m <= 0) return price;
+  if (sigma <= 0) return std::max(0.0, price - m);
+  const double a = std::log(price / m) / sigma;
+  return price * normal_cdf(a) - m * std::exp(0.5 * sigma * sigma) * normal_cdf(a - sigma);
+}
+// ---- end raised cards' fate ----
+
 /// Expected profit of raising one card at today's prices and rules.
 double raising_margin(const World& w) {
   const double commission = w.p.commission_amount_yuan * (1.0 - w.p.raising_insider_share);
   const double cost = w.market.price_white + w.market.price_record +
                       w.p.raising_upkeep_yuan * double(w.p.commission_delay_days);
-  return commission + w.p.raising_resale_share * w.market.price_scammer - cost;
+  return commission + expected_resale_value(w.p, w.market.price_scammer) - cost;
 }
 
 void run_raiser(World& w, Stream& s, std::size_t r) {
@@ -314,13 +350,35 @@ void update_raiser_effort(World& w, std::size_t r) {
   w.brokers.effort[r] += w.p.brokers_adapt_rate * (target - w.brokers.effort[r]);
 }
 
+// ---- records supply curve: suppliers harvest by profit ----
+/// Records a supplier harvests today when the day's n-th record costs
+/// cost * (1 + n / rate): it harvests while the marginal record pays at
+/// today's price, n* = rate * (price / cost - 1). The easy sources (walk-in
+/// job seekers, records already at hand) come first; each further record
+/// costs more, so supply rises with the price (docs/model.md 4.2).
+double profitable_records(double rate, double cost, double price) {
+  if (cost <= 0) return rate;
+  return rate * std::max(0.0, price / cost - 1.0);
+}
+
+/// What harvesting n records costs on the rising marginal cost: the integral
+/// of cost * (1 + k / rate) over k in [0, n].
+double harvest_cost(double n, double rate, double cost, bool by_profit) {
+  if (!by_profit || rate <= 0) return n * cost;
+  return cost * (n + n * n / (2.0 * rate));
+}
+// ---- end records supply curve ----
+
 void harvest_for(World& w, Stream& s, std::size_t i) {
   const bool face = w.brokers.kind[i] == BrokerKind::LaborAgency;
   const double rate = (face ? w.p.records_harvest_per_agency : w.p.records_harvest_per_seller) *
                       (1.0 - w.p.data_protection_level) * w.restraint(w.brokers.convictions[i]);
+  const double wanted = w.p.records_by_profit
+                            ? profitable_records(rate, w.p.records_cost_yuan, record_price_of(w, i))
+                            : rate;
   auto& stock = w.brokers.records[i];
   const int64_t room = std::max<int64_t>(0, w.p.records_stock_cap - int64_t(stock.size()));
-  const int64_t n = std::min(room, s.poisson(rate));
+  const int64_t n = std::min(room, s.poisson(wanted));
   for (int64_t k = 0; k < n; ++k) {
     const uint32_t identity = w.random_identity(s);
     w.citizens.person[identity].set_flags(Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u));
@@ -328,7 +386,8 @@ void harvest_for(World& w, Stream& s, std::size_t i) {
   }
   if (n > 0) {
     w.market.records_out = w.market.face_records_out = 0;  // records to sell again
-    w.ledger.transfer(w.ledger.broker(int32_t(i)), w.ledger.pool(Pool::Suppliers), double(n) * w.p.records_cost_yuan);
+    w.ledger.transfer(w.ledger.broker(int32_t(i)), w.ledger.pool(Pool::Suppliers),
+                      harvest_cost(double(n), rate, w.p.records_cost_yuan, w.p.records_by_profit));
     w.recorder.add(Metric::identity_records_leaked, double(n));
   }
 }
@@ -380,7 +439,7 @@ void raiser_commission_paid(World& w, uint32_t card, double share) {
   const double cost = w.market.price_white + w.market.price_record +
                       w.p.raising_upkeep_yuan * double(w.day - w.cards.activation_day[card]);
   double& ema = w.brokers.raising_profit_ema[r];
-  ema += kProfitMemory * (share + w.p.raising_resale_share * w.market.price_scammer - cost - ema);
+  ema += kProfitMemory * (share + expected_resale_value(w.p, w.market.price_scammer) - cost - ema);
 }
 
 void raiser_card_lost(World& w, int32_t raiser, double refund) {
@@ -397,19 +456,28 @@ void raised_card_matured(World& w, Stream& s, uint32_t card) {
     *it = raising.back();
     raising.pop_back();
   }
-  if (s.bernoulli(w.p.raising_resale_share)) {
+  // The commission is paid and keeping the card longer only costs upkeep, so
+  // the raiser resells it when it fetches more than this card's resale cost
+  // (every use's buyers pay the one posted price), and abandons it otherwise.
+  const double resale_cost = w.p.raising_resale_cost_yuan * std::exp(w.p.raising_resale_cost_sigma * s.normal());
+  if (w.market.price_scammer > resale_cost) {
     w.set_card_state(card, CardState::Stock);
     w.brokers.stock[r].push_back(card);
     w.recorder.add(Metric::cards_raised_resold, 1);
   } else {
     w.end_card(card, CardState::Expired);
+    w.recorder.add(Metric::cards_raised_abandoned, 1);
   }
 }
 
 void init_broker_expectations(World& w) {
   const double margin = raising_margin(w);
-  for (std::size_t r = 0; r < w.brokers.kind.size(); ++r)
+  for (std::size_t r = 0; r < w.brokers.kind.size(); ++r) {
     if (w.brokers.kind[r] == BrokerKind::Raiser) w.brokers.raising_profit_ema[r] = margin;
+    // Merchants placed with the world entered, so they expected at least the entry threshold.
+    if (w.brokers.kind[r] == BrokerKind::Merchant) w.brokers.recent_profit[r] = w.p.merchant_entry_threshold_yuan;
+    w.brokers.balance_seen[r] = w.ledger.balance(w.ledger.broker(int32_t(r)));
+  }
 }
 
 void broker_enters(World& w, std::size_t b) {
@@ -424,9 +492,15 @@ void broker_enters(World& w, std::size_t b) {
 }
 
 void replace_broker(World& w, int32_t broker) {
-  w.brokers.absent_until[std::size_t(broker)] = int32_t(w.day + w.p.brokers_replacement_days);
-  w.brokers.convictions[std::size_t(broker)] = 0;  // a newcomer, with no record
-  broker_enters(w, std::size_t(broker));
+  const auto b = std::size_t(broker);
+  w.brokers.absent_until[b] = int32_t(w.day + w.p.brokers_replacement_days);
+  w.brokers.convictions[b] = 0;  // a newcomer, with no record
+  broker_enters(w, b);
+  // The fine and damages just paid are no part of the next holder's profit.
+  w.brokers.balance_seen[b] = w.ledger.balance(w.ledger.broker(broker));
+  // Entry by profit: the newcomers (or the convict back from a sentence) are
+  // only candidates; they take the place when entry pays.
+  if (w.brokers.kind[b] == BrokerKind::Merchant && w.p.merchant_entry_enabled) w.brokers.vacant[b] = 1;
 }
 
 void broker_serves_sentence(World& w, int32_t broker, int64_t sentence_days) {
@@ -435,5 +509,84 @@ void broker_serves_sentence(World& w, int32_t broker, int64_t sentence_days) {
   replace_broker(w, broker);
   return_after_sentence(w.day, sentence_days, record, w.brokers.absent_until[b], w.brokers.convictions[b]);
 }
+
+// ---- entry and exit by profit: merchants (brokers.entry.*; docs/model.md, "Entry and exit by profit") ----
+
+namespace {
+
+PlaceProfit merchant_place(World& w, std::size_t m) {
+  return {w.brokers.recent_profit[m], w.brokers.low_profit_days[m]};
+}
+
+/// Today's trading profit of a working merchant: the change in its ledger
+/// balance since phase Entry last ran (or since it took the place).
+double merchant_profit_today(World& w, std::size_t m) {
+  return balance_change_since(w, w.ledger.broker(int32_t(m)), w.brokers.balance_seen[m]);
+}
+
+}  // namespace
+
+MerchantMarket merchant_market(const World& w) {
+  MerchantMarket view;
+  const auto& merchants = w.brokers.all(BrokerKind::Merchant);
+  for (int32_t m : merchants) {
+    view.places_taken += w.brokers.vacant[std::size_t(m)] ? 0.0 : 1.0;
+    view.unit_cost_yuan += w.brokers.unit_cost_ema[std::size_t(m)] / double(merchants.size());
+  }
+  view.cards_wanted = w.market.scammer_wanted;
+  return view;
+}
+
+double expected_merchant_profit_yuan_per_day(const World& w, const MerchantMarket& view, int32_t merchant) {
+  // The candidate expects to sell what a taken place sells on average of
+  // today's demand (the same at any population for the same densities: a
+  // share 1 / (taken + 1) would make entry easier in a larger area); a record
+  // restrains it as it restrains a working merchant's stock (World::restraint).
+  const double sales = w.restraint(w.brokers.convictions[std::size_t(merchant)]) * view.cards_wanted /
+                       std::max(1.0, view.places_taken);
+  return sales * (w.market.price_scammer - view.unit_cost_yuan);
+}
+
+void merchant_exits(World& w, int32_t merchant) {
+  const auto m = std::size_t(merchant);
+  leave_place(w, w.brokers.stock[m], merchant_place(w, m), w.brokers.vacant[m], Metric::merchant_exits);
+}
+
+namespace {
+
+/// Empty places whose candidates are free (no sentence or replacement delay
+/// left) are taken when they expect at least the entry threshold; each place
+/// taken counts against the next candidate's share of demand.
+void fill_merchant_places_that_pay(World& w, const EntryRule& rule) {
+  MerchantMarket view = merchant_market(w);
+  Brokers& b = w.brokers;
+  for (int32_t merchant : b.all(BrokerKind::Merchant)) {
+    const auto m = std::size_t(merchant);
+    if (!b.vacant[m] || b.absent_until[m] > w.day) continue;
+    const double expected = expected_merchant_profit_yuan_per_day(w, view, merchant);
+    if (!enters_by_profit(rule, expected)) continue;
+    take_place(rule, w.day, expected, merchant_place(w, m), b.absent_until[m], b.vacant[m]);
+    broker_enters(w, m);
+    b.balance_seen[m] = w.ledger.balance(w.ledger.broker(merchant));
+    view.places_taken += 1;
+  }
+}
+
+}  // namespace
+
+void merchants_enter_and_exit(World& w) {
+  const EntryRule rule = merchant_entry_rule(w.p);
+  if (rule.enabled) fill_merchant_places_that_pay(w, rule);
+  PlaceTally tally;
+  for (int32_t merchant : w.brokers.all(BrokerKind::Merchant)) {
+    const auto m = std::size_t(merchant);
+    if (!w.broker_present(merchant)) continue;
+    holder_works_a_day(w, rule, merchant_place(w, m), w.brokers.absent_until[m], merchant_profit_today(w, m),
+                       Metric::merchant_entries, tally, [&] { merchant_exits(w, merchant); });
+  }
+  record_places(w, tally, Metric::merchant_profit_yuan, Metric::merchants_active);
+}
+
+// ---- end entry and exit by profit: merchants ----
 
 }  // namespace cardsim

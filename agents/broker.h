@@ -44,4 +44,34 @@ void raiser_card_lost(World& w, int32_t raiser, double refund);
 /// A raised card's commission came in: resell it or let it lapse.
 void raised_card_matured(World& w, Stream& s, uint32_t card);
 
+// ---- entry and exit by profit: merchants (brokers.entry.*; docs/model.md, "Entry and exit by profit") ----
+
+/// What a candidate for an empty merchant place sees of the market today.
+struct MerchantMarket {
+  double places_taken = 0;    // merchant places worked or about to be (not vacant)
+  double unit_cost_yuan = 0;  // merchants' mean cost of a card made (their unit_cost_ema)
+  double cards_wanted = 0;    // cards the buyers of every use wanted today (market.scammer_wanted)
+};
+MerchantMarket merchant_market(const World& w);
+
+/// Trading profit candidates for the empty place `merchant` expect a day,
+/// yuan: today's demand per place taken (restrained by their record) times the
+/// resale price less the merchants' mean unit cost.
+double expected_merchant_profit_yuan_per_day(const World& w, const MerchantMarket& view, int32_t merchant);
+
+/// A merchant stops work: its unsold stock is abandoned (Expired) and its
+/// place is left empty, waiting for an entrant (the same people, record kept).
+void merchant_exits(World& w, int32_t merchant);
+
+/// Phase Entry, every day, after the rings: each working merchant's day of
+/// trading profit (the change in its ledger balance) enters its moving average
+/// (and merchant_profit_yuan), merchants whose recent profit stayed below the
+/// exit threshold for brokers.entry.exit_days days leave, and empty places whose
+/// candidates expect at least the entry threshold are taken. Counts
+/// merchants_active, merchant_entries and merchant_exits. With
+/// brokers.entry.enabled off only the bookkeeping and the metrics run.
+void merchants_enter_and_exit(World& w);
+
+// ---- end entry and exit by profit: merchants ----
+
 }  // namespace cardsim

@@ -215,6 +215,43 @@ void mailed_cards_arrive(World& w) {
 }
 // ---- end regions that trade ----
 
+// ---- outside market (docs/model.md, "Regions that trade", the outside market) ----
+
+/// The national market outside the modelled area buys, at its own price,
+/// what the area's buyers left: when the area's price is no higher than what
+/// a card fetches outside less transport, each card of up to
+/// market.outside.cards_per_day (rounded stochastically) goes from a random
+/// present seller with stock to the outside, paid the outside price less
+/// transport, and leaves the model. The outside buyers' wish counts in the
+/// day's demand, so the area's price moves towards the outside price. Off
+/// (volume 0) it draws nothing and changes nothing.
+void sell_outside(World& w) {
+  const double volume = w.p.market_outside_cards_per_day;
+  if (volume <= 0) return;
+  const double net = w.p.market_outside_price_yuan - w.p.market_transport_cost_yuan;
+  if (w.market.price_scammer > net) return;
+  w.market.scammer_wanted += volume;
+  Stream s = w.stream(Phase::Market, kOutsideMarketEntity);
+  static thread_local std::vector<int32_t> sellers;
+  collect_sellers(w, sellers);
+  for (int64_t want = s.stochastic_round(volume); want > 0 && !sellers.empty(); --want) {
+    const std::size_t pick = s.below(sellers.size());
+    const int32_t seller = sellers[pick];
+    auto& stock = w.brokers.stock[std::size_t(seller)];
+    const uint32_t card = stock.back();
+    stock.pop_back();
+    w.ledger.transfer(w.ledger.pool(Pool::Suppliers), w.ledger.broker(seller), std::max(0.0, net));
+    w.recorder.add(Metric::cards_sold_outside, 1);
+    if (Channel(w.cards.channel[card]) == Channel::Raised) w.recorder.add(Metric::cards_sold_outside_raised, 1);
+    w.end_card(card, CardState::SoldOutside);
+    if (stock.empty()) {
+      sellers[pick] = sellers.back();
+      sellers.pop_back();
+    }
+  }
+}
+// ---- end outside market ----
+
 }  // namespace
 
 void buyers_buy_cards(World& w) {
@@ -236,7 +273,10 @@ void buyers_buy_cards(World& w) {
   // cards each buyer wants at the posted price (docs/model.md, "Card uses").
   const BuyerNumbering numbering(w);
   const std::size_t n = numbering.total();
-  if (n == 0) return;
+  if (n == 0) {
+    sell_outside(w);
+    return;
+  }
   const std::size_t start = s.below(n);
   for (std::size_t k = 0; k < n; ++k) {
     const std::size_t number = (start + k) % n;
@@ -247,6 +287,7 @@ void buyers_buy_cards(World& w) {
     else
       buyer_buys(w, s, use, buyer, sellers);
   }
+  sell_outside(w);
 }
 
 void detect_cards_in_use(World& w, Stream& s) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "agents/carrier.h"
+#include "agents/entry.h"
 
 namespace cardsim {
 namespace {
@@ -37,6 +38,18 @@ void insider_takes_post(World& w, Stream& s, int32_t insider) {
   w.insiders.shares_login[i] = s.bernoulli(w.p.insiders_location_edit);
 }
 
+namespace {
+
+/// After an arrest: the fine and damages just paid are no part of the next
+/// insider's income, and with entry by profit the outlet's staff are only
+/// candidates, who turn when it pays (insiders_enter_and_exit).
+void post_waits_for_candidates(World& w, std::size_t i) {
+  w.insiders.balance_seen[i] = w.ledger.balance(w.ledger.insider(int32_t(i)));
+  if (w.p.insider_entry_enabled) w.insiders.vacant[i] = 1;
+}
+
+}  // namespace
+
 void replace_insider(World& w, int32_t insider) {
   const auto i = std::size_t(insider);
   w.insiders.vacant_until[i] = int32_t(w.day + w.p.insiders_replacement_days);
@@ -44,6 +57,7 @@ void replace_insider(World& w, int32_t insider) {
   w.insiders.convictions[i] = 0;  // a newcomer, with no record
   Stream successor = w.stream(Phase::Police, kPoliceReplacementEntity + i);
   insider_takes_post(w, successor, insider);
+  post_waits_for_candidates(w, i);
 }
 
 void insider_serves_sentence(World& w, int32_t insider, int64_t sentence_days) {
@@ -51,6 +65,7 @@ void insider_serves_sentence(World& w, int32_t insider, int64_t sentence_days) {
   w.insiders.vacant_until[i] = int32_t(w.day + std::max<int64_t>(w.p.insiders_replacement_days, sentence_days));
   w.insiders.white_left_today[i] = 0;
   w.insiders.convictions[i]++;  // the same person returns: same ask and login habits, one more conviction
+  post_waits_for_candidates(w, i);
 }
 
 int32_t organiser_of(const World& w, int32_t insider) {
@@ -70,6 +85,26 @@ double insider_ask(const World& w, int32_t insider) {
          w.restraint(w.insiders.convictions[std::size_t(insider)]);
 }
 
+// ---- code bounties keep insiders corrupt ----
+double expected_code_income(const World& w, int32_t insider) {
+  if (!w.p.channel_code_harvesting) return 0.0;
+  const double bounty = w.p.insiders_codes_per_day * (1.0 - w.risk.insider) *
+                        w.restraint(w.insiders.convictions[std::size_t(insider)]) * w.p.insiders_bounty_yuan;
+  const int32_t org = organiser_of(w, insider);
+  const double cut = org >= 0 && w.broker_present(org)
+                         ? w.p.insiders_organiser_share * w.restraint(w.brokers.convictions[std::size_t(org)])
+                         : 0.0;
+  return bounty * (1.0 - cut);
+}
+
+double insider_white_ask(const World& w, int32_t insider) {
+  const double per_card = w.p.insiders_white_per_day > 0
+                              ? expected_code_income(w, insider) / double(w.p.insiders_white_per_day)
+                              : 0.0;
+  return std::max(0.0, insider_ask(w, insider) - per_card);
+}
+// ---- end code bounties keep insiders corrupt ----
+
 bool login_edits_location(const World& w, int32_t insider) {
   return w.insider_present(insider) && w.insiders.shares_login[std::size_t(insider)] &&
          !w.p.location_edit_protected;
@@ -82,7 +117,7 @@ void insiders_act(World& w) {
     const auto id = int32_t(i);
     w.insiders.white_left_today[i] = 0;
     if (!w.insider_present(id)) continue;
-    if (white_wanted && insider_ask(w, id) <= w.market.price_white) {
+    if (white_wanted && insider_white_ask(w, id) <= w.market.price_white) {
       w.insiders.white_left_today[i] = int32_t(w.p.insiders_white_per_day);
       w.market.white_capacity += double(w.p.insiders_white_per_day);
     }
@@ -100,5 +135,74 @@ bool buy_white_card(World& w, int32_t insider, uint32_t buyer_account) {
   w.market.white_delivered += 1;
   return true;
 }
+
+// ---- entry and exit by profit: insiders (insiders.entry.*; docs/model.md, "Entry and exit by profit") ----
+
+namespace {
+
+PlaceProfit insider_place(World& w, std::size_t i) {
+  return {w.insiders.recent_profit[i], w.insiders.low_profit_days[i]};
+}
+
+/// Share of the white cards offered today that were bought (1 when none were
+/// offered but some were ordered: a newcomer would sell all it offers).
+double white_sell_through(const World& w) {
+  if (w.market.white_capacity > 0) return std::min(1.0, w.market.white_delivered / w.market.white_capacity);
+  return w.market.white_ordered > 0 ? 1.0 : 0.0;
+}
+
+}  // namespace
+
+double expected_insider_income_yuan_per_day(const World& w, int32_t insider) {
+  const Params& p = w.p;
+  // White cards: the candidate's own ask (its record raises it) against today's price.
+  const bool sells_white = (p.channel_white_card || p.channel_raising) && insider_ask(w, insider) <= w.market.price_white;
+  const double white = sells_white ? double(p.insiders_white_per_day) * white_sell_through(w) * w.market.price_white : 0.0;
+  // Code bounties, after the organiser's cut when an organiser runs the group.
+  const double cut = organiser_of(w, insider) >= 0 ? p.insiders_organiser_share : 0.0;
+  const double codes = p.channel_code_harvesting ? p.insiders_codes_per_day * (1.0 - w.risk.insider) *
+                                                       w.restraint(w.insiders.convictions[std::size_t(insider)]) *
+                                                       p.insiders_bounty_yuan * (1.0 - cut)
+                                                 : 0.0;
+  return white + codes;
+}
+
+void insider_exits(World& w, int32_t insider) {
+  const auto i = std::size_t(insider);
+  std::vector<uint32_t> no_cards;  // an insider holds no cards of its own
+  w.insiders.white_left_today[i] = 0;
+  leave_place(w, no_cards, insider_place(w, i), w.insiders.vacant[i], Metric::insider_exits);
+}
+
+void insiders_enter_and_exit(World& w) {
+  const EntryRule rule = insider_entry_rule(w.p);
+  Insiders& in = w.insiders;
+  PlaceTally tally;
+  for (std::size_t i = 0; i < in.outlet.size(); ++i) {
+    const auto id = int32_t(i);
+    if (rule.enabled && in.vacant[i] && in.vacant_until[i] <= w.day) {
+      const double expected = expected_insider_income_yuan_per_day(w, id);
+      if (enters_by_profit(rule, expected)) {
+        take_place(rule, w.day, expected, insider_place(w, i), in.vacant_until[i], in.vacant[i]);
+        in.balance_seen[i] = w.ledger.balance(w.ledger.insider(id));
+      }
+    }
+    if (!w.insider_present(id)) continue;
+    const double today = balance_change_since(w, w.ledger.insider(id), in.balance_seen[i]);
+    holder_works_a_day(w, rule, insider_place(w, i), in.vacant_until[i], today, Metric::insider_entries, tally,
+                       [&] { insider_exits(w, id); });
+  }
+  record_places(w, tally, Metric::insider_profit_yuan, Metric::insiders_in_post);
+}
+
+void init_insider_expectations(World& w) {
+  for (std::size_t i = 0; i < w.insiders.outlet.size(); ++i) {
+    // Insiders placed with the world turned, so they expected at least the entry threshold.
+    w.insiders.recent_profit[i] = w.p.insider_entry_threshold_yuan;
+    w.insiders.balance_seen[i] = w.ledger.balance(w.ledger.insider(int32_t(i)));
+  }
+}
+
+// ---- end entry and exit by profit: insiders ----
 
 }  // namespace cardsim

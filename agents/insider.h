@@ -36,6 +36,18 @@ bool insider_active(const World& w, int32_t insider);
 /// Today's ask of an insider for a white card: pay weighed against risk.
 double insider_ask(const World& w, int32_t insider);
 
+// ---- code bounties keep insiders corrupt ----
+/// The bounties an insider expects a day from harvesting customers' codes
+/// (channels.code_harvesting.enabled), after its organiser's cut; 0 when off.
+double expected_code_income(const World& w, int32_t insider);
+
+/// The price at which an insider hands over a white card: its ask less the
+/// code bounties per white card of a day's capacity. A corrupt insider weighs
+/// its illicit income as one business, so bounties make each white card
+/// need that much less to be worth the risk (docs/model.md 4.5).
+double insider_white_ask(const World& w, int32_t insider);
+// ---- end code bounties keep insiders corrupt ----
+
 /// Decides who deals today and does the code harvesting.
 void insiders_act(World& w);
 
@@ -45,5 +57,27 @@ bool buy_white_card(World& w, int32_t insider, uint32_t buyer_account);
 
 /// The insider's login can edit the activation location today.
 bool login_edits_location(const World& w, int32_t insider);
+
+// ---- entry and exit by profit: insiders (insiders.entry.*; docs/model.md, "Entry and exit by profit") ----
+
+/// Illicit income an honest outlet's staff (the candidates of post `insider`)
+/// expect a day, yuan: white cards at today's price if their ask (raised by a
+/// record) is met, times today's sell-through, plus code bounties after the
+/// organiser's cut (fewer with perceived risk and a record).
+double expected_insider_income_yuan_per_day(const World& w, int32_t insider);
+
+/// The outlet turns honest: the insider stops, the post is empty until its
+/// staff expect corruption to pay.
+void insider_exits(World& w, int32_t insider);
+
+/// Phase Entry, after the merchants: the rings' rule (agents/entry.h) for
+/// insiders; income is the change of the insider's ledger balance. Counts
+/// insiders_in_post, insider_entries, insider_exits and insider_profit_yuan.
+void insiders_enter_and_exit(World& w);
+
+/// At world building: insiders placed with the world expect the entry threshold.
+void init_insider_expectations(World& w);
+
+// ---- end entry and exit by profit: insiders ----
 
 }  // namespace cardsim

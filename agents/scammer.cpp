@@ -7,6 +7,7 @@
 #include "agents/card_market.h"
 #include "agents/carrier.h"
 #include "agents/citizen.h"
+#include "agents/entry.h"
 #include "agents/police.h"
 
 namespace cardsim {
@@ -130,35 +131,31 @@ double expected_ring_profit_yuan_per_day(const World& w, int32_t ring) {
   return cards * (value - price) / expected_card_life_days(w.p);
 }
 
+namespace {
+
+PlaceProfit ring_place(World& w, std::size_t r) { return {w.rings.recent_profit[r], w.rings.low_profit_days[r]}; }
+
+}  // namespace
+
 void ring_exits(World& w, int32_t ring) {
   const auto r = std::size_t(ring);
-  for (uint32_t card : w.rings.fleet[r]) w.end_card(card, CardState::Expired);
-  w.rings.fleet[r].clear();
-  w.rings.vacant[r] = 1;
-  w.rings.low_profit_days[r] = 0;
-  w.recorder.add(Metric::ring_exits, 1);
+  leave_place(w, w.rings.fleet[r], ring_place(w, r), w.rings.vacant[r], Metric::ring_exits);
 }
 
 void ring_decides_to_enter(World& w, int32_t ring) {
   const auto r = std::size_t(ring);
-  w.rings.vacant[r] = 0;
-  w.rings.absent_until[r] = int32_t(w.day + w.p.ring_entry_delay_days);
-  w.rings.recent_profit[r] = expected_ring_profit_yuan_per_day(w, ring);
-  w.rings.low_profit_days[r] = 0;
+  take_place(ring_entry_rule(w.p), w.day, expected_ring_profit_yuan_per_day(w, ring), ring_place(w, r),
+             w.rings.absent_until[r], w.rings.vacant[r]);
   ring_enters(w, ring);
 }
 
 namespace {
 
 /// Today's profit enters the ring's moving average; a ring below the exit
-/// threshold for exit_days days in a row leaves. Returns whether it still works.
+/// threshold for exit_days days in a row leaves (agents/entry.h). Returns
+/// whether it still works.
 bool ring_keeps_place(World& w, int32_t ring, double profit_today) {
-  const auto r = std::size_t(ring);
-  w.rings.recent_profit[r] += (profit_today - w.rings.recent_profit[r]) / double(w.p.ring_profit_window_days);
-  if (!w.p.ring_entry_enabled) return true;
-  const bool losing = w.rings.recent_profit[r] < w.p.ring_exit_threshold_yuan;
-  w.rings.low_profit_days[r] = losing ? w.rings.low_profit_days[r] + 1 : 0;
-  if (w.rings.low_profit_days[r] < w.p.ring_exit_days) return true;
+  if (!leaves_by_profit(ring_entry_rule(w.p), ring_place(w, std::size_t(ring)), profit_today)) return true;
   ring_exits(w, ring);
   return false;
 }
@@ -168,7 +165,7 @@ bool ring_keeps_place(World& w, int32_t ring, double profit_today) {
 void fill_places_that_pay(World& w) {
   for (std::size_t r = 0; r < w.rings.vacant.size(); ++r)
     if (w.rings.vacant[r] && w.rings.absent_until[r] <= w.day &&
-        expected_ring_profit_yuan_per_day(w, int32_t(r)) >= w.p.ring_entry_threshold_yuan)
+        enters_by_profit(ring_entry_rule(w.p), expected_ring_profit_yuan_per_day(w, int32_t(r))))
       ring_decides_to_enter(w, int32_t(r));
 }
 

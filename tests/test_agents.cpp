@@ -568,6 +568,13 @@ TEST_CASE("an arrested farmer serving a sentence is barred for it, then for the 
 // ---- entry and exit by profit (agents/scammer.cpp, rings_enter_and_exit) ----
 namespace {
 
+/// Arrested people serve 200 days and come back with half their activity per conviction.
+void serve_200_day_sentences(World& w) {
+  w.p.police_sentences_served = true;
+  w.p.police_sentence_min_days = w.p.police_sentence_max_days = 200;
+  w.p.police_record_restraint = 0.5;
+}
+
 /// The tiny world's one ring, with entry by profit on: a 10-day profit memory,
 /// 3 losing days below 0 yuan a day to leave, 10 yuan a day expected to enter,
 /// 5 days from the decision to the first day of work.
@@ -644,9 +651,7 @@ TEST_CASE("a ring losing money for exit_days days leaves on the last of them, an
 
 TEST_CASE("with entry by profit a convict back from a sentence takes the place only when half the profit of a newcomer pays", "[agents][entry]") {
   auto w = tiny_world_with_ring_entry();
-  w->p.police_sentences_served = true;
-  w->p.police_sentence_min_days = w->p.police_sentence_max_days = 200;
-  w->p.police_record_restraint = 0.5;
+  serve_200_day_sentences(*w);
   w->market.price_scammer = 100;
   const double fresh = expected_ring_profit_yuan_per_day(*w, 0);
   REQUIRE(fresh > 0);
@@ -682,3 +687,187 @@ TEST_CASE("with entry by profit off, no place is ever left empty and the bookkee
   CHECK(w->rings.recent_profit[0] < 0);
 }
 // ---- end entry and exit by profit ----
+
+// ---- entry and exit by profit: merchants (agents/broker.cpp, merchants_enter_and_exit) ----
+namespace {
+
+/// The tiny world's one merchant, with entry by profit on and the rings'
+/// numbers: a 10-day profit memory, 2 losing days below 0 yuan a day to
+/// leave, 10 yuan a day expected to enter, 5 days from decision to work.
+std::unique_ptr<World> tiny_world_with_merchant_entry() {
+  Params p = tiny_params();
+  p.merchant_entry_enabled = true;
+  p.merchant_profit_window_days = 10;
+  p.merchant_exit_threshold_yuan = 0;
+  p.merchant_exit_days = 2;
+  p.merchant_entry_threshold_yuan = 10;
+  p.merchant_entry_delay_days = 5;
+  auto w = tiny_world(p);
+  w->brokers.recent_profit[0] = 0;
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("a merchant losing money for exit_days days leaves with its stock abandoned, and an empty place that pays is taken delay_days after the decision", "[agents][entry]") {
+  auto w = tiny_world_with_merchant_entry();
+  REQUIRE(w->brokers.kind[0] == BrokerKind::Merchant);
+  const uint32_t account = w->ledger.broker(0);
+  const uint32_t card = w->new_card(Channel::Farmer, 1, 0, 0, -1);
+  w->brokers.stock[0].push_back(card);
+  // Day 10: it paid a farmer 100 yuan and sold nothing.
+  w->ledger.transfer(account, w->ledger.pool(Pool::Farmers), 100);
+  merchants_enter_and_exit(*w);
+  CHECK(w->brokers.recent_profit[0] == -10.0);  // 0 + (-100 - 0) / 10
+  CHECK(w->brokers.low_profit_days[0] == 1);
+  CHECK(w->recorder.today(Metric::merchant_profit_yuan) == -100.0);
+  CHECK(w->recorder.today(Metric::merchants_active) == 1);
+  // Day 11: a ring pays it 40 yuan; still losing on average: it leaves.
+  w->day = 11;
+  w->ledger.transfer(w->ledger.pool(Pool::Victims), account, 40);
+  merchants_enter_and_exit(*w);
+  CHECK(w->brokers.recent_profit[0] == Approx(-5.0));  // -10 + (40 + 10) / 10
+  CHECK(w->recorder.today(Metric::merchant_profit_yuan) == -60.0);  // no day closed between the calls: -100 + 40
+  CHECK(w->recorder.today(Metric::merchant_exits) == 1);
+  CHECK(w->recorder.today(Metric::merchants_active) == 0);
+  CHECK(w->brokers.vacant[0] == 1);
+  CHECK_FALSE(w->broker_present(0));
+  CHECK(w->brokers.stock[0].empty());
+  CHECK(w->cards.state[card] == uint8_t(CardState::Expired));
+  // Day 12: buyers wanted no card today; nobody expects a profit.
+  w->day = 12;
+  w->market.scammer_wanted = 0;
+  merchants_enter_and_exit(*w);
+  CHECK(w->brokers.vacant[0] == 1);
+  // Day 13: buyers wanted 3 cards at 100 yuan, cards cost merchants 40 to make:
+  // the candidate expects all 3 (no other place taken) at 60 yuan each.
+  w->day = 13;
+  w->market.scammer_wanted = 3;
+  w->market.price_scammer = 100;
+  w->brokers.unit_cost_ema[0] = 40;
+  CHECK(expected_merchant_profit_yuan_per_day(*w, merchant_market(*w), 0) == 180.0);
+  merchants_enter_and_exit(*w);
+  CHECK(w->brokers.vacant[0] == 0);
+  CHECK(w->brokers.absent_until[0] == 18);
+  CHECK(w->brokers.recent_profit[0] == 180.0);  // its first view of its profit
+  CHECK(w->brokers.low_profit_days[0] == 0);
+  w->day = 17;
+  CHECK_FALSE(w->broker_present(0));
+  merchants_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::merchant_entries) == 0);
+  w->day = 18;
+  merchants_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::merchant_entries) == 1);
+  CHECK(w->recorder.today(Metric::merchants_active) == 1);
+}
+
+TEST_CASE("with merchants' entry by profit an arrested merchant's place waits for candidates, who see the record and not the fine", "[agents][entry]") {
+  auto w = tiny_world_with_merchant_entry();
+  serve_200_day_sentences(*w);
+  w->market.scammer_wanted = 3;
+  w->market.price_scammer = 100;
+  w->brokers.unit_cost_ema[0] = 40;
+  Stream s = w->stream(Phase::Police, 0);
+  arrest_broker(*w, s, 0);
+  CHECK(w->brokers.vacant[0] == 1);
+  CHECK(w->brokers.convictions[0] == 1);
+  CHECK(w->brokers.absent_until[0] == 210);
+  // The fine and damages are paid; the next holder's profit starts from there.
+  CHECK(w->brokers.balance_seen[0] == w->ledger.balance(w->ledger.broker(0)));
+  CHECK(w->ledger.balance(w->ledger.broker(0)) < 0);
+  // The convict expects half a newcomer's 180 yuan a day.
+  CHECK(expected_merchant_profit_yuan_per_day(*w, merchant_market(*w), 0) == 90.0);
+  w->p.merchant_entry_threshold_yuan = 100;
+  w->day = 210;
+  merchants_enter_and_exit(*w);
+  CHECK(w->brokers.vacant[0] == 1);  // 90 < 100: stays empty
+  w->p.merchant_entry_threshold_yuan = 90;
+  w->day = 211;
+  merchants_enter_and_exit(*w);
+  CHECK(w->brokers.vacant[0] == 0);
+  CHECK(w->brokers.absent_until[0] == 216);
+  CHECK(w->brokers.convictions[0] == 1);  // the same person, record kept
+}
+
+TEST_CASE("with merchants' entry by profit off, a losing merchant keeps its place", "[agents][entry]") {
+  auto w = tiny_world(tiny_params());
+  REQUIRE_FALSE(w->p.merchant_entry_enabled);
+  for (int d = 0; d < 200; ++d, ++w->day) {
+    w->ledger.transfer(w->ledger.broker(0), w->ledger.pool(Pool::Farmers), 100);
+    merchants_enter_and_exit(*w);
+  }
+  CHECK(w->brokers.vacant[0] == 0);
+  CHECK(w->broker_present(0));
+  CHECK(w->recorder.today(Metric::merchant_exits) == 0);
+  CHECK(w->brokers.recent_profit[0] < 0);
+}
+// ---- end entry and exit by profit: merchants ----
+
+// ---- entry and exit by profit: insiders (agents/insider.cpp, insiders_enter_and_exit) ----
+TEST_CASE("a corrupt outlet whose insider earns too little turns honest, and its staff turn again when white cards pay", "[agents][entry]") {
+  Params p = tiny_params();
+  p.insider_entry_enabled = true;
+  p.insider_profit_window_days = 10;
+  p.insider_exit_threshold_yuan = 1;
+  p.insider_exit_days = 2;
+  p.insider_entry_threshold_yuan = 10;
+  p.insider_entry_delay_days = 5;
+  p.insiders_white_per_day = 6;
+  auto w = tiny_world(p);
+  REQUIRE(w->insiders.outlet.size() == 1);
+  REQUIRE(w->insider_present(0));
+  // Days 10 and 11: no illicit income, below 1 yuan a day: it stops on the second.
+  insiders_enter_and_exit(*w);
+  CHECK(w->insiders.low_profit_days[0] == 1);
+  CHECK(w->recorder.today(Metric::insiders_in_post) == 1);
+  w->day = 11;
+  insiders_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::insider_exits) == 1);
+  CHECK(w->recorder.today(Metric::insiders_in_post) == 0);
+  CHECK(w->insiders.vacant[0] == 1);
+  CHECK_FALSE(w->insider_present(0));
+  // Code bounties alone: 2 accounts a day at 10 yuan, no organiser to take a cut.
+  w->p.channel_white_card = w->p.channel_raising = false;
+  w->p.insiders_codes_per_day = 2;
+  w->p.insiders_bounty_yuan = 10;
+  w->risk.insider = 0;
+  CHECK(expected_insider_income_yuan_per_day(*w, 0) == 20.0);
+  // Day 12: no codes, and white cards at 10 yuan against an ask of 20: nothing pays.
+  w->day = 12;
+  w->p.channel_code_harvesting = false;
+  w->p.channel_white_card = true;
+  w->insiders.reservation[0] = 20;
+  w->market.price_white = 10;
+  CHECK(expected_insider_income_yuan_per_day(*w, 0) == 0.0);
+  insiders_enter_and_exit(*w);
+  CHECK(w->insiders.vacant[0] == 1);
+  // Day 13: white cards fetch 50 and half of those offered today sold: 6 * 0.5 * 50.
+  w->day = 13;
+  w->market.price_white = 50;
+  w->market.white_capacity = 6;
+  w->market.white_delivered = 3;
+  CHECK(expected_insider_income_yuan_per_day(*w, 0) == 150.0);
+  insiders_enter_and_exit(*w);
+  CHECK(w->insiders.vacant[0] == 0);
+  CHECK(w->insiders.vacant_until[0] == 18);
+  CHECK(w->insiders.recent_profit[0] == 150.0);
+  w->day = 18;
+  insiders_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::insider_entries) == 1);
+  CHECK(w->recorder.today(Metric::insiders_in_post) == 1);
+  // A white card sold today is income: 50 yuan from a merchant.
+  w->day = 19;
+  w->ledger.transfer(w->ledger.broker(0), w->ledger.insider(0), 50);
+  insiders_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::insider_profit_yuan) == 50.0);
+}
+
+TEST_CASE("with insiders' entry by profit off, an insider without income keeps its post", "[agents][entry]") {
+  auto w = tiny_world(tiny_params());
+  REQUIRE_FALSE(w->p.insider_entry_enabled);
+  for (int d = 0; d < 200; ++d, ++w->day) insiders_enter_and_exit(*w);
+  CHECK(w->insiders.vacant[0] == 0);
+  CHECK(w->insider_present(0));
+  CHECK(w->recorder.today(Metric::insider_exits) == 0);
+}
+// ---- end entry and exit by profit: insiders ----

@@ -148,17 +148,18 @@ TEST_CASE("monitoring's hazard grows with each card's fraud use", "[market][moni
   CHECK(d.hi < 0);
 }
 
-TEST_CASE("raised cards are resold at raising.resale_share of those that finish raising", "[market][raising]") {
+TEST_CASE("raised cards are resold when the card price covers the raiser's resale cost", "[market][raising]") {
   const double raised = mean_total(baseline_runs(), "cards_raised");
   const double resold = mean_total(baseline_runs(), "cards_raised_resold");
   INFO("raised " << raised << ", resold " << resold);
   CHECK(resold > 0);
-  CHECK(resold < raised);  // some are shut while being raised, and half of the rest expire
-  const RunResult none = run(with(small_baseline(1000000), {"raising.resale_share=0"}), 3, 42);
+  CHECK(resold < raised);  // some are shut while being raised
+  const RunResult none = run(with(small_baseline(1000000), {"raising.resale_cost_yuan=1e9"}), 3, 42);
   CHECK(mean_total(none, "cards_raised_resold") == 0.0);
   CHECK(mean_total(none, "cards_raised") > 0.0);
-  const RunResult all = run(with(small_baseline(1000000), {"raising.resale_share=1"}), 3, 42);
-  CHECK(mean_total(all, "cards_raised_resold") > resold);
+  const RunResult all = run(with(small_baseline(1000000), {"raising.resale_cost_yuan=0"}), 3, 42);
+  CHECK(mean_total(all, "cards_raised_abandoned") == 0.0);
+  CHECK(mean_total(all, "cards_raised_resold") > 0.0);
 }
 
 namespace {

@@ -26,7 +26,10 @@ namespace fs = std::filesystem;
 void require_same_params(const Params& a, const Params& b) {
   for (const auto& spec : param_registry()) {
     INFO("key " << spec.key);
-    CHECK(spec.get(a) == spec.get(b));
+    if (spec.type == ParamType::List)
+      CHECK(spec.get_list(a) == spec.get_list(b));
+    else
+      CHECK(spec.get(a) == spec.get(b));
   }
 }
 
@@ -81,6 +84,12 @@ TEST_CASE("defaults equal the declaration", "[scenario]") {
   CHECK(base.schedule.empty());
   for (const auto& spec : param_registry()) {
     INFO("key " << spec.key);
+    if (spec.type == ParamType::List) {  // a list's default is the empty list
+      CHECK(spec.get_list(defaults).empty());
+      CHECK(spec.get_list(base.params).empty());
+      CHECK(spec.max_entries > 0);
+      continue;
+    }
     CHECK(spec.get(defaults) == spec.default_value);
     CHECK(spec.get(base.params) == spec.default_value);
     CHECK(check_param_range(spec, spec.default_value).empty());

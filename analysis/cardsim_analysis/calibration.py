@@ -1,6 +1,14 @@
 """Calibration report: the figures of docs/sources.md the baseline is meant to reproduce,
 the model's value (mean and 90% interval over replicates) from a baseline run
-file, and whether it falls inside the target band widened by a stated tolerance.
+file, and whether its 90% interval over replicates lies inside the target band
+widened by a stated tolerance.
+
+Each row says what kind of check it is (``role``): ``emergent`` rows compare a
+quantity the market produces (a price that clears, a rate of cases or
+shutdowns); ``input`` rows check that the model honours a figure one of its
+parameters was set from (the mean loss of a case is ``scammers.loss_mean_yuan``,
+F7), which is a test of the code, not a fit. docs/model.md ("Calibration")
+says which parameters each row informs.
 
 Rates are scaled from the run's own size: ``per million people per year =
 total x 1e6 / population x 365 / days``. Everything is computed per replicate
@@ -29,6 +37,7 @@ class Target:
     accept_hi: float
     tolerance: str         # how the band was widened from the target, in words
     value: Callable[[RunFile], np.ndarray]   # per-replicate model value
+    role: str = "emergent"  # "emergent": produced by the market; "input": honours a parameter's source
 
 
 def _tot(run: RunFile, metric: str) -> np.ndarray:
@@ -56,17 +65,18 @@ TARGETS = [
            35, 40, 30, 45, "target range +/- 5 yuan (F22 saw 30)",
            lambda r: _tot(r, "price_white_yuan")),
     Target("F5", "identity-record price", "yuan per record", "about 10 yuan per record (290,000 / 30,000)",
-           10, 10, 5, 15, "+/- 50% of 10 yuan",
+           10, 10, 0, 15, "+50% of 10 yuan; no lower end: the price cannot fall below records.cost_yuan x "
+           "(1 + market.min_markup)",
            lambda r: _tot(r, "price_record_yuan")),
     Target("F8, F22", "card-farmer price", "yuan per card", "100-500 yuan a card, typically 200",
            100, 500, 100, 500, "none: the stated range",
            lambda r: _tot(r, "price_farmer_yuan")),
     Target("F7", "loss per fraud case", "yuan per case", "about 42,000 yuan per case (2022 card case)",
            42000, 42000, 30000, 55000, "-29% / +31% of 42,000",
-           _loss_per_case),
+           _loss_per_case, role="input"),
     Target("F20", "loss per fraud case", "yuan per case", "22.2 billion yuan / 590,000 cases = 37,600 (2015)",
            37600, 37600, 37600 * 0.75, 37600 * 1.25, "+/- 25% of 37,600",
-           _loss_per_case),
+           _loss_per_case, role="input"),
     Target("F10", "numbers shut by monitoring", "cards per million people per year",
            "100,000+ suspect numbers shut in a city of 13 million",
            SHUT_CITY, SHUT_CITY, SHUT_CITY / 2, SHUT_CITY * 2, "factor 2 (one city, one year, 'more than')",
@@ -85,15 +95,22 @@ TARGETS = [
 
 
 def calibration_table(run: RunFile, targets=TARGETS) -> pd.DataFrame:
-    """One row per target: model mean and 90% interval, target, band, verdict."""
+    """One row per target: model mean and 90% interval, target, band, verdict.
+
+    An emergent row is inside when the whole 90% interval over replicates (5th
+    to 95th percentile) lies in the accepted band, not only the mean; an input
+    row, which checks a mean the model was given, when its mean does."""
     rows = []
     for t in targets:
         v = np.asarray(t.value(run), float)
         v = v[np.isfinite(v)]
         mean = float(np.mean(v)) if v.size else float("nan")
         lo, hi = (float(np.percentile(v, 5)), float(np.percentile(v, 95))) if v.size else (np.nan, np.nan)
-        inside = bool(t.accept_lo <= mean <= t.accept_hi) if np.isfinite(mean) else False
-        rows.append({"fact": t.fact, "quantity": t.quantity, "units": t.units, "source": t.source_text,
+        # An input row checks that the code honours a mean it was given; an
+        # emergent row must hold replicate by replicate, 90% of the time.
+        lo_end, hi_end = (mean, mean) if t.role == "input" else (lo, hi)
+        inside = bool(t.accept_lo <= lo_end and hi_end <= t.accept_hi) if np.isfinite(mean) else False
+        rows.append({"fact": t.fact, "role": t.role, "quantity": t.quantity, "units": t.units, "source": t.source_text,
                      "target_lo": t.target_lo, "target_hi": t.target_hi, "accept_lo": t.accept_lo,
                      "accept_hi": t.accept_hi, "tolerance": t.tolerance, "model_mean": mean, "model_p05": lo,
                      "model_p95": hi, "replicates": int(v.size), "inside": inside})
@@ -134,7 +151,8 @@ def print_table(df: pd.DataFrame, out=None, title: str = "Calibration") -> str:
     for _, r in df.iterrows():
         band = f"{fmt(r['accept_lo'])}-{fmt(r['accept_hi'])}"
         iv = f"{fmt(r['model_p05'])}-{fmt(r['model_p95'])}"
-        lines.append(f"{r['fact']:8} {r['quantity']:28} {target_text(r):>15} {band:>21} {fmt(r['model_mean']):>12} "
+        quantity = r["quantity"] + (" (input)" if r.get("role") == "input" else "")
+        lines.append(f"{r['fact']:8} {quantity:28} {target_text(r):>15} {band:>21} {fmt(r['model_mean']):>12} "
                      f"{iv:>23}  {'inside' if r['inside'] else 'OUTSIDE'}")
         lines.append(f"{'':8}   units: {r['units']}; tolerance: {r['tolerance']}")
     text = "\n".join(lines)

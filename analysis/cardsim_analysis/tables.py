@@ -35,7 +35,8 @@ def write_calibration(df: pd.DataFrame, outdir, name: str = "calibration") -> li
     df.to_csv(csv, index=False)
     rows = []
     for _, r in df.iterrows():
-        rows.append([tex_escape(r["fact"]), tex_escape(r["quantity"]) + r"\newline{\footnotesize " +
+        quantity = r["quantity"] + (" (input)" if r.get("role") == "input" else "")
+        rows.append([tex_escape(r["fact"]), tex_escape(quantity) + r"\newline{\footnotesize " +
                      tex_escape(r["units"]) + "}",
                      tex_escape(target_text(r)), tex_escape(f"{fmt(r['accept_lo'])}-{fmt(r['accept_hi'])}") +
                      r"\newline{\footnotesize " + tex_escape(r["tolerance"]) + "}",
@@ -46,8 +47,10 @@ def write_calibration(df: pd.DataFrame, outdir, name: str = "calibration") -> li
             "Calibration: figures of the sources the parameters were chosen to reproduce")
     caption = (f"{role} (F-ids of docs/sources.md), against the baseline run (population "
                f"{df.attrs.get('population'):,}, {df.attrs.get('days')} days, {df.attrs.get('replicates')} "
-               f"replicates). Model: mean and 90\\% interval over replicates. A row is inside when the model mean "
-               f"falls in the accepted band (the target widened by the stated tolerance).")
+               f"replicates). Model: mean and 90\\% interval over replicates. A row is inside when its whole 90\\% "
+               f"interval lies in the accepted band (the target widened by the stated tolerance). A row marked "
+               f"(input) checks a figure a parameter was set from, not a quantity the market produces; it is "
+               f"inside when its mean is.")
     tex = outdir / f"{name}.tex"
     tex.write_text(latex_tabular(["fact", "quantity", "target", "accepted band", "model mean", "90\\% interval",
                                   "verdict"], rows, r"lp{2.6cm}rp{3.0cm}rrl", caption, f"tab:{name}",

@@ -203,15 +203,32 @@ void check_money_by_party(const World& w) {
 // ---- end income by role ----
 
 void check_prices(const World& w) {
-  const double prices[] = {w.market.price_farmer, w.market.price_white, w.market.price_record, w.market.price_scammer};
-  const char* names[] = {"farmer", "white", "record", "scammer"};
-  for (int i = 0; i < 4; ++i)
+  const double prices[] = {w.market.price_farmer, w.market.price_white, w.market.price_record,
+                           w.market.price_scammer, w.market.price_face_record};
+  const char* names[] = {"farmer", "white", "record", "scammer", "face record"};
+  for (int i = 0; i < 5; ++i)
     require(std::isfinite(prices[i]) && prices[i] > 0, w, "prices",
             [&] { return std::string(names[i]) + " price is " + std::to_string(prices[i]); });
 }
 
 /// Quantities that drive behaviour and must stay in range: merchants' channel
 /// weights (shares), unit costs, card values, perceived risk, the police queue.
+// ---- entry and exit by profit ----
+/// Places filled by profit (agents/entry.h): a finite recent profit, a
+/// non-negative count of losing days, and a place left empty only with the rule on.
+void check_places(const World& w, const char* kind, const std::vector<double>& recent,
+                  const std::vector<int32_t>& losing_days, const std::vector<uint8_t>& vacant, bool rule_on,
+                  const char* rule_key) {
+  for (std::size_t i = 0; i < recent.size(); ++i)
+    require(std::isfinite(recent[i]) && losing_days[i] >= 0 && vacant[i] <= 1 && (rule_on || !vacant[i]), w,
+            "quantities in range", [&] {
+              return std::string(kind) + " " + std::to_string(i) + " has recent profit " + std::to_string(recent[i]) +
+                     ", " + std::to_string(losing_days[i]) + " losing days, vacant flag " +
+                     std::to_string(int(vacant[i])) + " (a place is only left empty with " + rule_key + ")";
+            });
+}
+// ---- end entry and exit by profit ----
+
 void check_quantities(const World& w) {
   const Brokers& b = w.brokers;
   for (std::size_t i = 0; i < b.weight.size(); ++i)
@@ -226,14 +243,12 @@ void check_quantities(const World& w) {
       return "ring " + std::to_string(r) + " has revenue factor " + std::to_string(w.rings.revenue_factor[r]);
     });
   // ---- entry and exit by profit ----
-  for (std::size_t r = 0; r < w.rings.recent_profit.size(); ++r)
-    require(std::isfinite(w.rings.recent_profit[r]) && w.rings.low_profit_days[r] >= 0 && w.rings.vacant[r] <= 1 &&
-                (w.p.ring_entry_enabled || !w.rings.vacant[r]),
-            w, "quantities in range", [&] {
-              return "ring " + std::to_string(r) + " has recent profit " + std::to_string(w.rings.recent_profit[r]) +
-                     ", " + std::to_string(w.rings.low_profit_days[r]) + " losing days, vacant flag " +
-                     std::to_string(int(w.rings.vacant[r])) + " (a place is only left empty with scammers.entry.enabled)";
-            });
+  check_places(w, "ring", w.rings.recent_profit, w.rings.low_profit_days, w.rings.vacant, w.p.ring_entry_enabled,
+               "scammers.entry.enabled");
+  check_places(w, "broker", b.recent_profit, b.low_profit_days, b.vacant, w.p.merchant_entry_enabled,
+               "brokers.entry.enabled");
+  check_places(w, "insider", w.insiders.recent_profit, w.insiders.low_profit_days, w.insiders.vacant,
+               w.p.insider_entry_enabled, "insiders.entry.enabled");
   require(std::isfinite(w.risk.farmer) && w.risk.farmer >= 0 && std::isfinite(w.risk.insider) && w.risk.insider >= 0, w,
           "quantities in range", [&] { return "perceived risk is negative or not finite"; });
 }

@@ -112,11 +112,23 @@ void update_prices(World& w) {
     m.price_white = moved(m.price_white, speed, excess_demand(m.white_ordered, m.white_capacity), 1.0, white_ceiling);
 
   // Records: orders against suppliers' stock; floor at the harvesting cost.
-  double stock = 0;
-  for (std::size_t b = 0; b < w.brokers.records.size(); ++b) stock += double(w.brokers.records[b].size());
+  // By profit (records.by_profit), face records (labor agencies' stock, face
+  // orders) clear apart from ID-only records (data sellers' stock, ID orders).
+  double stock = 0, face_stock = 0;
+  for (std::size_t b = 0; b < w.brokers.records.size(); ++b) {
+    stock += double(w.brokers.records[b].size());
+    if (w.brokers.kind[b] == BrokerKind::LaborAgency) face_stock += double(w.brokers.records[b].size());
+  }
   m.record_stock = stock;
-  m.price_record = moved(m.price_record, speed, excess_demand(m.record_ordered, stock),
-                         std::max(0.01, w.p.records_cost_yuan * markup), 1e9);
+  m.face_record_stock = face_stock;
+  const double record_floor = std::max(0.01, w.p.records_cost_yuan * markup);
+  if (!w.p.records_by_profit) {
+    m.price_record = moved(m.price_record, speed, excess_demand(m.record_ordered, stock), record_floor, 1e9);
+    return;
+  }
+  m.price_record = moved(m.price_record, speed, excess_demand(m.record_ordered, stock - face_stock), record_floor, 1e9);
+  m.price_face_record = moved(m.price_face_record, speed, excess_demand(m.face_record_ordered, face_stock),
+                              record_floor, 1e9);
 }
 
 }  // namespace cardsim

@@ -58,6 +58,9 @@ constexpr uint64_t kBuyerHomeEntity = kWorldBuildEntity + 2;
 /// Police streams of a provincial crackdown (agents/regional_crackdown.cpp):
 /// seller b draws from kCrackdownEntity + b.
 constexpr uint64_t kCrackdownEntity = uint64_t(1) << 43;
+/// Market stream of the outside market's purchases (agents/card_market.cpp,
+/// market.outside.*): one a day, above any buyer's index.
+constexpr uint64_t kOutsideMarketEntity = uint64_t(1) << 44;
 
 class Stream {
  public:

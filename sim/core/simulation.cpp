@@ -52,6 +52,7 @@ void record_day(World& w) {
   r.set(Metric::price_farmer_yuan, w.market.price_farmer);
   r.set(Metric::price_white_yuan, w.market.price_white);
   r.set(Metric::price_record_yuan, w.market.price_record);
+  r.set(Metric::price_face_record_yuan, w.p.records_by_profit ? w.market.price_face_record : w.market.price_record);
   r.set(Metric::price_scammer_yuan, w.market.price_scammer);
   r.set(Metric::merchant_risk_cost_yuan, std::min(1e9, merchant_risk_cost_yuan(w)));
   r.set(Metric::merchant_farmer_ceiling_yuan, merchant_farmer_ceiling_yuan(w));
@@ -96,6 +97,8 @@ const std::vector<PhaseEntry>& daily_phases() {
       {Phase::Police, "regional_crackdown", crack_down_in_region},  // regions that trade: a provincial campaign
       {Phase::Audits, "audits", audit_outlets},
       {Phase::Entry, "entry", rings_enter_and_exit},
+      {Phase::Entry, "merchant_entry", merchants_enter_and_exit},  // the rings' rule for merchants (agents/entry.h)
+      {Phase::Entry, "insider_entry", insiders_enter_and_exit},    // and for insiders
       {Phase::Adaptation, "adaptation", adapt},
   };
   return phases;
@@ -105,6 +108,7 @@ std::unique_ptr<World> build_world(const Scenario& scenario, uint64_t seed, uint
   auto w = std::make_unique<World>(scenario.params, seed, replicate);
   init_broker_expectations(*w);
   init_ring_expectations(*w);
+  init_insider_expectations(*w);
   return w;
 }
 

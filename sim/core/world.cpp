@@ -74,14 +74,14 @@ void assign_broker_parties(World& w) {
 void init_regions(World& w) {
   const auto regions = std::size_t(w.p.regions);
   const auto holders = uint64_t(w.citizens.count);
-  const std::vector<RegionRow>& table = region_table(w.p.region_sizes);
+  const std::vector<uint64_t> weights = region_weights(w.p);
   uint64_t total = 0;
-  for (const RegionRow& row : table) w.layout.weight_end.push_back(total += uint64_t(row.population));
+  for (uint64_t weight : weights) w.layout.weight_end.push_back(total += weight);
   // holders * weight must fit in 64 bits (population is at most 2e9).
   if (total > UINT64_MAX / 2000000000u) throw std::logic_error("region_sizes: table weights too large");
   w.layout.first_holder.assign(regions + 1, 0);
   for (std::size_t r = 1; r <= regions; ++r)
-    w.layout.first_holder[r] = table.empty() ? (holders * r + regions - 1) / regions
+    w.layout.first_holder[r] = weights.empty() ? (holders * r + regions - 1) / regions
                                              : (holders * w.layout.weight_end[r - 1] + total - 1) / total;
 }
 
@@ -134,6 +134,10 @@ void init_insiders(World& w, Stream& s) {
   in.white_left_today.assign(n, 0);
   in.raiser.assign(n, -1);
   in.convictions.assign(n, 0);
+  in.balance_seen.assign(n, 0.0);
+  in.recent_profit.assign(n, 0.0);
+  in.low_profit_days.assign(n, 0);
+  in.vacant.assign(n, 0);
 }
 
 void add_brokers(World& w, Stream& s, BrokerKind kind, int64_t count) {
@@ -164,6 +168,10 @@ void init_brokers(World& w, Stream& s) {
   b.unit_cost_ema.assign(n, w.p.farmer_price_initial_yuan);
   b.effort.assign(n, w.p.raising_effort_initial);
   b.convictions.assign(n, 0);
+  b.balance_seen.assign(n, 0.0);
+  b.recent_profit.assign(n, 0.0);
+  b.low_profit_days.assign(n, 0);
+  b.vacant.assign(n, 0);
   for (std::size_t i = 0; i < n; ++i) broker_enters(w, i);
   const auto n_insiders = uint64_t(w.insiders.outlet.size());
   if (n_insiders == 0) return;
@@ -229,6 +237,7 @@ void Market::clear_tallies() {
   scammer_wanted = scammer_bought = scammer_offered = 0;
   records_out = face_records_out = 0;
   merchant_sold = 0;
+  face_record_ordered = face_record_stock = 0;
 }
 
 World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
@@ -249,6 +258,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   market.price_farmer = p.farmer_price_initial_yuan;
   market.price_white = p.insiders_price_initial_yuan;
   market.price_record = p.records_price_initial_yuan;
+  market.price_face_record = p.records_price_initial_yuan;
   market.price_scammer = p.scammers_price_initial_yuan;
   ledger.layout(int(p.carriers), int(insiders.outlet.size()), int(brokers.kind.size()), int(rings.fleet.size()),
                 int(sim_banks.fleet.size()));

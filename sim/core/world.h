@@ -45,6 +45,8 @@ enum class CardState : uint8_t {
   ShutReported,  // shut by its carrier because victims or police reported the number (controls.reported_shutdown)
   // ---- regions that trade (agents/card_market.cpp) ----
   InTransit,  // sold to a buyer in another region and in the post (Cards::use and ::buyer say to whom)
+  // ---- outside market (market.outside.*) ----
+  SoldOutside,  // sold to the national market outside the modelled area: it has left the model
   Count
 };
 
@@ -171,6 +173,12 @@ struct Insiders {
   std::vector<int32_t> white_left_today;
   std::vector<int32_t> raiser;         // the raising team using this dealer, -1 none
   std::vector<int32_t> convictions;    // served sentences of the person in post (controls.police.sentences_served)
+  // ---- entry and exit by profit: insiders (agents/insider.cpp, insiders_enter_and_exit) ----
+  std::vector<double> balance_seen;    // yuan: ledger balance when phase Entry last ran or the insider took the post
+  std::vector<double> recent_profit;   // yuan per day: moving average over insiders.entry.profit_window_days
+  std::vector<int32_t> low_profit_days;  // consecutive days with recent income below the exit threshold
+  std::vector<uint8_t> vacant;         // 1: the outlet is honest; its staff waits until corruption pays
+  // ---- end entry and exit by profit: insiders ----
 };
 
 template <class V, class C, IfPart<C, Insiders> = 0> void visit_fields(V& v, C& in) {
@@ -182,8 +190,13 @@ template <class V, class C, IfPart<C, Insiders> = 0> void visit_fields(V& v, C& 
   v.array("insiders.white_left_today", in.white_left_today, Extent::PerMember);
   v.array("insiders.raiser", in.raiser, Extent::PerMember);
   v.array("insiders.convictions", in.convictions, Extent::PerMember);
+  // ---- entry and exit by profit: insiders ----
+  v.array("insiders.balance_seen", in.balance_seen, Extent::PerMember);
+  v.array("insiders.recent_profit", in.recent_profit, Extent::PerMember);
+  v.array("insiders.low_profit_days", in.low_profit_days, Extent::PerMember);
+  v.array("insiders.vacant", in.vacant, Extent::PerMember);
 }
-CARDSIM_FIELDS_LISTED(Insiders, 192);
+CARDSIM_FIELDS_LISTED(Insiders, 288);
 
 enum class BrokerKind : uint8_t { Merchant = 0, LaborAgency, DataSeller, Raiser, Organiser, Count };
 
@@ -202,6 +215,12 @@ struct Brokers {
   std::vector<double> effort;                  // raisers: share of full activity
   std::vector<double> raising_profit_ema;      // raisers: recent profit per raised card, yuan
   std::vector<int32_t> convictions;            // served sentences of the person in the niche
+  // ---- entry and exit by profit: merchants (agents/broker.cpp, merchants_enter_and_exit) ----
+  std::vector<double> balance_seen;            // yuan: ledger balance when phase Entry last ran or the holder took the place
+  std::vector<double> recent_profit;           // yuan per day: moving average over brokers.entry.profit_window_days
+  std::vector<int32_t> low_profit_days;        // consecutive days with recent profit below the exit threshold
+  std::vector<uint8_t> vacant;                 // 1: nobody works the place; it waits for an entrant expecting a profit
+  // ---- end entry and exit by profit: merchants ----
   /// Brokers of each kind in index order, found from `kind` (index_kinds), so
   /// that no role depends on the order in which the world lays brokers out.
   std::vector<int32_t> of_kind[std::size_t(BrokerKind::Count)];
@@ -225,10 +244,15 @@ template <class V, class C, IfPart<C, Brokers> = 0> void visit_fields(V& v, C& b
   v.array("brokers.effort", b.effort, Extent::PerMember);
   v.array("brokers.raising_profit_ema", b.raising_profit_ema, Extent::PerMember);
   v.array("brokers.convictions", b.convictions, Extent::PerMember);
+  // ---- entry and exit by profit: merchants ----
+  v.array("brokers.balance_seen", b.balance_seen, Extent::PerMember);
+  v.array("brokers.recent_profit", b.recent_profit, Extent::PerMember);
+  v.array("brokers.low_profit_days", b.low_profit_days, Extent::PerMember);
+  v.array("brokers.vacant", b.vacant, Extent::PerMember);
   // of_kind is derived from kind and not listed: a restored world keeps the
   // index it was built with, and its kinds must equal the built ones.
 }
-CARDSIM_FIELDS_LISTED(Brokers, 432);
+CARDSIM_FIELDS_LISTED(Brokers, 528);
 
 struct Rings {
   std::vector<std::vector<uint32_t>> fleet;  // cards in fraud use
@@ -288,6 +312,13 @@ struct Market {
   // the daily figure (0 until the first day with a present merchant): the
   // volume over which a merchant spreads what an arrest would cost it.
   double merchant_sales_per_day = 0;
+  // ---- records supply curve: face records clear in their own market ----
+  // With records.by_profit, ID+face records (labor agencies only, F2) have
+  // their own price, orders and stock: a face is a different good from an
+  // ID number, and ID-only stock cannot meet a face order.
+  double price_face_record = 0;
+  double face_record_ordered = 0, face_record_stock = 0;
+  // ---- end records supply curve ----
   void clear_tallies();
 };
 
@@ -315,8 +346,11 @@ template <class V, class C, IfPart<C, Market> = 0> void visit_fields(V& v, C& m)
   v.scalar("market.face_records_out", m.face_records_out);
   v.scalar("market.merchant_sold", m.merchant_sold);
   v.scalar("market.merchant_sales_per_day", m.merchant_sales_per_day);
+  v.scalar("market.price_face_record", m.price_face_record);
+  v.scalar("market.face_record_ordered", m.face_record_ordered);
+  v.scalar("market.face_record_stock", m.face_record_stock);
 }
-CARDSIM_FIELDS_LISTED(Market, 168);
+CARDSIM_FIELDS_LISTED(Market, 192);
 
 /// Identity holders willing to sell a card (agents/farmer_pool.h): a count per
 /// region, so that its cost follows recruitments and sanctions, not population;
@@ -533,9 +567,13 @@ struct World {
   void end_card(uint32_t card, CardState s);
 
   bool insider_present(int32_t insider) const {
-    return insider >= 0 && insiders.vacant_until[insider] <= day;
+    return insider >= 0 && insiders.vacant_until[insider] <= day && !insiders.vacant[std::size_t(insider)];
   }
-  bool broker_present(int32_t b) const { return brokers.absent_until[b] <= day; }
+  /// A broker works its place: not out after an arrest, and (entry by profit)
+  /// not a place left empty until an entrant expects a profit.
+  bool broker_present(int32_t b) const {
+    return brokers.absent_until[b] <= day && !brokers.vacant[std::size_t(b)];
+  }
   /// A ring works its place: not out after an arrest, and (entry by profit)
   /// not a place left empty until an entrant expects a profit.
   bool ring_present(int32_t r) const { return rings.absent_until[r] <= day && !rings.vacant[std::size_t(r)]; }
@@ -608,7 +646,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4576,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4792,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

@@ -61,7 +61,7 @@ void check_keys(const Ctx& c, const YAML::Node& map, const std::string& prefix,
 }
 
 int64_t int_value(const Ctx& c, const YAML::Node& node, const std::string& key, int64_t lo, int64_t hi) {
-  static const ParamSpec proto{"", ParamType::Int, ParamMode::Structural, 0, 0, 0, "", "", "", {}, nullptr, nullptr};
+  static const ParamSpec proto{"", ParamType::Int, ParamMode::Structural, 0, 0, 0, "", "", "", {}, nullptr, nullptr, nullptr, nullptr, 0};
   ParamSpec spec = proto;
   spec.key = key;
   spec.min_value = double(lo);
@@ -76,6 +76,8 @@ int64_t int_value(const Ctx& c, const YAML::Node& node, const std::string& key, 
 }
 
 double param_value(const Ctx& c, const YAML::Node& node, const ParamSpec& spec) {
+  if (spec.type == ParamType::List)
+    fail(c, node, spec.key, "is a list parameter; a sweep can neither set nor vary it: give it in the base scenario");
   if (!node.IsScalar() || node.IsNull())
     fail(c, node, spec.key, std::string("expected a single ") + type_name(spec.type) + " value");
   std::string why;

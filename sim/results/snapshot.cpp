@@ -29,8 +29,12 @@ namespace {
 // 12: rings' entry and exit by profit; 13: regions that trade (buyers' home
 // regions, cards in the post, card state InTransit, the recorder's per-region
 // series and cards mailed between regions); 14: the farmer pool by
-// reservation band, income by role in the recorder.
-constexpr int64_t kSnapshotFormat = 16;
+// reservation band, income by role in the recorder; 15: record buyers'
+// memory of records out; 16: the outside market (card state SoldOutside) and
+// region shares; 17: merchants' and insiders' entry and exit by profit; 18:
+// record suppliers' face-record price and harvest by profit; 19: merchants'
+// perceived risk and sales, their willingness to pay farmers.
+constexpr int64_t kSnapshotFormat = 19;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -224,7 +228,7 @@ struct Checksum {
 // loader rightly refuses as a duplicate key.
 std::vector<std::string> flat_params(const Scenario& sc) {
   std::vector<std::string> out;
-  for (const auto& spec : param_registry()) out.push_back(spec.key + "=" + format_param_value(spec, spec.get(sc.params)));
+  for (const auto& spec : param_registry()) out.push_back(spec.key + "=" + param_text(spec, sc.params));
   return out;
 }
 
@@ -310,10 +314,11 @@ void verify_world_checksum(hid_t group, World& world, const std::string& what) {
 void check_same_structure(const Scenario& base, const Scenario& other, const std::string& why) {
   for (const auto& spec : param_registry()) {
     if (spec.mode != ParamMode::Structural) continue;
-    const double a = spec.get(base.params), b = spec.get(other.params);
-    if (a != b)
-      throw InputError(other.source + ": key '" + spec.key + "' = " + format_param_value(spec, b) + " differs from " +
-                       format_param_value(spec, a) + " in " + base.source + "; " + why);
+    const bool same = spec.type == ParamType::List ? spec.get_list(base.params) == spec.get_list(other.params)
+                                                   : spec.get(base.params) == spec.get(other.params);
+    if (!same)
+      throw InputError(other.source + ": key '" + spec.key + "' = " + param_text(spec, other.params) +
+                       " differs from " + param_text(spec, base.params) + " in " + base.source + "; " + why);
   }
 }
 

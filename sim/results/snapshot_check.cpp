@@ -90,6 +90,16 @@ void check_agent_lengths(const Refuse& refuse, const World& w, const World& buil
   require_length(refuse, "brokers.effort", b.effort, built.brokers.effort.size());
   require_length(refuse, "brokers.raising_profit_ema", b.raising_profit_ema, brokers);
   require_length(refuse, "brokers.convictions", b.convictions, brokers);
+  // ---- entry and exit by profit: insiders ----
+  require_length(refuse, "insiders.balance_seen", w.insiders.balance_seen, insiders);
+  require_length(refuse, "insiders.recent_profit", w.insiders.recent_profit, insiders);
+  require_length(refuse, "insiders.low_profit_days", w.insiders.low_profit_days, insiders);
+  require_length(refuse, "insiders.vacant", w.insiders.vacant, insiders);
+  // ---- entry and exit by profit: merchants ----
+  require_length(refuse, "brokers.balance_seen", b.balance_seen, brokers);
+  require_length(refuse, "brokers.recent_profit", b.recent_profit, brokers);
+  require_length(refuse, "brokers.low_profit_days", b.low_profit_days, brokers);
+  require_length(refuse, "brokers.vacant", b.vacant, brokers);
   const auto& r = w.rings;
   require_length(refuse, "rings.fleet", r.fleet, built.rings.fleet.size());
   require_length(refuse, "sim_banks.fleet", w.sim_banks.fleet, built.sim_banks.fleet.size());

@@ -31,24 +31,29 @@ std::vector<ParamSpec> build_registry() {
 #define P_INT(f, k, d, lo, hi, u, m, s, mode)                                          \
   r.push_back({k, ParamType::Int, mode, double(d), double(lo), double(hi), u, m, s, {}, \
                [](const Params& p) { return double(p.f); },                            \
-               [](Params& p, double v) { p.f = int64_t(v); }});
+               [](Params& p, double v) { p.f = int64_t(v); }, nullptr, nullptr, 0});
 #define P_REAL(f, k, d, lo, hi, u, m, s, mode)                                          \
   r.push_back({k, ParamType::Real, mode, double(d), double(lo), double(hi), u, m, s, {}, \
-               [](const Params& p) { return p.f; }, [](Params& p, double v) { p.f = v; }});
+               [](const Params& p) { return p.f; }, [](Params& p, double v) { p.f = v; }, nullptr, nullptr, 0});
 #define P_BOOL(f, k, d, m, s, mode)                                                          \
   r.push_back({k, ParamType::Bool, mode, (d) ? 1.0 : 0.0, 0.0, 1.0, "flag", m, s, {},        \
                [](const Params& p) { return p.f ? 1.0 : 0.0; },                             \
-               [](Params& p, double v) { p.f = v != 0.0; }});
+               [](Params& p, double v) { p.f = v != 0.0; }, nullptr, nullptr, 0});
 #define P_ENUM(f, k, T, d, ch, m, s, mode)                                                  \
   r.push_back({k, ParamType::Enum, mode, double(T::d), 0.0, double(split_choices(#ch).size() - 1), \
                "choice", m, s, split_choices(#ch),                                          \
                [](const Params& p) { return double(p.f); },                                \
-               [](Params& p, double v) { p.f = int64_t(v); }});
+               [](Params& p, double v) { p.f = int64_t(v); }, nullptr, nullptr, 0});
+#define P_LIST(f, k, n, lo, hi, u, m, s, mode)                                                     \
+  r.push_back({k, ParamType::List, mode, 0.0, double(lo), double(hi), u, m, s, {}, nullptr, nullptr, \
+               [](const Params& p) -> const std::vector<double>& { return p.f; },                 \
+               [](Params& p, std::vector<double> v) { p.f = std::move(v); }, std::size_t(n)});
 #include "scenario/params.def"
 #undef P_INT
 #undef P_REAL
 #undef P_BOOL
 #undef P_ENUM
+#undef P_LIST
   return r;
 }
 
@@ -121,6 +126,7 @@ const char* type_name(ParamType t) {
     case ParamType::Real: return "real";
     case ParamType::Bool: return "bool";
     case ParamType::Enum: return "enum";
+    case ParamType::List: return "list";
   }
   return "?";
 }
@@ -131,7 +137,29 @@ std::string format_param_value(const ParamSpec& spec, double value) {
     case ParamType::Enum: return spec.choices.at(std::size_t(value));
     case ParamType::Int: return std::to_string(int64_t(value));
     case ParamType::Real: return format_number(value);
+    case ParamType::List: return "[]";
   }
+  return "";
+}
+
+std::string format_param_list(const std::vector<double>& values) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) s += (i ? ", " : "") + format_number(values[i]);
+  return s + "]";
+}
+
+std::string param_text(const ParamSpec& spec, const Params& p) {
+  if (spec.type == ParamType::List) return format_param_list(spec.get_list(p));
+  return format_param_value(spec, spec.get(p));
+}
+
+std::string check_param_list(const ParamSpec& spec, const std::vector<double>& values) {
+  if (values.size() > spec.max_entries)
+    return "has " + std::to_string(values.size()) + " entries; at most " + std::to_string(spec.max_entries) +
+           " are allowed";
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (std::string why = check_param_range(spec, values[i]); !why.empty())
+      return "entry " + std::to_string(i + 1) + ": " + why;
   return "";
 }
 
@@ -147,6 +175,9 @@ std::string allowed_values(const ParamSpec& spec) {
       return "[" + std::to_string(int64_t(spec.min_value)) + ", " + std::to_string(int64_t(spec.max_value)) + "]";
     case ParamType::Real:
       return "[" + format_number(spec.min_value) + ", " + format_number(spec.max_value) + "]";
+    case ParamType::List:
+      return "list of up to " + std::to_string(spec.max_entries) + " numbers, each in [" +
+             format_number(spec.min_value) + ", " + format_number(spec.max_value) + "]";
   }
   return "";
 }
@@ -225,8 +256,46 @@ std::optional<double> parse_param_value(const ParamSpec& spec, std::string_view 
       }
       return v;
     }
+    case ParamType::List:
+      why = "is a list of numbers; write it as [a, b, ...]";
+      return std::nullopt;
   }
   return std::nullopt;
+}
+
+std::optional<std::vector<double>> parse_param_list(const ParamSpec& spec, std::string_view text,
+                                                    std::string& why) {
+  std::string_view body = text;
+  while (!body.empty() && body.front() == ' ') body.remove_prefix(1);
+  while (!body.empty() && body.back() == ' ') body.remove_suffix(1);
+  if (!body.empty() && body.front() == '[') {
+    if (body.back() != ']') {
+      why = "expected a list [a, b, ...], got '" + printable_excerpt(text) + "'";
+      return std::nullopt;
+    }
+    body = body.substr(1, body.size() - 2);
+  }
+  ParamSpec entry = spec;  // each entry is read as a real in the row's range
+  entry.type = ParamType::Real;
+  std::vector<double> out;
+  bool blank = body.find_first_not_of(' ') == std::string_view::npos;
+  for (std::size_t start = 0; !blank && start <= body.size();) {
+    std::size_t comma = body.find(',', start);
+    if (comma == std::string_view::npos) comma = body.size();
+    std::string item(body.substr(start, comma - start));
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    auto v = parse_param_value(entry, item, why);
+    if (!v) {
+      why = "entry " + std::to_string(out.size() + 1) + ": " + why;
+      return std::nullopt;
+    }
+    out.push_back(*v);
+    start = comma + 1;
+  }
+  why = check_param_list(spec, out);
+  if (!why.empty()) return std::nullopt;
+  return out;
 }
 
 }  // namespace cardsim

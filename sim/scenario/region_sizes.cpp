@@ -2,6 +2,10 @@
 
 #include "scenario/params.h"
 
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
 namespace cardsim {
 namespace {
 
@@ -29,6 +33,21 @@ const std::vector<RegionRow>& region_table(int64_t region_sizes) {
     case RegionSizes::china_provinces_2020: return kChinaProvinces2020;
     default: return even;
   }
+}
+
+std::vector<uint64_t> region_weights(const Params& p) {
+  std::vector<uint64_t> out;
+  if (!p.region_shares.empty()) {
+    // Validation holds the sum within 0.001 of 1; scaling by the sum makes
+    // the split exact whatever rounding the scenario's author used.
+    const double sum = std::accumulate(p.region_shares.begin(), p.region_shares.end(), 0.0);
+    constexpr double kPartsPerWhole = 1e9;
+    for (double share : p.region_shares)
+      out.push_back(std::max<uint64_t>(1, uint64_t(std::llround(share / sum * kPartsPerWhole))));
+    return out;
+  }
+  for (const RegionRow& row : region_table(p.region_sizes)) out.push_back(uint64_t(row.population));
+  return out;
 }
 
 }  // namespace cardsim

@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -71,6 +72,7 @@ constexpr RenamedKey kRenamedKeys[] = {
      "farmers' pay is capped by the merchants' willingness to pay, derived from their margin (the scammer price at "
      "'market.min_markup', less their risk cost per card: perceived risk of arrest times what an arrest costs), not "
      "by a share of the scammer price; see docs/model.md, section 7"},
+    {"raising.resale_share", "raising.resale_cost_yuan", "a matured raised card is resold when the card price exceeds the raiser's cost of reselling it, abandoned otherwise"},
 };
 
 }  // namespace
@@ -230,11 +232,28 @@ double scalar_value(const YAML::Node& node, const ParamSpec& spec, const std::st
   return *v;
 }
 
+/// A List parameter's value: a YAML sequence of numbers, each checked like a
+/// real in the row's range, and their count.
+std::vector<double> list_value(const YAML::Node& node, const ParamSpec& spec, const std::string& origin,
+                               const YAML::Mark& key_mark) {
+  if (node.IsNull()) fail(origin, key_mark, spec.key, "has no value; expected a " + allowed_values(spec));
+  if (!node.IsSequence()) fail(origin, node.Mark(), spec.key, "expected a " + allowed_values(spec) + ", e.g. [0.5, 0.3, 0.2]");
+  ParamSpec entry = spec;
+  entry.type = ParamType::Real;
+  std::vector<double> out;
+  for (const auto& item : node) {
+    if (!item.IsScalar()) fail(origin, item.Mark(), spec.key, "each entry must be a number");
+    out.push_back(scalar_value(item, entry, origin, item.Mark()));
+  }
+  if (std::string why = check_param_list(spec, out); !why.empty()) fail(origin, node.Mark(), spec.key, why);
+  return out;
+}
+
 /// Walks a map of (possibly nested, possibly dotted) keys and calls `apply`
-/// for every parameter leaf.
-template <class Apply>
+/// for every parameter leaf (`apply_list` for a List parameter).
+template <class Apply, class ApplyList>
 void walk_settings(const YAML::Node& map, const std::string& prefix, const std::string& origin,
-                   const std::set<std::string>& reserved, Apply&& apply) {
+                   const std::set<std::string>& reserved, Apply&& apply, ApplyList&& apply_list) {
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
     const YAML::Node key_node = it->first;
@@ -244,12 +263,14 @@ void walk_settings(const YAML::Node& map, const std::string& prefix, const std::
     if (!seen.insert(name).second) fail(origin, key_node.Mark(), key, "duplicate key");
     if (prefix.empty() && reserved.count(name)) continue;
     const YAML::Node value = it->second;
-    if (const ParamSpec* spec = find_param(key)) {
+    if (const ParamSpec* spec = find_param(key); spec && spec->type == ParamType::List) {
+      apply_list(*spec, list_value(value, *spec, origin, key_node.Mark()), key_node.Mark());
+    } else if (spec) {
       apply(*spec, scalar_value(value, *spec, origin, key_node.Mark()), key_node.Mark());
     } else if (is_param_group(key)) {
       if (!value.IsMap())
         fail(origin, key_node.Mark(), key, "is a group of parameters; expected a map of its keys");
-      walk_settings(value, key, origin, {}, apply);
+      walk_settings(value, key, origin, {}, apply, apply_list);
     } else {
       fail(origin, key_node.Mark(), key, unknown_key_reason(key));
     }
@@ -271,7 +292,7 @@ void load_schedule(const YAML::Node& node, const std::string& origin, Scenario& 
     const YAML::Node day = entry["day"];
     if (!day) fail(origin, entry.Mark(), "schedule.day", "missing; each entry needs the day it takes effect");
     static const ParamSpec day_spec{"schedule.day", ParamType::Int, ParamMode::Structural, 0, 0, 36500,
-                                    "days", "", "", {}, nullptr, nullptr};
+                                    "days", "", "", {}, nullptr, nullptr, nullptr, nullptr, 0};
     const int64_t d = int64_t(scalar_value(day, day_spec, origin, entry.Mark()));
     const YAML::Node set = entry["set"];
     if (!set || !set.IsMap())
@@ -282,6 +303,8 @@ void load_schedule(const YAML::Node& node, const std::string& origin, Scenario& 
       if (spec.mode == ParamMode::Structural)
         fail(origin, m, spec.key, "is fixed when the world is built and cannot be scheduled");
       sc.schedule.push_back({d, &spec, v, where(origin, m)});
+    }, [&](const ParamSpec& spec, const std::vector<double>&, const YAML::Mark& m) {
+      fail(origin, m, spec.key, "is fixed when the world is built and cannot be scheduled");
     });
   }
 }
@@ -290,15 +313,15 @@ void load_schedule(const YAML::Node& node, const std::string& origin, Scenario& 
 
 /// The fields of an `actions:` entry, each validated like a parameter.
 const ParamSpec kActionDay{"actions.day", ParamType::Int, ParamMode::Structural, 0, 0, 36500, "days", "", "", {},
-                           nullptr, nullptr};
+                           nullptr, nullptr, nullptr, nullptr, 0};
 const ParamSpec kActionKind{"actions.action", ParamType::Enum, ParamMode::Structural, 0, 0, 0, "", "", "",
-                            {"reverify"}, nullptr, nullptr};
+                            {"reverify"}, nullptr, nullptr, nullptr, nullptr, 0};
 const ParamSpec kActionTarget{"actions.target", ParamType::Enum, ParamMode::Structural, 0, 0, 1, "", "", "",
-                              {"dormant", "idle"}, nullptr, nullptr};
+                              {"dormant", "idle"}, nullptr, nullptr, nullptr, nullptr, 0};
 const ParamSpec kActionIdleDays{"actions.idle_days", ParamType::Int, ParamMode::Structural, 0, 1, 36500, "days", "",
-                                "", {}, nullptr, nullptr};
+                                "", {}, nullptr, nullptr, nullptr, nullptr, 0};
 const ParamSpec kActionCoverage{"actions.coverage", ParamType::Real, ParamMode::Structural, 0, 0, 1, "share", "", "",
-                                {}, nullptr, nullptr};
+                                {}, nullptr, nullptr, nullptr, nullptr, 0};
 constexpr const char* kActionKeys = "day, action, target, idle_days, coverage";
 
 /// The entry's keys, each once, each one of kActionKeys.
@@ -411,6 +434,10 @@ Scenario load_node(const YAML::Node& root, const std::string& origin, const std:
     claim_key(claimed, spec.key, origin, m);
     spec.set(sc.params, v);
     sc.origins[spec.key] = where(origin, m);
+  }, [&](const ParamSpec& spec, std::vector<double> v, const YAML::Mark& m) {
+    claim_key(claimed, spec.key, origin, m);
+    spec.set_list(sc.params, std::move(v));
+    sc.origins[spec.key] = where(origin, m);
   });
   if (const YAML::Node s = root["schedule"]) load_schedule(s, origin, sc);
   std::stable_sort(sc.schedule.begin(), sc.schedule.end(),
@@ -434,13 +461,38 @@ std::string cross_error(const Scenario& sc, const Params& p, const std::string& 
                         const std::string& why) {
   const ParamSpec* pa = find_param(a);
   const ParamSpec* pb = find_param(b);
-  return pair_origin(sc, a, b) + ": '" + a + "' = " + format_param_value(*pa, pa->get(p)) + " and '" + b +
-         "' = " + format_param_value(*pb, pb->get(p)) + ": " + why;
+  return pair_origin(sc, a, b) + ": '" + a + "' = " + param_text(*pa, p) + " and '" + b + "' = " + param_text(*pb, p) +
+         ": " + why;
 }
 
 void check_pair_order(const Scenario& sc, const Params& p, const std::string& lo, const std::string& hi) {
   if (find_param(lo)->get(p) > find_param(hi)->get(p))
     throw InputError(cross_error(sc, p, lo, hi, "the first must not exceed the second"));
+}
+
+// ---- region shares: a list of each region's share of the holders ----
+/// Shares add up to 1 within this (three shares of 0.333 are a third each).
+constexpr double kRegionSharesTolerance = 0.001;
+
+void check_region_shares(const Scenario& sc, const Params& p) {
+  if (p.region_shares.empty()) return;
+  if (p.region_sizes != RegionSizes::even)
+    throw InputError(cross_error(sc, p, "region_sizes", "region_shares",
+                                 "give either a table of region sizes or a list of shares, not both"));
+  if (int64_t(p.region_shares.size()) != p.regions)
+    throw InputError(cross_error(sc, p, "regions", "region_shares",
+                                 "the list has " + std::to_string(p.region_shares.size()) +
+                                     " shares; it needs one share per region"));
+  double sum = 0;
+  for (double share : p.region_shares) sum += share;
+  if (std::fabs(sum - 1.0) > kRegionSharesTolerance) {
+    std::ostringstream total;
+    total.precision(6);
+    total << sum;
+    throw InputError(pair_origin(sc, "region_shares", "region_shares") + ": key 'region_shares' = " +
+                     format_param_list(p.region_shares) + ": the shares add up to " + total.str() +
+                     "; they must add up to 1 (within 0.001)");
+  }
 }
 
 void check_consistency(const Scenario& sc, const Params& p, const std::string& when) {
@@ -451,6 +503,7 @@ void check_consistency(const Scenario& sc, const Params& p, const std::string& w
     if (const auto& table = region_table(p.region_sizes); !table.empty() && p.regions != int64_t(table.size()))
       throw InputError(cross_error(sc, p, "regions", "region_sizes",
                                    "that table of region sizes has " + std::to_string(table.size()) + " regions"));
+    check_region_shares(sc, p);
     // ---- regions that trade: a provincial control names a region that exists ----
     if (p.dealer_cap_region >= p.regions)
       throw InputError(cross_error(sc, p, "controls.dealer_cap.region", "regions",
@@ -509,6 +562,13 @@ void apply_override(Scenario& scenario, const std::string& assignment) {
   const ParamSpec* spec = find_param(key);
   if (!spec) throw InputError("--set: " + quoted_key(key) + ": " + unknown_key_reason(key));
   std::string why;
+  if (spec->type == ParamType::List) {
+    auto list = parse_param_list(*spec, text, why);
+    if (!list) throw InputError("--set: key '" + key + "': " + why);
+    spec->set_list(scenario.params, std::move(*list));
+    scenario.origins[key] = "--set";
+    return;
+  }
   auto v = parse_param_value(*spec, text, why);
   if (!v) throw InputError("--set: key '" + key + "': " + why);
   std::string range = check_param_range(*spec, *v);
@@ -585,7 +645,7 @@ void emit_tree(std::ostream& out, const KeyTree& node, const Params& params, int
   for (const auto& c : node.children) {
     out << std::string(std::size_t(2 * depth), ' ') << c.name << ":";
     if (c.spec) {
-      out << " " << format_param_value(*c.spec, c.spec->get(params)) << "  # " << c.spec->unit << "\n";
+      out << " " << param_text(*c.spec, params) << "  # " << c.spec->unit << "\n";
     } else {
       out << "\n";
       emit_tree(out, c, params, depth + 1);
