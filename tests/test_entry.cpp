@@ -37,20 +37,21 @@ std::vector<double> settled_means(const RunResult& r, const std::string& metric)
   return out;
 }
 
-/// Per replicate, exits by profit per place worked for a year: `exits` (a
-/// flow) over `active` (a level, its total the mean over days) times years.
-std::vector<double> exits_per_year_worked(const RunResult& r, const std::string& exits_metric,
-                                          const std::string& active_metric) {
-  const std::vector<double>& exits = totals(r, exits_metric);
+/// Per replicate, a run total per place worked for a year: `flow_metric`
+/// (exits, income) over `active_metric` (a level, its total the mean over
+/// days) times years.
+std::vector<double> per_year_worked(const RunResult& r, const std::string& flow_metric,
+                                    const std::string& active_metric) {
+  const std::vector<double>& flow = totals(r, flow_metric);
   const std::vector<double>& active = totals(r, active_metric);
   std::vector<double> out;
-  for (std::size_t i = 0; i < exits.size(); ++i) out.push_back(exits[i] / (active[i] * double(r.days) / 365.0));
+  for (std::size_t i = 0; i < flow.size(); ++i) out.push_back(flow[i] / (active[i] * double(r.days) / 365.0));
   return out;
 }
 
 /// Per replicate, the rings' exits by profit per ring working for a year.
 std::vector<double> exits_per_ring_year(const RunResult& r) {
-  return exits_per_year_worked(r, "ring_exits", "rings_active");
+  return per_year_worked(r, "ring_exits", "rings_active");
 }
 
 /// The same for the settled means of `metric` in runs a and b.
@@ -104,7 +105,7 @@ namespace {
 
 /// Merchants' exits by profit per merchant working for a year, per replicate.
 std::vector<double> exits_per_merchant_year(const RunResult& r) {
-  return exits_per_year_worked(r, "merchant_exits", "merchants_active");
+  return per_year_worked(r, "merchant_exits", "merchants_active");
 }
 
 /// The baseline with merchants entering and leaving by profit and no trace
@@ -138,3 +139,42 @@ TEST_CASE("a thin merchant margin lowers the merchants working and raises their 
   CHECK(rate.hi < 0);
 }
 // ---- end entry and exit by profit: merchants ----
+
+// ---- entry and exit by profit: insiders (insiders.entry.*) ----
+namespace {
+
+/// Per replicate, an insider's illicit income per year in post, yuan.
+std::vector<double> income_per_insider_year(const RunResult& r) {
+  return per_year_worked(r, "insider_profit_yuan", "insiders_in_post");
+}
+
+/// The baseline with corrupt outlets turning honest (and honest ones
+/// corrupt) by their insiders' income, with this share of outlets corruptible.
+Scenario insiders_by_income(const std::string& share_of_outlets) {
+  return with(small_baseline(1000000, kDays),
+              {"insiders.entry.enabled=true", "insiders.share_of_outlets=" + share_of_outlets});
+}
+
+}  // namespace
+
+TEST_CASE("more corruptible outlets compete for white-card business: each insider earns less and leaves more often", "[entry]") {
+  // Twice the places: the white-card price, which clears between merchants'
+  // orders and the insiders willing at the price, falls, and each insider's
+  // income with it; read from the market's outputs, not from an input.
+  const RunResult few = run(insiders_by_income("0.06"), kReplicates, 42);
+  const RunResult many = run(insiders_by_income("0.12"), kReplicates, 42);
+  const Interval price = mean_difference_ci90(few, many, "price_white_yuan");
+  INFO("white-card price: change " << price.mean << " yuan, 90% CI [" << price.lo << ", " << price.hi << "]");
+  CHECK(price.hi < 0);
+  const Interval income = mean_paired_ci90(income_per_insider_year(few), income_per_insider_year(many));
+  INFO("income per insider-year: " << mean_of(income_per_insider_year(few)) << " -> "
+                                   << mean_of(income_per_insider_year(many)) << " yuan; change " << income.mean
+                                   << ", 90% CI [" << income.lo << ", " << income.hi << "]");
+  CHECK(income.hi < 0);
+  const auto exits = [](const RunResult& r) { return per_year_worked(r, "insider_exits", "insiders_in_post"); };
+  const Interval rate = mean_paired_ci90(exits(few), exits(many));
+  INFO("exits per insider-year: " << mean_of(exits(few)) << " -> " << mean_of(exits(many)) << "; change "
+                                  << rate.mean << ", 90% CI [" << rate.lo << ", " << rate.hi << "]");
+  CHECK(rate.lo > 0);
+}
+// ---- end entry and exit by profit: insiders ----
