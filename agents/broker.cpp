@@ -10,6 +10,7 @@
 #include "agents/entry.h"
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
+#include "core/market.h"
 
 namespace cardsim {
 namespace {
@@ -148,6 +149,10 @@ struct ChannelTally {
 void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {
   const uint32_t account = w.ledger.broker(int32_t(m));
   const int64_t contacts = s.poisson(w.p.farmer_contacts_per_recruiter);
+  // Each holder reached names an ask; the recruiter takes it when a card is
+  // worth that much to the merchant, and the two split the surplus
+  // (docs/model.md 7, step 2).
+  const double value = w.market.farmer_value;
   w.market.farmer_ordered += double(order);
   w.market.farmer_contacts_cap += double(contacts);
   int64_t got = 0, used = 0;
@@ -155,14 +160,17 @@ void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTa
     const uint32_t person = w.random_identity(s);
     const int band = reach_willing_seller(w, s, person);
     if (band == kNotReached) continue;
-    if (!accepts_offer(w, s, band, w.market.price_farmer)) continue;
+    double ask = 0;
+    if (!accepts_offer(w, s, band, value, &ask)) continue;
+    const double pay = farmer_pay_yuan(w.p, ask, value);
     recruit_farmer(w, person, band);
     const int64_t want = std::min<int64_t>(w.p.farmer_cards_per_farmer, order - got);
     for (int64_t k = 0; k < want; ++k) {
       const uint32_t card = open_farmer_card(w, s, person, int32_t(m));
       if (card == kNone) break;
-      w.ledger.transfer(account, w.ledger.pool(Pool::Farmers), w.market.price_farmer);
-      t.spend += w.market.price_farmer;
+      w.ledger.transfer(account, w.ledger.pool(Pool::Farmers), pay);
+      t.spend += pay;
+      w.market.farmer_paid += pay;
       add_to_stock(w, m, card);
       ++got;
     }

@@ -147,9 +147,15 @@ int reach_willing_seller(World& w, Stream& s, uint32_t person) {
   return draw_member(w, s, r);
 }
 
-bool accepts_offer(World& w, Stream& s, int band, double offer_yuan) {
-  if (band == kFreshReservation) return accepts_farmer_offer(w, s, offer_yuan);
-  const bool accepts = offer_yuan >= farmer_ask_yuan(w, band_reservation_yuan(w.p, band));
+double reached_ask_yuan(World& w, Stream& s, int band) {
+  if (band == kFreshReservation) return fresh_farmer_ask_yuan(w, s);
+  return farmer_ask_yuan(w, band_reservation_yuan(w.p, band));
+}
+
+bool accepts_offer(World& w, Stream& s, int band, double offer_yuan, double* ask_yuan) {
+  const double ask = reached_ask_yuan(w, s, band);
+  if (ask_yuan) *ask_yuan = ask;
+  const bool accepts = offer_yuan >= ask;
   w.farmer_pool.reached_today += 1;
   if (!accepts) w.farmer_pool.refused_today += 1;
   return accepts;

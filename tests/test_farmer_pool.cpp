@@ -68,16 +68,15 @@ TEST_CASE("doubling recruiters' reach depletes the pool of willing sellers", "[f
                        << dearer.hi << "]; farmer pay change " << pay.mean << " yuan [" << pay.lo << ", " << pay.hi << "]");
   CHECK(pool.hi < 0);
   CHECK(pool_base < 3650);  // recruiting keeps the pool below its untapped size
-  // The rising supply curve (docs/model.md, 4.1.3): deeper recruiting should
-  // sell off the cheapest willing holders, leaving a dearer pool, and
-  // depletion against inflow should raise the farmers' pay (issue 13's
-  // acceptance). Neither holds yet, and both are reported on every run
-  // without failing it: the offer sits at the merchants' willingness to pay
-  // (docs/model.md 7, step 2), below the pool's median ask, so merchants buy
-  // too few farmer cards to move the pool's median band, and that ceiling
-  // falls with the scammer price as more cards reach the market
+  // The rising supply curve (docs/model.md, 4.1.3): deeper recruiting sells
+  // off the cheapest willing holders, so the pool left is dearer.
+  CHECK(dearer.lo > 0);
+  // Issue 13 asks that depletion against inflow also raise the farmers' pay.
+  // It is reported on every run but does not fail it, because it does not
+  // hold: each seller is paid their own ask, which depletion raises, but
+  // doubled reach also brings more cards to the rings, a lower ring price and
+  // so a lower most that merchants pay; the two cancel within the noise
   // (docs/model.md 4.1.3, finding).
-  CHECK_NOFAIL(dearer.lo > 0);
   CHECK_NOFAIL(pay.lo > 0);
 }
 
@@ -100,29 +99,33 @@ TEST_CASE("the pool's reservation bands: the cheap sell, the dear refuse, and de
   CHECK(band_reservation_yuan(w.p, kBands / 2) > w.p.farmer_reservation_median_yuan);  // the band just above the median
   CHECK(band_reservation_yuan(w.p, kBands / 2 - 1) < w.p.farmer_reservation_median_yuan);
   Stream s = w.stream(Phase::Production, 0);
-  const double offer = 0.5 * (cheap + dear);
-  CHECK(accepts_offer(w, s, 3, offer));
-  CHECK_FALSE(accepts_offer(w, s, 20, offer));
+  // A card worth `value` to the merchant: the cheap holder's ask is below it
+  // and they sell, the dear one's above it and they refuse.
+  const double value = 0.5 * (cheap + dear);
+  double ask = 0;
+  CHECK(accepts_offer(w, s, 3, value, &ask));
+  CHECK(ask == cheap);  // no awareness, no risk: the ask is the reservation
+  CHECK_FALSE(accepts_offer(w, s, 20, value, &ask));
+  CHECK(ask == dear);
   CHECK(w.farmer_pool.reached_today == 2);
   CHECK(w.farmer_pool.refused_today == 1);
-  // Orders unfilled, every contact used: with one of two reached refusing, the offer holds...
-  w.market.farmer_ordered = 10;
-  w.market.farmer_contacts_cap = w.market.farmer_contacts_used = 4;
-  w.market.price_farmer = offer;
-  // A card resells far above the offer and merchants perceive no risk, so
-  // their willingness to pay (10000 / (1 + market.min_markup)) is not what moves it.
+  // The seller is paid their ask, plus their bargaining share of the surplus.
+  CHECK(farmer_pay_yuan(w.p, cheap, value) == cheap);
+  w.p.market_farmer_bargaining_share = 0.25;
+  CHECK(farmer_pay_yuan(w.p, cheap, value) == Approx(cheap + 0.25 * (value - cheap)));
+  // The reported farmers' price is the day's mean pay per card; a day
+  // without a purchase keeps it. Either way tomorrow's value is the merchants'
+  // willingness to pay, here 10000 / (1 + market.min_markup), no risk perceived.
   w.market.price_scammer = 10000;
   REQUIRE(w.risk.merchant == 0);
+  w.market.price_farmer = 123;
   update_prices(w);
-  CHECK(w.market.price_farmer == offer);
-  // ...with both refusing, it rises; with both accepting, it falls.
-  w.farmer_pool.refused_today = 2;
+  CHECK(w.market.price_farmer == 123);
+  CHECK(w.market.farmer_value == Approx(w.market.price_scammer / (1 + w.p.market_min_markup)));
+  w.market.farmer_paid = 2 * cheap + 1 * dear;
+  w.market.farmer_obtained = 3;
   update_prices(w);
-  CHECK(w.market.price_farmer > offer);
-  w.market.price_farmer = offer;
-  w.farmer_pool.refused_today = 0;
-  update_prices(w);
-  CHECK(w.market.price_farmer < offer);
+  CHECK(w.market.price_farmer == Approx((2 * cheap + dear) / 3));
   // Recruiting takes the seller out of their band; back after the visit (below the per-ID cap).
   recruit_farmer(w, 0, 3);
   CHECK(w.farmer_pool.by_band[3] == 1);
@@ -157,15 +160,12 @@ TEST_CASE("merchants pay farmers at most a card's resale value at their markup, 
   const double cost = 0.1 * (155000.0 + 140000.0 + 3000.0 + 395200.0) / 730.0;
   CHECK(merchant_risk_cost_yuan(w) == Approx(cost));
   CHECK(merchant_farmer_ceiling_yuan(w) == Approx(400 - cost));
-  // The offer pushed up by unfilled orders stops at that ceiling; the day
-  // without sales first lowers the merchant's sales to 1.8 a day.
-  w.market.price_farmer = 350;
-  w.market.farmer_ordered = 10;
-  w.market.farmer_contacts_cap = w.market.farmer_contacts_used = 4;
+  // Tomorrow's recruiters buy up to that ceiling: the day's update sets it,
+  // after the day without sales lowers the merchant's sales to 1.8 a day.
   update_prices(w);
   CHECK(w.market.merchant_sales_per_day == Approx(1.8));
-  CHECK(w.market.price_farmer == Approx(merchant_farmer_ceiling_yuan(w)));
-  CHECK(w.market.price_farmer < 350);
+  CHECK(w.market.farmer_value == Approx(merchant_farmer_ceiling_yuan(w)));
+  CHECK(w.market.farmer_value < 400 - cost);  // fewer sales to spread the risk over
   // A merchant's arrest deters its peers by the mean sentence (none served),
   // divided by the area's merchants (here one).
   w.risk.merchant = 0;

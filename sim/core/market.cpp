@@ -38,21 +38,13 @@ void update_merchant_sales(World& w) {
 }
 // ---- end merchants' willingness to pay farmers ----
 
-// ---- rising supply curve: the offer to a finite pool of farmers ----
-/// With a finite pool, a short merchant raises the offer only as far as it
-/// buys sellers: (refused - accepted) / reached among the willing holders its
-/// recruiters reached today, in (-1, 1); 0 when none was reached (a higher
-/// offer would not have found anyone). While orders go unfilled the offer
-/// settles where half the willing holders reached would sell: the median
-/// asking price of the pool as it stands, which rises as selling removes the
-/// cheapest.
-double offer_refusal_balance(const FarmerPool& f) {
-  if (f.reached_today <= 0) return 0.0;
-  return (2.0 * f.refused_today - f.reached_today) / f.reached_today;
-}
-// ---- end rising supply curve ----
+
 
 }  // namespace
+
+double farmer_pay_yuan(const Params& p, double ask_yuan, double value_yuan) {
+  return ask_yuan + p.market_farmer_bargaining_share * std::max(0.0, value_yuan - ask_yuan);
+}
 
 double mean_sentence_days(const Params& p) {
   return 0.5 * double(p.police_sentence_min_days + p.police_sentence_max_days);
@@ -96,14 +88,12 @@ void update_prices(World& w) {
 
   update_merchant_sales(w);
 
-  // Farmer offers: unfilled orders push up, unused recruiting reach pulls down,
-  // and no merchant pays more than a card is worth to it.
-  if (m.farmer_ordered > 0 || m.farmer_contacts_cap > 0) {
-    const double shortfall = m.farmer_ordered > 0 ? (m.farmer_ordered - m.farmer_obtained) / m.farmer_ordered : 0.0;
-    const double slack = m.farmer_contacts_cap > 0 ? (m.farmer_contacts_cap - m.farmer_contacts_used) / m.farmer_contacts_cap : 0.0;
-    const double push = w.p.farmer_pool_enabled ? shortfall * offer_refusal_balance(w.farmer_pool) : shortfall;
-    m.price_farmer = moved(m.price_farmer, speed, push - slack, 1.0, merchant_farmer_ceiling_yuan(w));
-  }
+  // Farmers are paid by the bargain struck with each seller (farmer_pay_yuan):
+  // the reported price is today's mean pay per card, kept on a day without a
+  // sale. Tomorrow's recruiters buy from holders asking at most what a card
+  // is worth to the merchants at today's ring price and risk.
+  if (m.farmer_obtained > 0) m.price_farmer = m.farmer_paid / m.farmer_obtained;
+  m.farmer_value = merchant_farmer_ceiling_yuan(w);
 
   // White cards: orders against the capacity of insiders willing at this
   // price; openers pay at most what a finished card fetches, less its record.

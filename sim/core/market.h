@@ -20,8 +20,14 @@ double merchant_risk_cost_yuan(const World& w);
 
 /// The most a merchant pays a farmer for a card: what the card resells for,
 /// at the merchants' minimum markup over their cost, less their risk cost per
-/// card; at least 1 yuan (docs/model.md 7, step 2).
+/// card; at least 1 yuan (docs/model.md 7, step 2). Recruiters buy from a
+/// holder whose ask is at most this (Market::farmer_value, set each day).
 double merchant_farmer_ceiling_yuan(const World& w);
+
+/// What a farmer is paid for a card whose holder asked `ask_yuan`, when the
+/// merchants' willingness to pay is `value_yuan` (>= ask): the ask plus
+/// market.farmer_bargaining_share of the surplus between them (docs/model.md 7, step 2).
+double farmer_pay_yuan(const Params& p, double ask_yuan, double value_yuan);
 
 /// Updates the four prices from today's tallies (phase Adaptation).
 void update_prices(World& w);

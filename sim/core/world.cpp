@@ -237,6 +237,7 @@ void Market::clear_tallies() {
   scammer_wanted = scammer_bought = scammer_offered = 0;
   records_out = face_records_out = 0;
   merchant_sold = 0;
+  farmer_paid = 0;
   face_record_ordered = face_record_stock = 0;
 }
 
@@ -260,6 +261,9 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   market.price_record = p.records_price_initial_yuan;
   market.price_face_record = p.records_price_initial_yuan;
   market.price_scammer = p.scammers_price_initial_yuan;
+  // Day 0's willingness to pay farmers: the initial ring price at the minimum
+  // markup (no merchant has perceived any risk yet).
+  market.farmer_value = std::max(1.0, p.scammers_price_initial_yuan / (1.0 + p.market_min_markup));
   ledger.layout(int(p.carriers), int(insiders.outlet.size()), int(brokers.kind.size()), int(rings.fleet.size()),
                 int(sim_banks.fleet.size()));
   assign_broker_parties(*this);

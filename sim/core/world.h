@@ -312,6 +312,11 @@ struct Market {
   // the daily figure (0 until the first day with a present merchant): the
   // volume over which a merchant spreads what an arrest would cost it.
   double merchant_sales_per_day = 0;
+  // ---- farmers' pay by bargain (docs/model.md 7, step 2) ----
+  double farmer_paid = 0;   // tally: yuan paid to farmers today for the farmer cards obtained
+  // The merchants' willingness to pay for a farmer card (merchant_farmer_ceiling_yuan
+  // at the end of the previous day): recruiters buy from holders asking at most this.
+  double farmer_value = 0;
   // ---- records supply curve: face records clear in their own market ----
   // With records.by_profit, ID+face records (labor agencies only, F2) have
   // their own price, orders and stock: a face is a different good from an
@@ -346,11 +351,13 @@ template <class V, class C, IfPart<C, Market> = 0> void visit_fields(V& v, C& m)
   v.scalar("market.face_records_out", m.face_records_out);
   v.scalar("market.merchant_sold", m.merchant_sold);
   v.scalar("market.merchant_sales_per_day", m.merchant_sales_per_day);
+  v.scalar("market.farmer_paid", m.farmer_paid);
+  v.scalar("market.farmer_value", m.farmer_value);
   v.scalar("market.price_face_record", m.price_face_record);
   v.scalar("market.face_record_ordered", m.face_record_ordered);
   v.scalar("market.face_record_stock", m.face_record_stock);
 }
-CARDSIM_FIELDS_LISTED(Market, 192);
+CARDSIM_FIELDS_LISTED(Market, 208);
 
 /// Identity holders willing to sell a card (agents/farmer_pool.h): a count per
 /// region, so that its cost follows recruitments and sanctions, not population;
@@ -363,7 +370,7 @@ struct FarmerPool {
   // ---- rising supply curve (agents/farmer_pool.cpp): the willing by reservation price ----
   static constexpr int kBands = 32;      // reservation bands, log-spaced over +-3 spreads of the median
   std::vector<int64_t> by_band;          // [region * kBands + band]: willing persons; sums to willing[region]
-  double reached_today = 0;              // willing holders reached by recruiters today (the offer's tallies)
+  double reached_today = 0;              // holders reached by recruiters today (with the pool off too)
   double refused_today = 0;              // of them, those whose asking price was above the offer
   // ---- end rising supply curve ----
 };
@@ -646,7 +653,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4792,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4808,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 
