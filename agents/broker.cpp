@@ -146,9 +146,31 @@ struct ChannelTally {
   double ordered = 0, obtained = 0, spend = 0;
 };
 
+/// A recruiter's mean contacts today. With farmer.contact_cost_yuan 0 the
+/// reach is fixed at farmer.contacts_per_recruiter (k0). Otherwise the k-th
+/// contact of a day costs c k / k0 (ads and recruiters' time get dearer), and
+/// the recruiter contacts people while a contact is expected to leave more
+/// than it costs: k = k0 S / c, with S the expected surplus of one contact
+/// (its cards times the value less the ask, when the person sells). Reach then
+/// follows the merchants' margin instead of being fixed (docs/model.md 7).
+double recruiter_mean_contacts(const World& w) {
+  const double k0 = w.p.farmer_contacts_per_recruiter, c = w.p.farmer_contact_cost_yuan;
+  if (c <= 0) return k0;
+  const double surplus = double(w.p.farmer_cards_per_farmer) *
+                         expected_surplus_per_contact_yuan(w, w.market.farmer_value);
+  return k0 * surplus / c;
+}
+
+/// What `contacts` contacts in a day cost a recruiter: c k^2 / (2 k0) yuan.
+double recruiting_cost_yuan(const Params& p, int64_t contacts) {
+  if (p.farmer_contact_cost_yuan <= 0 || p.farmer_contacts_per_recruiter <= 0) return 0.0;
+  const double k = double(contacts);
+  return p.farmer_contact_cost_yuan * k * k / (2.0 * p.farmer_contacts_per_recruiter);
+}
+
 void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {
   const uint32_t account = w.ledger.broker(int32_t(m));
-  const int64_t contacts = s.poisson(w.p.farmer_contacts_per_recruiter);
+  const int64_t contacts = s.poisson(recruiter_mean_contacts(w));
   // Each holder reached names an ask; the recruiter takes it when a card is
   // worth that much to the merchant, and the two split the surplus
   // (docs/model.md 7, step 2).
@@ -175,6 +197,11 @@ void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTa
       ++got;
     }
     farmer_visit_done(w, person, band);
+  }
+  const double cost = recruiting_cost_yuan(w.p, used);
+  if (cost > 0) {
+    w.ledger.transfer(account, w.ledger.pool(Pool::Suppliers), cost);
+    t.spend += cost;
   }
   w.market.farmer_contacts_used += double(used);
   w.market.farmer_obtained += double(got);

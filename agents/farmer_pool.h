@@ -40,6 +40,13 @@ bool accepts_offer(World& w, Stream& s, int band, double offer_yuan, double* ask
 /// Reservation price of band `band`, in yuan (before awareness and risk).
 double band_reservation_yuan(const Params& p, int band);
 
+/// What one contact is expected to leave a recruiter whose card is worth
+/// `value_yuan` to its merchant: the chance that the person reached would
+/// sell times the mean of (value - ask) over the asks below the value, in
+/// yuan per contact and per card. From the log-normal reservation prices
+/// with the pool off, from the pool's bands with it on.
+double expected_surplus_per_contact_yuan(const World& w, double value_yuan);
+
 /// A reached person accepted: they leave the willing count (and their band)
 /// while recruited.
 void recruit_farmer(World& w, uint32_t person, int band);
