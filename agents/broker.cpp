@@ -11,6 +11,7 @@
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
 #include "core/market.h"
+#include "core/identity_lookahead.h"
 
 namespace cardsim {
 namespace {
@@ -56,6 +57,26 @@ double record_price_of(const World& w, std::size_t i) {
                                                                                : w.market.price_record;
 }
 
+constexpr std::size_t kNoSupplier = ~std::size_t(0);
+
+/// A present supplier with records to sell, asked in turn from position
+/// `start` of `suppliers` on (wrapping round once), or kNoSupplier. Once
+/// records run short most suppliers hold none and a buyer asks thousands of
+/// them (national runs), so the positions run in two plain ranges instead of
+/// taking a remainder per supplier asked.
+std::size_t first_supplier_with_records(const World& w, const RecordSuppliers& suppliers, std::size_t start) {
+  const Brokers& b = w.brokers;
+  const auto has_records = [&](std::size_t k) {
+    const std::size_t i = suppliers[k];
+    return !b.records[i].empty() && w.broker_present(int32_t(i));
+  };
+  for (std::size_t k = start; k < suppliers.size(); ++k)
+    if (has_records(k)) return suppliers[k];
+  for (std::size_t k = 0; k < start; ++k)
+    if (has_records(k)) return suppliers[k];
+  return kNoSupplier;
+}
+
 /// Buys one identity record from a supplier that has one; identity kNone when
 /// none. Harvested activations need a face photo, so only labor agencies serve them.
 Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
@@ -71,18 +92,17 @@ Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
   // Found out earlier today: nothing to buy (the draw above is kept, so that
   // knowing it changes no later draw).
   if (w.market.records_out > 0 || (need_face && w.market.face_records_out > 0)) return {};
-  for (std::size_t k = 0; k < count; ++k) {
-    const std::size_t i = suppliers[(start + k) % count];
-    if (b.records[i].empty() || !w.broker_present(int32_t(i))) continue;
-    const uint32_t identity = b.records[i].back();
-    b.records[i].pop_back();
-    const double price = record_price_of(w, i);
-    w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), price);
-    w.market.record_delivered += 1;
-    return {identity, int32_t(i), price};
+  const std::size_t i = first_supplier_with_records(w, suppliers, start);
+  if (i == kNoSupplier) {
+    (need_face ? w.market.face_records_out : w.market.records_out) = 1;
+    return {};
   }
-  (need_face ? w.market.face_records_out : w.market.records_out) = 1;
-  return {};
+  const uint32_t identity = b.records[i].back();
+  b.records[i].pop_back();
+  const double price = record_price_of(w, i);
+  w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), price);
+  w.market.record_delivered += 1;
+  return {identity, int32_t(i), price};
 }
 
 /// A present insider linked to this broker with white cards left, or -1.
@@ -404,7 +424,11 @@ double harvest_cost(double n, double rate, double cost, bool by_profit) {
 }
 // ---- end records supply curve ----
 
-void harvest_for(World& w, Stream& s, std::size_t i) {
+/// Identities whose records were harvested today, to be marked as leaked
+/// once every supplier has harvested: [0] ID only, [1] ID and face.
+using Leaked = std::vector<uint32_t>[2];
+
+void harvest_for(World& w, Stream& s, std::size_t i, Leaked& leaked) {
   const bool face = w.brokers.kind[i] == BrokerKind::LaborAgency;
   const double rate = (face ? w.p.records_harvest_per_agency : w.p.records_harvest_per_seller) *
                       (1.0 - w.p.data_protection_level) * w.restraint(w.brokers.convictions[i]);
@@ -416,8 +440,8 @@ void harvest_for(World& w, Stream& s, std::size_t i) {
   const int64_t n = std::min(room, s.poisson(wanted));
   for (int64_t k = 0; k < n; ++k) {
     const uint32_t identity = w.random_identity(s);
-    w.citizens.person[identity].set_flags(Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u));
     stock.push_back(identity);
+    leaked[face].push_back(identity);
   }
   if (n > 0) {
     w.market.records_out = w.market.face_records_out = 0;  // records to sell again
@@ -427,15 +451,36 @@ void harvest_for(World& w, Stream& s, std::size_t i) {
   }
 }
 
+/// Marks the day's harvested identities (a flag set is the same in any
+/// order, and nothing reads them while suppliers harvest), batch by batch,
+/// each batch's records read in page order first (warm_records): at national
+/// scale each would be a cache and TLB miss.
+void mark_leaked(World& w, const Leaked& leaked) {
+  std::vector<uint32_t> batch;
+  RecordWarming scratch;
+  for (int face = 0; face < 2; ++face) {
+    const unsigned flags = Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u);
+    const std::vector<uint32_t>& ids = leaked[face];
+    for (std::size_t first = 0; first < ids.size(); first += kWarmBatch) {
+      batch.assign(ids.begin() + std::ptrdiff_t(first),
+                   ids.begin() + std::ptrdiff_t(std::min(ids.size(), first + kWarmBatch)));
+      warm_records(w, batch, scratch);
+      for (uint32_t identity : batch) w.citizens.person[identity].set_flags(flags);
+    }
+  }
+}
+
 }  // namespace
 
 void harvest_records(World& w) {
   if (w.citizens.count == 0) return;
+  Leaked leaked;
   for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
     if (!is_supplier(w.brokers.kind[i]) || !w.broker_present(int32_t(i))) continue;
     Stream s = w.stream(Phase::Records, i);
-    harvest_for(w, s, i);
+    harvest_for(w, s, i, leaked);
   }
+  mark_leaked(w, leaked);
 }
 
 void produce_cards(World& w) {

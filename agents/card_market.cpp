@@ -243,6 +243,9 @@ void sell_outside(World& w) {
     w.ledger.transfer(w.ledger.pool(Pool::Suppliers), w.ledger.broker(seller), std::max(0.0, net));
     w.recorder.add(Metric::cards_sold_outside, 1);
     if (Channel(w.cards.channel[card]) == Channel::Raised) w.recorder.add(Metric::cards_sold_outside_raised, 1);
+    // The cases it causes happen in the national market, which is not
+    // simulated: the card carries that market's own cases per card.
+    w.recorder.add(Metric::fraud_cases_outside_expected, w.p.market_outside_cases_per_card);
     w.end_card(card, CardState::SoldOutside);
     if (stock.empty()) {
       sellers[pick] = sellers.back();

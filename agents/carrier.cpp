@@ -10,6 +10,7 @@
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
 #include "agents/police.h"
+#include "core/identity_lookahead.h"
 
 namespace cardsim {
 namespace {
@@ -65,7 +66,7 @@ bool identity_velocity_refuses(World& w, Stream&, const ActivationAttempt& a) {
 }
 
 bool remote_refuses(World& w, Stream& s, const ActivationAttempt& a) {
-  const bool remote = w.region_of(a.identity) != w.outlets.region[a.outlet];
+  const bool remote = home_region_of(w, a) != w.outlets.region[a.outlet];
   if (!remote || w.p.remote_mode == RemoteMode::allow) return false;
   if (a.location_edit && !w.p.location_edit_protected) return false;  // F3
   if (w.p.remote_mode == RemoteMode::block) return true;
@@ -232,9 +233,20 @@ void shut_honest_cards(World& w, Stream& s) {
     if (shut_one_honest_card(w, s)) w.recorder.add(Metric::shutdowns_honest, 1);
 }
 
+/// Shuts the cards due today in batches, each batch's holders' records read
+/// in page order first (warm_records): at national scale each would be a
+/// cache and TLB miss.
 void shut_due_today(World& w) {
   auto& due = w.shutdown_due[std::size_t(w.day)];
-  for (uint32_t card : due) shut_for_fraud(w, card);
+  std::vector<uint32_t> holders;
+  RecordWarming scratch;
+  for (std::size_t first = 0; first < due.size(); first += kWarmBatch) {
+    const std::size_t last = std::min(due.size(), first + kWarmBatch);
+    holders.clear();
+    for (std::size_t k = first; k < last; ++k) holders.push_back(w.cards.identity[due[k]]);
+    warm_records(w, holders, scratch);
+    for (std::size_t k = first; k < last; ++k) shut_for_fraud(w, due[k]);
+  }
   due.clear();
   due.shrink_to_fit();
 }

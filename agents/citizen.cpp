@@ -122,11 +122,12 @@ void activate_honest_card(World& w, HonestBlock& b, uint32_t identity, uint32_t 
   b.commissions[std::size_t(w.outlets.carrier[outlet])]++;
 }
 
-/// An honest customer asks for a card at an outlet of `region`; at a capped
-/// outlet they try one more. The card is activated when no check refuses.
-Verdict ask_for_card(World& w, HonestBlock& b, Stream& s, uint32_t identity, int region) {
+/// An honest customer of `home` asks for a card at an outlet of `region`; at
+/// a capped outlet they try one more. The card is activated when no check refuses.
+Verdict ask_for_card(World& w, HonestBlock& b, Stream& s, uint32_t identity, int home, int region) {
   ActivationAttempt a;
   a.identity = identity;
+  a.home_region = home;
   a.outlet = w.random_outlet_in(s, region);
   Verdict v = check_activation(w, s, a);
   if (v.kind == Refusal::DealerCap) {
@@ -137,10 +138,10 @@ Verdict ask_for_card(World& w, HonestBlock& b, Stream& s, uint32_t identity, int
   return v;
 }
 
-/// A customer asks for a card in `region`; a refusal is counted and they
-/// may try again later.
-void honest_customer(World& w, HonestBlock& b, Stream& s, Stream& choices, uint32_t identity, int region) {
-  const Verdict v = ask_for_card(w, b, s, identity, region);
+/// A customer of `home` asks for a card in `region`; a refusal is counted
+/// and they may try again later.
+void honest_customer(World& w, HonestBlock& b, Stream& s, Stream& choices, uint32_t identity, int home, int region) {
+  const Verdict v = ask_for_card(w, b, s, identity, home, region);
   if (!v.refused()) return;
   count_refusal(b, w, v, identity);
   refused_wait(b, w, choices, identity, w.day, 0);
@@ -153,10 +154,12 @@ void honest_retries(World& w, HonestBlock& b) {
   if (due.empty()) return;
   Stream s = w.stream(Phase::HonestDemand, kRetryTries);
   Stream choices = w.stream(Phase::HonestDemand, kRetryChoices);
-  for (uint64_t packed : due) {
-    const Retry r = unpack(packed);
+  for (std::size_t k = 0; k < due.size(); ++k) {
+    if (k + kRecordsAhead < due.size()) prefetch_identity(w, unpack(due[k + kRecordsAhead]).identity);
+    const Retry r = unpack(due[k]);
     b.add(Metric::honest_retries, 1);
-    if (ask_for_card(w, b, s, r.identity, w.region_of(r.identity)).refused()) {
+    const int home = w.region_of(r.identity);
+    if (ask_for_card(w, b, s, r.identity, home, home).refused()) {
       refused_wait(b, w, choices, r.identity, r.first_refused, r.tries + 1);
       continue;
     }
@@ -189,6 +192,10 @@ uint64_t block_key(int region, BlockStream which) {
   return kFirstBlockStream + kBlockStreamCount * uint64_t(region) + which;
 }
 
+/// The home region of a block's customers: the block's region, unless it has
+/// no holders (World::random_identity_in then draws from everyone): -1, unknown.
+int home_of_block(const World& w, int region) { return w.holders_in(region) > 0 ? region : -1; }
+
 /// One block's day: its new customers asking at home (the remote share set
 /// aside for later), then the honest cards its holders give up.
 void run_block(World& w, HonestBlock& b, int region) {
@@ -197,17 +204,17 @@ void run_block(World& w, HonestBlock& b, int region) {
   const int64_t n = s.poisson(double(w.holders_in(region)) * w.p.citizens_activation_rate);
   const bool can_go_remote = w.p.regions > 1;
   if (n > 0) {
-    IdentityLookahead who(w, w.stream(Phase::HonestDemand, block_key(region, kBlockCustomers)), region);
+    IdentityLookahead who(w, w.stream(Phase::HonestDemand, block_key(region, kBlockCustomers)), region, n);
     for (int64_t k = 0; k < n; ++k) {
       const uint32_t identity = who.next();
       if (can_go_remote && s.bernoulli(w.p.citizens_remote_share))
         b.remote.push_back(identity);
       else
-        honest_customer(w, b, s, choices, identity, region);
+        honest_customer(w, b, s, choices, identity, home_of_block(w, region), region);
     }
   }
   if (b.churn > 0) {
-    IdentityLookahead who(w, w.stream(Phase::HonestDemand, block_key(region, kBlockChurners)), region);
+    IdentityLookahead who(w, w.stream(Phase::HonestDemand, block_key(region, kBlockChurners)), region, b.churn);
     honest_churn(w, b, who);
   }
 }
@@ -232,9 +239,20 @@ void share_churn(World& w, std::vector<HonestBlock>& blocks, Stream& s) {
 void serve_remote(World& w, const std::vector<HonestBlock>& blocks, HonestBlock& b) {
   Stream s = w.stream(Phase::HonestDemand, kDemandEvents);
   Stream choices = w.stream(Phase::HonestDemand, kRemoteChoices);
-  for (int r = 0; r < w.p.regions; ++r)
-    for (uint32_t identity : blocks[std::size_t(r)].remote)
-      honest_customer(w, b, s, choices, identity, w.random_other_region(s, r));
+  // Drawn while their block ran, these holders' records have left the caches
+  // since: each batch of them is read in page order first (warm_records).
+  std::vector<uint32_t> batch;
+  RecordWarming scratch;
+  for (int r = 0; r < w.p.regions; ++r) {
+    const std::vector<uint32_t>& remote = blocks[std::size_t(r)].remote;
+    for (std::size_t first = 0; first < remote.size(); first += kWarmBatch) {
+      batch.assign(remote.begin() + std::ptrdiff_t(first),
+                   remote.begin() + std::ptrdiff_t(std::min(remote.size(), first + kWarmBatch)));
+      warm_records(w, batch, scratch);
+      for (uint32_t identity : batch)
+        honest_customer(w, b, s, choices, identity, home_of_block(w, r), w.random_other_region(s, r));
+    }
+  }
 }
 
 }  // namespace

@@ -243,6 +243,8 @@ void farmer_leaves_pool(World& w, uint32_t person, Metric cause) {
   w.recorder.add(cause, 1);
 }
 
+void sanction_holder(World& w, uint32_t person) { sanction(w, person); }
+
 void farmer_card_shut(World& w, uint32_t card) {
   if (!w.p.sanctions_enabled || w.cards.channel[card] != uint8_t(Channel::Farmer)) return;
   Stream s = w.stream(Phase::Monitoring, kSanctionEntity + card);

@@ -64,6 +64,11 @@ void init_farmer_pool(World& w);
 /// the cheapest non-empty band of their region loses one.
 void farmer_leaves_pool(World& w, uint32_t person, Metric cause);
 
+/// A credit sanction of sanctions.duration_days for `person`, identified as
+/// the seller of a card or (two cards, sanctions.covers_bank_accounts) of a
+/// bank account frozen for fraud.
+void sanction_holder(World& w, uint32_t person);
+
 /// A farmer card shut for fraud: its holder may be sanctioned (sanctions.*).
 void farmer_card_shut(World& w, uint32_t card);
 

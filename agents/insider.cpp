@@ -69,9 +69,12 @@ void insider_serves_sentence(World& w, int32_t insider, int64_t sentence_days) {
 }
 
 int32_t organiser_of(const World& w, int32_t insider) {
+  // Groups of insiders.per_organiser consecutive insiders (F13), the last
+  // part-filled; insiders sit at outlets drawn at random (init_insiders).
   const auto& organisers = w.brokers.all(BrokerKind::Organiser);
-  if (organisers.empty()) return -1;
-  return organisers[std::size_t(insider) % organisers.size()];
+  if (organisers.empty() || w.p.insiders_per_organiser <= 0) return -1;
+  const auto group = std::size_t(insider) / std::size_t(w.p.insiders_per_organiser);
+  return organisers[std::min(group, organisers.size() - 1)];
 }
 
 bool insider_active(const World& w, int32_t insider) {
@@ -158,13 +161,9 @@ double expected_insider_income_yuan_per_day(const World& w, int32_t insider) {
   // White cards: the candidate's own ask (its record raises it) against today's price.
   const bool sells_white = (p.channel_white_card || p.channel_raising) && insider_ask(w, insider) <= w.market.price_white;
   const double white = sells_white ? double(p.insiders_white_per_day) * white_sell_through(w) * w.market.price_white : 0.0;
-  // Code bounties, after the organiser's cut when an organiser runs the group.
-  const double cut = organiser_of(w, insider) >= 0 ? p.insiders_organiser_share : 0.0;
-  const double codes = p.channel_code_harvesting ? p.insiders_codes_per_day * (1.0 - w.risk.insider) *
-                                                       w.restraint(w.insiders.convictions[std::size_t(insider)]) *
-                                                       p.insiders_bounty_yuan * (1.0 - cut)
-                                                 : 0.0;
-  return white + codes;
+  // Code bounties as the payout gives them: after the organiser's cut while
+  // the organiser is at work, reduced by its record.
+  return white + expected_code_income(w, insider);
 }
 
 void insider_exits(World& w, int32_t insider) {

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 
+#include "agents/bank.h"
 #include "agents/card_market.h"
 #include "agents/carrier.h"
 #include "agents/citizen.h"
@@ -13,7 +14,35 @@
 namespace cardsim {
 namespace {
 
-void ring_fraud(World& w, Stream& s, int32_t ring) {
+// ---- two cards: a case's money through a bank account (agents/bank.cpp) ----
+/// One case with the bank module on: the fraud stream draws the loss, the
+/// card and the report in the same order as with it off; the bank stream
+/// decides the route. A case whose money would go to an account while the
+/// ring holds none never happens: the victim keeps the money.
+void case_through_bank(World& w, Stream& s, Stream& bank_stream, int32_t ring) {
+  const auto& fleet = w.rings.fleet[std::size_t(ring)];
+  const double loss = s.lognormal_mean(w.p.scammers_loss_mean_yuan, w.p.scammers_loss_sigma);
+  const uint32_t card = fleet[s.below(fleet.size())];
+  const bool reported = s.bernoulli(w.p.police_report_prob);
+  const CaseRoute route = route_case(w, bank_stream, ring, loss, reported);
+  if (route == CaseRoute::NoAccount) {
+    w.recorder.add(Metric::bank_cases_without_account, 1);
+    return;
+  }
+  if (route == CaseRoute::Other) {
+    w.ledger.transfer(w.ledger.pool(Pool::Victims), w.ledger.ring(ring), loss);
+    w.rings.profit_today[std::size_t(ring)] += loss * w.p.scammers_cash_out_share;
+    w.recorder.add(Metric::bank_other_routes_yuan, loss);
+  }
+  w.recorder.add(Metric::fraud_cases, 1);
+  w.recorder.add_region(RegionSeries::FraudCases, w.buyer_home(CardUse::FraudCalls, ring), 1);
+  w.recorder.add(Metric::fraud_losses_yuan, loss);
+  if (reported) report_case(w, card);
+}
+// ---- end two cards ----
+
+/// `bank_stream` is null with the bank module off.
+void ring_fraud(World& w, Stream& s, Stream* bank_stream, int32_t ring) {
   auto& fleet = w.rings.fleet[std::size_t(ring)];
   if (fleet.empty()) return;
   int64_t attempts = s.poisson(double(fleet.size()) * w.p.scammers_attempts_per_card);
@@ -33,6 +62,10 @@ void ring_fraud(World& w, Stream& s, int32_t ring) {
     attempts -= reached;
     const int64_t cases = s.binomial(reached, deception_probability(w, VictimGroup(g)) * saturation);
     for (int64_t k = 0; k < cases; ++k) {
+      if (bank_stream) {
+        case_through_bank(w, s, *bank_stream, ring);
+        continue;
+      }
       const double loss = s.lognormal_mean(w.p.scammers_loss_mean_yuan, w.p.scammers_loss_sigma);
       w.ledger.transfer(w.ledger.pool(Pool::Victims), w.ledger.ring(ring), loss);
       w.rings.profit_today[std::size_t(ring)] += loss * w.p.scammers_cash_out_share;
@@ -58,6 +91,7 @@ void ring_enters(World& w, int32_t ring) {
 }
 
 void replace_ring(World& w, int32_t ring) {
+  bank_ring_leaves(w, ring);  // two cards: its accounts are closed
   w.rings.absent_until[std::size_t(ring)] = int32_t(w.day + w.p.scammers_replacement_days);
   w.rings.convictions[std::size_t(ring)] = 0;  // newcomers, with no record
   ring_enters(w, ring);
@@ -83,15 +117,26 @@ double expected_card_life_days(const Params& p) {
   return expected_life_days(fraud_use_hazard(p), double(p.scammers_horizon_days));
 }
 
-double card_revenue_yuan(const World& w, int32_t ring) {
+double expected_cases_per_card_day(const World& w) {
   const Params& p = w.p;
   const double elderly = p.citizens_share_elderly, student = std::min(p.citizens_share_student, 1.0 - elderly);
   const double deceived = elderly * deception_probability(w, VictimGroup::Elderly) +
                           student * deception_probability(w, VictimGroup::Student) +
                           (1.0 - elderly - student) * deception_probability(w, VictimGroup::Other);
-  const double per_day = p.scammers_attempts_per_card * deceived * target_saturation(w) * p.scammers_loss_mean_yuan *
-                         p.scammers_cash_out_share;
-  return per_day * expected_card_life_days(p) * w.rings.revenue_factor[std::size_t(ring)];
+  return p.scammers_attempts_per_card * deceived * target_saturation(w);
+}
+
+double card_revenue_yuan(const World& w, int32_t ring) {
+  const Params& p = w.p;
+  const double factor = w.rings.revenue_factor[std::size_t(ring)];
+  if (!p.bank_enabled) {
+    const double per_day = expected_cases_per_card_day(w) * p.scammers_loss_mean_yuan * p.scammers_cash_out_share;
+    return per_day * expected_card_life_days(p) * factor;
+  }
+  // Two cards: a case's cash-out less what the accounts it needs cost the
+  // ring (agents/bank.h, case_value_with_accounts_yuan).
+  const double per_case = case_value_with_accounts_yuan(w, p.scammers_loss_mean_yuan * p.scammers_cash_out_share * factor);
+  return expected_cases_per_card_day(w) * per_case * expected_card_life_days(p);
 }
 
 double ring_demand(const World& w, int32_t ring) { return ring_demand_at(w, ring, w.market.price_scammer); }
@@ -115,7 +160,12 @@ void ring_takes_card(World& w, int32_t ring, int32_t seller, uint32_t card) {
 void rings_commit_fraud(World& w) {
   for (std::size_t r = 0; r < w.rings.fleet.size(); ++r) {
     Stream s = w.stream(Phase::Fraud, r);
-    ring_fraud(w, s, int32_t(r));
+    if (!w.p.bank_enabled) {
+      ring_fraud(w, s, nullptr, int32_t(r));
+      continue;
+    }
+    Stream bank_stream = w.stream(Phase::Bank, kBankRingEntity + r);
+    ring_fraud(w, s, &bank_stream, int32_t(r));
   }
 }
 
@@ -140,6 +190,7 @@ PlaceProfit ring_place(World& w, std::size_t r) { return {w.rings.recent_profit[
 void ring_exits(World& w, int32_t ring) {
   const auto r = std::size_t(ring);
   leave_place(w, w.rings.fleet[r], ring_place(w, r), w.rings.vacant[r], Metric::ring_exits);
+  bank_ring_leaves(w, ring);  // two cards: its accounts are closed
 }
 
 void ring_decides_to_enter(World& w, int32_t ring) {

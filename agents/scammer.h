@@ -72,6 +72,9 @@ double expected_card_life_days(const Params& p);
 
 /// What a card is expected to bring the ring over its life, yuan.
 double card_revenue_yuan(const World& w, int32_t ring);
+/// Fraud cases a card in fraud use is expected to make today: attempts per
+/// card x the deceived share of those reached x target saturation.
+double expected_cases_per_card_day(const World& w);
 
 /// Cards a ring wants to add today at today's price.
 double ring_demand(const World& w, int32_t ring);

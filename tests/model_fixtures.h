@@ -41,7 +41,8 @@ inline Params tiny_area_params() {
   p.insiders_share_of_outlets = 0.5;
   p.density_caught_share = 1;
   p.density_merchants = 250000;
-  p.density_labor_agencies = p.density_data_sellers = p.density_raisers = p.density_organisers = 0;
+  p.density_labor_agencies = p.density_data_sellers = p.density_raisers = 0;
+  p.insiders_per_organiser = 0;  // no organisers
   p.density_rings = 0;
   // Rings' places are worked and refilled after an arrest's delay; the tests
   // of entry and exit by profit switch it on.

@@ -382,7 +382,8 @@ namespace {
 /// certain, and a fixed fine.
 Params chain_params() {
   Params p = tiny_params();
-  p.density_labor_agencies = p.density_organisers = p.density_sim_banks = 250000;
+  p.density_labor_agencies = p.density_sim_banks = 250000;
+  p.insiders_per_organiser = 60;  // the one insider's group
   p.police_capacity_per_million = 250000;  // one trace a day at 4 persons
   p.police_p_scammer = 0;
   p.police_p_identity = p.police_p_outlet = p.police_p_broker = 1;
@@ -455,6 +456,26 @@ TEST_CASE("a trace follows a white card's insider to the organiser of their code
   CHECK(arrests_today(*w, Metric::arrests_labor_agency) == 0);  // the card remembers no supplier
   CHECK(w->brokers.absent_until[std::size_t(organiser)] == 55);
   CHECK(w->ledger.balance(w->ledger.insider(0)) == -190000);
+}
+
+TEST_CASE("organisers run groups of insiders.per_organiser consecutive insiders (F13)", "[agents][enforcement]") {
+  Params p = tiny_params();
+  p.insiders_share_of_outlets = 1;  // both outlets corrupt: two insiders
+  p.insiders_per_organiser = 1;
+  auto two = tiny_world(p);
+  REQUIRE(two->insiders.outlet.size() == 2);
+  const auto& groups = two->brokers.all(BrokerKind::Organiser);
+  REQUIRE(groups.size() == 2);
+  CHECK(organiser_of(*two, 0) == groups[0]);
+  CHECK(organiser_of(*two, 1) == groups[1]);
+  p.insiders_per_organiser = 60;  // one part-filled group
+  auto one = tiny_world(p);
+  REQUIRE(one->brokers.all(BrokerKind::Organiser).size() == 1);
+  CHECK(organiser_of(*one, 0) == organiser_of(*one, 1));
+  p.insiders_per_organiser = 0;  // none: insiders harvest codes alone
+  auto none = tiny_world(p);
+  CHECK(none->brokers.all(BrokerKind::Organiser).empty());
+  CHECK(organiser_of(*none, 1) == -1);
 }
 
 TEST_CASE("a trace of a SIM bank's card raids the SIM bank: every card in its rack is seized at once", "[agents][enforcement]") {

@@ -49,7 +49,7 @@ std::vector<std::string> all_probabilities(const std::string& value) {
 const std::vector<std::string> kNoCriminals = {
     "density.merchants_caught_per_million=0", "density.labor_agencies_caught_per_million=0",
     "density.data_sellers_caught_per_million=0", "density.raisers_caught_per_million=0",
-    "density.organisers_caught_per_million=0", "density.rings_caught_per_million=0"};
+    "insiders.per_organiser=0", "density.rings_caught_per_million=0"};
 
 // Every control at the end of its range that stops the most fraud.
 const std::vector<std::string> kStrictest = {

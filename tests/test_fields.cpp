@@ -31,7 +31,7 @@ TEST_CASE("every field of the World is listed once, under its part's name", "[fi
   Names names;
   visit_fields(names, w);
   const std::set<std::string> parts = {"world",   "citizens", "cards",  "outlets", "insiders", "brokers",
-                                       "rings",   "sim_banks", "market",   "risk",   "farmer_pool", "trade", "ledger",  "recorder"};
+                                       "rings",   "sim_banks", "market",   "risk",   "farmer_pool", "trade", "bank", "ledger",  "recorder"};
   for (const auto& [name, times] : names.seen) {
     INFO(name);
     CHECK(times == 1);
@@ -39,6 +39,6 @@ TEST_CASE("every field of the World is listed once, under its part's name", "[fi
   }
   // A few fields whose absence would lose state across a snapshot.
   for (const char* must : {"cards.commission_paid", "brokers.kind", "rings.revenue_factor", "recorder.refused_by_check",
-                           "world.police_cases.head", "ledger.balances"})
+                           "world.police_cases.head", "ledger.balances", "bank.state", "bank.ring_accounts"})
     CHECK(names.seen.count(must) == 1);
 }

@@ -43,10 +43,15 @@ TEST_CASE("criminal counts follow the densities and double with the population",
   CHECK(one.labor_agencies == 3);
   CHECK(one.data_sellers == 2);
   CHECK(one.raisers == 2);
-  CHECK(one.organisers == 1);
+  CHECK(one.organisers == 1);  // 6 insiders: one part-filled group
   const CriminalCounts two = criminal_counts(area_of(2000000).params);
   CHECK(two.rings == 2 * one.rings);
-  CHECK(two.brokers() == 2 * one.brokers());
+  CHECK(two.brokers() - two.organisers == 2 * (one.brokers() - one.organisers));
+  // Organisers run groups of insiders.per_organiser insiders (F13), not a density per head.
+  CHECK(two.organisers == 1);
+  CHECK(insider_posts(area_of(1000000).params) == 6);
+  CHECK(criminal_counts(area_of(100000000).params).organisers == 10);  // 600 insiders in groups of 60
+  CHECK(criminal_counts(area_of(101000000).params).organisers == 11);  // 606: ten full groups and one of 6
   // A caught share half as large means twice the active criminals.
   Params p = area_of(1000000).params;
   p.density_caught_share /= 2;
@@ -97,8 +102,12 @@ TEST_CASE("an area too small for its densities is warned about, naming the densi
   CHECK_THAT(lines.front(), Catch::Contains("density.") && Catch::Contains("at population 300000") &&
                                 Catch::Contains("per-capita results"));
   Params none = area_of(1000000).params;
-  none.population = 50000;  // 0.6 rings round to 1, 0.05 organisers to none
-  bool organisers_named = false;
-  for (const auto& l : per_capita_warnings(none)) organisers_named |= l.find("organisers") != std::string::npos;
-  CHECK(organisers_named);
+  none.population = 50000;  // 0.6 rings round to 1, 0.1 data sellers to none
+  bool rings_named = false, data_sellers_named = false;
+  for (const auto& l : per_capita_warnings(none)) {
+    rings_named |= l.find("density.rings_caught_per_million") != std::string::npos;
+    data_sellers_named |= l.find("density.data_sellers_caught_per_million") != std::string::npos;
+  }
+  CHECK(rings_named);
+  CHECK(data_sellers_named);
 }

@@ -185,7 +185,8 @@ TEST_CASE("honest_harmed is declared once as the sum of its parts, and the outpu
   const auto& composites = composite_metrics();
   REQUIRE(composites.size() >= 1);
   const MetricSpec& spec = metric_registry()[std::size_t(Metric::honest_harmed)];
-  CHECK(spec.parts == std::vector<std::string>{"honest_refused", "shutdowns_honest", "shutdowns_honest_reverification"});
+  CHECK(spec.parts == std::vector<std::string>{"honest_refused", "shutdowns_honest", "shutdowns_honest_reverification",
+                                                 "bank_accounts_frozen_honest"});
   for (const CompositeMetric& c : composites)
     for (Metric part : c.parts) {
       INFO(metric_registry()[std::size_t(part)].name);

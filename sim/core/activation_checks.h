@@ -25,7 +25,13 @@ struct ActivationAttempt {
   bool reused_photo = false;   // a harvested photo stands in for a live face
   bool insider_login = false;  // done inside the dealer system by an insider (no face check)
   bool location_edit = false;  // a shared login can rewrite the activation location
+  int home_region = -1;        // the identity's region when the caller knows it (saves a search); -1: from the id
 };
+
+/// The region of the attempt's identity (ActivationAttempt::home_region, else World::region_of).
+inline int home_region_of(const World& w, const ActivationAttempt& a) {
+  return a.home_region >= 0 ? a.home_region : w.region_of(a.identity);
+}
 
 /// One check: true when it refuses the attempt. A check that is off today
 /// returns false at once; it may draw from `s` and update its own windows,

@@ -1,51 +1,121 @@
-// Random identity holders drawn a few ahead of use, with their records
-// prefetched: the honest events of a day are hundreds of random reads across
-// a per-person array much larger than the caches.
+// Random identity holders drawn ahead of use, with their records read in
+// batches in the order of the record array's pages: the honest events of a
+// day are millions of random reads across a per-person array much larger than
+// the caches (2.8 GB for 1.41 billion holders).
 #pragma once
 
-#include <array>
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "core/world.h"
 
 namespace cardsim {
 
-/// Uniformly random identity holders from a stream of their own. Each holder
-/// is drawn kAhead picks before it is used and its record is prefetched then,
-/// so the cache misses of consecutive events overlap instead of queueing.
-/// Holders come out in the stream's order whatever kAhead is: the lookahead
-/// changes timing, never results. Needs at least one holder.
+/// How many events ahead a loop over holders known in advance (lists of
+/// customers, of cards) fetches the next holder's record.
+constexpr std::size_t kRecordsAhead = 16;
+
+/// Asks the memory system for `identity`'s record (and velocity window, while
+/// that check is on) ahead of use: a hint that changes timing, never results.
+inline void prefetch_identity(const World& w, uint32_t identity) {
+  __builtin_prefetch(&w.citizens.person[identity], 1);
+  if (w.p.velocity_enabled) __builtin_prefetch(&w.citizens.velocity[identity], 1);
+}
+
+/// Holders whose records warm_records reads at a time: their cache lines
+/// (256 KB) stay in a core's own cache until the events that follow use them.
+constexpr std::size_t kWarmBatch = 4096;
+
+/// Whether the holders' records outgrow the caches (64 MB and more, 32 million
+/// holders): below that, as in a region of a million holders, reading them in
+/// page order first costs more than the misses it saves, and a loop prefetches
+/// a few holders ahead instead.
+inline bool records_outgrow_caches(const World& w) {
+  constexpr int64_t kCachedHolders = int64_t(32) << 20;
+  return w.citizens.count >= kCachedHolders;
+}
+
+/// Scratch space of warm_records, kept between calls.
+struct RecordWarming {
+  std::vector<uint32_t> by_page, page_start;
+};
+
+/// Reads the records of `ids` (and their velocity windows while that check is
+/// on) once, in the order of the record array's 2 MB pages (a counting sort
+/// by page), so that a loop over them in their own order that follows finds
+/// them in the caches. Read in random order, each record cost a TLB miss and
+/// a page walk as well as a cache miss (bench/README.md). A few thousand ids
+/// at a time: their cache lines should stay in a core's own cache.
+inline void warm_records(const World& w, const std::vector<uint32_t>& ids, RecordWarming& scratch) {
+  if (!records_outgrow_caches(w)) {
+    for (uint32_t id : ids) prefetch_identity(w, id);
+    return;
+  }
+  constexpr int kPageShift = 20;  // 2^20 2-byte records: one 2 MB page
+  auto& by_page = scratch.by_page;
+  auto& page_start = scratch.page_start;
+  const std::size_t pages = (std::size_t(w.citizens.count) >> kPageShift) + 2;
+  page_start.assign(pages, 0);
+  for (uint32_t id : ids) page_start[(id >> kPageShift) + 1]++;
+  for (std::size_t p = 1; p < pages; ++p) page_start[p] += page_start[p - 1];
+  by_page.resize(ids.size());
+  for (uint32_t id : ids) by_page[page_start[id >> kPageShift]++] = id;
+  const bool windows = w.p.velocity_enabled;
+  unsigned sum = 0;
+  for (std::size_t k = 0; k < by_page.size(); ++k) {
+    if (k + kRecordsAhead < by_page.size()) prefetch_identity(w, by_page[k + kRecordsAhead]);
+    sum += w.citizens.person[by_page[k]].bits;
+    if (windows) sum += unsigned(w.citizens.velocity[by_page[k]].count);
+  }
+  asm volatile("" : : "r"(sum));  // the reads are what is wanted: keep them
+}
+
+/// Uniformly random identity holders from a stream of their own, drawn in
+/// batches. Each batch's records are read once in the order of the record
+/// array's 2 MB pages before the batch is handed out, so that the event loop
+/// finds them in the caches: read in draw order, each record cost a TLB miss
+/// and a page walk as well as a cache miss (bench/README.md). Holders come
+/// out in the stream's order whatever the batch size: batching changes
+/// timing, never results. Needs at least one holder.
 class IdentityLookahead {
  public:
   /// Holders of the whole population, or of one region only (region >= 0).
-  IdentityLookahead(const World& w, Stream stream, int region = -1)
-      : w_(w), stream_(stream), region_(region), windows_(w.p.velocity_enabled) {
-    for (uint32_t& id : ring_) id = draw();
-  }
+  /// `expected`: how many the caller will draw at least (sizes the first
+  /// batches; drawing more is allowed, drawing fewer only wastes reads).
+  IdentityLookahead(const World& w, Stream stream, int region, int64_t expected)
+      : w_(w), stream_(stream), region_(region), expected_(std::max<int64_t>(0, expected)),
+        warmed_(records_outgrow_caches(w)) {}
 
   uint32_t next() {
-    const uint32_t id = ring_[head_];
-    ring_[head_] = draw();
-    head_ = (head_ + 1) % kAhead;
-    return id;
+    if (next_ == batch_.size()) refill();
+    if (next_ + kRecordsAhead < batch_.size()) prefetch_identity(w_, batch_[next_ + kRecordsAhead]);
+    return batch_[next_++];
   }
 
  private:
-  static constexpr unsigned kAhead = 16;
+  static constexpr auto kBatch = int64_t(kWarmBatch);
+  static constexpr int64_t kAfterExpected = 64;  // batch size once the expected draws are used up
 
-  uint32_t draw() {
-    const uint32_t id = region_ < 0 ? w_.random_identity(stream_) : w_.random_identity_in(stream_, region_);
-    __builtin_prefetch(&w_.citizens.person[id], 1);
-    if (windows_) __builtin_prefetch(&w_.citizens.velocity[id], 1);
-    return id;
+  void refill() {
+    const int64_t left = expected_ - drawn_;
+    const auto size = std::size_t(left > 0 ? std::min(left, kBatch) : kAfterExpected);
+    batch_.resize(size);
+    for (uint32_t& id : batch_) id = region_ < 0 ? w_.random_identity(stream_) : w_.random_identity_in(stream_, region_);
+    drawn_ += int64_t(size);
+    next_ = 0;
+    if (warmed_) warm_records(w_, batch_, warm_);
   }
 
   const World& w_;
   Stream stream_;
   int region_;
-  bool windows_;  // the velocity check will read the holder's window too
-  std::array<uint32_t, kAhead> ring_{};
-  unsigned head_ = 0;
+  int64_t expected_, drawn_ = 0;
+  std::vector<uint32_t> batch_;                  // holders in draw order
+  std::size_t next_ = 0;
+  bool warmed_;  // batches are read in page order first (next() prefetches too: lines read early may have left L1 and L2)
+  RecordWarming warm_;
 };
 
 }  // namespace cardsim

@@ -368,6 +368,70 @@ void check_parts_in_step(const World& w) {
 
 }  // namespace
 
+// ---- two cards: accounts by state, and where victims' money went (agents/bank.cpp) ----
+/// Every account is in exactly one state; the running counts equal a recount;
+/// an account in a kit is in its collector's list and one in use in its
+/// ring's list, and each list holds only such accounts, each once.
+void check_account_states(const World& w) {
+  const Bank& b = w.bank;
+  std::vector<int64_t> recount(std::size_t(AccountState::Count), 0);
+  for (uint32_t a = 0; a < b.size(); ++a) {
+    require(b.state[a] < uint8_t(AccountState::Count), w, "accounts by state",
+            [&] { return "account " + std::to_string(a) + " has unknown state " + std::to_string(b.state[a]); });
+    recount[b.state[a]]++;
+  }
+  for (std::size_t s = 0; s < recount.size(); ++s)
+    require(recount[s] == b.by_state[s], w, "accounts by state", [&] {
+      return "state " + std::to_string(s) + " holds " + std::to_string(recount[s]) + " accounts but the count says " +
+             std::to_string(b.by_state[s]);
+    });
+  const auto check_lists = [&](const std::vector<std::vector<uint32_t>>& lists, AccountState state, const char* who) {
+    int64_t listed = 0;
+    for (std::size_t h = 0; h < lists.size(); ++h)
+      for (const uint32_t a : lists[h]) {
+        require(a < b.size() && b.state[a] == uint8_t(state) && b.holder[a] == int32_t(h), w, "accounts held", [&] {
+          return std::string(who) + " " + std::to_string(h) + " lists account " + std::to_string(a) +
+                 " that is not in its hands";
+        });
+        ++listed;
+      }
+    require(listed == b.by_state[std::size_t(state)], w, "accounts held", [&] {
+      return std::to_string(listed) + " accounts in " + who + "s' lists but " +
+             std::to_string(b.by_state[std::size_t(state)]) + " in their state";
+    });
+  };
+  check_lists(b.kits, AccountState::InKit, "collector");
+  check_lists(b.ring_accounts, AccountState::InUse, "ring");
+  for (uint32_t a = 0; a < b.size(); ++a)
+    require(b.funds[a] == 0 && b.receipts_today[a] == 0 && b.reports_today[a] == 0, w, "accounts held", [&] {
+      return "account " + std::to_string(a) + " ends the day with " + std::to_string(b.funds[a]) + " yuan not cashed out";
+    });
+}
+
+/// Victims' money today = other routes + cashed out + frozen: with every
+/// account's funds cashed out or frozen at the day's end, none is held over.
+void check_victims_money(const World& w) {
+  const Recorder& r = w.recorder;
+  const double lost = r.today(Metric::fraud_losses_yuan);
+  const double went = r.today(Metric::bank_other_routes_yuan) + r.today(Metric::bank_cashout_yuan) +
+                      r.today(Metric::bank_funds_frozen_yuan);
+  require(std::fabs(lost - went) <= 1e-9 * std::max(1.0, lost), w, "victims' money", [&] {
+    return "victims lost " + std::to_string(lost) + " yuan today but " + std::to_string(went) +
+           " yuan went to other routes, cash-out and frozen funds";
+  });
+}
+
+void check_bank(const World& w) {
+  if (!w.p.bank_enabled) return;
+  check_account_states(w);
+  check_victims_money(w);
+  const double prices[] = {w.bank.price_seller, w.bank.price_kit};
+  for (const double price : prices)
+    require(std::isfinite(price) && price > 0, w, "prices",
+            [&] { return "a bank price (seller's pay or kit) is " + std::to_string(price); });
+}
+// ---- end two cards ----
+
 void check_invariants(const World& w) {
   check_parts_in_step(w);
   const CardTally tally = tally_cards(w);
@@ -384,6 +448,7 @@ void check_invariants(const World& w) {
   check_absent_agents(w);
   check_police_cases(w);
   check_cards_shut_by_reason(w, tally.by_state);
+  check_bank(w);
 }
 
 }  // namespace cardsim

@@ -25,7 +25,7 @@ void Ledger::layout(int carriers, int insiders, int brokers, int rings, int sim_
 
 const char* party_name(Party p) {
   static const char* kNames[] = {"victims",  "farmers",  "State",     "platforms",      "suppliers",
-                                 "dealers",  "code clients", "carriers", "insiders", "merchants",
+                                 "dealers",  "code clients", "account sellers", "kit collectors", "banks", "carriers", "insiders", "merchants",
                                  "record sellers", "raisers", "organisers", "rings", "SIM banks"};
   static_assert(std::size(kNames) == std::size_t(kPartyCount));
   return kNames[int(p)];

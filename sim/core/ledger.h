@@ -19,6 +19,11 @@ enum class Pool : uint32_t {
   Suppliers,     // costs paid outside the model (harvesting, upkeep)
   Dealers,       // honest dealers' commissions
   CodeClients,   // clients paying SIM banks for codes received (bulk account registration)
+  // ---- two cards (agents/bank.cpp) ----
+  AccountSellers,  // holders who sold their bank account, together
+  Collectors,      // account-kit collectors, together
+  Banks,           // funds banks froze in criminal accounts
+  // ---- end two cards ----
   Count
 };
 
@@ -30,6 +35,7 @@ enum class Role : uint8_t { Pool = 0, Carrier, Insider, Broker, Ring, SimBank, C
 /// them after layout, default Merchants).
 enum class Party : uint8_t {
   Victims = 0, Farmers, State, Platforms, Suppliers, Dealers, CodeClients,  // the pools
+  AccountSellers, Collectors, Banks,  // the pools of the two cards (agents/bank.cpp)
   Carriers, Insiders, Merchants, RecordSellers, Raisers, Organisers, Rings, SimBanks, Count
 };
 constexpr int kPartyCount = int(Party::Count);
@@ -110,6 +116,6 @@ class Ledger {
 };
 // Income by role's fields (party_, flow_, at_open_, day_opened_) are not listed: they are
 // rebuilt from the layout and the balances (see their comment).
-CARDSIM_FIELDS_LISTED(Ledger, 2048);
+CARDSIM_FIELDS_LISTED(Ledger, 2864);
 
 }  // namespace cardsim

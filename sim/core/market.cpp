@@ -6,10 +6,6 @@
 namespace cardsim {
 namespace {
 
-double moved(double price, double speed, double pressure, double floor, double ceiling) {
-  return std::clamp(price * std::exp(speed * pressure), floor, std::max(floor, ceiling));
-}
-
 /// Mean unit cost of the merchants' recent production, weighted by stock.
 double merchants_unit_cost(const World& w) {
   double cost = 0, weight = 0;
@@ -38,9 +34,22 @@ void update_merchant_sales(World& w) {
 }
 // ---- end merchants' willingness to pay farmers ----
 
-
-
 }  // namespace
+
+double moved(double price, double speed, double pressure, double floor, double ceiling) {
+  return std::clamp(price * std::exp(speed * pressure), floor, std::max(floor, ceiling));
+}
+
+double refusal_balance(double reached, double refused) {
+  if (reached <= 0) return 0.0;
+  return (2.0 * refused - reached) / reached;
+}
+
+double offer_pressure(const OfferTallies& t, double buys_sellers) {
+  const double shortfall = t.ordered > 0 ? (t.ordered - t.obtained) / t.ordered : 0.0;
+  const double slack = t.contacts_cap > 0 ? (t.contacts_cap - t.contacts_used) / t.contacts_cap : 0.0;
+  return shortfall * buys_sellers - slack;
+}
 
 double farmer_pay_yuan(const Params& p, double ask_yuan, double value_yuan) {
   return ask_yuan + p.market_farmer_bargaining_share * std::max(0.0, value_yuan - ask_yuan);

@@ -29,6 +29,26 @@ double merchant_farmer_ceiling_yuan(const World& w);
 /// market.farmer_bargaining_share of the surplus between them (docs/model.md 7, step 2).
 double farmer_pay_yuan(const Params& p, double ask_yuan, double value_yuan);
 
+/// price x exp(speed x pressure), kept within [floor, max(floor, ceiling)]:
+/// how every price of the model moves in a day.
+double moved(double price, double speed, double pressure, double floor, double ceiling);
+
+/// A day's recruiting for an offer to sellers (farmers' cards, bank accounts).
+struct OfferTallies {
+  double ordered = 0, obtained = 0;         // units wanted and bought
+  double contacts_cap = 0, contacts_used = 0;  // people the recruiters could reach and did
+};
+
+/// (refused - accepted) / reached among the willing people reached, in
+/// (-1, 1); 0 when none was reached.
+double refusal_balance(double reached, double refused);
+
+/// How far a day's recruiting moves an offer: unfilled orders push it up,
+/// scaled by `buys_sellers` (1 when a higher offer buys every seller it
+/// reaches; the refusal balance when it buys only those who refused on
+/// price), and unused reach pulls it down.
+double offer_pressure(const OfferTallies& t, double buys_sellers);
+
 /// Updates the four prices from today's tallies (phase Adaptation).
 void update_prices(World& w);
 

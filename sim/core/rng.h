@@ -33,6 +33,8 @@ enum class Phase : uint32_t {
   Actions = 14,  // one-off actions; entity k: the day's k-th action in scenario order
   // ---- entry and exit by profit (agents/scammer.cpp, rings_enter_and_exit) ----
   Entry = 15,  // the rule draws nothing: its key is reserved so a draw added later moves no other stream
+  // ---- two cards (agents/bank.cpp) ----
+  Bank = 16,  // entity 0: monitoring and honest freezes; kBankCollectorEntity + c; kBankRingEntity + r
 };
 
 // Entity keys of streams beyond the agent indices. A phase that draws from
@@ -61,6 +63,11 @@ constexpr uint64_t kCrackdownEntity = uint64_t(1) << 43;
 /// Market stream of the outside market's purchases (agents/card_market.cpp,
 /// market.outside.*): one a day, above any buyer's index.
 constexpr uint64_t kOutsideMarketEntity = uint64_t(1) << 44;
+/// Two cards (agents/bank.cpp), Phase::Bank streams: collector c recruits
+/// sellers from kBankCollectorEntity + c; ring r routes its cases to accounts
+/// and buys kits from kBankRingEntity + r; entity 0 is the banks' monitoring.
+constexpr uint64_t kBankCollectorEntity = uint64_t(1) << 40;
+constexpr uint64_t kBankRingEntity = uint64_t(1) << 41;
 
 class Stream {
  public:

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "agents/bank.h"
 #include "agents/broker.h"
 #include "agents/card_market.h"
 #include "agents/carrier.h"
@@ -26,6 +27,7 @@ namespace {
 
 void adapt(World& w) {
   update_prices(w);
+  update_bank_prices(w);  // two cards: off, it does nothing
   adapt_merchants(w);
   const double keep = 1.0 - w.p.risk_decay;
   w.risk.farmer *= keep;
@@ -39,7 +41,10 @@ void record_income_by_role(World& w) {
       {Metric::net_income_farmers_yuan, Party::Farmers},     {Metric::net_income_insiders_yuan, Party::Insiders},
       {Metric::net_income_merchants_yuan, Party::Merchants}, {Metric::net_income_record_sellers_yuan, Party::RecordSellers},
       {Metric::net_income_raisers_yuan, Party::Raisers},     {Metric::net_income_organisers_yuan, Party::Organisers},
-      {Metric::net_income_sim_banks_yuan, Party::SimBanks},  {Metric::net_income_rings_yuan, Party::Rings}};
+      {Metric::net_income_sim_banks_yuan, Party::SimBanks},  {Metric::net_income_rings_yuan, Party::Rings},
+      // two cards (agents/bank.cpp): zero with the module off
+      {Metric::bank_income_account_sellers_yuan, Party::AccountSellers},
+      {Metric::bank_income_collectors_yuan, Party::Collectors}};
   for (const auto& [metric, party] : kIncomes) w.recorder.add(metric, w.ledger.net_today(party));
   double to_farmers = 0;
   for (int payer = 0; payer < kPartyCount; ++payer) to_farmers += w.ledger.flow_today(Party(payer), Party::Farmers);
@@ -76,6 +81,7 @@ void record_day(World& w) {
   w.ledger.take_receipts(Role::Ring);
   w.ledger.take_receipts(Role::SimBank);
   record_income_by_role(w);
+  record_bank_day(w);
   r.end_day(w.day);
 }
 
@@ -89,7 +95,9 @@ const std::vector<PhaseEntry>& daily_phases() {
       {Phase::HonestDemand, "honest_demand", honest_demand},
       {Phase::Production, "production", produce_cards},
       {Phase::Market, "market", buyers_buy_cards},
+      {Phase::Bank, "bank_market", bank_market},  // two cards: rings buy kits, collectors buy accounts
       {Phase::Fraud, "fraud", rings_commit_fraud},
+      {Phase::Bank, "bank_monitoring", banks_monitor_accounts},  // two cards: freezes, then cash-out
       {Phase::SimBanks, "sim_banks", sim_banks_receive_codes},
       {Phase::Monitoring, "monitoring", monitor_cards},
       {Phase::Actions, "actions", take_actions_of_the_day},

@@ -1,5 +1,6 @@
 #include "core/world.h"
 
+#include "agents/bank.h"
 #include "agents/broker.h"
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
@@ -97,8 +98,7 @@ int64_t first_outlet_of_region(const World& w, int64_t outlets, int region) {
 
 void init_outlets(World& w) {
   const int regions = int(w.p.regions);
-  const int64_t wanted = std::llround(double(w.p.population) * w.p.outlets_per_100k / 1e5);
-  const int64_t n = std::max<int64_t>(regions, wanted);
+  const int64_t n = outlet_count(w.p);
   Outlets& o = w.outlets;
   o.region_first.resize(std::size_t(regions) + 1);
   for (int r = 0; r <= regions; ++r) o.region_first[std::size_t(r)] = first_outlet_of_region(w, n, r);
@@ -116,7 +116,7 @@ void init_outlets(World& w) {
 
 void init_insiders(World& w, Stream& s) {
   const int64_t n_outlets = w.outlet_count();
-  const auto n = std::size_t(std::llround(double(n_outlets) * w.p.insiders_share_of_outlets));
+  const auto n = std::size_t(insider_posts(w.p));
   // Partial Fisher-Yates over outlet ids picks distinct corrupt outlets.
   std::vector<int32_t> ids(static_cast<std::size_t>(n_outlets));
   std::iota(ids.begin(), ids.end(), 0);
@@ -256,6 +256,7 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   sim_banks.absent_until.assign(std::size_t(counts.sim_banks), 0);
   sim_banks.convictions.assign(std::size_t(counts.sim_banks), 0);
   init_trade(*this);
+  init_bank(*this);  // two cards: nothing with bank.enabled off
   market.price_farmer = p.farmer_price_initial_yuan;
   market.price_white = p.insiders_price_initial_yuan;
   market.price_record = p.records_price_initial_yuan;
@@ -284,13 +285,6 @@ uint64_t PoliceCases::waiting() const {
   uint64_t n = 0;
   for (std::size_t s = 0; s < kCaseSources; ++s) n += waiting(CaseSource(s));
   return n;
-}
-
-int World::initial_legit_cards(uint32_t identity) const {
-  const double u = splitmix_uniform(initial_cards_key, identity);
-  int k = 0;
-  while (k < int(initial_cards_cdf.size()) && u > initial_cards_cdf[std::size_t(k)]) ++k;
-  return k;
 }
 
 int World::buyer_home(CardUse use, int32_t buyer) const {

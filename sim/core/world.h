@@ -405,6 +405,70 @@ template <class V, class C, IfPart<C, Trade> = 0> void visit_fields(V& v, C& t) 
 CARDSIM_FIELDS_LISTED(Trade, 72);
 // ---- end regions that trade ----
 
+// ---- two cards: bank accounts, account kits and cash-out (agents/bank.cpp) ----
+/// Life of a criminal bank account. Every account is in exactly one state.
+/// Honest accounts are not members: like honest cards, they are only counted
+/// (bank_accounts_frozen_honest).
+enum class AccountState : uint8_t {
+  InKit = 0,    // bought from its holder, in a kit at a collector (Bank::holder: the collector)
+  InUse,        // bought by a ring, receiving victims' money (Bank::holder: the ring)
+  FrozenFraud,  // frozen by its bank: monitoring or a victim's report
+  Closed,       // closed when its ring left its place or was arrested
+  Count
+};
+
+/// The second card's market: criminal accounts as struct-of-arrays, the
+/// collectors' kits, the rings' accounts in use, the two prices and the day's
+/// tallies. Empty while bank.enabled is off.
+struct Bank {
+  std::vector<uint8_t> state;           // AccountState
+  std::vector<uint32_t> seller;         // identity holder who opened and sold it
+  std::vector<int32_t> holder;          // collector (InKit) or ring (InUse and after)
+  std::vector<double> funds;            // yuan received today and not yet cashed out or frozen
+  std::vector<int32_t> receipts_today;  // fraud transfers received today
+  std::vector<int32_t> reports_today;   // of those, transfers whose victim reported the case
+  std::vector<std::vector<uint32_t>> kits;          // [collector] accounts in kits for sale
+  std::vector<std::vector<uint32_t>> ring_accounts;  // [ring] accounts in use, oldest first
+  std::vector<int64_t> by_state;        // running count per AccountState
+  double price_seller = 0, price_kit = 0;  // yuan per account, yuan per kit
+  // Today's tallies for the price updates (cleared when the bank's market opens).
+  double seller_ordered = 0, seller_obtained = 0, seller_reached = 0, seller_refused = 0;
+  double contacts_used = 0, contacts_cap = 0;
+  double kits_wanted = 0, kits_offered = 0;
+  // What rings have seen of accounts (moving averages over bank.learning_days,
+  // started at what the parameters imply): the share of the money paid into
+  // accounts that was cashed out, not frozen, and the accounts frozen per receipt.
+  double yield_seen = 0, frozen_per_receipt_seen = 0;
+
+  uint32_t size() const { return uint32_t(state.size()); }
+};
+
+template <class V, class C, IfPart<C, Bank> = 0> void visit_fields(V& v, C& b) {
+  v.array("bank.state", b.state, Extent::PerMember);
+  v.array("bank.seller", b.seller, Extent::PerMember);
+  v.array("bank.holder", b.holder, Extent::PerMember);
+  v.array("bank.funds", b.funds, Extent::PerMember);
+  v.array("bank.receipts_today", b.receipts_today, Extent::PerMember);
+  v.array("bank.reports_today", b.reports_today, Extent::PerMember);
+  v.nested("bank.kits", b.kits);
+  v.nested("bank.ring_accounts", b.ring_accounts);
+  v.array("bank.by_state", b.by_state, Extent::Other);
+  v.scalar("bank.price_seller", b.price_seller);
+  v.scalar("bank.price_kit", b.price_kit);
+  v.scalar("bank.seller_ordered", b.seller_ordered);
+  v.scalar("bank.seller_obtained", b.seller_obtained);
+  v.scalar("bank.seller_reached", b.seller_reached);
+  v.scalar("bank.seller_refused", b.seller_refused);
+  v.scalar("bank.contacts_used", b.contacts_used);
+  v.scalar("bank.contacts_cap", b.contacts_cap);
+  v.scalar("bank.kits_wanted", b.kits_wanted);
+  v.scalar("bank.kits_offered", b.kits_offered);
+  v.scalar("bank.yield_seen", b.yield_seen);
+  v.scalar("bank.frozen_per_receipt_seen", b.frozen_per_receipt_seen);
+}
+CARDSIM_FIELDS_LISTED(Bank, 312);
+// ---- end two cards ----
+
 /// Perceived risk of criminal roles, raised by arrests they hear of.
 struct Risk {
   double farmer = 0, insider = 0;
@@ -509,6 +573,7 @@ struct World {
   Risk risk;
   FarmerPool farmer_pool;
   Trade trade;  // regions that trade: buyers' home regions, cards in the post
+  Bank bank;    // two cards: bank accounts and kits (agents/bank.cpp)
   Ledger ledger;
   Recorder recorder;
 
@@ -556,7 +621,22 @@ struct World {
     return stored ? stored - 1 : initial_legit_cards(identity);
   }
   void set_legit_cards(uint32_t identity, int n) { citizens.person[identity].set_legit_stored(n + 1); }
-  int initial_legit_cards(uint32_t identity) const;
+  /// The least k with u <= cdf[k] (cap when none), u the holder's draw.
+  /// Read for every untouched holder an event meets: the first four
+  /// comparisons are counted without branches (the cdf never decreases, so
+  /// the count of cdf values below u is that k), most holders have fewer cards.
+  int initial_legit_cards(uint32_t identity) const {
+    const double u = splitmix_uniform(initial_cards_key, identity);
+    const double* cdf = initial_cards_cdf.data();
+    const int n = int(initial_cards_cdf.size());
+    int k = 0;
+    if (n >= 4) {
+      k = int(u > cdf[0]) + int(u > cdf[1]) + int(u > cdf[2]) + int(u > cdf[3]);
+      if (k < 4) return k;
+    }
+    while (k < n && u > cdf[k]) ++k;
+    return k;
+  }
   uint32_t random_identity_in(Stream& s, int region) const;
   /// Identity holders of `region` (the ids random_identity_in draws from).
   int64_t holders_in(int region) const;
@@ -634,6 +714,7 @@ template <class V, class W, IfPart<W, World> = 0> void visit_fields(V& v, W& w) 
   visit_fields(v, w.risk);
   visit_fields(v, w.farmer_pool);
   visit_fields(v, w.trade);  // regions that trade
+  visit_fields(v, w.bank);   // two cards
   w.ledger.visit_fields(v);
   w.recorder.visit_fields(v);
   visit_event_fields(v, w);
@@ -653,7 +734,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 4808,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 5936,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

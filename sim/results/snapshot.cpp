@@ -32,9 +32,10 @@ namespace {
 // reservation band, income by role in the recorder; 15: record buyers'
 // memory of records out; 16: the outside market (card state SoldOutside) and
 // region shares; 17: merchants' and insiders' entry and exit by profit; 18:
-// record suppliers' face-record price and harvest by profit; 19: merchants'
-// perceived risk and sales, their willingness to pay farmers.
-constexpr int64_t kSnapshotFormat = 19;
+// record suppliers' face-record price and harvest by profit; 19: the bank
+// module (accounts, collectors, sellers); 20: merchants' perceived risk and
+// sales, their willingness to pay farmers.
+constexpr int64_t kSnapshotFormat = 20;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -155,6 +156,11 @@ struct Lengths {
 /// Fields that grow during a run (one entry per card made, case reported, or
 /// card in a list); every other field keeps the length it was built with.
 bool grows(const std::string& name) {
+  // Two cards: one entry per criminal bank account opened (World::bank).
+  static const char* const kPerAccount[] = {"bank.state", "bank.seller", "bank.holder",
+                                            "bank.funds", "bank.receipts_today", "bank.reports_today"};
+  for (const char* field : kPerAccount)
+    if (name == field) return true;
   return name.rfind("cards.", 0) == 0 ||
          (name.size() > 7 && name.compare(name.size() - 7, 7, ".values") == 0);
 }

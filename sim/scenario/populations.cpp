@@ -1,5 +1,6 @@
 #include "scenario/populations.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -18,7 +19,6 @@ const KindDensity kKinds[] = {
     {"density.labor_agencies_caught_per_million", &Params::density_labor_agencies, &CriminalCounts::labor_agencies},
     {"density.data_sellers_caught_per_million", &Params::density_data_sellers, &CriminalCounts::data_sellers},
     {"density.raisers_caught_per_million", &Params::density_raisers, &CriminalCounts::raisers},
-    {"density.organisers_caught_per_million", &Params::density_organisers, &CriminalCounts::organisers},
     {"density.sim_banks_caught_per_million", &Params::density_sim_banks, &CriminalCounts::sim_banks},
 };
 
@@ -31,9 +31,20 @@ constexpr double kPerCapitaTolerance = 0.1;
 
 }  // namespace
 
+int64_t outlet_count(const Params& p) {
+  return std::max<int64_t>(p.regions, std::llround(double(p.population) * p.outlets_per_100k / 1e5));
+}
+
+int64_t insider_posts(const Params& p) { return std::llround(double(outlet_count(p)) * p.insiders_share_of_outlets); }
+
 CriminalCounts criminal_counts(const Params& p) {
   CriminalCounts c;
   for (const auto& k : kKinds) c.*k.count = std::llround(expected_count(p, k));
+  // An organiser runs a group of insiders (F13); the area's insiders make
+  // whole groups and one part-filled one. Not a density per head: per-capita
+  // results hold because an organiser's cut is per insider.
+  const int64_t span = p.insiders_per_organiser;
+  c.organisers = span > 0 ? (insider_posts(p) + span - 1) / span : 0;
   return c;
 }
 

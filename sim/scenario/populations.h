@@ -12,7 +12,7 @@
 namespace cardsim {
 
 /// Agents of each criminal kind in a run (insiders, a density per outlet,
-/// are counted with the outlets).
+/// are counted with the outlets, and organisers by the insiders they run).
 struct CriminalCounts {
   int64_t rings = 0, merchants = 0, labor_agencies = 0, data_sellers = 0, raisers = 0, organisers = 0, sim_banks = 0;
 
@@ -23,7 +23,15 @@ struct CriminalCounts {
   int64_t first_organiser() const { return merchants + labor_agencies + data_sellers + raisers; }
 };
 
-/// population / 1e6 * caught density / density.caught_share, rounded, per kind.
+/// Outlets of the area: max(regions, round(population * outlets_per_100k / 1e5)).
+int64_t outlet_count(const Params& p);
+
+/// Insiders' posts: round(outlets * insiders.share_of_outlets).
+int64_t insider_posts(const Params& p);
+
+/// population / 1e6 * caught density / density.caught_share, rounded, per
+/// kind; organisers are ceil(insider posts / insiders.per_organiser), one per
+/// group of insiders (F13), none when insiders.per_organiser is 0.
 CriminalCounts criminal_counts(const Params& p);
 
 /// One line per kind whose rounded count is more than 10% off what its density

@@ -1,0 +1,336 @@
+#include "agents/bank.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "agents/farmer_pool.h"
+#include "agents/scammer.h"
+#include "core/market.h"
+
+namespace cardsim {
+namespace {
+
+/// Phase::Bank entities beyond the collectors' and rings' ranges
+/// (core/rng.h): the day's monitoring of criminal accounts, honest freezes,
+/// and the kit market's order of service.
+constexpr uint64_t kMonitoringEntity = 0, kHonestFreezeEntity = 1, kKitMarketEntity = 2;
+
+void set_account_state(World& w, uint32_t account, AccountState to) {
+  Bank& b = w.bank;
+  --b.by_state[b.state[account]];
+  ++b.by_state[std::size_t(to)];
+  b.state[account] = uint8_t(to);
+}
+
+double kits_in_stock(const Bank& b) {
+  double kits = 0;
+  for (const auto& k : b.kits) kits += double(k.size());
+  return kits;
+}
+
+/// Chance that one receipt is flagged by transaction monitoring.
+double monitoring_flag_probability(const Params& p) { return p.bank_monitoring_review_share * p.bank_monitoring_sensitivity; }
+
+double collector_unit_cost_yuan(const World& w) { return w.bank.price_seller + w.p.bank_kit_assembly_cost_yuan; }
+
+/// Accounts `person` has opened for sale so far. O(accounts): criminal
+/// accounts are few, and only the opening controls ask.
+int64_t accounts_opened_by(const World& w, uint32_t person) {
+  return std::count(w.bank.seller.begin(), w.bank.seller.end(), person);
+}
+
+/// The bank's checks at opening, in order: the two cards sanction, the
+/// limit of accounts per person, the extra check for holders of many
+/// accounts, then the check every opening faces. The controls that are off
+/// draw nothing, so that switching them on moves no other draw.
+bool opening_refused(World& w, Stream& s, uint32_t person) {
+  const Params& p = w.p;
+  if (p.sanctions_enabled && p.sanctions_covers_bank_accounts && under_sanction(w, person)) return true;
+  if (p.bank_opening_max_accounts > 0 || p.bank_opening_extra_check_from > 0) {
+    const int64_t opened = accounts_opened_by(w, person);
+    if (p.bank_opening_max_accounts > 0 && opened >= p.bank_opening_max_accounts) return true;
+    if (p.bank_opening_extra_check_from > 0 && opened >= p.bank_opening_extra_check_from &&
+        s.bernoulli(p.bank_opening_extra_check_refusal))
+      return true;
+  }
+  return s.bernoulli(p.bank_opening_refusal);
+}
+
+/// A holder reached by collector `c` who sells: opens the account (the bank's
+/// opening checks may refuse it), is paid today's seller's pay, and the
+/// collector completes the kit at bank.kit_assembly_cost_yuan.
+void buy_account(World& w, Stream& s, int32_t c, uint32_t person) {
+  if (opening_refused(w, s, person)) {
+    w.recorder.add(Metric::bank_accounts_opening_refused, 1);
+    return;
+  }
+  Bank& b = w.bank;
+  const auto account = b.size();
+  b.state.push_back(uint8_t(AccountState::InKit));
+  ++b.by_state[std::size_t(AccountState::InKit)];
+  b.seller.push_back(person);
+  b.holder.push_back(c);
+  b.funds.push_back(0.0);
+  b.receipts_today.push_back(0);
+  b.reports_today.push_back(0);
+  b.kits[std::size_t(c)].push_back(account);
+  const uint32_t collectors = w.ledger.pool(Pool::Collectors);
+  w.ledger.transfer(collectors, w.ledger.pool(Pool::AccountSellers), b.price_seller);
+  w.ledger.transfer(collectors, w.ledger.pool(Pool::Suppliers), w.p.bank_kit_assembly_cost_yuan);
+  b.seller_obtained += 1;
+  w.recorder.add(Metric::bank_accounts_sold, 1);
+}
+
+/// Whether a holder reached is willing to sell their account at some price:
+/// card farmers always are (the same people sell both cards); others with
+/// bank.seller_willing_share. One draw either way.
+bool willing_to_sell_account(const World& w, Stream& s, uint32_t person) {
+  const bool drawn = s.bernoulli(w.p.bank_seller_willing_share);
+  return drawn || (w.citizens.person[person].flags() & Citizens::kFarmer);
+}
+
+/// Collector `c` restocks towards bank.collector_target_stock, reaching at
+/// most bank.collector_contacts_per_day holders.
+void collector_restocks(World& w, Stream& s, int32_t c) {
+  Bank& b = w.bank;
+  const int64_t order = std::max<int64_t>(0, w.p.bank_collector_target_stock - int64_t(b.kits[std::size_t(c)].size()));
+  b.seller_ordered += double(order);
+  b.contacts_cap += double(w.p.bank_collector_contacts_per_day);
+  int64_t got = 0, used = 0;
+  for (; used < w.p.bank_collector_contacts_per_day && got < order; ++used) {
+    const uint32_t person = w.random_identity(s);
+    if (!willing_to_sell_account(w, s, person)) continue;
+    b.seller_reached += 1;
+    const double asking = w.p.bank_seller_reservation_median_yuan * std::exp(w.p.bank_seller_reservation_sigma * s.normal());
+    if (asking > b.price_seller) {
+      b.seller_refused += 1;
+      continue;
+    }
+    const auto before = b.size();
+    buy_account(w, s, c, person);
+    got += int64_t(b.size() - before);
+  }
+  b.contacts_used += double(used);
+}
+
+/// Ring `r` buys up to its demand from collectors' stock, trying collectors
+/// from `first` on in index order; pays today's kit price for each.
+void ring_buys_kits(World& w, int32_t r, std::size_t first) {
+  Bank& b = w.bank;
+  const double demand = ring_kit_demand(w, r);
+  b.kits_wanted += demand;
+  auto wanted = int64_t(std::ceil(demand));
+  const std::size_t n = b.kits.size();
+  for (std::size_t k = 0; k < n && wanted > 0; ++k) {
+    auto& kits = b.kits[(first + k) % n];
+    while (wanted > 0 && !kits.empty()) {
+      const uint32_t account = kits.back();
+      kits.pop_back();
+      set_account_state(w, account, AccountState::InUse);
+      b.holder[account] = r;
+      b.ring_accounts[std::size_t(r)].push_back(account);
+      w.ledger.transfer(w.ledger.ring(r), w.ledger.pool(Pool::Collectors), b.price_kit);
+      w.rings.profit_today[std::size_t(r)] -= b.price_kit;
+      w.recorder.add(Metric::bank_kits_sold, 1);
+      --wanted;
+    }
+  }
+}
+
+/// Chance that an account with `receipts` fraud transfers today, `reports`
+/// of them reported by their victims, is frozen: each receipt is flagged by
+/// monitoring with review_share x sensitivity, each report gets it frozen
+/// with bank.report_freeze_prob.
+double freeze_probability(const Params& p, int32_t receipts, int32_t reports) {
+  const double flag = monitoring_flag_probability(p);
+  return 1.0 - std::pow(1.0 - flag, double(receipts)) * std::pow(1.0 - p.bank_report_freeze_prob, double(reports));
+}
+
+/// The day's end for one account in a ring's hands: frozen (its funds stay
+/// at the bank) or cashed out (its funds go to the ring, which keeps
+/// scammers.cash_out_share as profit: later layers and mules take the rest).
+/// Returns whether the ring keeps the account.
+bool account_day_ends(World& w, Stream& s, uint32_t account) {
+  Bank& b = w.bank;
+  const int32_t ring = b.holder[account];
+  const double funds = b.funds[account];
+  const bool used = b.receipts_today[account] > 0;
+  const bool frozen = used && s.bernoulli(freeze_probability(w.p, b.receipts_today[account], b.reports_today[account]));
+  b.funds[account] = 0;
+  b.receipts_today[account] = 0;
+  b.reports_today[account] = 0;
+  if (frozen) {
+    set_account_state(w, account, AccountState::FrozenFraud);
+    // The two cards sanction: the account's seller is identified with the
+    // chance a farmer card's holder is (sanctions.prob_on_fraud_shutdown).
+    if (w.p.sanctions_enabled && w.p.sanctions_covers_bank_accounts && s.bernoulli(w.p.sanctions_prob_on_fraud_shutdown))
+      sanction_holder(w, b.seller[account]);
+    w.recorder.add(Metric::bank_accounts_frozen_fraud, 1);
+    w.recorder.add(Metric::bank_funds_frozen_yuan, funds);
+    return false;
+  }
+  if (funds > 0) {
+    w.ledger.transfer(w.ledger.pool(Pool::Banks), w.ledger.ring(ring), funds);
+    w.rings.profit_today[std::size_t(ring)] += funds * w.p.scammers_cash_out_share;
+    w.recorder.add(Metric::bank_cashout_yuan, funds);
+  }
+  return true;
+}
+
+/// Honest accounts frozen in error today: reviewed honest transfers
+/// (holders x bank.honest_transfers_per_person_day x review_share), each
+/// frozen with bank.monitoring.false_positive.
+void freeze_honest_accounts(World& w) {
+  Stream s = w.stream(Phase::Bank, kHonestFreezeEntity);
+  const double reviewed =
+      double(w.citizens.count) * w.p.bank_honest_transfers_per_person_day * w.p.bank_monitoring_review_share;
+  const int64_t frozen = s.binomial(std::llround(reviewed), w.p.bank_monitoring_false_positive);
+  w.recorder.add(Metric::bank_accounts_frozen_honest, double(frozen));
+}
+
+/// Rings learn from the day's accounts in their hands: the share of the
+/// money paid in that was cashed out, and the accounts frozen per receipt,
+/// each a moving average over bank.learning_days. A day without receipts
+/// teaches nothing.
+void rings_learn(World& w, double receipts, double cashed_yuan, double frozen_yuan, double frozen_accounts) {
+  if (receipts <= 0) return;
+  Bank& b = w.bank;
+  const double weight = 1.0 / w.p.bank_learning_days;
+  if (cashed_yuan + frozen_yuan > 0) b.yield_seen += weight * (cashed_yuan / (cashed_yuan + frozen_yuan) - b.yield_seen);
+  b.frozen_per_receipt_seen += weight * (frozen_accounts / receipts - b.frozen_per_receipt_seen);
+}
+
+}  // namespace
+
+void init_bank(World& w) {
+  if (!w.p.bank_enabled) return;
+  Bank& b = w.bank;
+  const auto collectors =
+      std::max<int64_t>(1, std::llround(double(w.p.population) / 1e6 * w.p.bank_collectors_per_million));
+  b.kits.assign(std::size_t(collectors), {});
+  b.ring_accounts.assign(w.rings.fleet.size(), {});
+  b.by_state.assign(std::size_t(AccountState::Count), 0);
+  b.price_seller = w.p.bank_seller_reservation_median_yuan;
+  b.price_kit = collector_unit_cost_yuan(w) * (1.0 + w.p.market_min_markup);
+  // Before any account is used, rings expect what the parameters imply.
+  const double h = freeze_hazard_per_receipt(w.p);
+  b.yield_seen = 1.0 - h;
+  b.frozen_per_receipt_seen = h;
+}
+
+double freeze_hazard_per_receipt(const Params& p) {
+  const double flag = monitoring_flag_probability(p);
+  return flag + (1.0 - flag) * p.police_report_prob * p.bank_report_freeze_prob;
+}
+
+double case_value_with_accounts_yuan(const World& w, double gross_yuan) {
+  if (!w.p.bank_enabled) return gross_yuan;
+  const Bank& b = w.bank;
+  const double through_account = std::max(0.0, gross_yuan * b.yield_seen - b.price_kit * b.frozen_per_receipt_seen);
+  return (1.0 - w.p.bank_case_share) * gross_yuan + w.p.bank_case_share * through_account;
+}
+
+double ring_kit_demand(const World& w, int32_t ring) {
+  if (!w.p.bank_enabled || !w.ring_present(ring)) return 0;
+  const auto r = std::size_t(ring);
+  const Bank& b = w.bank;
+  const double gross = w.p.scammers_loss_mean_yuan * w.p.scammers_cash_out_share * w.rings.revenue_factor[r];
+  if (gross * b.yield_seen <= b.price_kit * b.frozen_per_receipt_seen) return 0;  // a case no longer pays its kit
+  const double cases_per_day =
+      double(w.rings.fleet[r].size()) * expected_cases_per_card_day(w) * w.p.bank_case_share;
+  const double wanted = std::ceil(cases_per_day * b.frozen_per_receipt_seen * w.p.bank_account_stock_days);
+  return std::max(0.0, wanted - double(b.ring_accounts[r].size()));
+}
+
+void bank_market(World& w) {
+  if (!w.p.bank_enabled) return;
+  Bank& b = w.bank;
+  b.seller_ordered = b.seller_obtained = b.seller_reached = b.seller_refused = 0;
+  b.contacts_used = b.contacts_cap = b.kits_wanted = b.kits_offered = 0;
+  b.kits_offered = kits_in_stock(b);
+  // Rings are served in index order; each starts at a collector drawn for the
+  // day, so that no collector sells first every day.
+  Stream order = w.stream(Phase::Bank, kKitMarketEntity);
+  for (std::size_t r = 0; r < w.rings.fleet.size(); ++r) ring_buys_kits(w, int32_t(r), order.below(b.kits.size()));
+  for (std::size_t c = 0; c < b.kits.size(); ++c) {
+    Stream s = w.stream(Phase::Bank, kBankCollectorEntity + c);
+    collector_restocks(w, s, int32_t(c));
+  }
+}
+
+CaseRoute route_case(World& w, Stream& bank_stream, int32_t ring, double loss_yuan, bool reported) {
+  if (!bank_stream.bernoulli(w.p.bank_case_share)) return CaseRoute::Other;
+  const auto& accounts = w.bank.ring_accounts[std::size_t(ring)];
+  if (accounts.empty()) return CaseRoute::NoAccount;
+  const uint32_t account = accounts[bank_stream.below(accounts.size())];
+  w.ledger.transfer(w.ledger.pool(Pool::Victims), w.ledger.pool(Pool::Banks), loss_yuan);
+  w.bank.funds[account] += loss_yuan;
+  w.bank.receipts_today[account] += 1;
+  w.bank.reports_today[account] += reported ? 1 : 0;
+  return CaseRoute::Account;
+}
+
+void banks_monitor_accounts(World& w) {
+  if (!w.p.bank_enabled) return;
+  Stream s = w.stream(Phase::Bank, kMonitoringEntity);
+  const double cashed_before = w.recorder.today(Metric::bank_cashout_yuan);
+  const double frozen_before = w.recorder.today(Metric::bank_funds_frozen_yuan);
+  const double accounts_before = w.recorder.today(Metric::bank_accounts_frozen_fraud);
+  double receipts = 0;
+  for (auto& accounts : w.bank.ring_accounts) {
+    std::size_t kept = 0;
+    for (const uint32_t account : accounts) {
+      receipts += double(w.bank.receipts_today[account]);
+      if (account_day_ends(w, s, account)) accounts[kept++] = account;
+    }
+    accounts.resize(kept);
+  }
+  rings_learn(w, receipts, w.recorder.today(Metric::bank_cashout_yuan) - cashed_before,
+              w.recorder.today(Metric::bank_funds_frozen_yuan) - frozen_before,
+              w.recorder.today(Metric::bank_accounts_frozen_fraud) - accounts_before);
+  freeze_honest_accounts(w);
+}
+
+void bank_ring_leaves(World& w, int32_t ring) {
+  if (w.bank.ring_accounts.empty()) return;
+  auto& accounts = w.bank.ring_accounts[std::size_t(ring)];
+  for (const uint32_t account : accounts) {
+    // Money still in the account stays at the bank with it.
+    w.recorder.add(Metric::bank_funds_frozen_yuan, w.bank.funds[account]);
+    w.bank.funds[account] = 0;
+    w.bank.receipts_today[account] = 0;
+    w.bank.reports_today[account] = 0;
+    set_account_state(w, account, AccountState::Closed);
+    w.recorder.add(Metric::bank_accounts_closed, 1);
+  }
+  accounts.clear();
+}
+
+void update_bank_prices(World& w) {
+  if (!w.p.bank_enabled) return;
+  Bank& b = w.bank;
+  const double speed = w.p.market_price_speed;
+  // Kits: rings' wanted kits against collectors' stock, never below the
+  // collectors' unit cost plus the minimum markup (as cards: core/market.cpp).
+  const double kit_floor = std::max(1.0, collector_unit_cost_yuan(w) * (1.0 + w.p.market_min_markup));
+  b.price_kit = moved(b.price_kit, speed, excess_demand(b.kits_wanted, b.kits_offered), kit_floor, 1e9);
+  // Seller's pay: the farmers' offer rule on the collectors' own tallies:
+  // unfilled orders push it up as far as it buys sellers (refused against
+  // accepted among the willing reached), unused contacts pull it down. It
+  // never exceeds what the kit fetches less the kit's other parts.
+  if (b.seller_ordered <= 0 && b.contacts_cap <= 0) return;
+  const OfferTallies t{b.seller_ordered, b.seller_obtained, b.contacts_cap, b.contacts_used};
+  const double pressure = offer_pressure(t, refusal_balance(b.seller_reached, b.seller_refused));
+  b.price_seller = moved(b.price_seller, speed, pressure, 1.0, b.price_kit - w.p.bank_kit_assembly_cost_yuan);
+}
+
+void record_bank_day(World& w) {
+  if (!w.p.bank_enabled) return;
+  const Bank& b = w.bank;
+  w.recorder.set(Metric::bank_kits_in_stock, kits_in_stock(b));
+  w.recorder.set(Metric::bank_accounts_in_use, double(b.by_state[std::size_t(AccountState::InUse)]));
+  w.recorder.set(Metric::bank_price_account_seller_yuan, b.price_seller);
+  w.recorder.set(Metric::bank_price_account_kit_yuan, b.price_kit);
+}
+
+}  // namespace cardsim

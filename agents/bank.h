@@ -1,0 +1,70 @@
+// Two cards: bank accounts as goods of a market of their own, coupled to the
+// phone-card market by cash-out (docs/model.md, "Two cards"). Holders sell
+// their own bank account to kit collectors, who complete a kit (bank card,
+// online-banking token, the linked phone card, an ID copy: F26) and sell it
+// to rings; banks check openings and monitor transfers. A share of cases
+// (bank.case_share, F9) pays a ring only into an unfrozen account it holds.
+// With bank.enabled off nothing here runs and no stream of Phase::Bank is drawn.
+#pragma once
+
+#include "core/world.h"
+
+namespace cardsim {
+
+/// The bank part's first state: one kit list per collector (a density per
+/// million holders), one account list per ring, the prices at their starting
+/// values (the seller's pay at the holders' median asking price, the kit at
+/// the collectors' unit cost plus the minimum markup). Nothing when off.
+void init_bank(World& w);
+
+/// Chance that one fraud receipt ends with its account frozen: monitoring
+/// reviews and flags it (review_share x sensitivity) or, if not, the victim
+/// reports it (controls.police.report_prob) and the bank freezes on the
+/// report (bank.report_freeze_prob).
+double freeze_hazard_per_receipt(const Params& p);
+
+/// What a ring expects to keep of a case whose cash-out would be
+/// `gross_yuan` with free and unlimited accounts: the share through other
+/// routes keeps it whole; a case through an account keeps the share of money
+/// rings have seen cashed out (Bank::yield_seen) and pays for the share of a
+/// kit it uses up (kit price x accounts frozen per receipt seen). With the
+/// module off: gross_yuan.
+double case_value_with_accounts_yuan(const World& w, double gross_yuan);
+
+/// Kits a ring wants to add today at today's kit price: enough for
+/// bank.account_stock_days of expected use (its cases through accounts a day
+/// times the accounts frozen per receipt rings have seen), when a case
+/// through an account still pays after its share of the kit; 0 otherwise.
+/// Accounts held count.
+double ring_kit_demand(const World& w, int32_t ring);
+
+// ---- daily phases (Phase::Bank) ----
+/// After the phone-card market: rings buy kits from collectors' stock at
+/// today's kit price, then collectors restock by buying accounts from holders
+/// they reach (seller's pay against each holder's asking price, the bank's
+/// opening check), each from its own stream.
+void bank_market(World& w);
+/// After the day's fraud: each bank reviews the day's receipts of every
+/// account in rings' hands and freezes flagged or reported ones with their
+/// funds; rings cash out the rest. Monitoring also freezes honest accounts in
+/// error, counted only.
+void banks_monitor_accounts(World& w);
+/// Phase Adaptation: the seller's pay and the kit price move with their own
+/// markets' tallies (core/market.cpp's rule; docs/model.md "Two cards").
+void update_bank_prices(World& w);
+/// End of day: levels and prices of the bank market.
+void record_bank_day(World& w);
+
+// ---- the fraud phase's side (agents/scammer.cpp) ----
+enum class CaseRoute : uint8_t { Other, Account, NoAccount };
+/// Where a case's money goes: other routes (1 - bank.case_share), an account
+/// of the ring drawn from its accounts in use (the money waits there for the
+/// day's monitoring), or nowhere: the ring holds no unfrozen account and the
+/// victim's transfer never happens. Draws from the ring's Phase::Bank stream.
+CaseRoute route_case(World& w, Stream& bank_stream, int32_t ring, double loss_yuan, bool reported);
+
+/// The ring left its place or was arrested: accounts still in its hands are
+/// closed (any funds in them stay frozen at the bank).
+void bank_ring_leaves(World& w, int32_t ring);
+
+}  // namespace cardsim
