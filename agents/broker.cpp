@@ -341,6 +341,10 @@ int64_t target_stock(const World& w, std::size_t m) {
   return std::llround(double(w.p.brokers_target_stock) * w.restraint(record));
 }
 
+/// The farmers' slot among a merchant's channels.
+constexpr int kFarmerSlot = 0;
+static_assert(kMerchantChannels[kFarmerSlot] == Channel::Farmer);
+
 void run_merchant(World& w, Stream& s, std::size_t m) {
   const int64_t order = std::max<int64_t>(0, target_stock(w, m) - int64_t(w.brokers.stock[m].size()));
   if (order == 0) return;
@@ -348,8 +352,19 @@ void run_merchant(World& w, Stream& s, std::size_t m) {
   split_order(w, s, m, order, split);
   ChannelTally tally[kProductionChannels];
   for (int c = 0; c < kProductionChannels; ++c) tally[c].ordered = double(split[c]);
-  for (int c = 0; c < kProductionChannels; ++c)
-    if (split[c] > 0) produce(w, s, kMerchantChannels[std::size_t(c)], m, split[c], tally[c]);
+  // Farmers are recruited last, for their own share and for whatever the
+  // other channels fell short of today: insiders' white cards and harvested
+  // records run out, people who would sell a card are looked for (reach
+  // permitting) until the order is filled.
+  int64_t shortfall = 0;
+  for (int c = 0; c < kProductionChannels; ++c) {
+    if (c == kFarmerSlot || split[c] == 0) continue;
+    produce(w, s, kMerchantChannels[std::size_t(c)], m, split[c], tally[c]);
+    shortfall += split[c] - int64_t(tally[c].obtained);
+  }
+  const int64_t farmer_order = split[kFarmerSlot] + (merchant_uses(w, kFarmerSlot) ? shortfall : 0);
+  tally[kFarmerSlot].ordered = double(farmer_order);
+  if (farmer_order > 0) produce(w, s, Channel::Farmer, m, farmer_order, tally[kFarmerSlot]);
   double spend = 0, made = 0;
   for (int c = 0; c < kProductionChannels; ++c) {
     record_profit(w, m, c, tally[c]);
