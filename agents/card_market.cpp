@@ -320,6 +320,14 @@ double demand_from_margin(double value_yuan, double price_yuan, double cards_per
   return std::max(0.0, wanted - double(held));
 }
 
+double demand_with_callers(double value_yuan, double price_yuan, double callers_cards, std::size_t held) {
+  if (price_yuan <= 0 || callers_cards <= 0) return 0.0;
+  // Revenue R F / (1 + F / C): the marginal card earns R / (1 + F / C)^2,
+  // which equals the price at F = C (sqrt(R / p) - 1).
+  const double wanted = callers_cards * std::max(0.0, std::sqrt(value_yuan / price_yuan) - 1.0);
+  return std::max(0.0, wanted - double(held));
+}
+
 bool erase_card(std::vector<uint32_t>& list, uint32_t card) {
   auto it = std::find(list.begin(), list.end(), card);
   if (it == list.end()) return false;

@@ -203,6 +203,8 @@ void init_rings(World& w, Stream& s) {
   w.rings.recent_profit.assign(n, 0.0);
   w.rings.low_profit_days.assign(n, 0);
   w.rings.vacant.assign(n, 0);
+  w.rings.cards_in_use.assign(n, 0);
+  w.rings.attempts_per_day = 0;
   for (std::size_t r = 0; r < n; ++r) found_ring(w, s, int32_t(r));
 }
 
@@ -360,12 +362,20 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   return cards.size() - 1;
 }
 
+void World::ring_fleet_changed(int32_t ring, int delta) {
+  int32_t& held = rings.cards_in_use[std::size_t(ring)];
+  const double before = ring_attempts_per_day(p, std::size_t(held));
+  held += delta;
+  rings.attempts_per_day += ring_attempts_per_day(p, std::size_t(held)) - before;
+}
+
 void World::put_in_use(uint32_t card, CardUse use, int32_t buyer) {
   assert(CardState(cards.state[card]) == CardState::Stock || CardState(cards.state[card]) == CardState::InTransit);
   set_card_state(card, CardState::InUse);
   cards.use[card] = uint8_t(use);
   cards.buyer[card] = buyer;
   cards_by_use[std::size_t(use)]++;
+  if (use == CardUse::FraudCalls) ring_fleet_changed(buyer, +1);
   recorder.add(card_use_spec(use).entered, 1);
   if (use == CardUse::FraudCalls) {
     recorder.add_region(RegionSeries::CardsSoldToScammers, buyer_home(use, buyer), 1);
@@ -377,7 +387,10 @@ void World::put_in_use(uint32_t card, CardUse use, int32_t buyer) {
 }
 
 void World::set_card_state(uint32_t card, CardState s) {
-  if (CardState(cards.state[card]) == CardState::InUse) cards_by_use[cards.use[card]]--;
+  if (CardState(cards.state[card]) == CardState::InUse) {
+    cards_by_use[cards.use[card]]--;
+    if (CardUse(cards.use[card]) == CardUse::FraudCalls) ring_fleet_changed(cards.buyer[card], -1);
+  }
   cards_by_state[cards.state[card]]--;
   cards.state[card] = uint8_t(s);
   cards_by_state[std::size_t(s)]++;

@@ -265,6 +265,10 @@ struct Rings {
   std::vector<int32_t> low_profit_days;      // consecutive days with recent profit below the exit threshold
   std::vector<uint8_t> vacant;               // 1: nobody works the place; it waits for an entrant expecting a profit
   // ---- end entry and exit by profit ----
+  // ---- callers (scammers.callers_cards): attempts saturate in a ring's cards ----
+  std::vector<int32_t> cards_in_use;         // cards each ring holds in fraud use (its fleet, kept by World::put_in_use)
+  double attempts_per_day = 0;               // attempts all rings make a day, sum of ring_attempts_per_day, kept as fleets change
+  // ---- end callers ----
 };
 
 template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) {
@@ -277,8 +281,11 @@ template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) 
   v.array("rings.recent_profit", r.recent_profit, Extent::PerMember);
   v.array("rings.low_profit_days", r.low_profit_days, Extent::PerMember);
   v.array("rings.vacant", r.vacant, Extent::PerMember);
+  // ---- callers ----
+  v.array("rings.cards_in_use", r.cards_in_use, Extent::PerMember);
+  v.scalar("rings.attempts_per_day", r.attempts_per_day);
 }
-CARDSIM_FIELDS_LISTED(Rings, 192);
+CARDSIM_FIELDS_LISTED(Rings, 224);
 
 /// SIM-bank operators (a card use, agents/sim_bank.cpp).
 struct SimBanks {
@@ -648,6 +655,9 @@ struct World {
   uint32_t new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider);
   /// Sells a card in stock to `buyer` of `use`: it goes InUse, counted in the use's entry metric.
   void put_in_use(uint32_t card, CardUse use, int32_t buyer);
+  /// A ring's cards in fraud use changed by `delta`: keeps Rings::cards_in_use
+  /// and the rings' attempts a day (scammers.callers_cards) up to date.
+  void ring_fleet_changed(int32_t ring, int delta);
   /// Moves a card between states other than InUse's entry (put_in_use does that).
   void set_card_state(uint32_t card, CardState s);
   /// Ends a live card (shut, seized, expired): frees its slot under the per-ID cap.
@@ -734,7 +744,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 5936,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 5968,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 
