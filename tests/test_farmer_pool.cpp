@@ -22,9 +22,11 @@ constexpr int64_t kSettledFrom = 250;  // the pool's level changes little after 
 const std::vector<std::string> kFastTurnover = {"farmer.pool.enabled=true", "sanctions.enabled=true",
                                                 "farmer.pool.exit_rate=0.01", "farmer.pool.inflow_per_million=36.5"};
 
-Scenario fast_pool(std::vector<std::string> sets) {
-  sets.insert(sets.end(), kFastTurnover.begin(), kFastTurnover.end());
-  return with(small_baseline(1000000, kDays), sets);
+/// The fast-turnover pool, then `sets` (which may override it).
+Scenario fast_pool(const std::vector<std::string>& sets) {
+  std::vector<std::string> all = kFastTurnover;
+  all.insert(all.end(), sets.begin(), sets.end());
+  return with(small_baseline(1000000, kDays), all);
 }
 
 /// Mean over the settled days of a daily series, one value per replicate.
@@ -78,6 +80,21 @@ TEST_CASE("doubling recruiters' reach depletes the pool of willing sellers", "[f
   // so a lower most that merchants pay; the two cancel within the noise
   // (docs/model.md 4.1.3, finding).
   CHECK_NOFAIL(pay.lo > 0);
+}
+
+TEST_CASE("half the inflow against the same recruiting depletes the pool and raises farmers' pay", "[farmer_pool]") {
+  // Depletion against inflow without a change of reach: the same recruiters
+  // meet half the people becoming willing each day, so recruitment is twice
+  // the inflow it was. The pool settles lower, the willing left are dearer,
+  // and since each seller is paid their ask, farmers' pay rises.
+  const RunResult base = run(fast_pool({}), kReplicates, 7);
+  const RunResult scarce = run(fast_pool({"farmer.pool.inflow_per_million=18.25"}), kReplicates, 7);
+  const Interval pool = settled_difference(base, scarce, "farmer_pool");
+  const Interval pay = settled_difference(base, scarce, "price_farmer_yuan");
+  INFO("settled pool change " << pool.mean << " persons [" << pool.lo << ", " << pool.hi << "]; farmer pay change "
+                              << pay.mean << " yuan [" << pay.lo << ", " << pay.hi << "]");
+  CHECK(pool.hi < 0);
+  CHECK(pay.lo > 0);
 }
 
 TEST_CASE("the pool's reservation bands: the cheap sell, the dear refuse, and depletion takes the cheapest", "[farmer_pool][agents]") {

@@ -83,7 +83,11 @@ TEST_CASE("every control moves its own target metric the expected way", "[market
       {"commission clawback", {"commission.clawback=true"}, "commissions_clawed_back_yuan", Direction::Up},
       {"commission delay", {"commission.delay_days=180"}, "commissions_fraudulent_yuan", Direction::Down},
       {"insider audits", {"controls.audits.per_year=24", "controls.audits.detection=0.8"}, "arrests_insider", Direction::Up},
-      {"police capacity x4", {"controls.police.capacity_per_million=2.4"}, "arrests_farmer", Direction::Up},
+      // Farmers carry more of the market since recruiting follows the margin,
+      // and their arrests per run scatter by as much as the effect (single
+      // replicates: +12.8, 5%-95% [-8.1, +30.3]), so the row is judged on the mean.
+      {"police capacity x4", {"controls.police.capacity_per_million=2.4"}, "arrests_farmer", Direction::Up,
+       Judged::OnAverage},
       {"awareness campaign", {"controls.awareness.level=0.8"}, "fraud_cases", Direction::Down},
       {"data protection", {"controls.data_protection.level=0.8"}, "identity_records_leaked", Direction::Down},
   };
