@@ -10,6 +10,7 @@
 #include "agents/entry.h"
 #include "agents/farmer_pool.h"
 #include "agents/insider.h"
+#include "core/market.h"
 #include "core/identity_lookahead.h"
 
 namespace cardsim {
@@ -165,9 +166,35 @@ struct ChannelTally {
   double ordered = 0, obtained = 0, spend = 0;
 };
 
+/// A recruiter's mean contacts today. With farmer.contact_cost_yuan 0 the
+/// reach is fixed at farmer.contacts_per_recruiter (k0). Otherwise the k-th
+/// contact of a day costs c k / k0 (ads and recruiters' time get dearer), and
+/// the recruiter contacts people while a contact is expected to leave more
+/// than it costs: k = k0 S / c, with S the expected surplus of one contact
+/// (its cards times the value less the ask, when the person sells). Reach then
+/// follows the merchants' margin instead of being fixed (docs/model.md 7).
+double recruiter_mean_contacts(const World& w) {
+  const double k0 = w.p.farmer_contacts_per_recruiter, c = w.p.farmer_contact_cost_yuan;
+  if (c <= 0) return k0;
+  const double surplus = double(w.p.farmer_cards_per_farmer) *
+                         expected_surplus_per_contact_yuan(w, w.market.farmer_value);
+  return k0 * surplus / c;
+}
+
+/// What `contacts` contacts in a day cost a recruiter: c k^2 / (2 k0) yuan.
+double recruiting_cost_yuan(const Params& p, int64_t contacts) {
+  if (p.farmer_contact_cost_yuan <= 0 || p.farmer_contacts_per_recruiter <= 0) return 0.0;
+  const double k = double(contacts);
+  return p.farmer_contact_cost_yuan * k * k / (2.0 * p.farmer_contacts_per_recruiter);
+}
+
 void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {
   const uint32_t account = w.ledger.broker(int32_t(m));
-  const int64_t contacts = s.poisson(w.p.farmer_contacts_per_recruiter);
+  const int64_t contacts = s.poisson(recruiter_mean_contacts(w));
+  // Each holder reached names an ask; the recruiter takes it when a card is
+  // worth that much to the merchant, and the two split the surplus
+  // (docs/model.md 7, step 2).
+  const double value = w.market.farmer_value;
   w.market.farmer_ordered += double(order);
   w.market.farmer_contacts_cap += double(contacts);
   int64_t got = 0, used = 0;
@@ -175,18 +202,26 @@ void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTa
     const uint32_t person = w.random_identity(s);
     const int band = reach_willing_seller(w, s, person);
     if (band == kNotReached) continue;
-    if (!accepts_offer(w, s, band, w.market.price_farmer)) continue;
+    double ask = 0;
+    if (!accepts_offer(w, s, band, value, &ask)) continue;
+    const double pay = farmer_pay_yuan(w.p, ask, value);
     recruit_farmer(w, person, band);
     const int64_t want = std::min<int64_t>(w.p.farmer_cards_per_farmer, order - got);
     for (int64_t k = 0; k < want; ++k) {
       const uint32_t card = open_farmer_card(w, s, person, int32_t(m));
       if (card == kNone) break;
-      w.ledger.transfer(account, w.ledger.pool(Pool::Farmers), w.market.price_farmer);
-      t.spend += w.market.price_farmer;
+      w.ledger.transfer(account, w.ledger.pool(Pool::Farmers), pay);
+      t.spend += pay;
+      w.market.farmer_paid += pay;
       add_to_stock(w, m, card);
       ++got;
     }
     farmer_visit_done(w, person, band);
+  }
+  const double cost = recruiting_cost_yuan(w.p, used);
+  if (cost > 0) {
+    w.ledger.transfer(account, w.ledger.pool(Pool::Suppliers), cost);
+    t.spend += cost;
   }
   w.market.farmer_contacts_used += double(used);
   w.market.farmer_obtained += double(got);
@@ -306,6 +341,10 @@ int64_t target_stock(const World& w, std::size_t m) {
   return std::llround(double(w.p.brokers_target_stock) * w.restraint(record));
 }
 
+/// The farmers' slot among a merchant's channels.
+constexpr int kFarmerSlot = 0;
+static_assert(kMerchantChannels[kFarmerSlot] == Channel::Farmer);
+
 void run_merchant(World& w, Stream& s, std::size_t m) {
   const int64_t order = std::max<int64_t>(0, target_stock(w, m) - int64_t(w.brokers.stock[m].size()));
   if (order == 0) return;
@@ -313,8 +352,19 @@ void run_merchant(World& w, Stream& s, std::size_t m) {
   split_order(w, s, m, order, split);
   ChannelTally tally[kProductionChannels];
   for (int c = 0; c < kProductionChannels; ++c) tally[c].ordered = double(split[c]);
-  for (int c = 0; c < kProductionChannels; ++c)
-    if (split[c] > 0) produce(w, s, kMerchantChannels[std::size_t(c)], m, split[c], tally[c]);
+  // Farmers are recruited last, for their own share and for whatever the
+  // other channels fell short of today: insiders' white cards and harvested
+  // records run out, people who would sell a card are looked for (reach
+  // permitting) until the order is filled.
+  int64_t shortfall = 0;
+  for (int c = 0; c < kProductionChannels; ++c) {
+    if (c == kFarmerSlot || split[c] == 0) continue;
+    produce(w, s, kMerchantChannels[std::size_t(c)], m, split[c], tally[c]);
+    shortfall += split[c] - int64_t(tally[c].obtained);
+  }
+  const int64_t farmer_order = split[kFarmerSlot] + (merchant_uses(w, kFarmerSlot) ? shortfall : 0);
+  tally[kFarmerSlot].ordered = double(farmer_order);
+  if (farmer_order > 0) produce(w, s, Channel::Farmer, m, farmer_order, tally[kFarmerSlot]);
   double spend = 0, made = 0;
   for (int c = 0; c < kProductionChannels; ++c) {
     record_profit(w, m, c, tally[c]);

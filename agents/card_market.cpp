@@ -50,6 +50,13 @@ struct BuyerNumbering {
   }
 };
 
+/// The day's sales tallies: all cards sold, and those a merchant sold (the
+/// volume over which merchants spread what an arrest costs them, 7 step 2).
+void count_sale(World& w, int32_t seller) {
+  w.market.scammer_bought += 1;
+  if (w.brokers.kind[std::size_t(seller)] == BrokerKind::Merchant) w.market.merchant_sold += 1;
+}
+
 void sell_one(World& w, CardUse use, int32_t buyer, int32_t seller) {
   auto& stock = w.brokers.stock[std::size_t(seller)];
   const uint32_t card = stock.back();
@@ -57,7 +64,7 @@ void sell_one(World& w, CardUse use, int32_t buyer, int32_t seller) {
   w.put_in_use(card, use, buyer);
   use_fleets(w, use)[std::size_t(buyer)].push_back(card);
   kUseFunctions[int(use)].takes(w, buyer, seller, card);
-  w.market.scammer_bought += 1;
+  count_sale(w, seller);
 }
 
 /// One buyer buys what it wants at today's price, each card from a random seller.
@@ -135,7 +142,7 @@ void mail_one(World& w, CardUse use, int32_t buyer, int32_t seller, int from, in
   stock.pop_back();
   kUseFunctions[int(use)].takes(w, buyer, seller, card);
   w.ledger.transfer(buyer_account(w, use, buyer), w.ledger.pool(Pool::Suppliers), w.p.market_transport_cost_yuan);
-  w.market.scammer_bought += 1;
+  count_sale(w, seller);
   w.recorder.add(Metric::cards_mailed, 1);
   w.recorder.add_mailed(from, to, 1);
   w.recorder.add_region(RegionSeries::CardsMailedIn, to, 1);
@@ -310,6 +317,14 @@ double expected_life_days(double daily_hazard, double horizon_days) {
 double demand_from_margin(double value_yuan, double price_yuan, double cards_per_margin, std::size_t held) {
   const double margin = value_yuan / price_yuan - 1.0;
   const double wanted = cards_per_margin * std::max(0.0, margin);
+  return std::max(0.0, wanted - double(held));
+}
+
+double demand_with_callers(double value_yuan, double price_yuan, double callers_cards, std::size_t held) {
+  if (price_yuan <= 0 || callers_cards <= 0) return 0.0;
+  // Revenue R F / (1 + F / C): the marginal card earns R / (1 + F / C)^2,
+  // which equals the price at F = C (sqrt(R / p) - 1).
+  const double wanted = callers_cards * std::max(0.0, std::sqrt(value_yuan / price_yuan) - 1.0);
   return std::max(0.0, wanted - double(held));
 }
 

@@ -27,6 +27,10 @@ double expected_life_days(double daily_hazard, double horizon_days);
 /// pay its price. Every use's buyers follow this rule with their own value.
 double demand_from_margin(double value_yuan, double price_yuan, double cards_per_margin, std::size_t held);
 
+/// A ring's further demand when its callers keep `callers_cards` cards busy:
+/// the fleet at which a marginal card's revenue meets the price, less `held`.
+double demand_with_callers(double value_yuan, double price_yuan, double callers_cards, std::size_t held);
+
 /// Removes `card` from `list` (order not kept); false when it was not there.
 bool erase_card(std::vector<uint32_t>& list, uint32_t card);
 

@@ -291,9 +291,9 @@ void honest_demand(World& w) {
   for (const auto& b : blocks) merge_block(w, b);
 }
 
-bool accepts_farmer_offer(World& w, Stream& s, double offer_yuan) {
+double fresh_farmer_ask_yuan(World& w, Stream& s) {
   const double reservation = w.p.farmer_reservation_median_yuan * std::exp(w.p.farmer_reservation_sigma * s.normal());
-  return offer_yuan >= farmer_ask_yuan(w, reservation);
+  return farmer_ask_yuan(w, reservation);
 }
 
 double farmer_ask_yuan(const World& w, double reservation_yuan) {

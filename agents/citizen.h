@@ -18,9 +18,10 @@ void honest_demand(World& w);
 /// chance citizens.retry_share, up to citizens.retry_max retries, or give up.
 void honest_refused_wait(World& w, Stream& choices, uint32_t identity, int64_t first_refused, int tries);
 
-/// A person reached by a recruiter's ad weighs the offer against their
-/// reservation price, raised by awareness and by arrests they hear of.
-bool accepts_farmer_offer(World& w, Stream& s, double offer_yuan);
+/// What a person reached by a recruiter's ad asks for a card, in yuan, with
+/// the pool off: a reservation price of their own (one normal draw), raised
+/// by awareness and by arrests they hear of (farmer_ask_yuan).
+double fresh_farmer_ask_yuan(World& w, Stream& s);
 
 /// What a holder with this reservation price asks for a card today, in yuan:
 /// the reservation raised by awareness and by the farmers' perceived risk.

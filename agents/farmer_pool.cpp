@@ -95,6 +95,47 @@ double band_reservation_yuan(const Params& p, int band) {
   return p.farmer_reservation_median_yuan * std::exp(p.farmer_reservation_sigma * middle);
 }
 
+namespace {
+
+double standard_normal_cdf(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+
+/// E[(value - ask)+] for ask = a R + b with R log-normal (median m, spread sigma).
+double fresh_expected_surplus_yuan(const World& w, double value_yuan) {
+  const Params& p = w.p;
+  const double a = 1.0 + p.awareness_farmer_effect * p.awareness_level;
+  const double b = p.farmer_risk_premium_yuan * w.risk.farmer;
+  const double k = (value_yuan - b) / a;  // the highest reservation that sells
+  if (k <= 0) return 0.0;
+  const double m = p.farmer_reservation_median_yuan, sigma = p.farmer_reservation_sigma;
+  const double z = std::log(k / m) / sigma;
+  return a * (k * standard_normal_cdf(z) - m * std::exp(0.5 * sigma * sigma) * standard_normal_cdf(z - sigma));
+}
+
+/// The same over the pool's bands: a contact reaches a willing member of its
+/// region with chance willing / untapped, and regions are met by their holders.
+double pool_expected_surplus_yuan(const World& w, double value_yuan) {
+  const FarmerPool& f = w.farmer_pool;
+  double total = 0, holders = 0;
+  for (std::size_t r = 0; r < f.willing.size(); ++r) {
+    const double weight = double(w.holders_in(int(r)));
+    holders += weight;
+    if (f.untapped[r] <= 0) continue;
+    double sum = 0;
+    for (int b = 0; b < kBands; ++b) {
+      const double ask = farmer_ask_yuan(w, band_reservation_yuan(w.p, b));
+      if (ask < value_yuan) sum += double(f.by_band[r * std::size_t(kBands) + std::size_t(b)]) * (value_yuan - ask);
+    }
+    total += weight * sum / double(f.untapped[r]);
+  }
+  return holders > 0 ? total / holders : 0.0;
+}
+
+}  // namespace
+
+double expected_surplus_per_contact_yuan(const World& w, double value_yuan) {
+  return w.p.farmer_pool_enabled ? pool_expected_surplus_yuan(w, value_yuan) : fresh_expected_surplus_yuan(w, value_yuan);
+}
+
 void init_farmer_pool(World& w) {
   FarmerPool& f = w.farmer_pool;
   f.by_band.assign(std::size_t(w.p.regions) * std::size_t(kBands), 0);
@@ -147,9 +188,15 @@ int reach_willing_seller(World& w, Stream& s, uint32_t person) {
   return draw_member(w, s, r);
 }
 
-bool accepts_offer(World& w, Stream& s, int band, double offer_yuan) {
-  if (band == kFreshReservation) return accepts_farmer_offer(w, s, offer_yuan);
-  const bool accepts = offer_yuan >= farmer_ask_yuan(w, band_reservation_yuan(w.p, band));
+double reached_ask_yuan(World& w, Stream& s, int band) {
+  if (band == kFreshReservation) return fresh_farmer_ask_yuan(w, s);
+  return farmer_ask_yuan(w, band_reservation_yuan(w.p, band));
+}
+
+bool accepts_offer(World& w, Stream& s, int band, double offer_yuan, double* ask_yuan) {
+  const double ask = reached_ask_yuan(w, s, band);
+  if (ask_yuan) *ask_yuan = ask;
+  const bool accepts = offer_yuan >= ask;
   w.farmer_pool.reached_today += 1;
   if (!accepts) w.farmer_pool.refused_today += 1;
   return accepts;

@@ -26,14 +26,26 @@ void update_farmer_pool(World& w);
 constexpr int kNotReached = -1, kFreshReservation = -2;
 int reach_willing_seller(World& w, Stream& s, uint32_t person);
 
-/// Whether the holder reached accepts `offer_yuan`: a pool member weighs it
-/// against their band's reservation price (a rising supply curve); with the
-/// pool off, a fresh reservation is drawn. Counts the reached and the refusals
-/// for the offer's update (core/market.cpp).
-bool accepts_offer(World& w, Stream& s, int band, double offer_yuan);
+/// What the holder reached asks, in yuan: a pool member their band's
+/// reservation price (a rising supply curve) raised by awareness and risk;
+/// with the pool off, a fresh reservation is drawn (one normal draw).
+double reached_ask_yuan(World& w, Stream& s, int band);
+
+/// Whether the holder reached accepts `offer_yuan` (their ask, reached_ask_yuan,
+/// is at most the offer); the ask is written to `ask_yuan` when given, for the
+/// merchants' probe of their supply curve (core/market.h, OfferProbe). Counts
+/// the reached and the refusals (farmer_pool.reached_today, refused_today).
+bool accepts_offer(World& w, Stream& s, int band, double offer_yuan, double* ask_yuan = nullptr);
 
 /// Reservation price of band `band`, in yuan (before awareness and risk).
 double band_reservation_yuan(const Params& p, int band);
+
+/// What one contact is expected to leave a recruiter whose card is worth
+/// `value_yuan` to its merchant: the chance that the person reached would
+/// sell times the mean of (value - ask) over the asks below the value, in
+/// yuan per contact and per card. From the log-normal reservation prices
+/// with the pool off, from the pool's bands with it on.
+double expected_surplus_per_contact_yuan(const World& w, double value_yuan);
 
 /// A reached person accepted: they leave the willing count (and their band)
 /// while recruited.

@@ -12,6 +12,7 @@
 #include "agents/insider.h"
 #include "agents/scammer.h"
 #include "agents/sim_bank.h"
+#include "core/market.h"
 
 namespace cardsim {
 namespace {
@@ -287,10 +288,19 @@ void arrest_broker(World& w, Stream& s, int32_t broker) {
   seize_all(w, w.brokers.stock[b]);
   seize_all(w, w.brokers.raising[b]);
   // Records held (suppliers) are seized too: the niche's next holder starts with none.
-  if (w.p.police_sentences_served)
-    broker_serves_sentence(w, broker, int64_t(draw_sentence_days(w, s)));
-  else
+  // Peers hear of the sentence; one not served (none drawn) deters by its mean.
+  double sentence = mean_sentence_days(w.p);
+  if (w.p.police_sentences_served) {
+    sentence = draw_sentence_days(w, s);
+    broker_serves_sentence(w, broker, int64_t(sentence));
+  } else {
     replace_broker(w, broker);
+  }
+  // Merchants' risk reads as one merchant's chance of arrest: an arrest among
+  // twice as many merchants (twice the population at the same density) tells
+  // each of them half as much.
+  if (w.brokers.kind[b] == BrokerKind::Merchant)
+    deter(w, w.risk.merchant, sentence / double(w.brokers.all(BrokerKind::Merchant).size()));
 }
 
 void arrest_ring(World& w, Stream& s, int32_t ring) {

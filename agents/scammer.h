@@ -64,6 +64,9 @@ void init_ring_expectations(World& w);
 
 /// Share of an attempt's chance of deceiving left at today's attempts per
 /// holder: 1 / (1 + attempts / (scammers.saturation_attempts * population)).
+/// Attempts a day of a ring holding `cards` cards in fraud use (scammers.callers_cards).
+double ring_attempts_per_day(const Params& p, std::size_t cards);
+
 double target_saturation(const World& w);
 
 /// Days a card in fraud use is expected to work within the ring's horizon,

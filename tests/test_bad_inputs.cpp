@@ -43,6 +43,9 @@ const std::vector<BadCase> kCases = {
     {"renamed_key.yaml",
      {"renamed_key.yaml:3:3: key 'brokers.merchants': no longer a parameter: criminal numbers are densities per "
       "million identity holders; use 'density.merchants_caught_per_million'"}},
+    {"retired_key.yaml",
+     {"retired_key.yaml:3:3: key 'market.farmer_price_cap_share': no longer a parameter: farmers' pay is capped by "
+      "the merchants' willingness to pay, derived from their margin", "see docs/model.md, section 7"}},
     {"probability_above_one.yaml",
      {"probability_above_one.yaml:2:29: key 'controls.liveness.strength': value 1.5 is outside the allowed range "
       "[0, 1] probability"}},

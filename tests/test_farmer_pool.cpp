@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "agents/farmer_pool.h"
+#include "agents/police.h"
 #include "core/market.h"
 #include "model_fixtures.h"
 
@@ -21,9 +22,11 @@ constexpr int64_t kSettledFrom = 250;  // the pool's level changes little after 
 const std::vector<std::string> kFastTurnover = {"farmer.pool.enabled=true", "sanctions.enabled=true",
                                                 "farmer.pool.exit_rate=0.01", "farmer.pool.inflow_per_million=36.5"};
 
-Scenario fast_pool(std::vector<std::string> sets) {
-  sets.insert(sets.end(), kFastTurnover.begin(), kFastTurnover.end());
-  return with(small_baseline(1000000, kDays), sets);
+/// The fast-turnover pool, then `sets` (which may override it).
+Scenario fast_pool(const std::vector<std::string>& sets) {
+  std::vector<std::string> all = kFastTurnover;
+  all.insert(all.end(), sets.begin(), sets.end());
+  return with(small_baseline(1000000, kDays), all);
 }
 
 /// Mean over the settled days of a daily series, one value per replicate.
@@ -70,10 +73,28 @@ TEST_CASE("doubling recruiters' reach depletes the pool of willing sellers", "[f
   // The rising supply curve (docs/model.md, 4.1.3): deeper recruiting sells
   // off the cheapest willing holders, so the pool left is dearer.
   CHECK(dearer.lo > 0);
-  // Recorded, not required: the offer sits at the merchants' ceiling
-  // (market.farmer_price_cap_share x the scammer price), and more reach means
-  // more cards and a lower scammer price, so the pay falls (docs/model.md, 4.1.3).
-  WARN("farmer pay change with doubled reach: " << pay.mean << " yuan per card [" << pay.lo << ", " << pay.hi << "]");
+  // Issue 13 asks that depletion against inflow also raise the farmers' pay.
+  // It is reported on every run but does not fail it, because it does not
+  // hold: each seller is paid their own ask, which depletion raises, but
+  // doubled reach also brings more cards to the rings, a lower ring price and
+  // so a lower most that merchants pay; the two cancel within the noise
+  // (docs/model.md 4.1.3, finding).
+  CHECK_NOFAIL(pay.lo > 0);
+}
+
+TEST_CASE("half the inflow against the same recruiting depletes the pool and raises farmers' pay", "[farmer_pool]") {
+  // Depletion against inflow without a change of reach: the same recruiters
+  // meet half the people becoming willing each day, so recruitment is twice
+  // the inflow it was. The pool settles lower, the willing left are dearer,
+  // and since each seller is paid their ask, farmers' pay rises.
+  const RunResult base = run(fast_pool({}), kReplicates, 7);
+  const RunResult scarce = run(fast_pool({"farmer.pool.inflow_per_million=18.25"}), kReplicates, 7);
+  const Interval pool = settled_difference(base, scarce, "farmer_pool");
+  const Interval pay = settled_difference(base, scarce, "price_farmer_yuan");
+  INFO("settled pool change " << pool.mean << " persons [" << pool.lo << ", " << pool.hi << "]; farmer pay change "
+                              << pay.mean << " yuan [" << pay.lo << ", " << pay.hi << "]");
+  CHECK(pool.hi < 0);
+  CHECK(pay.lo > 0);
 }
 
 TEST_CASE("the pool's reservation bands: the cheap sell, the dear refuse, and depletion takes the cheapest", "[farmer_pool][agents]") {
@@ -95,26 +116,33 @@ TEST_CASE("the pool's reservation bands: the cheap sell, the dear refuse, and de
   CHECK(band_reservation_yuan(w.p, kBands / 2) > w.p.farmer_reservation_median_yuan);  // the band just above the median
   CHECK(band_reservation_yuan(w.p, kBands / 2 - 1) < w.p.farmer_reservation_median_yuan);
   Stream s = w.stream(Phase::Production, 0);
-  const double offer = 0.5 * (cheap + dear);
-  CHECK(accepts_offer(w, s, 3, offer));
-  CHECK_FALSE(accepts_offer(w, s, 20, offer));
+  // A card worth `value` to the merchant: the cheap holder's ask is below it
+  // and they sell, the dear one's above it and they refuse.
+  const double value = 0.5 * (cheap + dear);
+  double ask = 0;
+  CHECK(accepts_offer(w, s, 3, value, &ask));
+  CHECK(ask == cheap);  // no awareness, no risk: the ask is the reservation
+  CHECK_FALSE(accepts_offer(w, s, 20, value, &ask));
+  CHECK(ask == dear);
   CHECK(w.farmer_pool.reached_today == 2);
   CHECK(w.farmer_pool.refused_today == 1);
-  // Orders unfilled, every contact used: with one of two reached refusing, the offer holds...
-  w.market.farmer_ordered = 10;
-  w.market.farmer_contacts_cap = w.market.farmer_contacts_used = 4;
-  w.market.price_farmer = offer;
-  w.market.price_scammer = 10000;  // far above the offer: the merchants' ceiling is not what moves it
+  // The seller is paid their ask, plus their bargaining share of the surplus.
+  CHECK(farmer_pay_yuan(w.p, cheap, value) == cheap);
+  w.p.market_farmer_bargaining_share = 0.25;
+  CHECK(farmer_pay_yuan(w.p, cheap, value) == Approx(cheap + 0.25 * (value - cheap)));
+  // The reported farmers' price is the day's mean pay per card; a day
+  // without a purchase keeps it. Either way tomorrow's value is the merchants'
+  // willingness to pay, here 10000 / (1 + market.min_markup), no risk perceived.
+  w.market.price_scammer = 10000;
+  REQUIRE(w.risk.merchant == 0);
+  w.market.price_farmer = 123;
   update_prices(w);
-  CHECK(w.market.price_farmer == offer);
-  // ...with both refusing, it rises; with both accepting, it falls.
-  w.farmer_pool.refused_today = 2;
+  CHECK(w.market.price_farmer == 123);
+  CHECK(w.market.farmer_value == Approx(w.market.price_scammer / (1 + w.p.market_min_markup)));
+  w.market.farmer_paid = 2 * cheap + 1 * dear;
+  w.market.farmer_obtained = 3;
   update_prices(w);
-  CHECK(w.market.price_farmer > offer);
-  w.market.price_farmer = offer;
-  w.farmer_pool.refused_today = 0;
-  update_prices(w);
-  CHECK(w.market.price_farmer < offer);
+  CHECK(w.market.price_farmer == Approx((2 * cheap + dear) / 3));
   // Recruiting takes the seller out of their band; back after the visit (below the per-ID cap).
   recruit_farmer(w, 0, 3);
   CHECK(w.farmer_pool.by_band[3] == 1);
@@ -127,6 +155,43 @@ TEST_CASE("the pool's reservation bands: the cheap sell, the dear refuse, and de
   CHECK(w.farmer_pool.by_band[3] == 1);
   CHECK(w.farmer_pool.by_band[20] == 1);
   CHECK(w.farmer_pool.willing[0] == 2);
+}
+
+TEST_CASE("merchants pay farmers at most a card's resale value at their markup, less their risk cost", "[farmer_pool][agents][margins]") {
+  Params p = tiny_area_params();
+  World w(p, 7, 0);
+  const auto& merchants = w.brokers.all(BrokerKind::Merchant);
+  REQUIRE(merchants.size() == 1);
+  const auto m = std::size_t(merchants[0]);
+  REQUIRE(w.brokers.stock[m].empty());
+  w.brokers.unit_cost_ema[m] = 200;  // yuan per card
+  w.market.price_scammer = 460;      // yuan per card
+  // No perceived risk: the resale price at the minimum markup (0.15).
+  CHECK(merchant_risk_cost_yuan(w) == 0);
+  CHECK(merchant_farmer_ceiling_yuan(w) == Approx(400));
+  // Perceived risk 0.1 with 2 cards sold a day (730 a year): an arrest costs
+  // the mean fine 155,000 + damages 140,000 + stock 15 x 200 + the margin of
+  // the mean sentence, 760 / 365 x 730 x (460 - 200) = 395,200 yuan.
+  w.risk.merchant = 0.1;
+  w.market.merchant_sales_per_day = 2;
+  const double cost = 0.1 * (155000.0 + 140000.0 + 3000.0 + 395200.0) / 730.0;
+  CHECK(merchant_risk_cost_yuan(w) == Approx(cost));
+  CHECK(merchant_farmer_ceiling_yuan(w) == Approx(400 - cost));
+  // Tomorrow's recruiters buy up to that ceiling: the day's update sets it,
+  // after the day without sales lowers the merchant's sales to 1.8 a day.
+  update_prices(w);
+  CHECK(w.market.merchant_sales_per_day == Approx(1.8));
+  CHECK(w.market.farmer_value == Approx(merchant_farmer_ceiling_yuan(w)));
+  CHECK(w.market.farmer_value < 400 - cost);  // fewer sales to spread the risk over
+  // A merchant's arrest deters its peers by the mean sentence (none served),
+  // divided by the area's merchants (here one).
+  w.risk.merchant = 0;
+  Stream s = w.stream(Phase::Police, 0);
+  arrest_broker(w, s, int32_t(m));
+  CHECK(w.risk.merchant == Approx(p.risk_per_arrest * 760.0 / 365.0));
+  // Risk with no sales to spread it over: no farmer card is worth buying.
+  w.market.merchant_sales_per_day = 0;
+  CHECK(merchant_farmer_ceiling_yuan(w) == 1);
 }
 
 TEST_CASE("the pool starts with its untapped size spread over the reservation bands", "[farmer_pool]") {

@@ -1,5 +1,7 @@
 #include "core/invariants.h"
 
+#include "agents/scammer.h"
+
 #include <cmath>
 #include <utility>
 
@@ -106,6 +108,23 @@ void check_card_uses(const World& w, const CardTally& t) {
   require(in_use == t.by_state[std::size_t(CardState::InUse)], w, "cards by use", [&] {
     return "uses hold " + std::to_string(in_use) + " cards, state says " +
            std::to_string(t.by_state[std::size_t(CardState::InUse)]);
+  });
+}
+
+/// Each ring's count of cards in fraud use is its fleet, and the rings'
+/// attempts a day (kept as fleets change) are the sum over the rings.
+void check_ring_attempts(const World& w) {
+  double attempts = 0;
+  for (std::size_t r = 0; r < w.rings.fleet.size(); ++r) {
+    require(std::size_t(w.rings.cards_in_use[r]) == w.rings.fleet[r].size(), w, "ring attempts", [&] {
+      return "ring " + std::to_string(r) + " holds " + std::to_string(w.rings.fleet[r].size()) +
+             " cards but its count says " + std::to_string(w.rings.cards_in_use[r]);
+    });
+    attempts += ring_attempts_per_day(w.p, w.rings.fleet[r].size());
+  }
+  require(std::abs(attempts - w.rings.attempts_per_day) <= 1e-6 * (1.0 + attempts), w, "ring attempts", [&] {
+    return "rings make " + std::to_string(attempts) + " attempts a day but the running total says " +
+           std::to_string(w.rings.attempts_per_day);
   });
 }
 
@@ -443,6 +462,7 @@ void check_invariants(const World& w) {
   check_card_states(w, tally.by_state);
   check_holders(w, tally.by_state);
   check_card_uses(w, tally);
+  check_ring_attempts(w);
   check_cards_in_transit(w, tally.by_state);
   check_honest_cards(w);
   check_cards_per_identity(w, tally.live_by_identity);

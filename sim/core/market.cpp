@@ -18,16 +18,21 @@ double merchants_unit_cost(const World& w) {
   return weight > 0 ? cost / weight : 0.0;
 }
 
-// ---- rising supply curve: the offer to a finite pool of farmers ----
-/// With a finite pool, a short merchant raises the offer only as far as it
-/// buys sellers: (refused - accepted) / reached among the willing holders its
-/// recruiters reached today, in (-1, 1); 0 when none was reached (a higher
-/// offer would not have found anyone). While orders go unfilled the offer
-/// settles where half the willing holders reached would sell: the median
-/// asking price of the pool as it stands, which rises as selling removes the
-/// cheapest.
-double offer_refusal_balance(const FarmerPool& f) { return refusal_balance(f.reached_today, f.refused_today); }
-// ---- end rising supply curve ----
+// ---- merchants' willingness to pay farmers ----
+/// EMA weight of a day's sales per present merchant (the same memory as the
+/// merchants' profit and unit cost, agents/broker.cpp).
+constexpr double kSalesMemory = 0.1;
+
+void update_merchant_sales(World& w) {
+  int64_t present = 0;
+  for (int32_t b : w.brokers.of_kind[std::size_t(BrokerKind::Merchant)]) present += w.broker_present(b) ? 1 : 0;
+  if (present == 0) return;  // no merchant at work: nothing learned about volume
+  Market& m = w.market;
+  const double today = m.merchant_sold / double(present);
+  m.merchant_sales_per_day = m.merchant_sales_per_day > 0 ? m.merchant_sales_per_day + kSalesMemory * (today - m.merchant_sales_per_day)
+                                                           : today;
+}
+// ---- end merchants' willingness to pay farmers ----
 
 }  // namespace
 
@@ -46,6 +51,34 @@ double offer_pressure(const OfferTallies& t, double buys_sellers) {
   return shortfall * buys_sellers - slack;
 }
 
+double farmer_pay_yuan(const Params& p, double ask_yuan, double value_yuan) {
+  return ask_yuan + p.market_farmer_bargaining_share * std::max(0.0, value_yuan - ask_yuan);
+}
+
+double mean_sentence_days(const Params& p) {
+  return 0.5 * double(p.police_sentence_min_days + p.police_sentence_max_days);
+}
+
+double merchant_risk_cost_yuan(const World& w) {
+  const double risk = w.risk.merchant;
+  if (risk <= 0) return 0.0;
+  const double per_year = 365.0 * w.market.merchant_sales_per_day;
+  if (per_year <= 0) return 1e9;  // a risk with no sales to spread it over: no card is worth it
+  const Params& p = w.p;
+  const double unit_cost = merchants_unit_cost(w);
+  // What an arrest costs a merchant: fine, damages, the stock seized, and the
+  // margin it would have earned over the sentence.
+  const double fine = 0.5 * (p.police_fine_min_yuan + p.police_fine_max_yuan);
+  const double stock = double(p.brokers_target_stock) * unit_cost;
+  const double lost_income = mean_sentence_days(p) / 365.0 * per_year * std::max(0.0, w.market.price_scammer - unit_cost);
+  return risk * (fine + p.police_damages_yuan + stock + lost_income) / per_year;
+}
+
+double merchant_farmer_ceiling_yuan(const World& w) {
+  const double markup = 1.0 + w.p.market_min_markup;
+  return std::max(1.0, w.market.price_scammer / markup - merchant_risk_cost_yuan(w));
+}
+
 double excess_demand(double wanted, double available) {
   // One unit of damping: a sliver of demand against an empty shelf is not a
   // reason for the price to run away.
@@ -62,13 +95,14 @@ void update_prices(World& w) {
   const double floor_s = std::max(1.0, merchants_unit_cost(w) * markup);
   m.price_scammer = moved(m.price_scammer, speed, excess_demand(m.scammer_wanted, m.scammer_offered), floor_s, 1e9);
 
-  // Farmer offers: unfilled orders push up, unused recruiting reach pulls down.
-  if (m.farmer_ordered > 0 || m.farmer_contacts_cap > 0) {
-    const OfferTallies t{m.farmer_ordered, m.farmer_obtained, m.farmer_contacts_cap, m.farmer_contacts_used};
-    const double buys_sellers = w.p.farmer_pool_enabled ? offer_refusal_balance(w.farmer_pool) : 1.0;
-    m.price_farmer = moved(m.price_farmer, speed, offer_pressure(t, buys_sellers), 1.0,
-                           w.p.market_farmer_price_cap_share * m.price_scammer);
-  }
+  update_merchant_sales(w);
+
+  // Farmers are paid by the bargain struck with each seller (farmer_pay_yuan):
+  // the reported price is today's mean pay per card, kept on a day without a
+  // sale. Tomorrow's recruiters buy from holders asking at most what a card
+  // is worth to the merchants at today's ring price and risk.
+  if (m.farmer_obtained > 0) m.price_farmer = m.farmer_paid / m.farmer_obtained;
+  m.farmer_value = merchant_farmer_ceiling_yuan(w);
 
   // White cards: orders against the capacity of insiders willing at this
   // price; openers pay at most what a finished card fetches, less its record.

@@ -9,6 +9,26 @@ namespace cardsim {
 /// Excess demand in (-1, 1): (wanted - available) / (wanted + available + 1).
 double excess_demand(double wanted, double available);
 
+/// Mean of the sentences a court hands down (controls.police.sentence_min_days
+/// to sentence_max_days), days.
+double mean_sentence_days(const Params& p);
+
+/// Merchants' risk cost of one card, yuan: their perceived chance of arrest
+/// within a year (risk.merchant) times what an arrest costs a merchant, spread
+/// over the cards a merchant sells in a year (docs/model.md 7, step 2).
+double merchant_risk_cost_yuan(const World& w);
+
+/// The most a merchant pays a farmer for a card: what the card resells for,
+/// at the merchants' minimum markup over their cost, less their risk cost per
+/// card; at least 1 yuan (docs/model.md 7, step 2). Recruiters buy from a
+/// holder whose ask is at most this (Market::farmer_value, set each day).
+double merchant_farmer_ceiling_yuan(const World& w);
+
+/// What a farmer is paid for a card whose holder asked `ask_yuan`, when the
+/// merchants' willingness to pay is `value_yuan` (>= ask): the ask plus
+/// market.farmer_bargaining_share of the surplus between them (docs/model.md 7, step 2).
+double farmer_pay_yuan(const Params& p, double ask_yuan, double value_yuan);
+
 /// price x exp(speed x pressure), kept within [floor, max(floor, ceiling)]:
 /// how every price of the model moves in a day.
 double moved(double price, double speed, double pressure, double floor, double ceiling);

@@ -32,6 +32,7 @@ void adapt(World& w) {
   const double keep = 1.0 - w.p.risk_decay;
   w.risk.farmer *= keep;
   w.risk.insider *= keep;
+  w.risk.merchant *= keep;
 }
 
 // ---- income by role: each party's net flow today, from the ledger ----
@@ -58,6 +59,8 @@ void record_day(World& w) {
   r.set(Metric::price_record_yuan, w.market.price_record);
   r.set(Metric::price_face_record_yuan, w.p.records_by_profit ? w.market.price_face_record : w.market.price_record);
   r.set(Metric::price_scammer_yuan, w.market.price_scammer);
+  r.set(Metric::merchant_risk_cost_yuan, std::min(1e9, merchant_risk_cost_yuan(w)));
+  r.set(Metric::merchant_farmer_ceiling_yuan, merchant_farmer_ceiling_yuan(w));
   for (const CardUseSpec& u : kCardUses) r.set(u.held, double(w.cards_by_use[std::size_t(u.use)]));
   double willing = 0;
   for (int64_t n : w.farmer_pool.willing) willing += double(n);

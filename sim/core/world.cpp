@@ -203,6 +203,8 @@ void init_rings(World& w, Stream& s) {
   w.rings.recent_profit.assign(n, 0.0);
   w.rings.low_profit_days.assign(n, 0);
   w.rings.vacant.assign(n, 0);
+  w.rings.cards_in_use.assign(n, 0);
+  w.rings.attempts_per_day = 0;
   for (std::size_t r = 0; r < n; ++r) found_ring(w, s, int32_t(r));
 }
 
@@ -236,6 +238,8 @@ void Market::clear_tallies() {
   record_ordered = record_delivered = record_stock = 0;
   scammer_wanted = scammer_bought = scammer_offered = 0;
   records_out = face_records_out = 0;
+  merchant_sold = 0;
+  farmer_paid = 0;
   face_record_ordered = face_record_stock = 0;
 }
 
@@ -260,6 +264,9 @@ World::World(const Params& initial, uint64_t seed_, uint64_t replicate_)
   market.price_record = p.records_price_initial_yuan;
   market.price_face_record = p.records_price_initial_yuan;
   market.price_scammer = p.scammers_price_initial_yuan;
+  // Day 0's willingness to pay farmers: the initial ring price at the minimum
+  // markup (no merchant has perceived any risk yet).
+  market.farmer_value = std::max(1.0, p.scammers_price_initial_yuan / (1.0 + p.market_min_markup));
   ledger.layout(int(p.carriers), int(insiders.outlet.size()), int(brokers.kind.size()), int(rings.fleet.size()),
                 int(sim_banks.fleet.size()));
   assign_broker_parties(*this);
@@ -355,12 +362,20 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   return cards.size() - 1;
 }
 
+void World::ring_fleet_changed(int32_t ring, int delta) {
+  int32_t& held = rings.cards_in_use[std::size_t(ring)];
+  const double before = ring_attempts_per_day(p, std::size_t(held));
+  held += delta;
+  rings.attempts_per_day += ring_attempts_per_day(p, std::size_t(held)) - before;
+}
+
 void World::put_in_use(uint32_t card, CardUse use, int32_t buyer) {
   assert(CardState(cards.state[card]) == CardState::Stock || CardState(cards.state[card]) == CardState::InTransit);
   set_card_state(card, CardState::InUse);
   cards.use[card] = uint8_t(use);
   cards.buyer[card] = buyer;
   cards_by_use[std::size_t(use)]++;
+  if (use == CardUse::FraudCalls) ring_fleet_changed(buyer, +1);
   recorder.add(card_use_spec(use).entered, 1);
   if (use == CardUse::FraudCalls) {
     recorder.add_region(RegionSeries::CardsSoldToScammers, buyer_home(use, buyer), 1);
@@ -372,7 +387,10 @@ void World::put_in_use(uint32_t card, CardUse use, int32_t buyer) {
 }
 
 void World::set_card_state(uint32_t card, CardState s) {
-  if (CardState(cards.state[card]) == CardState::InUse) cards_by_use[cards.use[card]]--;
+  if (CardState(cards.state[card]) == CardState::InUse) {
+    cards_by_use[cards.use[card]]--;
+    if (CardUse(cards.use[card]) == CardUse::FraudCalls) ring_fleet_changed(cards.buyer[card], -1);
+  }
   cards_by_state[cards.state[card]]--;
   cards.state[card] = uint8_t(s);
   cards_by_state[std::size_t(s)]++;

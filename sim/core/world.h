@@ -265,6 +265,10 @@ struct Rings {
   std::vector<int32_t> low_profit_days;      // consecutive days with recent profit below the exit threshold
   std::vector<uint8_t> vacant;               // 1: nobody works the place; it waits for an entrant expecting a profit
   // ---- end entry and exit by profit ----
+  // ---- callers (scammers.callers_cards): attempts saturate in a ring's cards ----
+  std::vector<int32_t> cards_in_use;         // cards each ring holds in fraud use (its fleet, kept by World::put_in_use)
+  double attempts_per_day = 0;               // attempts all rings make a day, sum of ring_attempts_per_day, kept as fleets change
+  // ---- end callers ----
 };
 
 template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) {
@@ -277,8 +281,11 @@ template <class V, class C, IfPart<C, Rings> = 0> void visit_fields(V& v, C& r) 
   v.array("rings.recent_profit", r.recent_profit, Extent::PerMember);
   v.array("rings.low_profit_days", r.low_profit_days, Extent::PerMember);
   v.array("rings.vacant", r.vacant, Extent::PerMember);
+  // ---- callers ----
+  v.array("rings.cards_in_use", r.cards_in_use, Extent::PerMember);
+  v.scalar("rings.attempts_per_day", r.attempts_per_day);
 }
-CARDSIM_FIELDS_LISTED(Rings, 192);
+CARDSIM_FIELDS_LISTED(Rings, 224);
 
 /// SIM-bank operators (a card use, agents/sim_bank.cpp).
 struct SimBanks {
@@ -306,6 +313,17 @@ struct Market {
   // supplier; a labor agency, for a face): records only run out between two
   // harvests, so later buyers need not ask each of thousands of suppliers again.
   double records_out = 0, face_records_out = 0;
+  // ---- merchants' willingness to pay farmers (docs/model.md 7, step 2) ----
+  double merchant_sold = 0;  // tally: cards merchants sold today (any use, mailed included)
+  // Cards a present merchant sells a day, an exponential moving average of
+  // the daily figure (0 until the first day with a present merchant): the
+  // volume over which a merchant spreads what an arrest would cost it.
+  double merchant_sales_per_day = 0;
+  // ---- farmers' pay by bargain (docs/model.md 7, step 2) ----
+  double farmer_paid = 0;   // tally: yuan paid to farmers today for the farmer cards obtained
+  // The merchants' willingness to pay for a farmer card (merchant_farmer_ceiling_yuan
+  // at the end of the previous day): recruiters buy from holders asking at most this.
+  double farmer_value = 0;
   // ---- records supply curve: face records clear in their own market ----
   // With records.by_profit, ID+face records (labor agencies only, F2) have
   // their own price, orders and stock: a face is a different good from an
@@ -338,11 +356,15 @@ template <class V, class C, IfPart<C, Market> = 0> void visit_fields(V& v, C& m)
   v.scalar("market.scammer_offered", m.scammer_offered);
   v.scalar("market.records_out", m.records_out);
   v.scalar("market.face_records_out", m.face_records_out);
+  v.scalar("market.merchant_sold", m.merchant_sold);
+  v.scalar("market.merchant_sales_per_day", m.merchant_sales_per_day);
+  v.scalar("market.farmer_paid", m.farmer_paid);
+  v.scalar("market.farmer_value", m.farmer_value);
   v.scalar("market.price_face_record", m.price_face_record);
   v.scalar("market.face_record_ordered", m.face_record_ordered);
   v.scalar("market.face_record_stock", m.face_record_stock);
 }
-CARDSIM_FIELDS_LISTED(Market, 176);
+CARDSIM_FIELDS_LISTED(Market, 208);
 
 /// Identity holders willing to sell a card (agents/farmer_pool.h): a count per
 /// region, so that its cost follows recruitments and sanctions, not population;
@@ -355,7 +377,7 @@ struct FarmerPool {
   // ---- rising supply curve (agents/farmer_pool.cpp): the willing by reservation price ----
   static constexpr int kBands = 32;      // reservation bands, log-spaced over +-3 spreads of the median
   std::vector<int64_t> by_band;          // [region * kBands + band]: willing persons; sums to willing[region]
-  double reached_today = 0;              // willing holders reached by recruiters today (the offer's tallies)
+  double reached_today = 0;              // holders reached by recruiters today (with the pool off too)
   double refused_today = 0;              // of them, those whose asking price was above the offer
   // ---- end rising supply curve ----
 };
@@ -471,13 +493,15 @@ CARDSIM_FIELDS_LISTED(Bank, 392);
 /// Perceived risk of criminal roles, raised by arrests they hear of.
 struct Risk {
   double farmer = 0, insider = 0;
+  double merchant = 0;  // read as merchants' perceived chance of arrest within a year (docs/model.md 10.3)
 };
 
 template <class V, class C, IfPart<C, Risk> = 0> void visit_fields(V& v, C& r) {
   v.scalar("risk.farmer", r.farmer);
   v.scalar("risk.insider", r.insider);
+  v.scalar("risk.merchant", r.merchant);
 }
-CARDSIM_FIELDS_LISTED(Risk, 16);
+CARDSIM_FIELDS_LISTED(Risk, 24);
 
 /// Regions' sizes (parameter region_sizes), derived from the parameters when
 /// the world is built, like the criminal counts, and so not saved. Holders are
@@ -651,6 +675,9 @@ struct World {
   uint32_t new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider);
   /// Sells a card in stock to `buyer` of `use`: it goes InUse, counted in the use's entry metric.
   void put_in_use(uint32_t card, CardUse use, int32_t buyer);
+  /// A ring's cards in fraud use changed by `delta`: keeps Rings::cards_in_use
+  /// and the rings' attempts a day (scammers.callers_cards) up to date.
+  void ring_fleet_changed(int32_t ring, int delta);
   /// Moves a card between states other than InUse's entry (put_in_use does that).
   void set_card_state(uint32_t card, CardState s);
   /// Ends a live card (shut, seized, expired): frees its slot under the per-ID cap.
@@ -737,7 +764,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 6000,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 6072,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

@@ -35,8 +35,9 @@ namespace {
 // record suppliers' face-record price and harvest by profit; 19: two cards
 // (bank accounts); 20: police traces of accounts (cases' receiving accounts,
 // accounts' collectors, collectors' absence, what sellers and collectors have
-// seen of arrests, account state Seized).
-constexpr int64_t kSnapshotFormat = 20;
+// seen of arrests, account state Seized); 21: merchants' perceived risk and
+// sales, their willingness to pay farmers, rings' cards in use and attempts.
+constexpr int64_t kSnapshotFormat = 21;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }

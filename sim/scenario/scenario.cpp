@@ -53,7 +53,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 /// never silently run with the count read as a density.
 struct RenamedKey {
   const char* old_key;
-  const char* new_key;
+  const char* new_key;  // nullptr: retired, replaced by a rule that `why` names
   const char* why;
 };
 
@@ -69,6 +69,10 @@ constexpr RenamedKey kRenamedKeys[] = {
     {"scammers.card_value_yuan", "scammers.cash_out_share", "a card's value to a ring is its expected revenue (use, targets, life, cash-out)"},
     {"scammers.demand_elasticity", "scammers.cards_per_margin", "a ring's fleet follows what a card earns against its price"},
     {"controls.police.capacity_per_day", "controls.police.capacity_per_million", "police capacity is traces per day per million identity holders"},
+    {"market.farmer_price_cap_share", nullptr,
+     "farmers' pay is capped by the merchants' willingness to pay, derived from their margin (the scammer price at "
+     "'market.min_markup', less their risk cost per card: perceived risk of arrest times what an arrest costs), not "
+     "by a share of the scammer price; see docs/model.md, section 7"},
     {"raising.resale_share", "raising.resale_cost_yuan", "a matured raised card is resold when the card price exceeds the raiser's cost of reselling it, abandoned otherwise"},
 };
 
@@ -99,8 +103,9 @@ namespace {
 std::string unknown_key_reason(const std::string& key) {
   for (const auto& r : kRenamedKeys)
     if (key == r.old_key)
-      return std::string("no longer a parameter: ") + r.why + "; use '" + r.new_key +
-             "' (see `cardsim params` and docs/parameters.md)";
+      return r.new_key ? std::string("no longer a parameter: ") + r.why + "; use '" + r.new_key +
+                             "' (see `cardsim params` and docs/parameters.md)"
+                       : std::string("no longer a parameter: ") + r.why;
   std::vector<std::string> keys;
   for (const auto& spec : param_registry()) keys.push_back(spec.key);
   return "unknown parameter (see `cardsim params`)" + did_you_mean(key, keys);
