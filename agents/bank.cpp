@@ -358,10 +358,6 @@ void record_bank_day(World& w) {
 // ---- police traces, recovered funds and the risk of arrest ----
 namespace {
 
-double mean_fine_yuan(const Params& p) { return 0.5 * (p.police_fine_min_yuan + p.police_fine_max_yuan); }
-double mean_sentence_days(const Params& p) {
-  return 0.5 * double(p.police_sentence_min_days + p.police_sentence_max_days);
-}
 
 /// Arrests per unit sold as seen, both moving averages per day over
 /// bank.learning_days. Arrests seen in a window with less than one unit sold

@@ -59,6 +59,8 @@ double mean_sentence_days(const Params& p) {
   return 0.5 * double(p.police_sentence_min_days + p.police_sentence_max_days);
 }
 
+double mean_fine_yuan(const Params& p) { return 0.5 * (p.police_fine_min_yuan + p.police_fine_max_yuan); }
+
 double merchant_risk_cost_yuan(const World& w) {
   const double risk = w.risk.merchant;
   if (risk <= 0) return 0.0;
@@ -68,7 +70,7 @@ double merchant_risk_cost_yuan(const World& w) {
   const double unit_cost = merchants_unit_cost(w);
   // What an arrest costs a merchant: fine, damages, the stock seized, and the
   // margin it would have earned over the sentence.
-  const double fine = 0.5 * (p.police_fine_min_yuan + p.police_fine_max_yuan);
+  const double fine = mean_fine_yuan(p);
   const double stock = double(p.brokers_target_stock) * unit_cost;
   const double lost_income = mean_sentence_days(p) / 365.0 * per_year * std::max(0.0, w.market.price_scammer - unit_cost);
   return risk * (fine + p.police_damages_yuan + stock + lost_income) / per_year;

@@ -13,6 +13,10 @@ double excess_demand(double wanted, double available);
 /// to sentence_max_days), days.
 double mean_sentence_days(const Params& p);
 
+/// Mean of the fines a court imposes (controls.police.fine_min_yuan to
+/// fine_max_yuan), yuan.
+double mean_fine_yuan(const Params& p);
+
 /// Merchants' risk cost of one card, yuan: their perceived chance of arrest
 /// within a year (risk.merchant) times what an arrest costs a merchant, spread
 /// over the cards a merchant sells in a year (docs/model.md 7, step 2).
