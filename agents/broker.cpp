@@ -98,6 +98,7 @@ Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
   }
   const uint32_t identity = b.records[i].back();
   b.records[i].pop_back();
+  if (!b.records[i].empty()) prefetch_identity(w, b.records[i].back());  // the supplier's next sale (warm_records_on_sale)
   const double price = record_price_of(w, i);
   w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), price);
   w.market.record_delivered += 1;
@@ -416,23 +417,23 @@ void harvest_for(World& w, Stream& s, std::size_t i, Leaked& leaked) {
   }
 }
 
-/// Marks the day's harvested identities (a flag set is the same in any
-/// order, and nothing reads them while suppliers harvest), batch by batch,
-/// each batch's records read in page order first (warm_records): at national
-/// scale each would be a cache and TLB miss.
+/// Marks the day's harvested identities. A flag set is the same in any order,
+/// and nothing reads the flags while suppliers harvest, so the records are
+/// marked in the order of their pages, by blocks of holders on the world's
+/// block threads (update_records_by_page): at national scale each would be a
+/// cache and TLB miss, and on the first day the kernel clears every page of
+/// the record array here.
 void mark_leaked(World& w, const Leaked& leaked) {
-  std::vector<uint32_t> batch;
-  RecordWarming scratch;
-  for (int face = 0; face < 2; ++face) {
-    const unsigned flags = Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u);
-    const std::vector<uint32_t>& ids = leaked[face];
-    for (std::size_t first = 0; first < ids.size(); first += kWarmBatch) {
-      batch.assign(ids.begin() + std::ptrdiff_t(first),
-                   ids.begin() + std::ptrdiff_t(std::min(ids.size(), first + kWarmBatch)));
-      warm_records(w, batch, scratch);
-      for (uint32_t identity : batch) w.citizens.person[identity].set_flags(flags);
-    }
-  }
+  static thread_local std::vector<uint32_t> ids;
+  static thread_local PageOrder scratch;
+  ids.assign(leaked[0].begin(), leaked[0].end());
+  ids.insert(ids.end(), leaked[1].begin(), leaked[1].end());
+  const std::size_t id_only = leaked[0].size();
+  const std::vector<uint32_t>& all = ids;
+  update_records_by_page(w, all, scratch, [&w, &all, id_only](std::size_t k) {
+    const unsigned flags = Citizens::kLeakedId | (k >= id_only ? Citizens::kLeakedFace : 0u);
+    w.citizens.person[all[k]].set_flags(flags);
+  });
 }
 
 }  // namespace
@@ -448,9 +449,28 @@ void harvest_records(World& w) {
   mark_leaked(w, leaked);
 }
 
+namespace {
+
+/// A record sold is the last of some supplier's stock, and the activation
+/// checks on it read its holder's record: the holders of those last records
+/// are read once, in page order, before the merchants buy (buy_record fetches
+/// a supplier's next one as it sells one). At national scale each would be a
+/// cache and TLB miss; a hint that changes timing, never results.
+void warm_records_on_sale(const World& w) {
+  static thread_local std::vector<uint32_t> on_sale;
+  static thread_local RecordWarming scratch;
+  on_sale.clear();
+  for (const auto& stock : w.brokers.records)
+    if (!stock.empty()) on_sale.push_back(stock.back());
+  warm_records(w, on_sale, scratch);
+}
+
+}  // namespace
+
 void produce_cards(World& w) {
   if (w.citizens.count == 0) return;
   update_farmer_pool(w);
+  warm_records_on_sale(w);
   for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
     if (!w.broker_present(int32_t(i))) continue;
     Stream s = w.stream(Phase::Production, i);
