@@ -98,7 +98,6 @@ Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
   }
   const uint32_t identity = b.records[i].back();
   b.records[i].pop_back();
-  if (!b.records[i].empty()) prefetch_identity(w, b.records[i].back());  // the supplier's next sale (warm_records_on_sale)
   const double price = record_price_of(w, i);
   w.ledger.transfer(buyer_account, w.ledger.broker(int32_t(i)), price);
   w.market.record_delivered += 1;
@@ -449,28 +448,9 @@ void harvest_records(World& w) {
   mark_leaked(w, leaked);
 }
 
-namespace {
-
-/// A record sold is the last of some supplier's stock, and the activation
-/// checks on it read its holder's record: the holders of those last records
-/// are read once, in page order, before the merchants buy (buy_record fetches
-/// a supplier's next one as it sells one). At national scale each would be a
-/// cache and TLB miss; a hint that changes timing, never results.
-void warm_records_on_sale(const World& w) {
-  static thread_local std::vector<uint32_t> on_sale;
-  static thread_local RecordWarming scratch;
-  on_sale.clear();
-  for (const auto& stock : w.brokers.records)
-    if (!stock.empty()) on_sale.push_back(stock.back());
-  warm_records(w, on_sale, scratch);
-}
-
-}  // namespace
-
 void produce_cards(World& w) {
   if (w.citizens.count == 0) return;
   update_farmer_pool(w);
-  warm_records_on_sale(w);
   for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
     if (!w.broker_present(int32_t(i))) continue;
     Stream s = w.stream(Phase::Production, i);
