@@ -211,9 +211,13 @@ void detect_fleet(World& w, Stream& s) {
 
 }  // namespace
 
-bool shut_one_honest_card(World& w, Stream& s) {
+namespace {
+
+/// shut_one_honest_card with its holders from `next_holder()`.
+template <class NextHolder>
+bool shut_one_honest_card_of(World& w, NextHolder next_holder) {
   for (int tries = 0; tries < kHolderSearchDraws; ++tries) {
-    const uint32_t id = w.random_identity(s);
+    const uint32_t id = next_holder();
     if (const int have = w.legit_cards(id); have > 0) {
       w.set_legit_cards(id, have - 1);
       w.legit_live--;
@@ -224,13 +228,25 @@ bool shut_one_honest_card(World& w, Stream& s) {
   return false;
 }
 
+}  // namespace
+
+bool shut_one_honest_card(World& w, Stream& s) {
+  return shut_one_honest_card_of(w, [&] { return w.random_identity(s); });
+}
+
 namespace {
 
-void shut_honest_cards(World& w, Stream& s) {
+/// Honest cards shut by mistake. After the count, `s` serves only to draw
+/// holders, so they are drawn ahead of use (IdentityLookahead, the same
+/// holders in the same order); `s` is taken by value: nothing draws from it
+/// after this.
+void shut_honest_cards(World& w, Stream s) {
   const double rate = w.p.monitoring_false_positive * w.p.monitoring_strength;
   const int64_t n = s.poisson(double(w.legit_live) * rate);
+  if (n == 0 || w.citizens.count == 0) return;
+  IdentityLookahead who(w, s, -1, n);
   for (int64_t k = 0; k < n; ++k)
-    if (shut_one_honest_card(w, s)) w.recorder.add(Metric::shutdowns_honest, 1);
+    if (shut_one_honest_card_of(w, [&] { return who.next(); })) w.recorder.add(Metric::shutdowns_honest, 1);
 }
 
 bool shut_for_fraud_keeping_slot(World& w, uint32_t card);
