@@ -466,23 +466,23 @@ void harvest_for(World& w, Stream& s, std::size_t i, Leaked& leaked) {
   }
 }
 
-/// Marks the day's harvested identities (a flag set is the same in any
-/// order, and nothing reads them while suppliers harvest), batch by batch,
-/// each batch's records read in page order first (warm_records): at national
-/// scale each would be a cache and TLB miss.
+/// Marks the day's harvested identities. A flag set is the same in any order,
+/// and nothing reads the flags while suppliers harvest, so the records are
+/// marked in the order of their pages, by blocks of holders on the world's
+/// block threads (update_records_by_page): at national scale each would be a
+/// cache and TLB miss, and on the first day the kernel clears every page of
+/// the record array here.
 void mark_leaked(World& w, const Leaked& leaked) {
-  std::vector<uint32_t> batch;
-  RecordWarming scratch;
-  for (int face = 0; face < 2; ++face) {
-    const unsigned flags = Citizens::kLeakedId | (face ? Citizens::kLeakedFace : 0u);
-    const std::vector<uint32_t>& ids = leaked[face];
-    for (std::size_t first = 0; first < ids.size(); first += kWarmBatch) {
-      batch.assign(ids.begin() + std::ptrdiff_t(first),
-                   ids.begin() + std::ptrdiff_t(std::min(ids.size(), first + kWarmBatch)));
-      warm_records(w, batch, scratch);
-      for (uint32_t identity : batch) w.citizens.person[identity].set_flags(flags);
-    }
-  }
+  static thread_local std::vector<uint32_t> ids;
+  static thread_local PageOrder scratch;
+  ids.assign(leaked[0].begin(), leaked[0].end());
+  ids.insert(ids.end(), leaked[1].begin(), leaked[1].end());
+  const std::size_t id_only = leaked[0].size();
+  const std::vector<uint32_t>& all = ids;
+  update_records_by_page(w, all, scratch, [&w, &all, id_only](std::size_t k) {
+    const unsigned flags = Citizens::kLeakedId | (k >= id_only ? Citizens::kLeakedFace : 0u);
+    w.citizens.person[all[k]].set_flags(flags);
+  });
 }
 
 }  // namespace

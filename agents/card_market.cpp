@@ -300,12 +300,18 @@ void detect_cards_in_use(World& w, Stream& s) {
     double hazard[kChannelCount];
     for (int c = 0; c < kChannelCount; ++c)
       hazard[c] = std::min(1.0, kUseFunctions[u].hazard(w.p, Channel(c)));
+    // A fleet's cards were made on different days: their channels lie
+    // scattered over the card arrays, so each is fetched a few cards ahead.
+    constexpr std::size_t kAhead = 16;
     for (const auto& fleet : use_fleets(w, CardUse(u)))
-      for (uint32_t card : fleet)
+      for (std::size_t k = 0; k < fleet.size(); ++k) {
+        if (k + kAhead < fleet.size()) __builtin_prefetch(&w.cards.channel[fleet[k + kAhead]]);
+        const uint32_t card = fleet[k];
         if (s.bernoulli(hazard[w.cards.channel[card]])) {
           const auto due = std::size_t(w.day + w.p.monitoring_delay_days);
           if (due < w.horizon()) w.shutdown_due[due].push_back(card);
         }
+      }
   }
 }
 

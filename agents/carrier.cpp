@@ -211,9 +211,13 @@ void detect_fleet(World& w, Stream& s) {
 
 }  // namespace
 
-bool shut_one_honest_card(World& w, Stream& s) {
+namespace {
+
+/// shut_one_honest_card with its holders from `next_holder()`.
+template <class NextHolder>
+bool shut_one_honest_card_of(World& w, NextHolder next_holder) {
   for (int tries = 0; tries < kHolderSearchDraws; ++tries) {
-    const uint32_t id = w.random_identity(s);
+    const uint32_t id = next_holder();
     if (const int have = w.legit_cards(id); have > 0) {
       w.set_legit_cards(id, have - 1);
       w.legit_live--;
@@ -224,29 +228,44 @@ bool shut_one_honest_card(World& w, Stream& s) {
   return false;
 }
 
-namespace {
+}  // namespace
 
-void shut_honest_cards(World& w, Stream& s) {
-  const double rate = w.p.monitoring_false_positive * w.p.monitoring_strength;
-  const int64_t n = s.poisson(double(w.legit_live) * rate);
-  for (int64_t k = 0; k < n; ++k)
-    if (shut_one_honest_card(w, s)) w.recorder.add(Metric::shutdowns_honest, 1);
+bool shut_one_honest_card(World& w, Stream& s) {
+  return shut_one_honest_card_of(w, [&] { return w.random_identity(s); });
 }
 
-/// Shuts the cards due today in batches, each batch's holders' records read
-/// in page order first (warm_records): at national scale each would be a
-/// cache and TLB miss.
+namespace {
+
+/// Honest cards shut by mistake. After the count, `s` serves only to draw
+/// holders, so they are drawn ahead of use (IdentityLookahead, the same
+/// holders in the same order); `s` is taken by value: nothing draws from it
+/// after this.
+void shut_honest_cards(World& w, Stream s) {
+  const double rate = w.p.monitoring_false_positive * w.p.monitoring_strength;
+  const int64_t n = s.poisson(double(w.legit_live) * rate);
+  if (n == 0 || w.citizens.count == 0) return;
+  IdentityLookahead who(w, s, -1, n);
+  for (int64_t k = 0; k < n; ++k)
+    if (shut_one_honest_card_of(w, [&] { return who.next(); })) w.recorder.add(Metric::shutdowns_honest, 1);
+}
+
+bool shut_for_fraud_keeping_slot(World& w, uint32_t card);
+
+/// Shuts the cards due today. A shutdown touches its holder's record only to
+/// free the card's slot under the per-ID cap, and nothing else in a shutdown
+/// reads that count; counting down is the same in any order, so the slots are
+/// freed after all of today's shutdowns, in the order of the records' pages,
+/// by blocks of holders on the world's block threads (update_records_by_page):
+/// at national scale each would be a cache and TLB miss.
 void shut_due_today(World& w) {
+  static thread_local std::vector<uint32_t> holders;
+  static thread_local PageOrder scratch;
   auto& due = w.shutdown_due[std::size_t(w.day)];
-  std::vector<uint32_t> holders;
-  RecordWarming scratch;
-  for (std::size_t first = 0; first < due.size(); first += kWarmBatch) {
-    const std::size_t last = std::min(due.size(), first + kWarmBatch);
-    holders.clear();
-    for (std::size_t k = first; k < last; ++k) holders.push_back(w.cards.identity[due[k]]);
-    warm_records(w, holders, scratch);
-    for (std::size_t k = first; k < last; ++k) shut_for_fraud(w, due[k]);
-  }
+  holders.clear();
+  for (uint32_t card : due)
+    if (shut_for_fraud_keeping_slot(w, card)) holders.push_back(w.cards.identity[card]);
+  const std::vector<uint32_t>& freed = holders;
+  update_records_by_page(w, freed, scratch, [&w, &freed](std::size_t k) { w.free_slot(freed[k]); });
   due.clear();
   due.shrink_to_fit();
 }
@@ -355,14 +374,26 @@ void pay_commissions(World& w) {
   w.commission_due[std::size_t(w.day)].shrink_to_fit();
 }
 
-void shut_for_fraud(World& w, uint32_t card) {
-  if (!take_from_holder(w, card, true)) return;  // already gone (seized, expired, or shut)
-  w.end_card(card, CardState::ShutFraud);
+namespace {
+
+/// shut_for_fraud but for freeing the card's slot under the per-ID cap, which
+/// the caller does (World::free_slot); false when the card was gone already
+/// (seized, expired, or shut).
+bool shut_for_fraud_keeping_slot(World& w, uint32_t card) {
+  if (!take_from_holder(w, card, true)) return false;
+  w.end_card_keeping_slot(card, CardState::ShutFraud);
   farmer_card_shut(w, card);
   w.recorder.add(Metric::shutdowns_fraud, 1);
   w.recorder.add_ratio(Metric::days_to_shutdown_mean, double(w.day - w.cards.activation_day[card]), 1);
   clawback(w, card);
   pass_lead(w, card);
+  return true;
+}
+
+}  // namespace
+
+void shut_for_fraud(World& w, uint32_t card) {
+  if (shut_for_fraud_keeping_slot(w, card)) w.free_slot(w.cards.identity[card]);
 }
 
 void number_reported(World& w, uint32_t card, uint64_t report) {

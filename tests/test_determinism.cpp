@@ -4,7 +4,9 @@
 
 #include <cstring>
 
+#include "core/block_pool.h"
 #include "core/identity_lookahead.h"
+#include "core/simulation.h"
 #include "model_fixtures.h"
 
 using namespace cardsim;
@@ -103,4 +105,86 @@ TEST_CASE("one replicate of 40 million holders on 1 and 2 threads gives bit-iden
   CHECK(identical(one, run(sc, 1, 4, 2)));
   CHECK(mean_total(one, "cards_activated_legit") > 0);
   CHECK(mean_total(one, "honest_refused_remote") > 0);
+}
+
+// Records updated by blocks of pages (update_records_by_page: harvested
+// records marked as leaked, slots freed by monitoring's shutdowns), on the
+// block threads of a replicate. A test makes a block one page (2^20
+// holders), so that a world of a few million holders runs by several blocks.
+namespace {
+
+struct OnePageBlocks {
+  int kept = record_block_pages();
+  OnePageBlocks() { record_block_pages() = 1; }
+  ~OnePageBlocks() { record_block_pages() = kept; }
+};
+
+/// Adds a criminal card to each of `ids`' holders and marks every third as
+/// misused: updates that come out the same in any order.
+void count_cards_by_page(World& w, const std::vector<uint32_t>& ids) {
+  PageOrder scratch;
+  update_records_by_page(w, ids, scratch, [&w, &ids](std::size_t k) {
+    Identity& holder = w.citizens.person[ids[k]];
+    holder.set_criminal_cards(holder.criminal_cards() + 1);
+    if (k % 3 == 0) holder.set_flags(Citizens::kMisused);
+  });
+}
+
+}  // namespace
+
+TEST_CASE("records updated by page blocks: each update once, the same on 1 and 2 threads", "[determinism][threads]") {
+  const OnePageBlocks one_page;
+  const Scenario sc = small_baseline(3500000, 1);
+  World serial(sc.params, 5, 0), blocks(sc.params, 5, 0), threads(sc.params, 5, 0);
+  // Holders on every page, some many times, the last holder among them.
+  std::vector<uint32_t> ids;
+  Stream s = serial.stream(Phase::Records, 1);
+  for (int k = 0; k < 20000; ++k) ids.push_back(serial.random_identity(s));
+  for (int k = 0; k < 7; ++k) ids.push_back(uint32_t(serial.citizens.count - 1));
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    Identity& holder = serial.citizens.person[ids[k]];
+    holder.set_criminal_cards(holder.criminal_cards() + 1);
+    if (k % 3 == 0) holder.set_flags(Citizens::kMisused);
+  }
+  count_cards_by_page(blocks, ids);
+  BlockPool pool(2);
+  threads.block_pool = &pool;
+  count_cards_by_page(threads, ids);
+  threads.block_pool = nullptr;
+  int64_t differ = 0, cards = 0;
+  for (int64_t id = 0; id < serial.citizens.count; ++id) {
+    const auto i = std::size_t(id);
+    differ += serial.citizens.person[i].bits != blocks.citizens.person[i].bits;
+    differ += serial.citizens.person[i].bits != threads.citizens.person[i].bits;
+    cards += threads.citizens.person[i].criminal_cards();
+  }
+  CHECK(differ == 0);
+  CHECK(cards == int64_t(ids.size()));
+  CHECK(threads.citizens.person[std::size_t(serial.citizens.count - 1)].criminal_cards() == 7);
+}
+
+// A whole replicate whose records are updated by several blocks: its series
+// and totals, and every holder's record at the end (the leaked flags, which
+// no output reads, among them), are the same on 1 and 2 threads.
+TEST_CASE("one replicate whose records are updated by several page blocks: 1 and 2 threads bit-identical",
+          "[determinism][threads]") {
+  const OnePageBlocks one_page;
+  const Scenario sc = with(small_baseline(3500000, 120), {"regions=31", "region_sizes=china_provinces_2020",
+                                                          "controls.monitoring.delay_days=0"});
+  const RunResult one = run(sc, 1, 6, 1);
+  CHECK(identical(one, run(sc, 1, 6, 2)));
+  CHECK(mean_total(one, "identity_records_leaked") > 0);
+  CHECK(mean_total(one, "shutdowns_fraud") > 0);
+  RunOptions on_one, on_two;
+  on_two.threads_inside = 2;
+  const auto w1 = run_replicate(sc, 6, 0, on_one);
+  const auto w2 = run_replicate(sc, 6, 0, on_two);
+  int64_t differ = 0, leaked = 0;
+  for (int64_t id = 0; id < w1->citizens.count; ++id) {
+    const auto i = std::size_t(id);
+    differ += w1->citizens.person[i].bits != w2->citizens.person[i].bits;
+    leaked += (w2->citizens.person[i].flags() & Citizens::kLeakedId) != 0;
+  }
+  CHECK(differ == 0);
+  CHECK(leaked > 0);
 }

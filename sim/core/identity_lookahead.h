@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/block_pool.h"
 #include "core/world.h"
 
 namespace cardsim {
@@ -70,6 +71,58 @@ inline void warm_records(const World& w, const std::vector<uint32_t>& ids, Recor
     if (windows) sum += unsigned(w.citizens.velocity[by_page[k]].count);
   }
   asm volatile("" : : "r"(sum));  // the reads are what is wanted: keep them
+}
+
+/// Scratch space of update_records_by_page, kept between calls.
+struct PageOrder {
+  std::vector<uint32_t> order, page_start;
+};
+
+/// Holders' records a block of update_records_by_page covers, in pages of
+/// 2^20 records (2 MB): 16 pages, 2^24 holders, so that a national world
+/// makes about 80 blocks and a block's work is thousands of records. A
+/// setting of the program, not of a scenario: results do not depend on it.
+/// Tests make it one page, so that a world of a few million holders runs by
+/// several blocks.
+inline int& record_block_pages() {
+  static int pages = 16;
+  return pages;
+}
+
+/// Calls `update(k)` for every k in [0, ids.size()), in the order of the
+/// pages of ids[k]'s record, by fixed blocks of record_block_pages() pages, the
+/// blocks on the world's block threads where it has them. Only for updates
+/// that touch nothing but the holder's own record and come out the same in
+/// any order (setting a flag, counting a card down): blocks cover disjoint
+/// holders, so they can run at once, and the result depends neither on the
+/// order nor on the number of threads. Read in page order, records cost no
+/// TLB miss each (warm_records); a record array touched for the first time
+/// is also cleared by the kernel on the threads that touch it.
+template <class Update>
+void update_records_by_page(const World& w, const std::vector<uint32_t>& ids, PageOrder& scratch, Update update) {
+  constexpr int kPageShift = 20;       // 2^20 2-byte records: one 2 MB page
+  const auto block_pages = std::size_t(std::max(1, record_block_pages()));
+  auto& order = scratch.order;
+  auto& page_start = scratch.page_start;
+  const std::size_t pages = (std::size_t(w.citizens.count) >> kPageShift) + 1;
+  page_start.assign(pages + 1, 0);
+  for (uint32_t id : ids) page_start[(id >> kPageShift) + 1]++;
+  for (std::size_t p = 1; p <= pages; ++p) page_start[p] += page_start[p - 1];
+  order.resize(ids.size());
+  {
+    std::vector<uint32_t> next(page_start.begin(), page_start.end() - 1);
+    for (std::size_t k = 0; k < ids.size(); ++k) order[next[ids[k] >> kPageShift]++] = uint32_t(k);
+  }
+  const int blocks = int((pages + block_pages - 1) / block_pages);
+  const auto run_block = [&](int b) {
+    const std::size_t first = page_start[std::size_t(b) * block_pages];
+    const std::size_t last = page_start[std::min(pages, std::size_t(b + 1) * block_pages)];
+    for (std::size_t j = first; j < last; ++j) update(std::size_t(order[j]));
+  };
+  if (w.block_pool)
+    w.block_pool->run(blocks, run_block);
+  else
+    for (int b = 0; b < blocks; ++b) run_block(b);
 }
 
 /// Uniformly random identity holders from a stream of their own, drawn in

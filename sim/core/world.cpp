@@ -396,10 +396,4 @@ void World::set_card_state(uint32_t card, CardState s) {
   cards_by_state[std::size_t(s)]++;
 }
 
-void World::end_card(uint32_t card, CardState s) {
-  set_card_state(card, s);
-  Identity& holder = citizens.person[cards.identity[card]];
-  holder.set_criminal_cards(holder.criminal_cards() - 1);
-}
-
 }  // namespace cardsim

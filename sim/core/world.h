@@ -681,7 +681,19 @@ struct World {
   /// Moves a card between states other than InUse's entry (put_in_use does that).
   void set_card_state(uint32_t card, CardState s);
   /// Ends a live card (shut, seized, expired): frees its slot under the per-ID cap.
-  void end_card(uint32_t card, CardState s);
+  void end_card(uint32_t card, CardState s) {
+    end_card_keeping_slot(card, s);
+    free_slot(cards.identity[card]);
+  }
+  /// end_card in two steps, for a caller that frees many holders' slots at
+  /// once, in the order of their records' pages (monitoring's shutdowns):
+  /// the card ends, and its slot stays taken until free_slot.
+  void end_card_keeping_slot(uint32_t card, CardState s) { set_card_state(card, s); }
+  /// Frees one slot of `identity`'s under the per-ID cap (a live criminal card fewer).
+  void free_slot(uint32_t identity) {
+    Identity& holder = citizens.person[identity];
+    holder.set_criminal_cards(holder.criminal_cards() - 1);
+  }
 
   bool insider_present(int32_t insider) const {
     return insider >= 0 && insiders.vacant_until[insider] <= day && !insiders.vacant[std::size_t(insider)];
