@@ -176,7 +176,10 @@ struct ChannelTally {
 double recruiter_mean_contacts(const World& w) {
   const double k0 = w.p.farmer_contacts_per_recruiter, c = w.p.farmer_contact_cost_yuan;
   if (c <= 0) return k0;
-  const double surplus = double(w.p.farmer_cards_per_farmer) *
+  // A contact's surplus counts only the cards the activation checks let
+  // through, as recruiters have seen lately (Market::farmer_yield): paying
+  // for contacts whose cards are refused would only raise the merchants' cost.
+  const double surplus = double(w.p.farmer_cards_per_farmer) * w.market.farmer_yield *
                          expected_surplus_per_contact_yuan(w, w.market.farmer_value);
   return k0 * surplus / c;
 }
@@ -207,6 +210,7 @@ void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTa
     const double pay = farmer_pay_yuan(w.p, ask, value);
     recruit_farmer(w, person, band);
     const int64_t want = std::min<int64_t>(w.p.farmer_cards_per_farmer, order - got);
+    w.market.farmer_cards_tried += double(want);
     for (int64_t k = 0; k < want; ++k) {
       const uint32_t card = open_farmer_card(w, s, person, int32_t(m));
       if (card == kNone) break;

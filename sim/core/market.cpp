@@ -104,6 +104,8 @@ void update_prices(World& w) {
   // sale. Tomorrow's recruiters buy from holders asking at most what a card
   // is worth to the merchants at today's ring price and risk.
   if (m.farmer_obtained > 0) m.price_farmer = m.farmer_paid / m.farmer_obtained;
+  if (m.farmer_cards_tried > 0)
+    m.farmer_yield += kSalesMemory * (m.farmer_obtained / m.farmer_cards_tried - m.farmer_yield);
   m.farmer_value = merchant_farmer_ceiling_yuan(w);
 
   // White cards: orders against the capacity of insiders willing at this

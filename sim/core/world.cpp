@@ -240,6 +240,7 @@ void Market::clear_tallies() {
   records_out = face_records_out = 0;
   merchant_sold = 0;
   farmer_paid = 0;
+  farmer_cards_tried = 0;
   face_record_ordered = face_record_stock = 0;
 }
 

@@ -324,6 +324,11 @@ struct Market {
   // The merchants' willingness to pay for a farmer card (merchant_farmer_ceiling_yuan
   // at the end of the previous day): recruiters buy from holders asking at most this.
   double farmer_value = 0;
+  double farmer_cards_tried = 0;  // tally: cards the farmers who accepted set out to open today
+  // Share of the cards farmers set out to open that the activation checks let
+  // through, an exponential moving average over days with a try (1 before the
+  // first): recruiters weigh a contact's surplus by it (docs/model.md 4.1).
+  double farmer_yield = 1;
   // ---- records supply curve: face records clear in their own market ----
   // With records.by_profit, ID+face records (labor agencies only, F2) have
   // their own price, orders and stock: a face is a different good from an
@@ -360,11 +365,13 @@ template <class V, class C, IfPart<C, Market> = 0> void visit_fields(V& v, C& m)
   v.scalar("market.merchant_sales_per_day", m.merchant_sales_per_day);
   v.scalar("market.farmer_paid", m.farmer_paid);
   v.scalar("market.farmer_value", m.farmer_value);
+  v.scalar("market.farmer_cards_tried", m.farmer_cards_tried);
+  v.scalar("market.farmer_yield", m.farmer_yield);
   v.scalar("market.price_face_record", m.price_face_record);
   v.scalar("market.face_record_ordered", m.face_record_ordered);
   v.scalar("market.face_record_stock", m.face_record_stock);
 }
-CARDSIM_FIELDS_LISTED(Market, 208);
+CARDSIM_FIELDS_LISTED(Market, 224);
 
 /// Identity holders willing to sell a card (agents/farmer_pool.h): a count per
 /// region, so that its cost follows recruitments and sanctions, not population;
@@ -776,7 +783,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 6072,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 6088,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 
