@@ -48,7 +48,7 @@ TEST_CASE("memory estimates saturate instead of overflowing", "[memory]") {
 // than the baseline (cards worth four times as much to the rings).
 TEST_CASE("the memory estimate stays above what a world holds after a year", "[memory]") {
   const Scenario base = with(builtin_baseline(), {"days=365"});
-  for (const Scenario& sc : std::vector<Scenario>{base, with(base, {"scammers.cash_out_share=1.0", "scammers.cards_per_margin=240"}),
+  for (const Scenario& sc : std::vector<Scenario>{base, with(base, {"scammers.cash_out_share=1.0", "scammers.callers_cards=1200"}),
         with(base, {"controls.velocity.enabled=true"})}) {
     const auto world = run_replicate(sc, 1, 0, RunOptions{});
     const uint64_t held = world_bytes_held(*world);

@@ -64,7 +64,7 @@ double series_at(const RunResult& r, int64_t rep, const std::string& metric, int
 /// The baseline at 200,000 people where rings and SIM banks buy no card: the
 /// merchants' stock stays full, so a drive has dormant cards to find.
 Scenario idle_market(int64_t days = 60) {
-  return with(small_baseline(200000, days), {"scammers.cards_per_margin=0", "sim_banks.cards_per_margin=0"});
+  return with(small_baseline(200000, days), {"scammers.callers_cards=0", "scammers.cards_per_margin=0", "sim_banks.cards_per_margin=0"});
 }
 
 Scenario with_actions(Scenario sc, const std::string& actions_yaml) {
