@@ -87,7 +87,7 @@ TEST_CASE("a buyer buys at home first and mails in only what is worth price plus
     const double value = card_revenue_yuan(*w, 0);
     w->market.price_scammer = value / 2;       // a margin of 1: the ring wants 100 cards
     w->p.scammers_callers_cards = 0;  // the fleet rule by margin, whose size is exact
-  w->p.scammers_cards_per_margin = 100;
+    w->p.scammers_cards_per_margin = 100;
     w->p.market_transport_cost_yuan = prohibitive ? value : 0.1 * value;
     buyers_buy_cards(*w);
     // Home stock first, whatever the transport.
