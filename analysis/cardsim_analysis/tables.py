@@ -112,6 +112,6 @@ def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects", metric
                f"$\\star$: on the cost-effectiveness frontier.")
     tex = outdir / f"{name}.tex"
     header = ["policy", *(h for _, h, _ in POLICY_TABLE_COLUMNS), "ratio", "rank"]
-    tex.write_text(latex_tabular(header, rows, "p{3.2cm}" + "r" * (len(header) - 1), caption, f"tab:{name}",
+    tex.write_text(latex_tabular(header, rows, "p{2.9cm}" + "r" * (len(header) - 1), caption, f"tab:{name}",
                                  size=r"\footnotesize"), encoding="utf-8")
     return [csv, tex]
