@@ -334,6 +334,10 @@ double demand_with_callers(double value_yuan, double price_yuan, double callers_
   return std::max(0.0, wanted - double(held));
 }
 
+double cards_at_work(double cards, double callers_cards) {
+  return callers_cards > 0 ? cards / (1.0 + cards / callers_cards) : 0.0;
+}
+
 bool erase_card(std::vector<uint32_t>& list, uint32_t card) {
   auto it = std::find(list.begin(), list.end(), card);
   if (it == list.end()) return false;

@@ -31,6 +31,11 @@ double demand_from_margin(double value_yuan, double price_yuan, double cards_per
 /// the fleet at which a marginal card's revenue meets the price, less `held`.
 double demand_with_callers(double value_yuan, double price_yuan, double callers_cards, std::size_t held);
 
+/// Cards' worth of work a fleet of `cards` does with `callers_cards` callers:
+/// F / (1 + F / C): every card at full use while callers are idle, never more
+/// than C as the fleet grows; nothing with no callers (C = 0).
+double cards_at_work(double cards, double callers_cards);
+
 /// Removes `card` from `list` (order not kept); false when it was not there.
 bool erase_card(std::vector<uint32_t>& list, uint32_t card);
 

@@ -46,7 +46,7 @@ void case_through_bank(World& w, Stream& s, Stream& bank_stream, int32_t ring) {
 void ring_fraud(World& w, Stream& s, Stream* bank_stream, int32_t ring) {
   auto& fleet = w.rings.fleet[std::size_t(ring)];
   if (fleet.empty()) return;
-  int64_t attempts = s.poisson(ring_attempts_per_day(w.p, fleet.size()));
+  int64_t attempts = s.poisson(ring_attempts_per_day(w, ring, fleet.size()));
   const double saturation = target_saturation(w);
   w.recorder.add(Metric::fraud_attempts, double(attempts));
   // Victims by group: elderly, then students among the rest, then everyone
@@ -108,10 +108,14 @@ void ring_serves_sentence(World& w, int32_t ring, int64_t sentence_days) {
   return_after_sentence(w.day, sentence_days, record, w.rings.absent_until[r], w.rings.convictions[r]);
 }
 
-double ring_attempts_per_day(const Params& p, std::size_t cards) {
-  const double f = double(cards);
-  if (p.scammers_callers_cards <= 0) return f * p.scammers_attempts_per_card;
-  return p.scammers_attempts_per_card * f / (1.0 + f / p.scammers_callers_cards);
+double ring_callers_cards(const World& w, int32_t ring) {
+  return w.p.scammers_callers_cards * w.restraint(w.rings.convictions[std::size_t(ring)]);
+}
+
+double ring_attempts_per_day(const World& w, int32_t ring, std::size_t cards) {
+  // scammers.callers_cards = 0 is the rule without callers: every card works in full.
+  if (w.p.scammers_callers_cards <= 0) return w.p.scammers_attempts_per_card * double(cards);
+  return w.p.scammers_attempts_per_card * cards_at_work(double(cards), ring_callers_cards(w, ring));
 }
 
 double target_saturation(const World& w) {
@@ -155,10 +159,10 @@ double ring_demand_at(const World& w, int32_t ring, double price_yuan) {
   // With no margin a ring runs no cards: it leaves the market until the margin returns.
   // A ring back from a sentence runs fewer cards (World::restraint). Cards in
   // the post to it count as held (regions that trade).
-  const double restraint = w.restraint(w.rings.convictions[std::size_t(ring)]);
   const std::size_t held = w.rings.fleet[std::size_t(ring)].size() + w.cards_coming(CardUse::FraudCalls, ring);
   if (w.p.scammers_callers_cards > 0)
-    return demand_with_callers(card_revenue_yuan(w, ring), price_yuan, w.p.scammers_callers_cards * restraint, held);
+    return demand_with_callers(card_revenue_yuan(w, ring), price_yuan, ring_callers_cards(w, ring), held);
+  const double restraint = w.restraint(w.rings.convictions[std::size_t(ring)]);
   return demand_from_margin(card_revenue_yuan(w, ring), price_yuan, w.p.scammers_cards_per_margin * restraint, held);
 }
 
@@ -186,13 +190,13 @@ double expected_ring_profit_yuan_per_day(const World& w, int32_t ring) {
   const double value = card_revenue_yuan(w, ring), price = w.market.price_scammer;
   // Cards it would run from an empty fleet; a record restrains it (World::restraint),
   // which is how the entry rule sees a returning convict's higher risk.
-  const double restraint = w.restraint(w.rings.convictions[std::size_t(ring)]);
-  const double callers = w.p.scammers_callers_cards * restraint;
+  const double callers = ring_callers_cards(w, ring);
   if (callers > 0) {
     // The cards' revenue saturates in the callers; each card is still bought.
     const double cards = demand_with_callers(value, price, callers, 0);
-    return (value * cards / (1.0 + cards / callers) - price * cards) / expected_card_life_days(w.p);
+    return (value * cards_at_work(cards, callers) - price * cards) / expected_card_life_days(w.p);
   }
+  const double restraint = w.restraint(w.rings.convictions[std::size_t(ring)]);
   const double cards = demand_from_margin(value, price, w.p.scammers_cards_per_margin * restraint, 0);
   // Each card is replaced when shut: the fleet turns over once per card life.
   return cards * (value - price) / expected_card_life_days(w.p);

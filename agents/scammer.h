@@ -64,8 +64,15 @@ void init_ring_expectations(World& w);
 
 /// Share of an attempt's chance of deceiving left at today's attempts per
 /// holder: 1 / (1 + attempts / (scammers.saturation_attempts * population)).
-/// Attempts a day of a ring holding `cards` cards in fraud use (scammers.callers_cards).
-double ring_attempts_per_day(const Params& p, std::size_t cards);
+/// Callers a ring has: scammers.callers_cards, fewer for a ring back from a
+/// sentence (World::restraint). A ring's record changes only while its fleet
+/// is empty (ring_enters), so the attempts total kept as fleets change stays exact.
+double ring_callers_cards(const World& w, int32_t ring);
+
+/// Attempts a day of `ring` holding `cards` cards in fraud use:
+/// scammers.attempts_per_card x cards_at_work(cards, its callers), or x cards
+/// with scammers.callers_cards = 0.
+double ring_attempts_per_day(const World& w, int32_t ring, std::size_t cards);
 
 double target_saturation(const World& w);
 

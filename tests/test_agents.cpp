@@ -335,6 +335,31 @@ TEST_CASE("a broken ring's place is empty for replacement_days, then a successor
   CHECK(w->cards.state[offered] == uint8_t(CardState::InUse));
 }
 
+TEST_CASE("a ring back from a sentence works its cards with fewer callers, and its attempts total follows", "[agents][life]") {
+  auto w = tiny_world_with_ring();
+  Params& p = w->p;
+  p.scammers_callers_cards = 10;
+  p.scammers_attempts_per_card = 2;
+  p.police_record_restraint = 0.5;
+  w->rings.convictions[0] = 1;  // one sentence served: half the callers
+  REQUIRE(ring_callers_cards(*w, 0) == 5.0);
+  for (uint32_t k = 0; k < 5; ++k) {
+    const uint32_t card = w->new_card(Channel::Farmer, k % 4, 0, 0, -1);
+    w->put_in_use(card, CardUse::FraudCalls, 0);
+    w->rings.fleet[0].push_back(card);
+  }
+  // Five cards, five callers: 2 x 5 / (1 + 5 / 5) = 5 attempts a day, not the
+  // 2 x 5 / (1 + 5 / 10) = 6.67 of a ring without a record.
+  CHECK(ring_attempts_per_day(*w, 0, 5) == 5.0);
+  CHECK(w->rings.attempts_per_day == Approx(5.0).epsilon(1e-12));
+  // The demand that restraint sets is the one its attempts saturate at:
+  // F = C' (sqrt(R / p) - 1) with C' = 5 callers.
+  const double value = card_revenue_yuan(*w, 0), price = value / 4;  // sqrt(4) - 1 = 1
+  CHECK(ring_demand_at(*w, 0, price) == Approx(5.0 - 5.0).margin(1e-9));
+  w->rings.convictions[0] = 0;
+  CHECK(ring_demand_at(*w, 0, price) == Approx(10.0 - 5.0).margin(1e-9));
+}
+
 TEST_CASE("a refused honest customer tries again days later at home, then gets a card or gives up", "[agents][retries]") {
   auto w = tiny_world();
   Params& p = w->p;

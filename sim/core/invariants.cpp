@@ -120,7 +120,7 @@ void check_ring_attempts(const World& w) {
       return "ring " + std::to_string(r) + " holds " + std::to_string(w.rings.fleet[r].size()) +
              " cards but its count says " + std::to_string(w.rings.cards_in_use[r]);
     });
-    attempts += ring_attempts_per_day(w.p, w.rings.fleet[r].size());
+    attempts += ring_attempts_per_day(w, int32_t(r), w.rings.fleet[r].size());
   }
   require(std::abs(attempts - w.rings.attempts_per_day) <= 1e-6 * (1.0 + attempts), w, "ring attempts", [&] {
     return "rings make " + std::to_string(attempts) + " attempts a day but the running total says " +

@@ -22,6 +22,9 @@ double merchants_unit_cost(const World& w) {
 /// EMA weight of a day's sales per present merchant (the same memory as the
 /// merchants' profit and unit cost, agents/broker.cpp).
 constexpr double kSalesMemory = 0.1;
+/// EMA weight of a day's share of farmers' cards that the activation checks let
+/// through (Market::farmer_yield): recruiters learn it at the merchants' pace.
+constexpr double kFarmerYieldMemory = kSalesMemory;
 
 void update_merchant_sales(World& w) {
   int64_t present = 0;
@@ -105,7 +108,7 @@ void update_prices(World& w) {
   // is worth to the merchants at today's ring price and risk.
   if (m.farmer_obtained > 0) m.price_farmer = m.farmer_paid / m.farmer_obtained;
   if (m.farmer_cards_tried > 0)
-    m.farmer_yield += kSalesMemory * (m.farmer_obtained / m.farmer_cards_tried - m.farmer_yield);
+    m.farmer_yield += kFarmerYieldMemory * (m.farmer_obtained / m.farmer_cards_tried - m.farmer_yield);
   m.farmer_value = merchant_farmer_ceiling_yuan(w);
 
   // White cards: orders against the capacity of insiders willing at this

@@ -365,9 +365,9 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
 
 void World::ring_fleet_changed(int32_t ring, int delta) {
   int32_t& held = rings.cards_in_use[std::size_t(ring)];
-  const double before = ring_attempts_per_day(p, std::size_t(held));
+  const double before = ring_attempts_per_day(*this, ring, std::size_t(held));
   held += delta;
-  rings.attempts_per_day += ring_attempts_per_day(p, std::size_t(held)) - before;
+  rings.attempts_per_day += ring_attempts_per_day(*this, ring, std::size_t(held)) - before;
 }
 
 void World::put_in_use(uint32_t card, CardUse use, int32_t buyer) {
