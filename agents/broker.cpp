@@ -573,9 +573,9 @@ void init_broker_expectations(World& w) {
   const double margin = raising_margin(w);
   for (std::size_t r = 0; r < w.brokers.kind.size(); ++r) {
     if (w.brokers.kind[r] == BrokerKind::Raiser) w.brokers.raising_profit_ema[r] = margin;
-    // Merchants placed with the world entered, so they expected at least the entry threshold.
-    if (w.brokers.kind[r] == BrokerKind::Merchant) w.brokers.recent_profit[r] = w.p.merchant_entry_threshold_yuan;
-    w.brokers.balance_seen[r] = w.ledger.balance(w.ledger.broker(int32_t(r)));
+    // Brokers placed with the world entered, so they expected at least their kind's entry threshold.
+    w.brokers.recent_profit[r] = broker_entry_rule(w.p, w.brokers.kind[r]).entry_threshold_yuan;
+    w.brokers.worth_seen[r] = broker_worth_yuan(w, r);
   }
 }
 
@@ -596,10 +596,10 @@ void replace_broker(World& w, int32_t broker) {
   w.brokers.convictions[b] = 0;  // a newcomer, with no record
   broker_enters(w, b);
   // The fine and damages just paid are no part of the next holder's profit.
-  w.brokers.balance_seen[b] = w.ledger.balance(w.ledger.broker(broker));
+  w.brokers.worth_seen[b] = broker_worth_yuan(w, b);
   // Entry by profit: the newcomers (or the convict back from a sentence) are
   // only candidates; they take the place when entry pays.
-  if (w.brokers.kind[b] == BrokerKind::Merchant && w.p.merchant_entry_enabled) w.brokers.vacant[b] = 1;
+  if (broker_entry_rule(w.p, w.brokers.kind[b]).enabled) w.brokers.vacant[b] = 1;
 }
 
 void broker_serves_sentence(World& w, int32_t broker, int64_t sentence_days) {
@@ -611,16 +611,30 @@ void broker_serves_sentence(World& w, int32_t broker, int64_t sentence_days) {
 
 // ---- entry and exit by profit: merchants (brokers.entry.*; docs/model.md, "Entry and exit by profit") ----
 
+double broker_worth_yuan(const World& w, std::size_t b) {
+  const Brokers& br = w.brokers;
+  // Stock at what it cost: records at records.cost_yuan, a merchant's cards at
+  // its unit cost, cards being raised at today's white-card and record prices
+  // (a raiser's resold cards are worth nothing to it: their commission is paid).
+  double stock = double(br.records[b].size()) * w.p.records_cost_yuan +
+                 double(br.raising[b].size()) * (w.market.price_white + w.market.price_record);
+  if (br.kind[b] == BrokerKind::Merchant) stock += double(br.stock[b].size()) * br.unit_cost_ema[b];
+  return w.ledger.balance(w.ledger.broker(int32_t(b))) + stock;
+}
+
 namespace {
 
-PlaceProfit merchant_place(World& w, std::size_t m) {
+PlaceProfit broker_place(World& w, std::size_t m) {
   return {w.brokers.recent_profit[m], w.brokers.low_profit_days[m]};
 }
 
-/// Today's trading profit of a working merchant: the change in its ledger
-/// balance since phase Entry last ran (or since it took the place).
-double merchant_profit_today(World& w, std::size_t m) {
-  return balance_change_since(w, w.ledger.broker(int32_t(m)), w.brokers.balance_seen[m]);
+/// Today's profit of a working broker: the change in its worth since phase
+/// Entry last ran (or since it took the place), which becomes the worth seen.
+double worth_change_since_entry(World& w, std::size_t b) {
+  const double worth = broker_worth_yuan(w, b);
+  const double change = worth - w.brokers.worth_seen[b];
+  w.brokers.worth_seen[b] = worth;
+  return change;
 }
 
 }  // namespace
@@ -646,10 +660,7 @@ double expected_merchant_profit_yuan_per_day(const World& w, const MerchantMarke
   return sales * (w.market.price_scammer - view.unit_cost_yuan);
 }
 
-void merchant_exits(World& w, int32_t merchant) {
-  const auto m = std::size_t(merchant);
-  leave_place(w, w.brokers.stock[m], merchant_place(w, m), w.brokers.vacant[m], Metric::merchant_exits);
-}
+void merchant_exits(World& w, int32_t merchant) { broker_exits(w, merchant, Metric::merchant_exits); }
 
 namespace {
 
@@ -664,9 +675,9 @@ void fill_merchant_places_that_pay(World& w, const EntryRule& rule) {
     if (!b.vacant[m] || b.absent_until[m] > w.day) continue;
     const double expected = expected_merchant_profit_yuan_per_day(w, view, merchant);
     if (!enters_by_profit(rule, expected)) continue;
-    take_place(rule, w.day, expected, merchant_place(w, m), b.absent_until[m], b.vacant[m]);
+    take_place(rule, w.day, expected, broker_place(w, m), b.absent_until[m], b.vacant[m]);
     broker_enters(w, m);
-    b.balance_seen[m] = w.ledger.balance(w.ledger.broker(merchant));
+    b.worth_seen[m] = broker_worth_yuan(w, m);
     view.places_taken += 1;
   }
 }
@@ -680,12 +691,115 @@ void merchants_enter_and_exit(World& w) {
   for (int32_t merchant : w.brokers.all(BrokerKind::Merchant)) {
     const auto m = std::size_t(merchant);
     if (!w.broker_present(merchant)) continue;
-    holder_works_a_day(w, rule, merchant_place(w, m), w.brokers.absent_until[m], merchant_profit_today(w, m),
+    holder_works_a_day(w, rule, broker_place(w, m), w.brokers.absent_until[m], worth_change_since_entry(w, m),
                        Metric::merchant_entries, tally, [&] { merchant_exits(w, merchant); });
   }
   record_places(w, tally, Metric::merchant_profit_yuan, Metric::merchants_active);
 }
 
 // ---- end entry and exit by profit: merchants ----
+
+// ---- entry and exit by profit: raisers, record suppliers, organisers (raising.entry.*, records.entry.*, organisers.entry.*) ----
+
+double expected_raiser_profit_yuan_per_day(const World& w, int32_t raiser) {
+  // A team with no dealer insider cannot raise; one with a record raises less
+  // (World::restraint), as a working team does.
+  const auto r = std::size_t(raiser);
+  if (!channel_enabled(w.p, Channel::Raised) || w.brokers.insiders[r].empty()) return 0.0;
+  return w.p.raising_cards_per_day * w.restraint(w.brokers.convictions[r]) * std::max(0.0, raising_margin(w));
+}
+
+double expected_supplier_profit_yuan_per_day(const World& w, int32_t supplier) {
+  // The candidate expects an equal share of today's record orders among the
+  // supplier places taken, at its record's price less the harvesting cost.
+  double taken = 0;
+  for (auto kind : {BrokerKind::LaborAgency, BrokerKind::DataSeller})
+    for (int32_t s : w.brokers.all(kind)) taken += w.brokers.vacant[std::size_t(s)] ? 0.0 : 1.0;
+  const double orders = w.market.record_ordered + w.market.face_record_ordered;
+  const double margin = record_price_of(w, std::size_t(supplier)) - w.p.records_cost_yuan;
+  return w.restraint(w.brokers.convictions[std::size_t(supplier)]) * orders / std::max(1.0, taken) * margin;
+}
+
+double expected_broker_profit_yuan_per_day(const World& w, int32_t broker) {
+  switch (w.brokers.kind[std::size_t(broker)]) {
+    case BrokerKind::Merchant: return expected_merchant_profit_yuan_per_day(w, merchant_market(w), broker);
+    case BrokerKind::Raiser: return expected_raiser_profit_yuan_per_day(w, broker);
+    case BrokerKind::LaborAgency:
+    case BrokerKind::DataSeller: return expected_supplier_profit_yuan_per_day(w, broker);
+    case BrokerKind::Organiser: return expected_organiser_cut_yuan_per_day(w, broker);
+    case BrokerKind::Count: break;
+  }
+  assert(false && "a broker kind without an expected profit");
+  return 0.0;
+}
+
+void broker_exits(World& w, int32_t broker, Metric exits) {
+  const auto b = std::size_t(broker);
+  // A raising team's cards being raised are abandoned with its stock; a
+  // supplier's unsold records are lost when the place is taken again.
+  for (uint32_t card : w.brokers.raising[b]) w.end_card(card, CardState::Expired);
+  w.brokers.raising[b].clear();
+  leave_place(w, w.brokers.stock[b], broker_place(w, b), w.brokers.vacant[b], exits);
+}
+
+namespace {
+
+/// The broker kinds that the rule fills besides merchants, and the metrics
+/// each group counts in. A new kind is a row here, its rule in
+/// broker_entry_rule, its expectation in expected_broker_profit_yuan_per_day,
+/// and its parameters and metrics.
+struct BrokerPlaces {
+  BrokerKind kinds[2];
+  Metric entries, exits, profit, active;
+};
+constexpr BrokerPlaces kBrokerPlaces[] = {
+    {{BrokerKind::Raiser, BrokerKind::Count},
+     Metric::raiser_entries, Metric::raiser_exits, Metric::raiser_profit_yuan, Metric::raisers_active},
+    {{BrokerKind::LaborAgency, BrokerKind::DataSeller},
+     Metric::supplier_entries, Metric::supplier_exits, Metric::supplier_profit_yuan, Metric::suppliers_active},
+    {{BrokerKind::Organiser, BrokerKind::Count},
+     Metric::organiser_entries, Metric::organiser_exits, Metric::organiser_profit_yuan, Metric::organisers_active},
+};
+
+/// Empty places of `kind` whose candidates are free are taken when they expect
+/// at least the entry threshold, one after the other (each place taken counts
+/// in the next candidate's share where the expectation has one).
+void fill_broker_places_that_pay(World& w, BrokerKind kind, const EntryRule& rule) {
+  Brokers& b = w.brokers;
+  for (int32_t broker : b.all(kind)) {
+    const auto i = std::size_t(broker);
+    if (!b.vacant[i] || b.absent_until[i] > w.day) continue;
+    const double expected = expected_broker_profit_yuan_per_day(w, broker);
+    if (!enters_by_profit(rule, expected)) continue;
+    take_place(rule, w.day, expected, broker_place(w, i), b.absent_until[i], b.vacant[i]);
+    broker_enters(w, i);
+    b.worth_seen[i] = broker_worth_yuan(w, i);
+  }
+}
+
+void kind_works_a_day(World& w, BrokerKind kind, const BrokerPlaces& row, PlaceTally& tally) {
+  const EntryRule rule = broker_entry_rule(w.p, kind);
+  if (rule.enabled) fill_broker_places_that_pay(w, kind, rule);
+  for (int32_t broker : w.brokers.all(kind)) {
+    const auto i = std::size_t(broker);
+    if (!w.broker_present(broker)) continue;
+    const double profit = worth_change_since_entry(w, i);
+    holder_works_a_day(w, rule, broker_place(w, i), w.brokers.absent_until[i], profit, row.entries, tally,
+                       [&] { broker_exits(w, broker, row.exits); });
+  }
+}
+
+}  // namespace
+
+void brokers_enter_and_exit(World& w) {
+  for (const BrokerPlaces& row : kBrokerPlaces) {
+    PlaceTally tally;
+    for (BrokerKind kind : row.kinds)
+      if (kind != BrokerKind::Count) kind_works_a_day(w, kind, row, tally);
+    record_places(w, tally, row.profit, row.active);
+  }
+}
+
+// ---- end entry and exit by profit: raisers, record suppliers, organisers ----
 
 }  // namespace cardsim

@@ -59,6 +59,13 @@ MerchantMarket merchant_market(const World& w);
 /// resale price less the merchants' mean unit cost.
 double expected_merchant_profit_yuan_per_day(const World& w, const MerchantMarket& view, int32_t merchant);
 
+/// A broker's worth: its ledger balance plus its stock at what it cost (records,
+/// a merchant's cards, cards being raised). Its change is the profit that the
+/// entry rule reads, so that buying stock is not counted as a loss the day it
+/// is bought (a data seller filling its record stock, a raising team waiting
+/// commission.delay_days for its first commission).
+double broker_worth_yuan(const World& w, std::size_t broker);
+
 /// A merchant stops work: its unsold stock is abandoned (Expired) and its
 /// place is left empty, waiting for an entrant (the same people, record kept).
 void merchant_exits(World& w, int32_t merchant);
@@ -73,5 +80,34 @@ void merchant_exits(World& w, int32_t merchant);
 void merchants_enter_and_exit(World& w);
 
 // ---- end entry and exit by profit: merchants ----
+
+// ---- entry and exit by profit: raisers, record suppliers, organisers ----
+// The merchants' rule for the other broker kinds (raising.entry.*,
+// records.entry.*, organisers.entry.*; docs/model.md 7.3), each off by default.
+
+/// What candidates for an empty raiser place expect a day: raising.cards_per_day
+/// (less for a record) at today's margin per raised card, 0 without a dealer insider.
+double expected_raiser_profit_yuan_per_day(const World& w, int32_t raiser);
+
+/// What candidates for an empty labour-agency or data-seller place expect a
+/// day: an equal share of today's record orders among the supplier places
+/// taken, at their record's price less records.cost_yuan.
+double expected_supplier_profit_yuan_per_day(const World& w, int32_t supplier);
+
+/// The expectation of candidates for an empty place of the broker's kind.
+double expected_broker_profit_yuan_per_day(const World& w, int32_t broker);
+
+/// A broker leaves its place: its stock and cards being raised are abandoned
+/// (Expired), the place is empty and the exit is counted in `exits`.
+void broker_exits(World& w, int32_t broker, Metric exits);
+
+/// Phase Entry, after the merchants: the day of every working raiser, labour
+/// agency, data seller and organiser (its profit is the change in its ledger
+/// balance), exits by profit and empty places taken, for each kind whose rule
+/// is on; raisers_active, suppliers_active, organisers_active and their
+/// entries, exits and profit are counted either way.
+void brokers_enter_and_exit(World& w);
+
+// ---- end entry and exit by profit: raisers, record suppliers, organisers ----
 
 }  // namespace cardsim

@@ -1,5 +1,7 @@
 #include "agents/entry.h"
 
+#include <cassert>
+
 namespace cardsim {
 
 EntryRule ring_entry_rule(const Params& p) {
@@ -15,6 +17,25 @@ EntryRule merchant_entry_rule(const Params& p) {
 EntryRule insider_entry_rule(const Params& p) {
   return {p.insider_entry_enabled,   p.insider_entry_threshold_yuan, p.insider_exit_threshold_yuan,
           p.insider_entry_delay_days, p.insider_exit_days,           p.insider_profit_window_days};
+}
+
+EntryRule broker_entry_rule(const Params& p, BrokerKind kind) {
+  switch (kind) {
+    case BrokerKind::Merchant: return merchant_entry_rule(p);
+    case BrokerKind::Raiser:
+      return {p.raiser_entry_enabled,   p.raiser_entry_threshold_yuan, p.raiser_exit_threshold_yuan,
+              p.raiser_entry_delay_days, p.raiser_exit_days,           p.raiser_profit_window_days};
+    case BrokerKind::LaborAgency:
+    case BrokerKind::DataSeller:
+      return {p.supplier_entry_enabled,   p.supplier_entry_threshold_yuan, p.supplier_exit_threshold_yuan,
+              p.supplier_entry_delay_days, p.supplier_exit_days,           p.supplier_profit_window_days};
+    case BrokerKind::Organiser:
+      return {p.organiser_entry_enabled,   p.organiser_entry_threshold_yuan, p.organiser_exit_threshold_yuan,
+              p.organiser_entry_delay_days, p.organiser_exit_days,           p.organiser_profit_window_days};
+    case BrokerKind::Count: break;
+  }
+  assert(false && "a broker kind without an entry rule");
+  return {};
 }
 
 double balance_change_since(const World& w, uint32_t account, double& seen) {

@@ -1,5 +1,6 @@
 // Entry and exit by profit (docs/model.md 7.3): the one rule shared by every
-// kind whose places are filled by profit (rings, merchants). A kind declares a
+// kind whose places are filled by profit (rings, merchants, insiders, raisers,
+// record suppliers, organisers). A kind declares a
 // number of places (its density); each place is worked or empty. A working
 // holder keeps a moving average of its daily profit and leaves after a run of
 // losing days; candidates for an empty place take it when they expect enough
@@ -27,6 +28,10 @@ struct EntryRule {
 EntryRule ring_entry_rule(const Params& p);
 EntryRule merchant_entry_rule(const Params& p);
 EntryRule insider_entry_rule(const Params& p);
+/// The rule of a broker kind: brokers.entry.* for merchants, raising.entry.*
+/// for raisers, records.entry.* for labour agencies and data sellers,
+/// organisers.entry.* for organisers.
+EntryRule broker_entry_rule(const Params& p, BrokerKind kind);
 
 /// Today's profit of a holder whose profit is the change of its ledger
 /// balance: the balance now less `seen`, which becomes the balance now.

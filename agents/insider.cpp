@@ -100,6 +100,25 @@ double expected_code_income(const World& w, int32_t insider) {
   return bounty * (1.0 - cut);
 }
 
+double expected_organiser_cut_yuan_per_day(const World& w, int32_t organiser) {
+  if (!w.p.channel_code_harvesting || w.p.insiders_per_organiser <= 0) return 0.0;
+  // The group is the run of insiders that organiser_of maps to it.
+  const auto& organisers = w.brokers.all(BrokerKind::Organiser);
+  const auto at = std::find(organisers.begin(), organisers.end(), organiser);
+  if (at == organisers.end()) return 0.0;
+  const auto group = std::size_t(at - organisers.begin()), span = std::size_t(w.p.insiders_per_organiser);
+  const std::size_t insiders = w.insiders.outlet.size();
+  const std::size_t first = std::min(insiders, group * span);
+  const std::size_t last = group + 1 == organisers.size() ? insiders : std::min(insiders, first + span);
+  double bounties = 0;
+  for (std::size_t i = first; i < last; ++i) {
+    if (!w.insider_present(int32_t(i))) continue;
+    bounties += w.p.insiders_codes_per_day * (1.0 - w.risk.insider) * w.restraint(w.insiders.convictions[i]) *
+                w.p.insiders_bounty_yuan;
+  }
+  return bounties * w.p.insiders_organiser_share * w.restraint(w.brokers.convictions[std::size_t(organiser)]);
+}
+
 double insider_white_ask(const World& w, int32_t insider) {
   const double per_card = w.p.insiders_white_per_day > 0
                               ? expected_code_income(w, insider) / double(w.p.insiders_white_per_day)

@@ -29,6 +29,12 @@ void insider_serves_sentence(World& w, int32_t insider, int64_t sentence_days);
 /// -1 when the world has no organiser.
 int32_t organiser_of(const World& w, int32_t insider);
 
+/// What the insiders of `organiser`'s group are expected to pay it a day at
+/// today's risk and records: its cut (insiders.organiser_share, less for an
+/// organiser with a record) of the code bounties of the group's insiders at
+/// work. Candidates for an empty organiser place expect it (organisers.entry.*).
+double expected_organiser_cut_yuan_per_day(const World& w, int32_t organiser);
+
 /// Present and did illicit business within insiders.active_window_days: an
 /// audit can catch them, and the insiders_active metric counts them.
 bool insider_active(const World& w, int32_t insider);

@@ -761,6 +761,7 @@ TEST_CASE("a merchant losing money for exit_days days leaves with its stock aban
   const uint32_t account = w->ledger.broker(0);
   const uint32_t card = w->new_card(Channel::Farmer, 1, 0, 0, -1);
   w->brokers.stock[0].push_back(card);
+  w->brokers.worth_seen[0] = broker_worth_yuan(*w, 0);  // the card was in stock when phase Entry last ran
   // Day 10: it paid a farmer 100 yuan and sold nothing.
   w->ledger.transfer(account, w->ledger.pool(Pool::Farmers), 100);
   merchants_enter_and_exit(*w);
@@ -819,7 +820,7 @@ TEST_CASE("with merchants' entry by profit an arrested merchant's place waits fo
   CHECK(w->brokers.convictions[0] == 1);
   CHECK(w->brokers.absent_until[0] == 210);
   // The fine and damages are paid; the next holder's profit starts from there.
-  CHECK(w->brokers.balance_seen[0] == w->ledger.balance(w->ledger.broker(0)));
+  CHECK(w->brokers.worth_seen[0] == broker_worth_yuan(*w, 0));
   CHECK(w->ledger.balance(w->ledger.broker(0)) < 0);
   // The convict expects half a newcomer's 180 yuan a day.
   CHECK(expected_merchant_profit_yuan_per_day(*w, merchant_market(*w), 0) == 90.0);
@@ -848,6 +849,115 @@ TEST_CASE("with merchants' entry by profit off, a losing merchant keeps its plac
   CHECK(w->brokers.recent_profit[0] < 0);
 }
 // ---- end entry and exit by profit: merchants ----
+
+// ---- entry and exit by profit: raisers, record suppliers, organisers (agents/broker.cpp, brokers_enter_and_exit) ----
+namespace {
+
+/// The enforcement tests' tiny world (one insider, one merchant, one labour
+/// agency, one organiser) with a raising team, every broker kind's entry rule
+/// on with the merchants' test numbers (10-day memory, 2 losing days below the
+/// exit threshold, 5 days from decision to work), no memory of profit yet.
+std::unique_ptr<World> tiny_world_with_broker_entry() {
+  Params p = chain_params();
+  p.density_raisers = 250000;
+  p.raiser_entry_enabled = p.supplier_entry_enabled = p.organiser_entry_enabled = true;
+  p.raiser_profit_window_days = p.supplier_profit_window_days = p.organiser_profit_window_days = 10;
+  p.raiser_exit_days = p.supplier_exit_days = p.organiser_exit_days = 2;
+  p.raiser_entry_delay_days = p.supplier_entry_delay_days = p.organiser_entry_delay_days = 5;
+  p.raiser_exit_threshold_yuan = p.supplier_exit_threshold_yuan = 0;
+  p.organiser_exit_threshold_yuan = 1;
+  auto w = tiny_world(p);
+  for (double& recent : w->brokers.recent_profit) recent = 0;
+  w->risk.insider = 0;
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("an organiser expects its cut of its group's code bounties, leaves when the cut stays below its exit threshold, and its insiders then keep the whole bounty", "[agents][entry]") {
+  auto w = tiny_world_with_broker_entry();
+  Params& p = w->p;
+  p.insiders_codes_per_day = 2;
+  p.insiders_bounty_yuan = 10;
+  p.insiders_organiser_share = 0.25;
+  const int32_t organiser = first_of(*w, BrokerKind::Organiser);
+  const auto o = std::size_t(organiser);
+  REQUIRE(organiser_of(*w, 0) == organiser);
+  // One insider at work: 2 codes x 10 yuan, a quarter to the organiser.
+  CHECK(expected_organiser_cut_yuan_per_day(*w, organiser) == 5.0);
+  CHECK(expected_code_income(*w, 0) == 15.0);
+  // Days 10 and 11: no bounty reached it (profit 0 < 1): it leaves on the second.
+  brokers_enter_and_exit(*w);
+  CHECK(w->brokers.low_profit_days[o] == 1);
+  CHECK(w->recorder.today(Metric::organisers_active) == 1);
+  w->day = 11;
+  brokers_enter_and_exit(*w);
+  CHECK(w->recorder.today(Metric::organiser_exits) == 1);
+  CHECK(w->recorder.today(Metric::organisers_active) == 0);
+  CHECK_FALSE(w->broker_present(organiser));
+  CHECK(expected_code_income(*w, 0) == 20.0);  // no organiser takes a cut
+  // Day 12: candidates expect 5 yuan a day; at a threshold of 6 the place stays empty, at 5 it is taken.
+  w->day = 12;
+  p.organiser_entry_threshold_yuan = 6;
+  brokers_enter_and_exit(*w);
+  CHECK(w->brokers.vacant[o] == 1);
+  p.organiser_entry_threshold_yuan = 5;
+  brokers_enter_and_exit(*w);
+  CHECK(w->brokers.vacant[o] == 0);
+  CHECK(w->brokers.absent_until[o] == 17);
+  CHECK(w->brokers.recent_profit[o] == 5.0);
+}
+
+TEST_CASE("a raising team expects its cards a day at today's raising margin, none without a dealer insider, and leaving abandons its cards being raised", "[agents][entry]") {
+  auto w = tiny_world_with_broker_entry();
+  Params& p = w->p;
+  const int32_t raiser = first_of(*w, BrokerKind::Raiser);
+  const auto r = std::size_t(raiser);
+  p.raising_cards_per_day = 4;
+  p.commission_amount_yuan = 150;
+  p.raising_insider_share = 0.3;
+  p.raising_upkeep_yuan = 0.5;
+  p.commission_delay_days = 60;
+  w->market.price_white = 20;
+  w->market.price_record = 10;
+  w->market.price_scammer = 0;  // a matured card fetches nothing
+  w->brokers.insiders[r] = {0};
+  // Per card: 105 yuan of commission less 20 + 10 + 0.5 x 60 = 60 yuan of cost.
+  CHECK(expected_raiser_profit_yuan_per_day(*w, raiser) == Approx(4 * 45.0).epsilon(1e-12));
+  w->brokers.convictions[r] = 1;  // half the cards with a record (record_restraint 0.5)
+  CHECK(expected_raiser_profit_yuan_per_day(*w, raiser) == Approx(2 * 45.0).epsilon(1e-12));
+  w->brokers.convictions[r] = 0;
+  w->brokers.insiders[r].clear();
+  CHECK(expected_raiser_profit_yuan_per_day(*w, raiser) == 0.0);
+  // A team paying upkeep every day leaves on its second losing day; its card being raised is abandoned.
+  const uint32_t card = w->new_card(Channel::Raised, 1, 0, raiser, 0);
+  w->brokers.raising[r].push_back(card);
+  // Its worth counts the card at the 30 yuan it cost: no gain the day it was bought.
+  CHECK(broker_worth_yuan(*w, r) == w->ledger.balance(w->ledger.broker(raiser)) + 30.0);
+  w->brokers.worth_seen[r] = broker_worth_yuan(*w, r);
+  for (int64_t day : {10, 11}) {
+    w->day = day;
+    w->ledger.transfer(w->ledger.broker(raiser), w->ledger.pool(Pool::Suppliers), 0.5);
+    brokers_enter_and_exit(*w);
+  }
+  CHECK(w->recorder.today(Metric::raiser_exits) == 1);
+  CHECK(w->brokers.raising[r].empty());
+  CHECK(w->cards.state[card] == uint8_t(CardState::Expired));
+}
+
+TEST_CASE("a record supplier expects an equal share of today's record orders at its price less the harvesting cost", "[agents][entry]") {
+  auto w = tiny_world_with_broker_entry();
+  const int32_t agency = first_of(*w, BrokerKind::LaborAgency);
+  w->p.records_cost_yuan = 8;
+  w->market.price_record = 12;
+  w->market.record_ordered = 6;
+  CHECK(expected_supplier_profit_yuan_per_day(*w, agency) == 24.0);  // 6 orders x (12 - 8), one place taken
+  // Orders below its cost: it expects a loss and does not enter.
+  w->market.price_record = 7;
+  CHECK(expected_supplier_profit_yuan_per_day(*w, agency) == -6.0);
+}
+
+// ---- end entry and exit by profit: raisers, record suppliers, organisers ----
 
 // ---- entry and exit by profit: insiders (agents/insider.cpp, insiders_enter_and_exit) ----
 TEST_CASE("a corrupt outlet whose insider earns too little turns honest, and its staff turn again when white cards pay", "[agents][entry]") {

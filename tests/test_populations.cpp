@@ -111,3 +111,17 @@ TEST_CASE("an area too small for its densities is warned about, naming the densi
   CHECK(rings_named);
   CHECK(data_sellers_named);
 }
+
+TEST_CASE("organisers' entry by profit in an area whose insiders leave a part-filled group is warned about", "[populations][entry]") {
+  Params p = area_of(1000000).params;
+  CHECK(per_capita_warnings(p).empty());  // the rule off: an organiser's cut is per insider
+  p.organiser_entry_enabled = true;
+  const int64_t posts = insider_posts(p);
+  REQUIRE(posts > 0);
+  p.insiders_per_organiser = posts + 1;  // one part-filled group
+  const auto lines = per_capita_warnings(p);
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines.front(), Catch::Contains("organisers.entry.enabled") && Catch::Contains("multiple of"));
+  p.insiders_per_organiser = posts;  // one full group
+  CHECK(per_capita_warnings(p).empty());
+}

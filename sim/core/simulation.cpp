@@ -107,6 +107,7 @@ const std::vector<PhaseEntry>& daily_phases() {
       {Phase::Entry, "entry", rings_enter_and_exit},
       {Phase::Entry, "merchant_entry", merchants_enter_and_exit},  // the rings' rule for merchants (agents/entry.h)
       {Phase::Entry, "insider_entry", insiders_enter_and_exit},    // and for insiders
+      {Phase::Entry, "broker_entry", brokers_enter_and_exit},      // and for raisers, record suppliers, organisers
       {Phase::Adaptation, "adaptation", adapt},
   };
   return phases;

@@ -168,7 +168,7 @@ void init_brokers(World& w, Stream& s) {
   b.unit_cost_ema.assign(n, w.p.farmer_price_initial_yuan);
   b.effort.assign(n, w.p.raising_effort_initial);
   b.convictions.assign(n, 0);
-  b.balance_seen.assign(n, 0.0);
+  b.worth_seen.assign(n, 0.0);
   b.recent_profit.assign(n, 0.0);
   b.low_profit_days.assign(n, 0);
   b.vacant.assign(n, 0);

@@ -216,7 +216,7 @@ struct Brokers {
   std::vector<double> raising_profit_ema;      // raisers: recent profit per raised card, yuan
   std::vector<int32_t> convictions;            // served sentences of the person in the niche
   // ---- entry and exit by profit: merchants (agents/broker.cpp, merchants_enter_and_exit) ----
-  std::vector<double> balance_seen;            // yuan: ledger balance when phase Entry last ran or the holder took the place
+  std::vector<double> worth_seen;              // yuan: the broker's worth (broker_worth_yuan) when phase Entry last ran or the holder took the place
   std::vector<double> recent_profit;           // yuan per day: moving average over brokers.entry.profit_window_days
   std::vector<int32_t> low_profit_days;        // consecutive days with recent profit below the exit threshold
   std::vector<uint8_t> vacant;                 // 1: nobody works the place; it waits for an entrant expecting a profit
@@ -245,7 +245,7 @@ template <class V, class C, IfPart<C, Brokers> = 0> void visit_fields(V& v, C& b
   v.array("brokers.raising_profit_ema", b.raising_profit_ema, Extent::PerMember);
   v.array("brokers.convictions", b.convictions, Extent::PerMember);
   // ---- entry and exit by profit: merchants ----
-  v.array("brokers.balance_seen", b.balance_seen, Extent::PerMember);
+  v.array("brokers.worth_seen", b.worth_seen, Extent::PerMember);
   v.array("brokers.recent_profit", b.recent_profit, Extent::PerMember);
   v.array("brokers.low_profit_days", b.low_profit_days, Extent::PerMember);
   v.array("brokers.vacant", b.vacant, Extent::PerMember);

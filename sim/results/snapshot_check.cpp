@@ -96,7 +96,7 @@ void check_agent_lengths(const Refuse& refuse, const World& w, const World& buil
   require_length(refuse, "insiders.low_profit_days", w.insiders.low_profit_days, insiders);
   require_length(refuse, "insiders.vacant", w.insiders.vacant, insiders);
   // ---- entry and exit by profit: merchants ----
-  require_length(refuse, "brokers.balance_seen", b.balance_seen, brokers);
+  require_length(refuse, "brokers.worth_seen", b.worth_seen, brokers);
   require_length(refuse, "brokers.recent_profit", b.recent_profit, brokers);
   require_length(refuse, "brokers.low_profit_days", b.low_profit_days, brokers);
   require_length(refuse, "brokers.vacant", b.vacant, brokers);

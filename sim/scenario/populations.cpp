@@ -62,6 +62,20 @@ std::vector<std::string> per_capita_warnings(const Params& p) {
         << "% off): per-capita results of this run do not follow the declared densities; use a larger population";
     out.push_back(msg.str());
   }
+  // With organisers' entry by profit, a part-filled group's organiser decides
+  // on the cut of fewer insiders than a full group's: its entry and exit, and
+  // so the code bounties' cut, then depend on the population.
+  const int64_t span = p.insiders_per_organiser, posts = insider_posts(p);
+  if (p.organiser_entry_enabled && span > 0 && posts % span != 0) {
+    std::ostringstream msg;
+    msg << "key 'organisers.entry.enabled': at population " << p.population << " the area's " << posts
+        << " insider posts make " << posts / span << " full groups of insiders.per_organiser = " << span
+        << " and one of " << posts % span
+        << ": that organiser's entry and exit follow a smaller group's cut, so per-capita results depend on the "
+           "population; use a population whose insider posts are a multiple of "
+        << span;
+    out.push_back(msg.str());
+  }
   return out;
 }
 
