@@ -69,7 +69,11 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
                          ("price_scammer_yuan", "BasePriceScammer"), ("honest_refused", "BaseHonestRefused"),
                          ("shutdowns_honest", "BaseHonestShut"), ("shutdowns_fraud", "BaseFraudShut"),
                          ("identities_misused", "BaseIdentitiesMisused"), ("cards_raised", "BaseCardsRaised"),
-                         ("arrests_insider", "BaseArrestsInsider"), ("days_to_shutdown_mean", "BaseDaysToShutdown")):
+                         ("arrests_insider", "BaseArrestsInsider"), ("days_to_shutdown_mean", "BaseDaysToShutdown"),
+                         # the market's structure as the paper describes it: rings at work (of the places the
+                         # densities give), cards mailed between regions, SIM banks' purchases (F24), dormant cards
+                         ("rings_active", "BaseRingsActive"), ("cards_mailed", "BaseCardsMailed"),
+                         ("cards_sold_to_sim_banks", "BaseCardsSoldSimBanks"), ("cards_dormant", "BaseCardsDormant")):
         M.interval(name, *ci(t[metric]), comment=f"baseline total {metric} ({base.units(metric)})")
     for metric, _, _ in share_series(base.channels):
         M.interval(camel("Base", metric), *ci(t[metric]), comment=f"baseline {metric}", fmt=pct)
