@@ -182,6 +182,14 @@ def main() -> int:
     keys.append(run_cached("policies", RESULTS / "policies.h5", inputs,
                            ["compare", base] + policies + ["-r", rc, "-t", THREADS, "-q", "--out",
                                                            RESULTS / "policies.h5"] + SETS))
+    # The bank policies against the base they extend (two cards: docs/model.md 19).
+    two_cards = SCEN / "two_cards.yaml"
+    bank_policies = sorted(p for p in (SCEN / "policies").glob("*.yaml")
+                           if p.name not in OWN_HORIZON and on_other_base(p))
+    keys.append(run_cached("two_cards", RESULTS / "two_cards.h5",
+                           [f for p in [two_cards] + bank_policies for f in scenario_files(p)],
+                           ["compare", two_cards] + bank_policies + ["-r", rc, "-t", THREADS, "-q", "--out",
+                                                                     RESULTS / "two_cards.h5"] + SETS))
     sched = SCEN / "policies" / SCHEDULED
     from_day = re.search(r"day:\s*(\d+)", sched.read_text()).group(1)
     keys.append(run_cached("timing", RESULTS / "timing.h5", scenario_files(base) + scenario_files(sched),

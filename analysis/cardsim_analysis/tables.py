@@ -63,19 +63,26 @@ def write_calibration(df: pd.DataFrame, outdir, name: str = "calibration") -> li
 POLICY_TABLE_COLUMNS = (("fraud_losses_yuan", "losses (M yuan)", 1e6), ("fraud_cases", "cases", 1.0),
                         ("honest_refused", "honest refused", 1.0), ("shutdowns_honest", "honest shut", 1.0),
                         ("price_scammer_yuan", "scammer price", 1.0))
+# The bank policies against scenarios/two_cards.yaml: both cards' prices and
+# the honest accounts frozen beside the phone customers harmed.
+TWO_CARDS_TABLE_COLUMNS = (("fraud_losses_yuan", "losses (M yuan)", 1e6), ("fraud_cases", "cases", 1.0),
+                           ("bank_accounts_frozen_honest", "accts frozen", 1.0),
+                           ("bank_price_account_kit_yuan", "kit price", 1.0),
+                           ("price_scammer_yuan", "scammer price", 1.0))
 
 
-def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects", metrics=None) -> list[Path]:
+def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects", metrics=None,
+                  columns=POLICY_TABLE_COLUMNS, base_label: str = "baseline") -> list[Path]:
     """Per policy: mean [5%, 95%] of the paired difference, plus losses
     avoided per honest customer harmed, rank and frontier flag. The CSV holds
     ``metrics`` (default: the file's headline metrics), the LaTeX table the
-    columns of POLICY_TABLE_COLUMNS; a metric the file lacks is an error."""
+    ``columns`` (metric, header, scale); a metric the file lacks is an error."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     available = list(cmp.mean.columns)
     metrics = (headline_metrics(cmp.attrs, available, cmp.path) if metrics is None
                else require_metrics(metrics, available, cmp.path))
-    require_metrics([m for m, _, _ in POLICY_TABLE_COLUMNS], available, cmp.path)
+    require_metrics([m for m, _, _ in columns], available, cmp.path)
     ce = cmp.cost_effectiveness.sort_values("rank")
     recs = []
     for p in ce.index:
@@ -101,17 +108,17 @@ def compare_table(cmp: CompareFile, outdir, name: str = "policy_effects", metric
         ratio_txt = (r"$\infty$" if np.isinf(ratio) and ratio > 0 else "--" if not np.isfinite(ratio)
                      else tex_escape(fmt(ratio)))
         rows.append([tex_escape(p) + (r"$^\star$" if ce.loc[p, "on_frontier"] else ""),
-                     *(cell(p, m, scale) for m, _, scale in POLICY_TABLE_COLUMNS), ratio_txt,
+                     *(cell(p, m, scale) for m, _, scale in columns), ratio_txt,
                      str(int(ce.loc[p, "rank"]))])
-    caption = (f"Policy effects: paired difference policy minus baseline over days {cmp.from_day}-"
+    caption = (f"Policy effects: paired difference policy minus {base_label} over days {cmp.from_day}-"
                f"{cmp.base.days - 1}, mean [5th, 95th percentile] over {cmp.base.replicates} replicates with common "
                f"random numbers. Losses in million yuan; the scammer price is the window's daily mean in yuan per "
-               f"card. Ratio: yuan of losses avoided per extra honest customer harmed (refused a card, or a card shut "
-               f"or lost to re-verification); "
+               f"card{'; accts frozen: honest bank accounts frozen in error; the kit price in yuan per kit' if any(m == 'bank_price_account_kit_yuan' for m, _, _ in columns) else ''}. Ratio: yuan of losses avoided per extra honest customer harmed (refused a card, or a card shut "
+               f"or lost to re-verification, or an honest bank account frozen); "
                f"$\\infty$: losses avoided with no extra harm; --: undefined (no extra harm and no losses avoided). "
                f"$\\star$: on the cost-effectiveness frontier.")
     tex = outdir / f"{name}.tex"
-    header = ["policy", *(h for _, h, _ in POLICY_TABLE_COLUMNS), "ratio", "rank"]
+    header = ["policy", *(h for _, h, _ in columns), "ratio", "rank"]
     tex.write_text(latex_tabular(header, rows, "p{2.9cm}" + "r" * (len(header) - 1), caption, f"tab:{name}",
                                  size=r"\footnotesize"), encoding="utf-8")
     return [csv, tex]
