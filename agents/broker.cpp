@@ -709,23 +709,27 @@ double expected_raiser_profit_yuan_per_day(const World& w, int32_t raiser) {
   return w.p.raising_cards_per_day * w.restraint(w.brokers.convictions[r]) * std::max(0.0, raising_margin(w));
 }
 
-double expected_supplier_profit_yuan_per_day(const World& w, int32_t supplier) {
-  // The candidate expects an equal share of today's record orders among the
-  // supplier places taken, at its record's price less the harvesting cost.
+double supplier_places_taken(const World& w) {
   double taken = 0;
   for (auto kind : {BrokerKind::LaborAgency, BrokerKind::DataSeller})
     for (int32_t s : w.brokers.all(kind)) taken += w.brokers.vacant[std::size_t(s)] ? 0.0 : 1.0;
-  const double orders = w.market.record_ordered + w.market.face_record_ordered;
-  const double margin = record_price_of(w, std::size_t(supplier)) - w.p.records_cost_yuan;
-  return w.restraint(w.brokers.convictions[std::size_t(supplier)]) * orders / std::max(1.0, taken) * margin;
+  return taken;
 }
 
-double expected_broker_profit_yuan_per_day(const World& w, int32_t broker) {
+double expected_supplier_profit_yuan_per_day(const World& w, int32_t supplier, double places_taken) {
+  // The candidate expects an equal share of today's record orders among the
+  // supplier places taken, at its record's price less the harvesting cost.
+  const double orders = w.market.record_ordered + w.market.face_record_ordered;
+  const double margin = record_price_of(w, std::size_t(supplier)) - w.p.records_cost_yuan;
+  return w.restraint(w.brokers.convictions[std::size_t(supplier)]) * orders / std::max(1.0, places_taken) * margin;
+}
+
+double expected_broker_profit_yuan_per_day(const World& w, int32_t broker, double supplier_places) {
   switch (w.brokers.kind[std::size_t(broker)]) {
     case BrokerKind::Merchant: return expected_merchant_profit_yuan_per_day(w, merchant_market(w), broker);
     case BrokerKind::Raiser: return expected_raiser_profit_yuan_per_day(w, broker);
     case BrokerKind::LaborAgency:
-    case BrokerKind::DataSeller: return expected_supplier_profit_yuan_per_day(w, broker);
+    case BrokerKind::DataSeller: return expected_supplier_profit_yuan_per_day(w, broker, supplier_places);
     case BrokerKind::Organiser: return expected_organiser_cut_yuan_per_day(w, broker);
     case BrokerKind::Count: break;
   }
@@ -763,14 +767,16 @@ constexpr BrokerPlaces kBrokerPlaces[] = {
 
 /// Empty places of `kind` whose candidates are free are taken when they expect
 /// at least the entry threshold, one after the other (each place taken counts
-/// in the next candidate's share where the expectation has one).
+/// in the next candidate's share where the expectation has one: suppliers').
 void fill_broker_places_that_pay(World& w, BrokerKind kind, const EntryRule& rule) {
   Brokers& b = w.brokers;
+  double supplier_places = is_supplier(kind) ? supplier_places_taken(w) : 0.0;
   for (int32_t broker : b.all(kind)) {
     const auto i = std::size_t(broker);
     if (!b.vacant[i] || b.absent_until[i] > w.day) continue;
-    const double expected = expected_broker_profit_yuan_per_day(w, broker);
+    const double expected = expected_broker_profit_yuan_per_day(w, broker, supplier_places);
     if (!enters_by_profit(rule, expected)) continue;
+    supplier_places += 1;
     take_place(rule, w.day, expected, broker_place(w, i), b.absent_until[i], b.vacant[i]);
     broker_enters(w, i);
     b.worth_seen[i] = broker_worth_yuan(w, i);

@@ -89,13 +89,17 @@ void merchants_enter_and_exit(World& w);
 /// (less for a record) at today's margin per raised card, 0 without a dealer insider.
 double expected_raiser_profit_yuan_per_day(const World& w, int32_t raiser);
 
-/// What candidates for an empty labour-agency or data-seller place expect a
-/// day: an equal share of today's record orders among the supplier places
-/// taken, at their record's price less records.cost_yuan.
-double expected_supplier_profit_yuan_per_day(const World& w, int32_t supplier);
+/// Labour-agency and data-seller places worked or about to be (not empty).
+double supplier_places_taken(const World& w);
 
-/// The expectation of candidates for an empty place of the broker's kind.
-double expected_broker_profit_yuan_per_day(const World& w, int32_t broker);
+/// What candidates for an empty labour-agency or data-seller place expect a
+/// day: an equal share of today's record orders among the `places_taken`
+/// supplier places, at their record's price less records.cost_yuan.
+double expected_supplier_profit_yuan_per_day(const World& w, int32_t supplier, double places_taken);
+
+/// The expectation of candidates for an empty place of the broker's kind
+/// (`supplier_places`: supplier_places_taken, read by suppliers only).
+double expected_broker_profit_yuan_per_day(const World& w, int32_t broker, double supplier_places);
 
 /// A broker leaves its place: its stock and cards being raised are abandoned
 /// (Expired), the place is empty and the exit is counted in `exits`.

@@ -951,10 +951,12 @@ TEST_CASE("a record supplier expects an equal share of today's record orders at 
   w->p.records_cost_yuan = 8;
   w->market.price_record = 12;
   w->market.record_ordered = 6;
-  CHECK(expected_supplier_profit_yuan_per_day(*w, agency) == 24.0);  // 6 orders x (12 - 8), one place taken
+  REQUIRE(supplier_places_taken(*w) == 1.0);
+  CHECK(expected_supplier_profit_yuan_per_day(*w, agency, 1.0) == 24.0);  // 6 orders x (12 - 8), one place taken
+  CHECK(expected_supplier_profit_yuan_per_day(*w, agency, 2.0) == 12.0);  // shared with a second place
   // Orders below its cost: it expects a loss and does not enter.
   w->market.price_record = 7;
-  CHECK(expected_supplier_profit_yuan_per_day(*w, agency) == -6.0);
+  CHECK(expected_supplier_profit_yuan_per_day(*w, agency, 1.0) == -6.0);
 }
 
 // ---- end entry and exit by profit: raisers, record suppliers, organisers ----
