@@ -203,6 +203,10 @@ void freeze_honest_accounts(World& w) {
   w.recorder.add(Metric::bank_accounts_frozen_honest, double(frozen));
 }
 
+/// One day of a moving average over `learning_days` (an exponential one:
+/// each day weighs 1 / learning_days).
+void learn(double& seen, double today, double learning_days) { seen += (1.0 / learning_days) * (today - seen); }
+
 /// Rings learn from the day's accounts in their hands: the share of the
 /// money paid in that was cashed out, and the accounts frozen per receipt,
 /// each a moving average over bank.learning_days. A day without receipts
@@ -210,9 +214,9 @@ void freeze_honest_accounts(World& w) {
 void rings_learn(World& w, double receipts, double cashed_yuan, double frozen_yuan, double frozen_accounts) {
   if (receipts <= 0) return;
   Bank& b = w.bank;
-  const double weight = 1.0 / w.p.bank_learning_days;
-  if (cashed_yuan + frozen_yuan > 0) b.yield_seen += weight * (cashed_yuan / (cashed_yuan + frozen_yuan) - b.yield_seen);
-  b.frozen_per_receipt_seen += weight * (frozen_accounts / receipts - b.frozen_per_receipt_seen);
+  const double days = w.p.bank_learning_days;
+  if (cashed_yuan + frozen_yuan > 0) learn(b.yield_seen, cashed_yuan / (cashed_yuan + frozen_yuan), days);
+  learn(b.frozen_per_receipt_seen, frozen_accounts / receipts, days);
 }
 
 }  // namespace
@@ -367,8 +371,6 @@ namespace {
 double hazard_seen(double arrests_seen, double sold_seen, double learning_days) {
   return arrests_seen / std::max(sold_seen, 1.0 / learning_days);
 }
-
-void learn(double& seen, double today, double learning_days) { seen += (today - seen) / learning_days; }
 
 }  // namespace
 
