@@ -256,8 +256,9 @@ double ring_kit_demand(const World& w, int32_t ring) {
   const Bank& b = w.bank;
   const double gross = w.p.scammers_loss_mean_yuan * w.p.scammers_cash_out_share * w.rings.revenue_factor[r];
   if (gross * b.yield_seen <= b.price_kit * b.frozen_per_receipt_seen) return 0;  // a case no longer pays its kit
-  const double cases_per_day =
-      double(w.rings.fleet[r].size()) * expected_cases_per_card_day(w) * w.p.bank_case_share;
+  // Its cases as its attempts make them: they saturate in its callers
+  // (scammers.callers_cards), as in the fraud phase.
+  const double cases_per_day = ring_expected_cases_per_day(w, ring) * w.p.bank_case_share;
   const double wanted = std::ceil(cases_per_day * b.frozen_per_receipt_seen * w.p.bank_account_stock_days);
   return std::max(0.0, wanted - double(b.ring_accounts[r].size()));
 }

@@ -32,7 +32,8 @@ double freeze_hazard_per_receipt(const Params& p);
 double case_value_with_accounts_yuan(const World& w, double gross_yuan);
 
 /// Kits a ring wants to add today at today's kit price: enough for
-/// bank.account_stock_days of expected use (its cases through accounts a day
+/// bank.account_stock_days of expected use (its cases through accounts a day,
+/// saturating in its callers as its attempts do,
 /// times the accounts frozen per receipt rings have seen), when a case
 /// through an account still pays after its share of the kit; 0 otherwise.
 /// Accounts held count.

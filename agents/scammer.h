@@ -62,11 +62,11 @@ void init_ring_expectations(World& w);
 
 // ---- end entry and exit by profit ----
 
-/// Share of an attempt's chance of deceiving left at today's attempts per
-/// holder: 1 / (1 + attempts / (scammers.saturation_attempts * population)).
 /// Attempts a day of a ring holding `cards` cards in fraud use (scammers.callers_cards).
 double ring_attempts_per_day(const Params& p, std::size_t cards);
 
+/// Share of an attempt's chance of deceiving left at today's attempts per
+/// holder: 1 / (1 + attempts / (scammers.saturation_attempts * population)).
 double target_saturation(const World& w);
 
 /// Days a card in fraud use is expected to work within the ring's horizon,
@@ -78,6 +78,10 @@ double card_revenue_yuan(const World& w, int32_t ring);
 /// Fraud cases a card in fraud use is expected to make today: attempts per
 /// card x the deceived share of those reached x target saturation.
 double expected_cases_per_card_day(const World& w);
+/// Fraud cases ring `ring` is expected to make today with the cards it holds:
+/// its attempts (ring_attempts_per_day, which saturate in its callers) x the
+/// deceived share of those reached x target saturation.
+double ring_expected_cases_per_day(const World& w, int32_t ring);
 
 /// Cards a ring wants to add today at today's price.
 double ring_demand(const World& w, int32_t ring);
