@@ -231,11 +231,11 @@ void init_bank(World& w) {
   b.by_state.assign(std::size_t(AccountState::Count), 0);
   b.collector_absent_until.assign(std::size_t(collectors), 0);
   b.price_seller = w.p.bank_seller_reservation_median_yuan;
-  b.price_kit = collector_unit_cost_yuan(w) * (1.0 + w.p.market_min_markup);
   // Before any account is used, rings expect what the parameters imply.
   const double h = freeze_hazard_per_receipt(w.p);
   b.yield_seen = 1.0 - h;
   b.frozen_per_receipt_seen = h;
+  b.price_kit = collectors_kit_floor_yuan(w);
 }
 
 double freeze_hazard_per_receipt(const Params& p) {
@@ -337,9 +337,9 @@ void update_bank_prices(World& w) {
   sellers_and_collectors_learn(w);
   Bank& b = w.bank;
   const double speed = w.p.market_price_speed;
-  // Kits: rings' wanted kits against collectors' stock, never below the
-  // collectors' unit cost plus the minimum markup (as cards: core/market.cpp).
-  const double kit_floor = std::max(1.0, collector_unit_cost_yuan(w) * (1.0 + w.p.market_min_markup));
+  // Kits: rings' wanted kits against collectors' stock, never below what
+  // collectors accept: their unit cost plus their share of a kit's surplus.
+  const double kit_floor = std::max(1.0, collectors_kit_floor_yuan(w));
   b.price_kit = moved(b.price_kit, speed, excess_demand(b.kits_wanted, b.kits_offered), kit_floor, 1e9);
   // Seller's pay: the farmers' offer rule on the collectors' own tallies:
   // unfilled orders push it up as far as it buys sellers (refused against
@@ -395,6 +395,22 @@ double seller_risk_premium_yuan(const World& w) {
 
 double collector_unit_cost_yuan(const World& w) {
   return w.bank.price_seller + w.p.bank_kit_assembly_cost_yuan + collector_risk_premium_yuan(w);
+}
+
+double kit_value_to_rings_yuan(const World& w) {
+  const Bank& b = w.bank;
+  const double per_case = w.p.scammers_loss_mean_yuan * w.p.scammers_cash_out_share * b.yield_seen;
+  // An account no ring has seen frozen would last for ever: its value is
+  // then bounded by the price's own ceiling (update_bank_prices).
+  return b.frozen_per_receipt_seen > 0 ? per_case / b.frozen_per_receipt_seen : 1e9;
+}
+
+double collectors_kit_floor_yuan(const World& w) {
+  const double cost = collector_unit_cost_yuan(w);
+  const double with_markup = cost * (1.0 + w.p.market_min_markup);
+  if (w.p.bank_collector_surplus_share <= 0) return with_markup;
+  const double surplus = std::max(0.0, kit_value_to_rings_yuan(w) - cost);
+  return std::max(with_markup, cost + w.p.bank_collector_surplus_share * surplus);
 }
 
 void sellers_and_collectors_learn(World& w) {

@@ -83,6 +83,17 @@ double seller_risk_premium_yuan(const World& w);
 /// the expected arrest cost per kit. The kit price never falls below it times
 /// (1 + market.min_markup).
 double collector_unit_cost_yuan(const World& w);
+/// What a kit is expected to bring a ring, yuan: a case's cash-out with free
+/// accounts at the median ring (scammers.loss_mean_yuan x
+/// scammers.cash_out_share) times the receipts an account takes before it is
+/// frozen (1 / Bank::frozen_per_receipt_seen) times the share of their money
+/// cashed out (Bank::yield_seen). A ring buys no kit dearer than this
+/// (ring_kit_demand).
+double kit_value_to_rings_yuan(const World& w);
+/// The lowest kit price collectors accept: their unit cost plus
+/// bank.collector_surplus_share of (kit_value_to_rings_yuan - unit cost), and
+/// never below the unit cost times (1 + market.min_markup).
+double collectors_kit_floor_yuan(const World& w);
 /// End of the day: collectors and sellers update what they have seen of
 /// arrests (moving averages over bank.learning_days of the day's arrests and
 /// of the day's kits and accounts sold).
