@@ -203,6 +203,10 @@ void freeze_honest_accounts(World& w) {
   w.recorder.add(Metric::bank_accounts_frozen_honest, double(frozen));
 }
 
+/// One day of a moving average over `learning_days` (an exponential one:
+/// each day weighs 1 / learning_days).
+void learn(double& seen, double today, double learning_days) { seen += (1.0 / learning_days) * (today - seen); }
+
 /// Rings learn from the day's accounts in their hands: the share of the
 /// money paid in that was cashed out, and the accounts frozen per receipt,
 /// each a moving average over bank.learning_days. A day without receipts
@@ -210,9 +214,9 @@ void freeze_honest_accounts(World& w) {
 void rings_learn(World& w, double receipts, double cashed_yuan, double frozen_yuan, double frozen_accounts) {
   if (receipts <= 0) return;
   Bank& b = w.bank;
-  const double weight = 1.0 / w.p.bank_learning_days;
-  if (cashed_yuan + frozen_yuan > 0) b.yield_seen += weight * (cashed_yuan / (cashed_yuan + frozen_yuan) - b.yield_seen);
-  b.frozen_per_receipt_seen += weight * (frozen_accounts / receipts - b.frozen_per_receipt_seen);
+  const double days = w.p.bank_learning_days;
+  if (cashed_yuan + frozen_yuan > 0) learn(b.yield_seen, cashed_yuan / (cashed_yuan + frozen_yuan), days);
+  learn(b.frozen_per_receipt_seen, frozen_accounts / receipts, days);
 }
 
 }  // namespace
@@ -227,11 +231,11 @@ void init_bank(World& w) {
   b.by_state.assign(std::size_t(AccountState::Count), 0);
   b.collector_absent_until.assign(std::size_t(collectors), 0);
   b.price_seller = w.p.bank_seller_reservation_median_yuan;
-  b.price_kit = collector_unit_cost_yuan(w) * (1.0 + w.p.market_min_markup);
   // Before any account is used, rings expect what the parameters imply.
   const double h = freeze_hazard_per_receipt(w.p);
   b.yield_seen = 1.0 - h;
   b.frozen_per_receipt_seen = h;
+  b.price_kit = collectors_kit_floor_yuan(w);
 }
 
 double freeze_hazard_per_receipt(const Params& p) {
@@ -252,8 +256,9 @@ double ring_kit_demand(const World& w, int32_t ring) {
   const Bank& b = w.bank;
   const double gross = w.p.scammers_loss_mean_yuan * w.p.scammers_cash_out_share * w.rings.revenue_factor[r];
   if (gross * b.yield_seen <= b.price_kit * b.frozen_per_receipt_seen) return 0;  // a case no longer pays its kit
-  const double cases_per_day =
-      double(w.rings.fleet[r].size()) * expected_cases_per_card_day(w) * w.p.bank_case_share;
+  // Its cases as its attempts make them: they saturate in its callers
+  // (scammers.callers_cards), as in the fraud phase.
+  const double cases_per_day = ring_expected_cases_per_day(w, ring) * w.p.bank_case_share;
   const double wanted = std::ceil(cases_per_day * b.frozen_per_receipt_seen * w.p.bank_account_stock_days);
   return std::max(0.0, wanted - double(b.ring_accounts[r].size()));
 }
@@ -332,9 +337,9 @@ void update_bank_prices(World& w) {
   sellers_and_collectors_learn(w);
   Bank& b = w.bank;
   const double speed = w.p.market_price_speed;
-  // Kits: rings' wanted kits against collectors' stock, never below the
-  // collectors' unit cost plus the minimum markup (as cards: core/market.cpp).
-  const double kit_floor = std::max(1.0, collector_unit_cost_yuan(w) * (1.0 + w.p.market_min_markup));
+  // Kits: rings' wanted kits against collectors' stock, never below what
+  // collectors accept: their unit cost plus their share of a kit's surplus.
+  const double kit_floor = std::max(1.0, collectors_kit_floor_yuan(w));
   b.price_kit = moved(b.price_kit, speed, excess_demand(b.kits_wanted, b.kits_offered), kit_floor, 1e9);
   // Seller's pay: the farmers' offer rule on the collectors' own tallies:
   // unfilled orders push it up as far as it buys sellers (refused against
@@ -368,8 +373,6 @@ double hazard_seen(double arrests_seen, double sold_seen, double learning_days) 
   return arrests_seen / std::max(sold_seen, 1.0 / learning_days);
 }
 
-void learn(double& seen, double today, double learning_days) { seen += (today - seen) / learning_days; }
-
 }  // namespace
 
 double collector_arrest_cost_yuan(const Params& p) {
@@ -392,6 +395,22 @@ double seller_risk_premium_yuan(const World& w) {
 
 double collector_unit_cost_yuan(const World& w) {
   return w.bank.price_seller + w.p.bank_kit_assembly_cost_yuan + collector_risk_premium_yuan(w);
+}
+
+double kit_value_to_rings_yuan(const World& w) {
+  const Bank& b = w.bank;
+  const double per_case = w.p.scammers_loss_mean_yuan * w.p.scammers_cash_out_share * b.yield_seen;
+  // An account no ring has seen frozen would last for ever: its value is
+  // then bounded by the price's own ceiling (update_bank_prices).
+  return b.frozen_per_receipt_seen > 0 ? per_case / b.frozen_per_receipt_seen : 1e9;
+}
+
+double collectors_kit_floor_yuan(const World& w) {
+  const double cost = collector_unit_cost_yuan(w);
+  const double with_markup = cost * (1.0 + w.p.market_min_markup);
+  if (w.p.bank_collector_surplus_share <= 0) return with_markup;
+  const double surplus = std::max(0.0, kit_value_to_rings_yuan(w) - cost);
+  return std::max(with_markup, cost + w.p.bank_collector_surplus_share * surplus);
 }
 
 void sellers_and_collectors_learn(World& w) {

@@ -32,7 +32,8 @@ double freeze_hazard_per_receipt(const Params& p);
 double case_value_with_accounts_yuan(const World& w, double gross_yuan);
 
 /// Kits a ring wants to add today at today's kit price: enough for
-/// bank.account_stock_days of expected use (its cases through accounts a day
+/// bank.account_stock_days of expected use (its cases through accounts a day,
+/// saturating in its callers as its attempts do,
 /// times the accounts frozen per receipt rings have seen), when a case
 /// through an account still pays after its share of the kit; 0 otherwise.
 /// Accounts held count.
@@ -82,6 +83,17 @@ double seller_risk_premium_yuan(const World& w);
 /// the expected arrest cost per kit. The kit price never falls below it times
 /// (1 + market.min_markup).
 double collector_unit_cost_yuan(const World& w);
+/// What a kit is expected to bring a ring, yuan: a case's cash-out with free
+/// accounts at the median ring (scammers.loss_mean_yuan x
+/// scammers.cash_out_share) times the receipts an account takes before it is
+/// frozen (1 / Bank::frozen_per_receipt_seen) times the share of their money
+/// cashed out (Bank::yield_seen). A ring buys no kit dearer than this
+/// (ring_kit_demand).
+double kit_value_to_rings_yuan(const World& w);
+/// The lowest kit price collectors accept: their unit cost plus
+/// bank.collector_surplus_share of (kit_value_to_rings_yuan - unit cost), and
+/// never below the unit cost times (1 + market.min_markup).
+double collectors_kit_floor_yuan(const World& w);
 /// End of the day: collectors and sellers update what they have seen of
 /// arrests (moving averages over bank.learning_days of the day's arrests and
 /// of the day's kits and accounts sold).

@@ -130,13 +130,27 @@ double expected_card_life_days(const Params& p) {
   return expected_life_days(fraud_use_hazard(p), double(p.scammers_horizon_days));
 }
 
-double expected_cases_per_card_day(const World& w) {
+namespace {
+
+/// Chance that an attempt deceives, averaged over the victim groups, before
+/// target saturation.
+double deceived_per_attempt(const World& w) {
   const Params& p = w.p;
   const double elderly = p.citizens_share_elderly, student = std::min(p.citizens_share_student, 1.0 - elderly);
-  const double deceived = elderly * deception_probability(w, VictimGroup::Elderly) +
-                          student * deception_probability(w, VictimGroup::Student) +
-                          (1.0 - elderly - student) * deception_probability(w, VictimGroup::Other);
-  return p.scammers_attempts_per_card * deceived * target_saturation(w);
+  return elderly * deception_probability(w, VictimGroup::Elderly) +
+         student * deception_probability(w, VictimGroup::Student) +
+         (1.0 - elderly - student) * deception_probability(w, VictimGroup::Other);
+}
+
+}  // namespace
+
+double expected_cases_per_card_day(const World& w) {
+  return w.p.scammers_attempts_per_card * deceived_per_attempt(w) * target_saturation(w);
+}
+
+double ring_expected_cases_per_day(const World& w, int32_t ring) {
+  const std::size_t cards = w.rings.fleet[std::size_t(ring)].size();
+  return ring_attempts_per_day(w, ring, cards) * deceived_per_attempt(w) * target_saturation(w);
 }
 
 double card_revenue_yuan(const World& w, int32_t ring) {

@@ -62,8 +62,6 @@ void init_ring_expectations(World& w);
 
 // ---- end entry and exit by profit ----
 
-/// Share of an attempt's chance of deceiving left at today's attempts per
-/// holder: 1 / (1 + attempts / (scammers.saturation_attempts * population)).
 /// Callers a ring has: scammers.callers_cards, fewer for a ring back from a
 /// sentence (World::restraint). A ring's record changes only while its fleet
 /// is empty (ring_enters), so the attempts total kept as fleets change stays exact.
@@ -74,6 +72,8 @@ double ring_callers_cards(const World& w, int32_t ring);
 /// with scammers.callers_cards = 0.
 double ring_attempts_per_day(const World& w, int32_t ring, std::size_t cards);
 
+/// Share of an attempt's chance of deceiving left at today's attempts per
+/// holder: 1 / (1 + attempts / (scammers.saturation_attempts * population)).
 double target_saturation(const World& w);
 
 /// Days a card in fraud use is expected to work within the ring's horizon,
@@ -85,6 +85,10 @@ double card_revenue_yuan(const World& w, int32_t ring);
 /// Fraud cases a card in fraud use is expected to make today: attempts per
 /// card x the deceived share of those reached x target saturation.
 double expected_cases_per_card_day(const World& w);
+/// Fraud cases ring `ring` is expected to make today with the cards it holds:
+/// its attempts (ring_attempts_per_day, which saturate in its callers) x the
+/// deceived share of those reached x target saturation.
+double ring_expected_cases_per_day(const World& w, int32_t ring);
 
 /// Cards a ring wants to add today at today's price.
 double ring_demand(const World& w, int32_t ring);
