@@ -37,7 +37,7 @@ namespace {
 // accounts' collectors, collectors' absence, what sellers and collectors have
 // seen of arrests, account state Seized); 21: merchants' perceived risk and
 // sales, their willingness to pay farmers, rings' cards in use and attempts.
-constexpr int64_t kSnapshotFormat = 21;
+constexpr int64_t kSnapshotFormat = 22;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
