@@ -202,13 +202,14 @@ void produce_farmer(World& w, Stream& s, std::size_t m, int64_t order, ChannelTa
   w.market.farmer_contacts_cap += double(contacts);
   int64_t got = 0, used = 0;
   for (; used < contacts && got < order; ++used) {
-    const uint32_t person = w.random_identity(s);
-    const int band = reach_willing_seller(w, s, person);
-    if (band == kNotReached) continue;
+    const Reached seller = reach_willing_seller(w, s, w.random_identity(s));
+    if (seller.band == kNotReached) continue;
+    const uint32_t person = seller.person;
+    const int band = seller.band;
     double ask = 0;
     if (!accepts_offer(w, s, band, value, &ask)) continue;
     const double pay = farmer_pay_yuan(w.p, ask, value);
-    recruit_farmer(w, person, band);
+    recruit_farmer(w, seller);
     const int64_t want = std::min<int64_t>(w.p.farmer_cards_per_farmer, order - got);
     w.market.farmer_cards_tried += double(want);
     for (int64_t k = 0; k < want; ++k) {

@@ -33,20 +33,58 @@ int draw_band(Stream& s) {
   return std::clamp(int(std::floor((z + kBandSpan) / (2.0 * kBandSpan) * double(kBands))), 0, kBands - 1);
 }
 
-/// Joins the willing count as a known individual (flag kFarmer), so that an
-/// arrest or sanction later removes exactly one willing person.
-void join_pool(World& w, uint32_t person, int band) {
-  const std::size_t r = region_index(w, person);
-  w.farmer_pool.willing[r]++;
-  band_count(w, r, band)++;
-  w.citizens.person[person].set_flags(Citizens::kFarmer);
+int64_t& known_in_band(World& w, std::size_t region, int band) {
+  return w.farmer_pool.known_by_band[region * std::size_t(kBands) + std::size_t(band)];
 }
 
-/// One willing person of region `r` drawn in proportion to the bands' counts.
-int draw_member(World& w, Stream& s, std::size_t r) {
-  int64_t u = int64_t(s.below(uint64_t(std::max<int64_t>(1, w.farmer_pool.willing[r]))));
+/// Joins the willing count as a known individual (flag kFarmer, listed in
+/// `known` with their band): a later contact that reaches them reaches this
+/// identity again, and an arrest or sanction removes exactly them. A person
+/// listed already is not listed twice.
+void join_pool(World& w, uint32_t person, int band) {
+  Identity& id = w.citizens.person[person];
+  if (id.flags() & Citizens::kFarmer) return;
+  const std::size_t r = region_index(w, person);
+  FarmerPool& f = w.farmer_pool;
+  f.willing[r]++;
+  band_count(w, r, band)++;
+  f.known[r].push_back(person);
+  f.known_band[r].push_back(band);
+  known_in_band(w, r, band)++;
+  id.set_flags(Citizens::kFarmer);
+}
+
+/// Takes the known seller at `index` of region `r` out of the willing count
+/// and their band (swap with the last: the list's order carries no meaning
+/// beyond the draws, which are keyed on it and so stay reproducible).
+void remove_known(World& w, std::size_t r, std::size_t index) {
+  FarmerPool& f = w.farmer_pool;
+  const int band = f.known_band[r][index];
+  w.citizens.person[f.known[r][index]].clear_flags(Citizens::kFarmer);
+  f.known[r][index] = f.known[r].back();
+  f.known_band[r][index] = f.known_band[r].back();
+  f.known[r].pop_back();
+  f.known_band[r].pop_back();
+  known_in_band(w, r, band)--;
+  band_count(w, r, band)--;
+  f.willing[r]--;
+}
+
+/// One willing person of region `r`, each equally likely: a known seller
+/// (their identity written to `person`, their list index to `known_index`)
+/// or one of the anonymous willing, drawn by the bands' anonymous counts.
+int draw_member(World& w, Stream& s, std::size_t r, uint32_t& person, int64_t& known_index) {
+  const FarmerPool& f = w.farmer_pool;
+  int64_t u = int64_t(s.below(uint64_t(std::max<int64_t>(1, f.willing[r]))));
+  if (u < int64_t(f.known[r].size())) {
+    known_index = u;
+    person = f.known[r][std::size_t(u)];
+    return f.known_band[r][std::size_t(u)];
+  }
+  known_index = -1;
+  u -= int64_t(f.known[r].size());
   for (int b = 0; b < kBands; ++b)
-    if ((u -= band_count(w, r, b)) < 0) return b;
+    if ((u -= band_count(w, r, b) - known_in_band(w, r, b)) < 0) return b;
   return kBands - 1;  // unreachable while the bands sum to the willing count
 }
 
@@ -153,6 +191,9 @@ void init_farmer_pool(World& w) {
     }
   }
   f.willing = f.untapped;
+  f.known.assign(std::size_t(w.p.regions), {});
+  f.known_band.assign(std::size_t(w.p.regions), {});
+  f.known_by_band.assign(f.by_band.size(), 0);
 }
 
 void update_farmer_pool(World& w) {
@@ -165,27 +206,40 @@ void update_farmer_pool(World& w) {
     const int64_t in = s.poisson(double(w.holders_in(int(r))) * w.p.farmer_pool_inflow_per_million / 1e6);
     for (int64_t k = 0; k < in; ++k) band_count(w, r, draw_band(s))++;
     int64_t out = 0;
-    for (int b = 0; b < kBands; ++b) {
+    for (int b = 0; b < kBands; ++b) {  // the anonymous willing of each band
       int64_t& n = band_count(w, r, b);
-      const int64_t leaving = std::min(n, s.poisson(double(n) * w.p.farmer_pool_exit_rate));
+      const int64_t anonymous = n - known_in_band(w, r, b);
+      const int64_t leaving = std::min(anonymous, s.poisson(double(anonymous) * w.p.farmer_pool_exit_rate));
       n -= leaving;
       out += leaving;
     }
     f.willing[r] += in - out;
+    // The known sellers leave at the same rate, each equally likely.
+    const int64_t known_leaving =
+        std::min(int64_t(f.known[r].size()), s.poisson(double(f.known[r].size()) * w.p.farmer_pool_exit_rate));
+    for (int64_t k = 0; k < known_leaving; ++k) remove_known(w, r, std::size_t(s.below(uint64_t(f.known[r].size()))));
+    out += known_leaving;
     w.recorder.add(Metric::farmers_became_willing, double(in));
     w.recorder.add(Metric::farmers_left_exit, double(out));
   }
 }
 
-int reach_willing_seller(World& w, Stream& s, uint32_t person) {
-  if (!w.p.farmer_pool_enabled) return kFreshReservation;
+Reached reach_willing_seller(World& w, Stream& s, uint32_t person) {
+  Reached out{kFreshReservation, person, -1};
+  if (!w.p.farmer_pool_enabled) return out;
+  out.band = kNotReached;
   const std::size_t r = region_index(w, person);
   const FarmerPool& f = w.farmer_pool;
   const double reach = f.untapped[r] > 0 ? double(f.willing[r]) / double(f.untapped[r]) : 0.0;
-  if (!s.bernoulli(reach)) return kNotReached;
-  if (w.p.sanctions_bars_selling && under_sanction(w, person)) return kNotReached;
-  if (f.willing[r] <= 0) return kNotReached;
-  return draw_member(w, s, r);
+  if (!s.bernoulli(reach)) return out;
+  if (w.p.sanctions_bars_selling && under_sanction(w, person)) return out;
+  if (f.willing[r] <= 0) return out;
+  const int band = draw_member(w, s, r, out.person, out.known_index);
+  // A known seller met as an anonymous one (the contact's identity is on
+  // the list): a spent contact, so that no one is counted twice.
+  if (out.known_index < 0 && (w.citizens.person[person].flags() & Citizens::kFarmer)) return out;
+  out.band = band;
+  return out;
 }
 
 double reached_ask_yuan(World& w, Stream& s, int band) {
@@ -202,14 +256,17 @@ bool accepts_offer(World& w, Stream& s, int band, double offer_yuan, double* ask
   return accepts;
 }
 
-void recruit_farmer(World& w, uint32_t person, int band) {
+void recruit_farmer(World& w, const Reached& seller) {
   w.recorder.add(Metric::farmers_recruited, 1);
   if (!w.p.farmer_pool_enabled) return;
-  const std::size_t r = region_index(w, person);
+  const std::size_t r = region_index(w, seller.person);
+  if (seller.known_index >= 0) {
+    remove_known(w, r, std::size_t(seller.known_index));
+    return;
+  }
   int64_t& willing = w.farmer_pool.willing[r];
-  if (w.citizens.person[person].flags() & Citizens::kFarmer) w.citizens.person[person].clear_flags(Citizens::kFarmer);
-  int64_t& in_band = band_count(w, r, band);
-  if (willing > 0 && in_band > 0) {
+  int64_t& in_band = band_count(w, r, seller.band);
+  if (willing > 0 && in_band > known_in_band(w, r, seller.band)) {
     willing--;
     in_band--;
   }
@@ -218,8 +275,9 @@ void recruit_farmer(World& w, uint32_t person, int band) {
 void farmer_visit_done(World& w, uint32_t person, int band) {
   if (!w.p.farmer_pool_enabled) return;
   const int live = w.legit_cards(person) + w.citizens.person[person].criminal_cards();
+  // The cards opened set the flag; the person is not listed while recruited.
+  w.citizens.person[person].clear_flags(Citizens::kFarmer);
   if (live >= w.p.per_id_cap_max) {
-    w.citizens.person[person].clear_flags(Citizens::kFarmer);
     w.recorder.add(Metric::farmers_left_id_cap, 1);
     return;
   }
@@ -229,17 +287,19 @@ void farmer_visit_done(World& w, uint32_t person, int band) {
 void farmer_leaves_pool(World& w, uint32_t person, Metric cause) {
   Identity& id = w.citizens.person[person];
   if (!(id.flags() & Citizens::kFarmer)) return;  // not in the pool (left already, or never sold)
-  id.clear_flags(Citizens::kFarmer);
-  if (!w.p.farmer_pool_enabled) return;
-  const std::size_t r = region_index(w, person);
-  int64_t& willing = w.farmer_pool.willing[r];
-  if (willing == 0) return;  // the anonymous exit took them already
-  willing--;
-  for (int b = 0; b < kBands; ++b) {
-    if (band_count(w, r, b) == 0) continue;
-    band_count(w, r, b)--;
-    break;
+  if (!w.p.farmer_pool_enabled) {
+    id.clear_flags(Citizens::kFarmer);
+    return;
   }
+  // Arrests and sanctions are rare events: a search of the region's list.
+  const std::size_t r = region_index(w, person);
+  const auto& known = w.farmer_pool.known[r];
+  const auto it = std::find(known.begin(), known.end(), person);
+  if (it == known.end()) {  // flagged by cards opened today, not listed
+    id.clear_flags(Citizens::kFarmer);
+    return;
+  }
+  remove_known(w, r, std::size_t(it - known.begin()));
   w.recorder.add(cause, 1);
 }
 

@@ -21,10 +21,20 @@ void update_farmer_pool(World& w);
 /// every contact is a fresh holder who draws a reservation of their own).
 /// The reach thins with the pool (willing / untapped size of the person's
 /// region), a holder barred by a sanction cannot sell, and the one reached is
-/// drawn from the region's bands in proportion to their counts. Draws two
-/// numbers when the pool is on, none when it is off.
+/// drawn among the region's willing, known or anonymous, each equally likely.
+/// Draws two numbers when the pool is on, none when it is off.
 constexpr int kNotReached = -1, kFreshReservation = -2;
-int reach_willing_seller(World& w, Stream& s, uint32_t person);
+/// Who a contact reached: their band (or kNotReached, kFreshReservation),
+/// their identity (the contact's, or a known seller's: farmers back from a
+/// visit are met again under their own identity, so their cards add up
+/// towards the per-ID cap) and, for a known seller, their index in the
+/// region's list (-1 otherwise).
+struct Reached {
+  int band;
+  uint32_t person;
+  int64_t known_index;
+};
+Reached reach_willing_seller(World& w, Stream& s, uint32_t person);
 
 /// What the holder reached asks, in yuan: a pool member their band's
 /// reservation price (a rising supply curve) raised by awareness and risk;
@@ -47,9 +57,9 @@ double band_reservation_yuan(const Params& p, int band);
 /// with the pool off, from the pool's bands with it on.
 double expected_surplus_per_contact_yuan(const World& w, double value_yuan);
 
-/// A reached person accepted: they leave the willing count (and their band)
-/// while recruited.
-void recruit_farmer(World& w, uint32_t person, int band);
+/// A reached person accepted: they leave the willing count (and their band;
+/// a known seller the list too) while recruited.
+void recruit_farmer(World& w, const Reached& seller);
 
 /// After the recruited farmer's visit: one whose live cards reached the
 /// per-ID cap can sell no more and leaves; the others return to their band.
@@ -59,9 +69,9 @@ void farmer_visit_done(World& w, uint32_t person, int band);
 /// by the reservation distribution (deterministic, no draw).
 void init_farmer_pool(World& w);
 
-/// A known farmer leaves the pool (arrest, sanction); `cause` counts it. The
-/// person's band is not kept (no per-person state): a farmer is a seller, so
-/// the cheapest non-empty band of their region loses one.
+/// A known farmer leaves the pool (arrest, sanction) from their own band;
+/// `cause` counts it. One not listed (never sold, or left already) is not
+/// removed.
 void farmer_leaves_pool(World& w, uint32_t person, Metric cause);
 
 /// A credit sanction of sanctions.duration_days for `person`, identified as

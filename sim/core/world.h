@@ -387,6 +387,14 @@ struct FarmerPool {
   double reached_today = 0;              // holders reached by recruiters today (with the pool off too)
   double refused_today = 0;              // of them, those whose asking price was above the offer
   // ---- end rising supply curve ----
+  // ---- known sellers (agents/farmer_pool.cpp): willing holders the pool knows by identity ----
+  // Farmers back from a visit and holders whose sanction ended; a contact
+  // that reaches one of them reaches that identity again, so their cards
+  // add up towards the per-ID cap. They are counted in willing and by_band too.
+  std::vector<std::vector<uint32_t>> known;     // [region] their identities (flag Citizens::kFarmer)
+  std::vector<std::vector<int32_t>> known_band; // [region] each one's reservation band
+  std::vector<int64_t> known_by_band;           // [region * kBands + band]: of by_band, the known
+  // ---- end known sellers ----
 };
 
 template <class V, class C, IfPart<C, FarmerPool> = 0> void visit_fields(V& v, C& f) {
@@ -397,8 +405,11 @@ template <class V, class C, IfPart<C, FarmerPool> = 0> void visit_fields(V& v, C
   v.array("farmer_pool.by_band", f.by_band, Extent::Other);  // per region and band
   v.scalar("farmer_pool.reached_today", f.reached_today);
   v.scalar("farmer_pool.refused_today", f.refused_today);
+  v.nested("farmer_pool.known", f.known);  // known sellers
+  v.nested("farmer_pool.known_band", f.known_band);
+  v.array("farmer_pool.known_by_band", f.known_by_band, Extent::Other);
 }
-CARDSIM_FIELDS_LISTED(FarmerPool, 136);
+CARDSIM_FIELDS_LISTED(FarmerPool, 208);
 
 // ---- regions that trade (agents/card_market.cpp, docs/model.md "Regions that trade") ----
 /// Where each buyer of cards lives and the cards in the post between regions.
@@ -783,7 +794,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 6088,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 6160,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

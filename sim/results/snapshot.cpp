@@ -38,8 +38,9 @@ namespace {
 // seen of arrests, account state Seized); 21: merchants' perceived risk and
 // sales, their willingness to pay farmers, rings' cards in use and attempts;
 // 22: brokers' worth (balance and stock at cost) seen by phase Entry instead of
-// their balance.
-constexpr int64_t kSnapshotFormat = 22;
+// their balance; 23: the farmer pool's known sellers (FarmerPool::known,
+// known_band, known_by_band).
+constexpr int64_t kSnapshotFormat = 23;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
