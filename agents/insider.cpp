@@ -89,15 +89,26 @@ double insider_ask(const World& w, int32_t insider) {
 }
 
 // ---- code bounties keep insiders corrupt ----
+namespace {
+
+/// Code bounties an insider is expected to harvest a day, before any cut.
+double expected_bounties_yuan(const World& w, int32_t insider) {
+  return w.p.insiders_codes_per_day * (1.0 - w.risk.insider) *
+         w.restraint(w.insiders.convictions[std::size_t(insider)]) * w.p.insiders_bounty_yuan;
+}
+
+/// Share of the bounties an organiser takes (less for one with a record).
+double organiser_cut_share(const World& w, int32_t organiser) {
+  return w.p.insiders_organiser_share * w.restraint(w.brokers.convictions[std::size_t(organiser)]);
+}
+
+}  // namespace
+
 double expected_code_income(const World& w, int32_t insider) {
   if (!w.p.channel_code_harvesting) return 0.0;
-  const double bounty = w.p.insiders_codes_per_day * (1.0 - w.risk.insider) *
-                        w.restraint(w.insiders.convictions[std::size_t(insider)]) * w.p.insiders_bounty_yuan;
   const int32_t org = organiser_of(w, insider);
-  const double cut = org >= 0 && w.broker_present(org)
-                         ? w.p.insiders_organiser_share * w.restraint(w.brokers.convictions[std::size_t(org)])
-                         : 0.0;
-  return bounty * (1.0 - cut);
+  const double cut = org >= 0 && w.broker_present(org) ? organiser_cut_share(w, org) : 0.0;
+  return expected_bounties_yuan(w, insider) * (1.0 - cut);
 }
 
 double expected_organiser_cut_yuan_per_day(const World& w, int32_t organiser) {
@@ -114,11 +125,9 @@ double expected_organiser_cut_yuan_per_day(const World& w, int32_t organiser) {
   const std::size_t last = group + 1 == organisers.size() ? insiders : std::min(insiders, first + span);
   double bounties = 0;
   for (std::size_t i = first; i < last; ++i) {
-    if (!w.insider_present(int32_t(i))) continue;
-    bounties += w.p.insiders_codes_per_day * (1.0 - w.risk.insider) * w.restraint(w.insiders.convictions[i]) *
-                w.p.insiders_bounty_yuan;
+    if (w.insider_present(int32_t(i))) bounties += expected_bounties_yuan(w, int32_t(i));
   }
-  return bounties * w.p.insiders_organiser_share * w.restraint(w.brokers.convictions[std::size_t(organiser)]);
+  return bounties * organiser_cut_share(w, organiser);
 }
 
 double insider_white_ask(const World& w, int32_t insider) {
