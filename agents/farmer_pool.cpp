@@ -1,6 +1,7 @@
 #include "agents/farmer_pool.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 
 #include "agents/citizen.h"
@@ -38,9 +39,9 @@ int64_t& known_in_band(World& w, std::size_t region, int band) {
 }
 
 /// Joins the willing count as a known individual (flag kFarmer, listed in
-/// `known` with their band): a later contact that reaches them reaches this
-/// identity again, and an arrest or sanction removes exactly them. A person
-/// listed already is not listed twice.
+/// `known` with their band, their place in Citizens::known_seller_slot): a
+/// later contact that reaches them reaches this identity again, and an arrest
+/// or sanction removes exactly them. A person listed already is not listed twice.
 void join_pool(World& w, uint32_t person, int band) {
   Identity& id = w.citizens.person[person];
   if (id.flags() & Citizens::kFarmer) return;
@@ -50,17 +51,23 @@ void join_pool(World& w, uint32_t person, int band) {
   band_count(w, r, band)++;
   f.known[r].push_back(person);
   f.known_band[r].push_back(band);
+  w.citizens.known_seller_slot[person] = uint32_t(f.known[r].size());  // index + 1
   known_in_band(w, r, band)++;
   id.set_flags(Citizens::kFarmer);
 }
 
 /// Takes the known seller at `index` of region `r` out of the willing count
 /// and their band (swap with the last: the list's order carries no meaning
-/// beyond the draws, which are keyed on it and so stay reproducible).
+/// beyond the draws, which are keyed on it and so stay reproducible; the
+/// last's slot follows it, before the leaver's is cleared, which is the same
+/// person's when the leaver is the last).
 void remove_known(World& w, std::size_t r, std::size_t index) {
   FarmerPool& f = w.farmer_pool;
   const int band = f.known_band[r][index];
-  w.citizens.person[f.known[r][index]].clear_flags(Citizens::kFarmer);
+  const uint32_t leaver = f.known[r][index];
+  w.citizens.person[leaver].clear_flags(Citizens::kFarmer);
+  w.citizens.known_seller_slot[f.known[r].back()] = uint32_t(index + 1);
+  w.citizens.known_seller_slot[leaver] = 0;
   f.known[r][index] = f.known[r].back();
   f.known_band[r][index] = f.known_band[r].back();
   f.known[r].pop_back();
@@ -291,15 +298,16 @@ void farmer_leaves_pool(World& w, uint32_t person, Metric cause) {
     id.clear_flags(Citizens::kFarmer);
     return;
   }
-  // Arrests and sanctions are rare events: a search of the region's list.
-  const std::size_t r = region_index(w, person);
-  const auto& known = w.farmer_pool.known[r];
-  const auto it = std::find(known.begin(), known.end(), person);
-  if (it == known.end()) {  // flagged by cards opened today, not listed
+  // The person's slot gives their place in the region's list: O(1) per
+  // arrest or sanction, whatever the number of known sellers.
+  const uint32_t slot = w.citizens.known_seller_slot[person];
+  if (slot == 0) {  // flagged by cards opened today, not listed
     id.clear_flags(Citizens::kFarmer);
     return;
   }
-  remove_known(w, r, std::size_t(it - known.begin()));
+  const std::size_t r = region_index(w, person);
+  assert(slot <= w.farmer_pool.known[r].size() && w.farmer_pool.known[r][slot - 1] == person);
+  remove_known(w, r, std::size_t(slot - 1));
   w.recorder.add(cause, 1);
 }
 

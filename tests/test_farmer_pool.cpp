@@ -6,10 +6,19 @@
 // instead of two years), so that it settles within a short run.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include <unistd.h>
+
 #include "agents/farmer_pool.h"
 #include "agents/police.h"
+#include "core/invariants.h"
 #include "core/market.h"
+#include "core/simulation.h"
 #include "model_fixtures.h"
+#include "results/snapshot.h"
 
 using namespace cardsim;
 using namespace cardsim::testing;
@@ -256,6 +265,180 @@ TEST_CASE("a known seller reached again sells under their own identity until the
   CHECK(w.farmer_pool.willing[0] == 0);
   CHECK(w.farmer_pool.known[0].empty());
   CHECK_FALSE(w.citizens.person[1].flags() & Citizens::kFarmer);
+}
+
+namespace {
+
+/// The known sellers' lists as the search version of farmer_leaves_pool kept
+/// them (std::find in the region's list, then a swap with the last): the
+/// reference the slots must reproduce.
+struct SearchedLists {
+  std::vector<std::vector<uint32_t>> who;
+  std::vector<std::vector<int32_t>> band;
+
+  void join(std::size_t r, uint32_t person, int32_t b) {
+    who[r].push_back(person);
+    band[r].push_back(b);
+  }
+  void remove_at(std::size_t r, std::size_t i) {
+    who[r][i] = who[r].back();
+    band[r][i] = band[r].back();
+    who[r].pop_back();
+    band[r].pop_back();
+  }
+  void leave(std::size_t r, uint32_t person) {
+    const auto it = std::find(who[r].begin(), who[r].end(), person);
+    if (it != who[r].end()) remove_at(r, std::size_t(it - who[r].begin()));
+  }
+};
+
+/// Every listed seller's slot is their place + 1, no one else has a slot,
+/// and the lists equal the search version's.
+void check_slots(const World& w, const SearchedLists& searched) {
+  const FarmerPool& f = w.farmer_pool;
+  std::size_t listed = 0;
+  for (std::size_t r = 0; r < f.known.size(); ++r) {
+    CHECK(f.known[r] == searched.who[r]);
+    CHECK(f.known_band[r] == searched.band[r]);
+    for (std::size_t i = 0; i < f.known[r].size(); ++i) {
+      INFO("region " << r << ", place " << i << ", identity " << f.known[r][i]);
+      CHECK(w.citizens.known_seller_slot[f.known[r][i]] == i + 1);
+    }
+    listed += f.known[r].size();
+  }
+  std::size_t slots = 0;
+  for (int64_t i = 0; i < w.citizens.count; ++i) slots += w.citizens.known_seller_slot[std::size_t(i)] != 0;
+  CHECK(slots == listed);
+}
+
+}  // namespace
+
+TEST_CASE("a known seller's slot follows them through joins, sales, exits and arrests", "[farmer_pool][agents]") {
+  Params p = tiny_area_params();
+  p.population = 40;  // two regions of 20 holders
+  p.farmer_pool_enabled = true;
+  p.farmer_pool_inflow_per_million = 0;  // no anonymous willing: every exit is a known seller's
+  World w(p, 7, 0);
+  // Six holders of each region with room under the per-ID cap for a card more.
+  std::vector<uint32_t> in[2];
+  for (uint32_t i = 0; i < uint32_t(p.population); ++i) {
+    auto& list = in[w.region_of(i)];
+    if (list.size() < 6 && w.legit_cards(i) + 1 < w.p.per_id_cap_max) list.push_back(i);
+  }
+  REQUIRE(in[0].size() == 6);
+  REQUIRE(in[1].size() == 6);
+  SearchedLists searched{{{}, {}}, {{}, {}}};
+  // Joins: farmers back from a visit are listed at the end, with their band.
+  const int32_t bands[6] = {3, 5, 5, 7, 2, 9};
+  for (std::size_t r = 0; r < 2; ++r)
+    for (std::size_t k = 0; k < 6; ++k) {
+      farmer_visit_done(w, in[r][k], bands[k]);
+      searched.join(r, in[r][k], bands[k]);
+    }
+  check_slots(w, searched);
+  CHECK(w.citizens.known_seller_slot[in[0][3]] == 4);
+  // A sale: the seller at place 1 is recruited, the last takes their place.
+  recruit_farmer(w, Reached{5, in[0][1], 1});
+  searched.remove_at(0, 1);
+  check_slots(w, searched);
+  CHECK(w.farmer_pool.known[0][1] == in[0][5]);
+  CHECK(w.citizens.known_seller_slot[in[0][5]] == 2);
+  CHECK(w.citizens.known_seller_slot[in[0][1]] == 0);
+  // Back from the visit, they are listed again, at the end.
+  farmer_visit_done(w, in[0][1], 5);
+  searched.join(0, in[0][1], 5);
+  check_slots(w, searched);
+  // A sale by the last listed (their own place is the one the last fills),
+  // whose cards then reach the per-ID cap: they leave and are not listed.
+  const uint32_t last = w.farmer_pool.known[1].back();
+  recruit_farmer(w, Reached{bands[5], last, int64_t(w.farmer_pool.known[1].size() - 1)});
+  searched.remove_at(1, searched.who[1].size() - 1);
+  const int64_t cap = w.p.per_id_cap_max;
+  w.p.per_id_cap_max = w.legit_cards(last);  // their cards are at the cap
+  farmer_visit_done(w, last, bands[5]);
+  w.p.per_id_cap_max = cap;
+  CHECK(w.recorder.today(Metric::farmers_left_id_cap) == 1);
+  check_slots(w, searched);
+  // Arrests: the first listed of region 0 leaves, counted once; a second
+  // arrest of the same person, and one of a holder flagged by cards opened
+  // today but not listed, remove no one.
+  farmer_leaves_pool(w, in[0][0], Metric::farmers_left_arrest);
+  searched.leave(0, in[0][0]);
+  check_slots(w, searched);
+  farmer_leaves_pool(w, in[0][0], Metric::farmers_left_arrest);
+  const uint32_t opened_today = in[1][5];
+  w.citizens.person[opened_today].set_flags(Citizens::kFarmer);
+  farmer_leaves_pool(w, opened_today, Metric::farmers_left_arrest);
+  CHECK_FALSE(w.citizens.person[opened_today].flags() & Citizens::kFarmer);
+  CHECK(w.recorder.today(Metric::farmers_left_arrest) == 1);
+  check_slots(w, searched);
+  // A sanction bars the seller and takes them out of the list.
+  sanction_holder(w, in[1][2]);
+  searched.leave(1, in[1][2]);
+  check_slots(w, searched);
+  CHECK(w.recorder.today(Metric::farmers_left_sanction) == 1);
+  // Exits: the day's update removes known sellers at random, each by a swap
+  // with the last; those who stay keep slots that point at them.
+  w.p.farmer_pool_exit_rate = 0.5;
+  const std::size_t before = w.farmer_pool.known[0].size() + w.farmer_pool.known[1].size();
+  update_farmer_pool(w);
+  const std::size_t after = w.farmer_pool.known[0].size() + w.farmer_pool.known[1].size();
+  REQUIRE(after < before);  // someone left (seed 7)
+  REQUIRE(after > 1);       // and some stay
+  CHECK(double(before - after) == w.recorder.today(Metric::farmers_left_exit));
+  for (std::size_t r = 0; r < 2; ++r) {
+    for (uint32_t person : w.farmer_pool.known[r])  // those who stay were listed before
+      CHECK(std::find(searched.who[r].begin(), searched.who[r].end(), person) != searched.who[r].end());
+    searched.who[r] = w.farmer_pool.known[r];
+    searched.band[r] = w.farmer_pool.known_band[r];
+  }
+  check_slots(w, searched);
+  // After those random removals, an arrest of each one left still finds them.
+  for (std::size_t r = 0; r < 2; ++r)
+    for (const uint32_t person : std::vector<uint32_t>(w.farmer_pool.known[r])) {
+      farmer_leaves_pool(w, person, Metric::farmers_left_arrest);
+      searched.leave(r, person);
+      check_slots(w, searched);
+    }
+  CHECK(w.recorder.today(Metric::farmers_left_arrest) == double(1 + after));
+  CHECK(w.farmer_pool.willing[0] + w.farmer_pool.willing[1] == 0);
+  check_invariants(w);
+  // The invariants check the slots too: one pointing at the wrong place is refused.
+  farmer_visit_done(w, in[0][2], 5);
+  farmer_visit_done(w, in[0][3], 7);
+  check_invariants(w);
+  std::swap(w.citizens.known_seller_slot[in[0][2]], w.citizens.known_seller_slot[in[0][3]]);
+  CHECK_THROWS_AS(check_invariants(w), InvariantError);
+}
+
+TEST_CASE("with the pool on, a run continued from a snapshot equals the run done in one piece", "[farmer_pool][snapshot]") {
+  const Scenario sc = with(small_baseline(200000, 120), kFastTurnover);
+  const auto dir = std::filesystem::temp_directory_path() / ("cardsim_test_pool_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "pool.snapshot.h5").string();
+  std::vector<std::unique_ptr<World>> halfway;
+  halfway.push_back(build_world(sc, 7, 0));
+  run_days(*halfway.back(), sc, 60, RunOptions{});
+  REQUIRE(!halfway.back()->farmer_pool.known[0].empty());  // known sellers and their slots are saved
+  write_snapshot_file(path, sc, 7, halfway);
+  const SnapshotInfo info = read_snapshot_info(path);
+  auto whole = run_replicate(sc, 7, 0, RunOptions{});
+  auto continued = read_snapshot_world(path, info.scenario, 0);
+  RunOptions checked;
+  checked.check_invariants = true;  // the slots point at their sellers, day after day
+  run_days(*continued, info.scenario, sc.params.days, checked);
+  for (int m = 0; m < kMetricCount; ++m) {
+    INFO("metric " << metric_registry()[std::size_t(m)].name);
+    for (int64_t d = 0; d < whole->recorder.days(); ++d)
+      REQUIRE(whole->recorder.series(m)[d] == continued->recorder.series(m)[d]);
+  }
+  CHECK(whole->farmer_pool.known == continued->farmer_pool.known);
+  CHECK(whole->citizens.known_seller_slot == continued->citizens.known_seller_slot);
+  double left = 0;  // arrests and sanctions after the snapshot found their sellers by slot
+  for (const char* metric : {"farmers_left_arrest", "farmers_left_sanction"})
+    for (int64_t d = 60; d < whole->recorder.days(); ++d) left += whole->recorder.series(find_metric(metric))[d];
+  CHECK(left > 0);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("merchants pay farmers at most a card's resale value at their markup, less their risk cost", "[farmer_pool][agents][margins]") {

@@ -45,11 +45,12 @@ TEST_CASE("memory estimates saturate instead of overflowing", "[memory]") {
 
 // The estimate guards a run before it starts; it must stay above what a
 // world then holds, including in a market that makes far more criminal cards
-// than the baseline (cards worth four times as much to the rings).
+// than the baseline (cards worth four times as much to the rings), and with
+// the arrays that only the velocity check and the farmer pool touch.
 TEST_CASE("the memory estimate stays above what a world holds after a year", "[memory]") {
   const Scenario base = with(builtin_baseline(), {"days=365"});
   for (const Scenario& sc : std::vector<Scenario>{base, with(base, {"scammers.cash_out_share=1.0", "scammers.callers_cards=1200"}),
-        with(base, {"controls.velocity.enabled=true"})}) {
+        with(base, {"controls.velocity.enabled=true"}), with(base, {"farmer.pool.enabled=true"})}) {
     const auto world = run_replicate(sc, 1, 0, RunOptions{});
     const uint64_t held = world_bytes_held(*world);
     INFO("held " << held << " bytes, estimated " << estimate_world_bytes(params_for_memory(sc)));

@@ -343,6 +343,52 @@ void check_absent_agents(const World& w) {
             [&] { return "insider " + std::to_string(i) + " sells white cards while arrested"; });
 }
 
+// ---- known sellers (agents/farmer_pool.cpp) ----
+/// The farmer pool's known sellers: each listed once, in their own region,
+/// flagged Citizens::kFarmer, with a band whose count includes them, and
+/// with a slot that points at their place in the list; no one else has a
+/// slot. Bounds are checked before each read, so that a damaged snapshot is
+/// refused here rather than read out of range.
+void check_known_sellers(const World& w) {
+  const FarmerPool& f = w.farmer_pool;
+  const Citizens& c = w.citizens;
+  constexpr int kBands = FarmerPool::kBands;
+  require(f.known.size() == std::size_t(w.p.regions) && f.known_band.size() == f.known.size() &&
+              f.known_by_band.size() == std::size_t(w.p.regions) * std::size_t(kBands) &&
+              c.known_seller_slot.size() == std::size_t(c.count),
+          w, "known sellers",
+          [&] { return std::string("the known sellers' lists are not one per region, or the slots not one per holder"); });
+  std::vector<int64_t> by_band(f.known_by_band.size(), 0);
+  int64_t listed = 0;
+  for (std::size_t r = 0; r < f.known.size(); ++r) {
+    require(f.known[r].size() == f.known_band[r].size(), w, "known sellers",
+            [&] { return "region " + std::to_string(r) + " lists known sellers and bands of different lengths"; });
+    for (std::size_t i = 0; i < f.known[r].size(); ++i) {
+      const uint32_t person = f.known[r][i];
+      const int32_t band = f.known_band[r][i];
+      const auto name = [&] { return "known seller " + std::to_string(i) + " of region " + std::to_string(r); };
+      require(int64_t(person) < c.count && std::size_t(w.region_of(person)) == r && band >= 0 && band < kBands, w,
+              "known sellers", [&] { return name() + " is not a holder of that region with a reservation band"; });
+      require(c.person[person].flags() & Citizens::kFarmer, w, "known sellers",
+              [&] { return name() + " (identity " + std::to_string(person) + ") is not flagged as a farmer"; });
+      require(c.known_seller_slot[person] == i + 1, w, "known sellers", [&] {
+        return name() + " (identity " + std::to_string(person) + ") has slot " +
+               std::to_string(c.known_seller_slot[person]) + ", not its place in the list + 1";
+      });
+      by_band[r * std::size_t(kBands) + std::size_t(band)]++;
+      ++listed;
+    }
+  }
+  require(by_band == f.known_by_band, w, "known sellers",
+          [&] { return std::string("the known sellers' count by band differs from a recount of the lists"); });
+  int64_t slots = 0;
+  for (int64_t i = 0; i < c.count; ++i) slots += c.known_seller_slot[std::size_t(i)] != 0;
+  require(slots == listed, w, "known sellers", [&] {
+    return std::to_string(slots) + " holders have a known seller's slot, " + std::to_string(listed) + " are listed";
+  });
+}
+// ---- end known sellers ----
+
 /// Every per-member array of one part (core/fields.h) has as many entries as
 /// the first one: a field that one code path forgets to grow (a card made
 /// without its commission day) is found the day it happens.
@@ -474,6 +520,7 @@ void check_invariants(const World& w) {
   check_police_cases(w);
   check_cards_shut_by_reason(w, tally.by_state);
   check_bank(w);
+  check_known_sellers(w);
 }
 
 }  // namespace cardsim

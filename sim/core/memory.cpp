@@ -37,9 +37,12 @@ template <class Part> uint64_t bytes_per_member() {
 // Per-identity state: the Identity record, every page of it touched in a
 // year of a large world (honest activations land on random holders). The
 // velocity window is a calloc'd array whose pages cost nothing until the
-// velocity check first runs, so it counts only where that check can be on.
+// velocity check first runs, so it counts only where that check can be on;
+// so does a known seller's slot (where farmer.pool.enabled is on: known
+// sellers are scattered over the holders, and one touches a whole page).
 constexpr uint64_t kBytesPerIdentity = sizeof(Identity);
 constexpr uint64_t kBytesPerVelocityWindow = sizeof(VelocityWindow);
+constexpr uint64_t kBytesPerKnownSellerSlot = sizeof(uint32_t);
 // Card and outlet records (SoA) with headroom for vector growth.
 const uint64_t kBytesPerCard = 2 * bytes_per_member<Cards>();
 const uint64_t kBytesPerOutlet = 2 * bytes_per_member<Outlets>();
@@ -107,7 +110,8 @@ uint64_t estimate_world_bytes(const Params& p) {
   const uint64_t cards = std::min<uint64_t>(days * brokers * kCardsPerBrokerDay, uint64_t(p.population) * 4 + 1024);
   const uint64_t series = 2 * uint64_t(kMetricCount) * days * sizeof(double);
   const uint64_t events = days * (3 * 24 + 8 * uint64_t(p.carriers));
-  const uint64_t per_identity = kBytesPerIdentity + (p.velocity_enabled ? kBytesPerVelocityWindow : 0);
+  const uint64_t per_identity = kBytesPerIdentity + (p.velocity_enabled ? kBytesPerVelocityWindow : 0) +
+                                (p.farmer_pool_enabled ? kBytesPerKnownSellerSlot : 0);
   return uint64_t(p.population) * per_identity + outlets * kBytesPerOutlet + cards * kBytesPerCard + series + events;
 }
 

@@ -50,6 +50,7 @@ void init_citizens(World& w) {
   const auto n = std::size_t(c.count);
   c.person.resize(n);
   c.velocity.resize(n);  // zero pages: costs nothing until the velocity check runs
+  c.known_seller_slot.resize(n);  // zero pages: costs nothing until the farmer pool lists a seller
   const int64_t cap = std::min<int64_t>(w.p.per_id_cap_max, Identity::kMaxCards);
   w.initial_cards_cdf = initial_cards_cdf(w.p.citizens_cards_initial_mean, cap);
   w.initial_cards_key = Stream(w.seed, w.replicate, -1, Phase::Init, kInitialCardsKeyEntity).next_u64();

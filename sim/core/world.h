@@ -98,6 +98,13 @@ struct Citizens {
   int64_t count = 0;
   ZeroVector<Identity> person;
   ZeroVector<VelocityWindow> velocity;  // touched only while controls.velocity is on
+  // ---- known sellers (agents/farmer_pool.cpp): where each is listed ----
+  // A known seller's index in their region's FarmerPool::known list, plus 1
+  // (0: not listed), kept through the list's swap-removals, so that an arrest
+  // or a sanction finds the person in O(1). Touched only while
+  // farmer.pool.enabled is on.
+  ZeroVector<uint32_t> known_seller_slot;
+  // ---- end known sellers ----
 
   static constexpr uint8_t kLeakedId = 1, kLeakedFace = 2, kMisused = 4, kFarmer = 8;
 };
@@ -106,8 +113,9 @@ template <class V, class C, IfPart<C, Citizens> = 0> void visit_fields(V& v, C& 
   v.scalar("citizens.count", c.count);
   v.array("citizens.person", c.person, Extent::PerMember);
   v.array("citizens.velocity", c.velocity, Extent::PerMember);
+  v.array("citizens.known_seller_slot", c.known_seller_slot, Extent::PerMember);  // known sellers
 }
-CARDSIM_FIELDS_LISTED(Citizens, 56);
+CARDSIM_FIELDS_LISTED(Citizens, 80);
 
 /// Criminal cards (honest cards are only counted per identity).
 struct Cards {
@@ -391,7 +399,7 @@ struct FarmerPool {
   // Farmers back from a visit and holders whose sanction ended; a contact
   // that reaches one of them reaches that identity again, so their cards
   // add up towards the per-ID cap. They are counted in willing and by_band too.
-  std::vector<std::vector<uint32_t>> known;     // [region] their identities (flag Citizens::kFarmer)
+  std::vector<std::vector<uint32_t>> known;     // [region] their identities (flag Citizens::kFarmer; index in Citizens::known_seller_slot)
   std::vector<std::vector<int32_t>> known_band; // [region] each one's reservation band
   std::vector<int64_t> known_by_band;           // [region * kBands + band]: of by_band, the known
   // ---- end known sellers ----
@@ -794,7 +802,7 @@ template <class W> auto& use_fleets(W& w, CardUse u) {
 }
 
 #if defined(__GLIBCXX__) && defined(__x86_64__)
-static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 6160,
+static_assert(sizeof(World) - sizeof(Params) - sizeof(CriminalCounts) - sizeof(RegionLayout) == 6184,
               "World changed: list the new field in visit_fields(World) or visit_event_fields, then update the size");
 #endif
 

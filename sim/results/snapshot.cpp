@@ -39,8 +39,9 @@ namespace {
 // sales, their willingness to pay farmers, rings' cards in use and attempts;
 // 22: brokers' worth (balance and stock at cost) seen by phase Entry instead of
 // their balance; 23: the farmer pool's known sellers (FarmerPool::known,
-// known_band, known_by_band).
-constexpr int64_t kSnapshotFormat = 23;
+// known_band, known_by_band); 24: each known seller's place in that list
+// (citizens.known_seller_slot).
+constexpr int64_t kSnapshotFormat = 24;
 
 template <class T> hid_t native_type();
 template <> hid_t native_type<uint8_t>() { return H5T_NATIVE_UINT8; }
@@ -167,6 +168,8 @@ bool grows(const std::string& name) {
                                             "bank.collector"};
   for (const char* field : kPerAccount)
     if (name == field) return true;
+  // Credit sanctions: one entry per holder under a sanction or a sentence's bar.
+  if (name == "farmer_pool.sanctioned" || name == "farmer_pool.sanctioned_until") return true;
   return name.rfind("cards.", 0) == 0 ||
          (name.size() > 7 && name.compare(name.size() - 7, 7, ".values") == 0);
 }

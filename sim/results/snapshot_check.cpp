@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "core/invariants.h"
 #include "scenario/scenario.h"
@@ -115,6 +116,8 @@ void check_agent_lengths(const Refuse& refuse, const World& w, const World& buil
   require_length(refuse, "rings.vacant", r.vacant, built.rings.fleet.size());
   require_length(refuse, "citizens.person", w.citizens.person, built.citizens.person.size());
   require_length(refuse, "citizens.velocity", w.citizens.velocity, built.citizens.velocity.size());
+  require_length(refuse, "citizens.known_seller_slot", w.citizens.known_seller_slot,
+                 built.citizens.known_seller_slot.size());
 }
 
 void check_books_lengths(const Refuse& refuse, const World& w, const World& built) {
@@ -201,6 +204,13 @@ void check_references(const Refuse& refuse, const World& w) {
   require_nested_indices(refuse, "world.reported_shutdown_due", w.reported_shutdown_due, cards);
   check_police_cases(refuse, w);
   require_indices(refuse, "insiders.raiser", w.insiders.raiser, -1, int64_t(w.brokers.kind.size()));
+  // The sanctioned: identities in range, ascending (under_sanction searches
+  // them), each with the day their bar ends.
+  const FarmerPool& f = w.farmer_pool;
+  require_indices(refuse, "farmer_pool.sanctioned", f.sanctioned, 0, w.citizens.count);
+  require_length(refuse, "farmer_pool.sanctioned_until", f.sanctioned_until, f.sanctioned.size());
+  if (std::adjacent_find(f.sanctioned.begin(), f.sanctioned.end(), std::greater_equal<uint32_t>()) != f.sanctioned.end())
+    refuse("farmer_pool.sanctioned", "is not in ascending order of identity");
   for (std::size_t i = 0; i < w.insiders.shares_login.size(); ++i)
     if (w.insiders.shares_login[i] > 1) refuse("insiders.shares_login", "entry " + std::to_string(i) + " is not 0 or 1");
 }
