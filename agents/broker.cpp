@@ -640,18 +640,7 @@ double worth_change_since_entry(World& w, std::size_t b) {
 
 }  // namespace
 
-MerchantMarket merchant_market(const World& w) {
-  MerchantMarket view;
-  const auto& merchants = w.brokers.all(BrokerKind::Merchant);
-  for (int32_t m : merchants) {
-    view.places_taken += w.brokers.vacant[std::size_t(m)] ? 0.0 : 1.0;
-    view.unit_cost_yuan += w.brokers.unit_cost_ema[std::size_t(m)] / double(merchants.size());
-  }
-  view.cards_wanted = w.market.scammer_wanted;
-  return view;
-}
-
-double expected_merchant_profit_yuan_per_day(const World& w, const MerchantMarket& view, int32_t merchant) {
+double expected_merchant_profit_yuan_per_day(const World& w, const EntryView& view, int32_t merchant) {
   // The candidate expects to sell what a taken place sells on average of
   // today's demand (the same at any population for the same densities: a
   // share 1 / (taken + 1) would make entry easier in a larger area); a record
@@ -659,43 +648,6 @@ double expected_merchant_profit_yuan_per_day(const World& w, const MerchantMarke
   const double sales = w.restraint(w.brokers.convictions[std::size_t(merchant)]) * view.cards_wanted /
                        std::max(1.0, view.places_taken);
   return sales * (w.market.price_scammer - view.unit_cost_yuan);
-}
-
-void merchant_exits(World& w, int32_t merchant) { broker_exits(w, merchant, Metric::merchant_exits); }
-
-namespace {
-
-/// Empty places whose candidates are free (no sentence or replacement delay
-/// left) are taken when they expect at least the entry threshold; each place
-/// taken counts against the next candidate's share of demand.
-void fill_merchant_places_that_pay(World& w, const EntryRule& rule) {
-  MerchantMarket view = merchant_market(w);
-  Brokers& b = w.brokers;
-  for (int32_t merchant : b.all(BrokerKind::Merchant)) {
-    const auto m = std::size_t(merchant);
-    if (!b.vacant[m] || b.absent_until[m] > w.day) continue;
-    const double expected = expected_merchant_profit_yuan_per_day(w, view, merchant);
-    if (!enters_by_profit(rule, expected)) continue;
-    take_place(rule, w.day, expected, broker_place(w, m), b.absent_until[m], b.vacant[m]);
-    broker_enters(w, m);
-    b.worth_seen[m] = broker_worth_yuan(w, m);
-    view.places_taken += 1;
-  }
-}
-
-}  // namespace
-
-void merchants_enter_and_exit(World& w) {
-  const EntryRule rule = merchant_entry_rule(w.p);
-  if (rule.enabled) fill_merchant_places_that_pay(w, rule);
-  PlaceTally tally;
-  for (int32_t merchant : w.brokers.all(BrokerKind::Merchant)) {
-    const auto m = std::size_t(merchant);
-    if (!w.broker_present(merchant)) continue;
-    holder_works_a_day(w, rule, broker_place(w, m), w.brokers.absent_until[m], worth_change_since_entry(w, m),
-                       Metric::merchant_entries, tally, [&] { merchant_exits(w, merchant); });
-  }
-  record_places(w, tally, Metric::merchant_profit_yuan, Metric::merchants_active);
 }
 
 // ---- end entry and exit by profit: merchants ----
@@ -725,12 +677,25 @@ double expected_supplier_profit_yuan_per_day(const World& w, int32_t supplier, d
   return w.restraint(w.brokers.convictions[std::size_t(supplier)]) * orders / std::max(1.0, places_taken) * margin;
 }
 
-double expected_broker_profit_yuan_per_day(const World& w, int32_t broker, double supplier_places) {
+EntryView entry_view(const World& w, BrokerKind kind) {
+  EntryView view;
+  if (is_supplier(kind)) view.places_taken = supplier_places_taken(w);
+  if (kind != BrokerKind::Merchant) return view;
+  const auto& merchants = w.brokers.all(BrokerKind::Merchant);
+  for (int32_t m : merchants) {
+    view.places_taken += w.brokers.vacant[std::size_t(m)] ? 0.0 : 1.0;
+    view.unit_cost_yuan += w.brokers.unit_cost_ema[std::size_t(m)] / double(merchants.size());
+  }
+  view.cards_wanted = w.market.scammer_wanted;
+  return view;
+}
+
+double expected_broker_profit_yuan_per_day(const World& w, const EntryView& view, int32_t broker) {
   switch (w.brokers.kind[std::size_t(broker)]) {
-    case BrokerKind::Merchant: return expected_merchant_profit_yuan_per_day(w, merchant_market(w), broker);
+    case BrokerKind::Merchant: return expected_merchant_profit_yuan_per_day(w, view, broker);
     case BrokerKind::Raiser: return expected_raiser_profit_yuan_per_day(w, broker);
     case BrokerKind::LaborAgency:
-    case BrokerKind::DataSeller: return expected_supplier_profit_yuan_per_day(w, broker, supplier_places);
+    case BrokerKind::DataSeller: return expected_supplier_profit_yuan_per_day(w, broker, view.places_taken);
     case BrokerKind::Organiser: return expected_organiser_cut_yuan_per_day(w, broker);
     case BrokerKind::Count: break;
   }
@@ -749,15 +714,20 @@ void broker_exits(World& w, int32_t broker, Metric exits) {
 
 namespace {
 
-/// The broker kinds that the rule fills besides merchants, and the metrics
-/// each group counts in. A new kind is a row here, its rule in
-/// broker_entry_rule, its expectation in expected_broker_profit_yuan_per_day,
-/// and its parameters and metrics.
+/// The broker kinds whose places the rule fills, and the metrics each group
+/// counts in. A new kind is a row here, its rule in broker_entry_rule, its
+/// expectation in expected_broker_profit_yuan_per_day (and what its
+/// candidates read of the market in entry_view), and its parameters and
+/// metrics. Merchants' row is first: phase merchant_entry runs it before the
+/// insiders' entry (merchants_enter_and_exit), phase broker_entry the others
+/// after it (brokers_enter_and_exit).
 struct BrokerPlaces {
   BrokerKind kinds[2];
   Metric entries, exits, profit, active;
 };
 constexpr BrokerPlaces kBrokerPlaces[] = {
+    {{BrokerKind::Merchant, BrokerKind::Count},
+     Metric::merchant_entries, Metric::merchant_exits, Metric::merchant_profit_yuan, Metric::merchants_active},
     {{BrokerKind::Raiser, BrokerKind::Count},
      Metric::raiser_entries, Metric::raiser_exits, Metric::raiser_profit_yuan, Metric::raisers_active},
     {{BrokerKind::LaborAgency, BrokerKind::DataSeller},
@@ -766,18 +736,24 @@ constexpr BrokerPlaces kBrokerPlaces[] = {
      Metric::organiser_entries, Metric::organiser_exits, Metric::organiser_profit_yuan, Metric::organisers_active},
 };
 
-/// Empty places of `kind` whose candidates are free are taken when they expect
-/// at least the entry threshold, one after the other (each place taken counts
-/// in the next candidate's share where the expectation has one: suppliers').
+constexpr const BrokerPlaces& kMerchantPlaces = kBrokerPlaces[0];
+static_assert(kMerchantPlaces.kinds[0] == BrokerKind::Merchant && kMerchantPlaces.kinds[1] == BrokerKind::Count,
+              "merchants' row comes first, alone: phase merchant_entry runs it before the insiders");
+
+/// Empty places of `kind` whose candidates are free (no sentence or
+/// replacement delay left) are taken when they expect at least the entry
+/// threshold, one after the other: the candidates read the market once
+/// (entry_view), and each place taken counts in the next candidate's share
+/// where the expectation has one (merchants', suppliers').
 void fill_broker_places_that_pay(World& w, BrokerKind kind, const EntryRule& rule) {
   Brokers& b = w.brokers;
-  double supplier_places = is_supplier(kind) ? supplier_places_taken(w) : 0.0;
+  EntryView view = entry_view(w, kind);
   for (int32_t broker : b.all(kind)) {
     const auto i = std::size_t(broker);
     if (!b.vacant[i] || b.absent_until[i] > w.day) continue;
-    const double expected = expected_broker_profit_yuan_per_day(w, broker, supplier_places);
+    const double expected = expected_broker_profit_yuan_per_day(w, view, broker);
     if (!enters_by_profit(rule, expected)) continue;
-    supplier_places += 1;
+    view.places_taken += 1;
     take_place(rule, w.day, expected, broker_place(w, i), b.absent_until[i], b.vacant[i]);
     broker_enters(w, i);
     b.worth_seen[i] = broker_worth_yuan(w, i);
@@ -796,15 +772,21 @@ void kind_works_a_day(World& w, BrokerKind kind, const BrokerPlaces& row, PlaceT
   }
 }
 
+/// The day of every place of a row's kinds, then the row's metrics.
+void places_work_a_day(World& w, const BrokerPlaces& row) {
+  PlaceTally tally;
+  for (BrokerKind kind : row.kinds)
+    if (kind != BrokerKind::Count) kind_works_a_day(w, kind, row, tally);
+  record_places(w, tally, row.profit, row.active);
+}
+
 }  // namespace
 
+void merchants_enter_and_exit(World& w) { places_work_a_day(w, kMerchantPlaces); }
+
 void brokers_enter_and_exit(World& w) {
-  for (const BrokerPlaces& row : kBrokerPlaces) {
-    PlaceTally tally;
-    for (BrokerKind kind : row.kinds)
-      if (kind != BrokerKind::Count) kind_works_a_day(w, kind, row, tally);
-    record_places(w, tally, row.profit, row.active);
-  }
+  for (const BrokerPlaces& row : kBrokerPlaces)
+    if (&row != &kMerchantPlaces) places_work_a_day(w, row);
 }
 
 // ---- end entry and exit by profit: raisers, record suppliers, organisers ----

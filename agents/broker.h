@@ -46,18 +46,21 @@ void raised_card_matured(World& w, Stream& s, uint32_t card);
 
 // ---- entry and exit by profit: merchants (brokers.entry.*; docs/model.md, "Entry and exit by profit") ----
 
-/// What a candidate for an empty merchant place sees of the market today.
-struct MerchantMarket {
-  double places_taken = 0;    // merchant places worked or about to be (not vacant)
-  double unit_cost_yuan = 0;  // merchants' mean cost of a card made (their unit_cost_ema)
-  double cards_wanted = 0;    // cards the buyers of every use wanted today (market.scammer_wanted)
+/// What the candidates for the empty places of one broker kind see of its
+/// market, read once a day when the kind's places are filled (entry_view):
+/// each place taken then counts in the next candidate's share.
+struct EntryView {
+  double places_taken = 0;    // places sharing the kind's demand, worked or about to be (not vacant):
+                              // merchants', or both supplier kinds'; 0 for raisers and organisers
+  double unit_cost_yuan = 0;  // merchants: their mean cost of a card made (their unit_cost_ema)
+  double cards_wanted = 0;    // merchants: cards the buyers of every use wanted today (market.scammer_wanted)
 };
-MerchantMarket merchant_market(const World& w);
+EntryView entry_view(const World& w, BrokerKind kind);
 
 /// Trading profit candidates for the empty place `merchant` expect a day,
 /// yuan: today's demand per place taken (restrained by their record) times the
-/// resale price less the merchants' mean unit cost.
-double expected_merchant_profit_yuan_per_day(const World& w, const MerchantMarket& view, int32_t merchant);
+/// resale price less the merchants' mean unit cost (`view`: entry_view of merchants).
+double expected_merchant_profit_yuan_per_day(const World& w, const EntryView& view, int32_t merchant);
 
 /// A broker's worth: its ledger balance plus its stock at what it cost (records,
 /// a merchant's cards, cards being raised). Its change is the profit that the
@@ -66,17 +69,16 @@ double expected_merchant_profit_yuan_per_day(const World& w, const MerchantMarke
 /// commission.delay_days for its first commission).
 double broker_worth_yuan(const World& w, std::size_t broker);
 
-/// A merchant stops work: its unsold stock is abandoned (Expired) and its
-/// place is left empty, waiting for an entrant (the same people, record kept).
-void merchant_exits(World& w, int32_t merchant);
-
-/// Phase Entry, every day, after the rings: each working merchant's day of
-/// trading profit (the change in its ledger balance) enters its moving average
-/// (and merchant_profit_yuan), merchants whose recent profit stayed below the
-/// exit threshold for brokers.entry.exit_days days leave, and empty places whose
-/// candidates expect at least the entry threshold are taken. Counts
-/// merchants_active, merchant_entries and merchant_exits. With
-/// brokers.entry.enabled off only the bookkeeping and the metrics run.
+/// Phase Entry, every day, after the rings: the merchants' row of the broker
+/// kinds' rule (brokers_enter_and_exit runs the others after the insiders).
+/// Empty places whose candidates expect at least the entry threshold are
+/// taken, each working merchant's day of trading profit (the change in its
+/// worth) enters its moving average (and merchant_profit_yuan), and merchants
+/// whose recent profit stayed below the exit threshold for
+/// brokers.entry.exit_days days leave, their unsold stock abandoned (Expired)
+/// and their place empty. Counts merchants_active, merchant_entries and
+/// merchant_exits. With brokers.entry.enabled off only the bookkeeping and the
+/// metrics run.
 void merchants_enter_and_exit(World& w);
 
 // ---- end entry and exit by profit: merchants ----
@@ -97,9 +99,9 @@ double supplier_places_taken(const World& w);
 /// supplier places, at their record's price less records.cost_yuan.
 double expected_supplier_profit_yuan_per_day(const World& w, int32_t supplier, double places_taken);
 
-/// The expectation of candidates for an empty place of the broker's kind
-/// (`supplier_places`: supplier_places_taken, read by suppliers only).
-double expected_broker_profit_yuan_per_day(const World& w, int32_t broker, double supplier_places);
+/// The expectation of candidates for an empty place of the broker's kind,
+/// from `view`, the entry_view of that kind.
+double expected_broker_profit_yuan_per_day(const World& w, const EntryView& view, int32_t broker);
 
 /// A broker leaves its place: its stock and cards being raised are abandoned
 /// (Expired), the place is empty and the exit is counted in `exits`.

@@ -792,7 +792,7 @@ TEST_CASE("a merchant losing money for exit_days days leaves with its stock aban
   w->market.scammer_wanted = 3;
   w->market.price_scammer = 100;
   w->brokers.unit_cost_ema[0] = 40;
-  CHECK(expected_merchant_profit_yuan_per_day(*w, merchant_market(*w), 0) == 180.0);
+  CHECK(expected_merchant_profit_yuan_per_day(*w, entry_view(*w, BrokerKind::Merchant), 0) == 180.0);
   merchants_enter_and_exit(*w);
   CHECK(w->brokers.vacant[0] == 0);
   CHECK(w->brokers.absent_until[0] == 18);
@@ -823,7 +823,7 @@ TEST_CASE("with merchants' entry by profit an arrested merchant's place waits fo
   CHECK(w->brokers.worth_seen[0] == broker_worth_yuan(*w, 0));
   CHECK(w->ledger.balance(w->ledger.broker(0)) < 0);
   // The convict expects half a newcomer's 180 yuan a day.
-  CHECK(expected_merchant_profit_yuan_per_day(*w, merchant_market(*w), 0) == 90.0);
+  CHECK(expected_merchant_profit_yuan_per_day(*w, entry_view(*w, BrokerKind::Merchant), 0) == 90.0);
   w->p.merchant_entry_threshold_yuan = 100;
   w->day = 210;
   merchants_enter_and_exit(*w);
