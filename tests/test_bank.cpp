@@ -7,11 +7,10 @@
 #include <memory>
 
 #include <cstring>
-#include <filesystem>
-#include <unistd.h>
 
 #include "invariant_fixtures.h"
 #include "model_fixtures.h"
+#include "snapshot_fixtures.h"
 #include "agents/bank.h"
 #include "agents/police.h"
 #include "core/invariants.h"
@@ -544,24 +543,9 @@ TEST_CASE("with the bank module on, 1 and 2 threads give bit-identical results",
 
 TEST_CASE("with the bank module on, a run continued from a snapshot equals the run done in one piece", "[bank][snapshot]") {
   const Scenario sc = testing::with(testing::small_baseline(200000, 120), kBankWithTraces);
-  const auto dir = std::filesystem::temp_directory_path() / ("cardsim_test_bank_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "bank.snapshot.h5").string();
-  std::vector<std::unique_ptr<World>> halfway;
-  halfway.push_back(build_world(sc, 7, 0));
-  run_days(*halfway.back(), sc, 60, RunOptions{});
-  write_snapshot_file(path, sc, 7, halfway);
-  const SnapshotInfo info = read_snapshot_info(path);
-  auto whole = run_replicate(sc, 7, 0, RunOptions{});
-  auto continued = read_snapshot_world(path, info.scenario, 0);
-  RunOptions checked;
-  checked.check_invariants = true;
-  run_days(*continued, info.scenario, sc.params.days, checked);
-  for (int m = 0; m < kMetricCount; ++m) {
-    INFO("metric " << metric_registry()[std::size_t(m)].name);
-    for (int64_t d = 0; d < whole->recorder.days(); ++d)
-      REQUIRE(whole->recorder.series(m)[d] == continued->recorder.series(m)[d]);
-  }
+  const testing::Continuation run = testing::continue_from_snapshot(sc, 60, "bank");
+  const auto& whole = run.whole;
+  const auto& continued = run.continued;
   CHECK(whole->bank.state == continued->bank.state);
   CHECK(whole->bank.price_kit == continued->bank.price_kit);
   CHECK(whole->ledger.raw_balances() == continued->ledger.raw_balances());
@@ -570,5 +554,4 @@ TEST_CASE("with the bank module on, a run continued from a snapshot equals the r
   const int sellers = find_metric("bank_arrests_account_sellers");
   for (int64_t d = 0; d < whole->recorder.days(); ++d) arrests += whole->recorder.series(sellers)[d];
   CHECK(arrests > 0);
-  std::filesystem::remove_all(dir);
 }
