@@ -111,7 +111,7 @@ TEST_CASE("bank monitoring freezes reported accounts with their funds and the ri
   check_invariants(*w);  // every account in one state, victims' money all accounted for
 }
 
-TEST_CASE("an account frozen on a report keeps only the money still in it; one flagged by monitoring keeps all", "[bank]") {
+TEST_CASE("an account frozen on a report keeps only the money still in it, one flagged by monitoring keeps all", "[bank]") {
   Params p = bank_params();
   p.bank_monitoring_review_share = 0;  // reports alone freeze
   p.bank_report_freeze_prob = 1;
@@ -139,7 +139,7 @@ TEST_CASE("an account frozen on a report keeps only the money still in it; one f
   check_invariants(*flagged);
 }
 
-TEST_CASE("rings start expecting to lose the money that freezes catch: all of a flagged receipt, the caught share of a reported one", "[bank]") {
+TEST_CASE("rings start expecting to lose the money that freezes catch (all of a flagged receipt, the caught share of a reported one)", "[bank]") {
   Params p = bank_params();
   p.bank_monitoring_review_share = 0.5;
   p.bank_monitoring_sensitivity = 0.2;  // a receipt flagged with 0.1
