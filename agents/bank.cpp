@@ -92,6 +92,7 @@ bool willing_to_sell_account(const World& w, Stream& s, uint32_t person) {
 /// most bank.collector_contacts_per_day holders.
 void collector_restocks(World& w, Stream& s, int32_t c) {
   if (!collector_present(w, c)) return;  // an arrested collector's niche is empty (draws nothing)
+  if (w.citizens.count == 0) return;      // an area without holders has no one to buy an account from
   Bank& b = w.bank;
   const int64_t order = std::max<int64_t>(0, w.p.bank_collector_target_stock - int64_t(b.kits[std::size_t(c)].size()));
   b.seller_ordered += double(order);
