@@ -92,6 +92,7 @@ bool willing_to_sell_account(const World& w, Stream& s, uint32_t person) {
 /// most bank.collector_contacts_per_day holders.
 void collector_restocks(World& w, Stream& s, int32_t c) {
   if (!collector_present(w, c)) return;  // an arrested collector's niche is empty (draws nothing)
+  if (w.citizens.count == 0) return;      // an area without holders has no one to buy an account from
   Bank& b = w.bank;
   const int64_t order = std::max<int64_t>(0, w.p.bank_collector_target_stock - int64_t(b.kits[std::size_t(c)].size()));
   b.seller_ordered += double(order);
@@ -152,44 +153,61 @@ void freeze_funds(World& w, double funds) {
   w.recorder.add(Metric::bank_funds_frozen_yuan, funds - recovered);
 }
 
-/// Chance that an account with `receipts` fraud transfers today, `reports`
-/// of them reported by their victims, is frozen: each receipt is flagged by
-/// monitoring with review_share x sensitivity, each report gets it frozen
-/// with bank.report_freeze_prob.
-double freeze_probability(const Params& p, int32_t receipts, int32_t reports) {
-  const double flag = monitoring_flag_probability(p);
-  return 1.0 - std::pow(1.0 - flag, double(receipts)) * std::pow(1.0 - p.bank_report_freeze_prob, double(reports));
+/// Chance that monitoring lets an account with `receipts` fraud transfers
+/// today pass: each is flagged with review_share x sensitivity.
+double monitoring_pass_probability(const Params& p, int32_t receipts) {
+  return std::pow(1.0 - monitoring_flag_probability(p), double(receipts));
 }
 
-/// The day's end for one account in a ring's hands: frozen (its funds stay
-/// at the bank) or cashed out (its funds go to the ring, which keeps
-/// scammers.cash_out_share as profit: later layers and mules take the rest).
+/// Chance that an account with `receipts` fraud transfers today, `reports`
+/// of them reported by their victims, is frozen: flagged by monitoring, or
+/// frozen on a report, each with bank.report_freeze_prob.
+double freeze_probability(const Params& p, int32_t receipts, int32_t reports) {
+  return 1.0 - monitoring_pass_probability(p, receipts) * std::pow(1.0 - p.bank_report_freeze_prob, double(reports));
+}
+
+/// Money an account's owner ring takes out of it: it keeps
+/// scammers.cash_out_share as profit (later layers and mules take the rest).
+void cash_out(World& w, int32_t ring, double funds) {
+  if (funds <= 0) return;
+  w.ledger.transfer(w.ledger.pool(Pool::Banks), w.ledger.ring(ring), funds);
+  w.rings.profit_today[std::size_t(ring)] += funds * w.p.scammers_cash_out_share;
+  w.recorder.add(Metric::bank_cashout_yuan, funds);
+}
+
+/// The day's end for one account in a ring's hands: frozen or cashed out.
+/// Monitoring reviews a transfer as it arrives, so an account it flags keeps
+/// all the day's money at the bank. A victim's report comes later, when the
+/// money has mostly moved on through further layers of accounts (F26): an
+/// account frozen on a report alone keeps bank.report_funds_caught_share of
+/// it, and the rest reaches the ring. One uniform draw decides both, so that
+/// with that share at 1 the rule is the single freeze draw it refines.
 /// Returns whether the ring keeps the account.
 bool account_day_ends(World& w, Stream& s, uint32_t account) {
   Bank& b = w.bank;
   const int32_t ring = b.holder[account];
   const double funds = b.funds[account];
-  const bool used = b.receipts_today[account] > 0;
-  const bool frozen = used && s.bernoulli(freeze_probability(w.p, b.receipts_today[account], b.reports_today[account]));
+  const int32_t receipts = b.receipts_today[account];
+  const double u = receipts > 0 ? s.uniform() : 1.0;
+  const bool frozen = receipts > 0 && u < freeze_probability(w.p, receipts, b.reports_today[account]);
+  const bool flagged = frozen && u < 1.0 - monitoring_pass_probability(w.p, receipts);
   b.funds[account] = 0;
   b.receipts_today[account] = 0;
   b.reports_today[account] = 0;
-  if (frozen) {
-    set_account_state(w, account, AccountState::FrozenFraud);
-    // The two cards sanction: the account's seller is identified with the
-    // chance a farmer card's holder is (sanctions.prob_on_fraud_shutdown).
-    if (w.p.sanctions_enabled && w.p.sanctions_covers_bank_accounts && s.bernoulli(w.p.sanctions_prob_on_fraud_shutdown))
-      sanction_holder(w, b.seller[account]);
-    w.recorder.add(Metric::bank_accounts_frozen_fraud, 1);
-    freeze_funds(w, funds);
-    return false;
+  if (!frozen) {
+    cash_out(w, ring, funds);
+    return true;
   }
-  if (funds > 0) {
-    w.ledger.transfer(w.ledger.pool(Pool::Banks), w.ledger.ring(ring), funds);
-    w.rings.profit_today[std::size_t(ring)] += funds * w.p.scammers_cash_out_share;
-    w.recorder.add(Metric::bank_cashout_yuan, funds);
-  }
-  return true;
+  set_account_state(w, account, AccountState::FrozenFraud);
+  // The two cards sanction: the account's seller is identified with the
+  // chance a farmer card's holder is (sanctions.prob_on_fraud_shutdown).
+  if (w.p.sanctions_enabled && w.p.sanctions_covers_bank_accounts && s.bernoulli(w.p.sanctions_prob_on_fraud_shutdown))
+    sanction_holder(w, b.seller[account]);
+  w.recorder.add(Metric::bank_accounts_frozen_fraud, 1);
+  const double caught = flagged ? funds : funds * w.p.bank_report_funds_caught_share;
+  freeze_funds(w, caught);
+  cash_out(w, ring, funds - caught);
+  return false;
 }
 
 /// Honest accounts frozen in error today: reviewed honest transfers
@@ -232,15 +250,19 @@ void init_bank(World& w) {
   b.collector_absent_until.assign(std::size_t(collectors), 0);
   b.price_seller = w.p.bank_seller_reservation_median_yuan;
   // Before any account is used, rings expect what the parameters imply.
-  const double h = freeze_hazard_per_receipt(w.p);
-  b.yield_seen = 1.0 - h;
-  b.frozen_per_receipt_seen = h;
+  b.yield_seen = 1.0 - funds_frozen_share_per_receipt(w.p);
+  b.frozen_per_receipt_seen = freeze_hazard_per_receipt(w.p);
   b.price_kit = collectors_kit_floor_yuan(w);
 }
 
 double freeze_hazard_per_receipt(const Params& p) {
   const double flag = monitoring_flag_probability(p);
   return flag + (1.0 - flag) * p.police_report_prob * p.bank_report_freeze_prob;
+}
+
+double funds_frozen_share_per_receipt(const Params& p) {
+  const double flag = monitoring_flag_probability(p);
+  return flag + (1.0 - flag) * p.police_report_prob * p.bank_report_freeze_prob * p.bank_report_funds_caught_share;
 }
 
 double case_value_with_accounts_yuan(const World& w, double gross_yuan) {

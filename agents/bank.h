@@ -23,6 +23,12 @@ void init_bank(World& w);
 /// report (bank.report_freeze_prob).
 double freeze_hazard_per_receipt(const Params& p);
 
+/// Share of a fraud receipt's money that rings expect to lose to a freeze:
+/// all of it when monitoring flags the receipt, bank.report_funds_caught_share
+/// of it when the account is frozen on the victim's report alone (the rest
+/// has moved on through further layers, F26).
+double funds_frozen_share_per_receipt(const Params& p);
+
 /// What a ring expects to keep of a case whose cash-out would be
 /// `gross_yuan` with free and unlimited accounts: the share through other
 /// routes keeps it whole; a case through an account keeps the share of money

@@ -41,6 +41,7 @@ Params bank_params() {
   p.bank_kit_assembly_cost_yuan = 50;
   p.bank_collector_target_stock = 3;
   p.bank_collector_contacts_per_day = 10;
+  p.bank_report_funds_caught_share = 1;  // a freeze keeps all the day's money unless a test says otherwise
   return p;
 }
 
@@ -107,6 +108,48 @@ TEST_CASE("bank monitoring freezes reported accounts with their funds and the ri
   CHECK(w->bank.funds[quiet] == 0);
   CHECK(w->bank.receipts_today[quiet] == 0);
   check_invariants(*w);  // every account in one state, victims' money all accounted for
+}
+
+TEST_CASE("an account frozen on a report keeps only the money still in it, one flagged by monitoring keeps all", "[bank]") {
+  Params p = bank_params();
+  p.bank_monitoring_review_share = 0;  // reports alone freeze
+  p.bank_report_freeze_prob = 1;
+  p.bank_report_funds_caught_share = 0.25;  // three quarters have moved on through further layers
+  p.scammers_cash_out_share = 0.5;
+  auto w = bank_world(p);
+  const uint32_t reported = account_in_use(*w, 1000, 2, 1);
+  banks_monitor_accounts(*w);
+  CHECK(state_of(*w, reported) == AccountState::FrozenFraud);
+  CHECK(w->recorder.today(Metric::bank_accounts_frozen_fraud) == 1);
+  CHECK(w->recorder.today(Metric::bank_funds_frozen_yuan) == 250);
+  CHECK(w->recorder.today(Metric::bank_cashout_yuan) == 750);
+  CHECK(w->ledger.balance(w->ledger.ring(0)) == 750);
+  CHECK(w->rings.profit_today[0] == 375);
+  CHECK(w->bank.ring_accounts[0].empty());
+  check_invariants(*w);
+
+  p.bank_monitoring_review_share = 1;  // every receipt reviewed and flagged: caught as it arrives
+  p.bank_monitoring_sensitivity = 1;
+  auto flagged = bank_world(p);
+  account_in_use(*flagged, 1000, 2, 1);
+  banks_monitor_accounts(*flagged);
+  CHECK(flagged->recorder.today(Metric::bank_funds_frozen_yuan) == 1000);
+  CHECK(flagged->recorder.today(Metric::bank_cashout_yuan) == 0);
+  check_invariants(*flagged);
+}
+
+TEST_CASE("rings start expecting to lose the money that freezes catch (all of a flagged receipt, the caught share of a reported one)", "[bank]") {
+  Params p = bank_params();
+  p.bank_monitoring_review_share = 0.5;
+  p.bank_monitoring_sensitivity = 0.2;  // a receipt flagged with 0.1
+  p.police_report_prob = 0.5;
+  p.bank_report_freeze_prob = 0.8;
+  p.bank_report_funds_caught_share = 0.25;
+  CHECK(freeze_hazard_per_receipt(p) == Approx(0.1 + 0.9 * 0.4));
+  CHECK(funds_frozen_share_per_receipt(p) == Approx(0.1 + 0.9 * 0.4 * 0.25));
+  auto w = bank_world(p);
+  CHECK(w->bank.yield_seen == Approx(1 - (0.1 + 0.9 * 0.1)));
+  CHECK(w->bank.frozen_per_receipt_seen == Approx(0.46));
 }
 
 TEST_CASE("bank monitoring that flags every reviewed receipt freezes each account used today, never an idle one", "[bank]") {

@@ -83,6 +83,8 @@ const std::vector<std::string> kWeakest = {
     "controls.audits.per_year=0", "controls.audits.detection=0", "controls.awareness.level=0",
     "controls.data_protection.level=0", "commission.clawback=false", "commission.delay_days=1"};
 
+const std::vector<std::string> kBankOn = {"bank.enabled=true"};
+
 std::vector<ExtremeCase> extreme_cases() {
   return {
       {"zero population", {"population=0", "days=200"}, "2", Expect::Completes, {}},
@@ -94,6 +96,14 @@ std::vector<ExtremeCase> extreme_cases() {
       {"probability 0 everywhere", kSmall + all_probabilities("0"), "2", Expect::Completes, {}},
       {"probability 1 everywhere", kSmall + all_probabilities("1"), "2", Expect::Completes, {}},
       {"one identity, every criminal role", {"population=1", "days=200", "regions=64"}, "2", Expect::Completes, {}},
+      // The same with bank accounts as a market (bank.enabled, off in the
+      // baseline): collectors, account sellers and kits with nobody or
+      // everything to draw on.
+      {"zero population, bank accounts on", {"population=0", "days=200", "bank.enabled=true"}, "2", Expect::Completes, {}},
+      {"probability 1 everywhere, bank accounts on", kSmall + all_probabilities("1") + kBankOn, "2", Expect::Completes, {}},
+      {"probability 0 everywhere, bank accounts on", kSmall + all_probabilities("0") + kBankOn, "2", Expect::Completes, {}},
+      {"one identity, every criminal role, bank accounts on",
+       {"population=1", "days=200", "regions=64", "bank.enabled=true"}, "2", Expect::Completes, {}},
       // The baseline's 1,000,000 identity holders a million times over: refused
       // up front by the memory estimate (the limit is fixed so that the row does
       // not depend on this machine's memory).
