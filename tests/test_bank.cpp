@@ -479,7 +479,8 @@ TEST_CASE("the run summary lists the bank metrics when the module is on, and onl
   const Scenario on = testing::with(testing::small_baseline(100000, 30), {"bank.enabled=true"});
   std::ostringstream with_bank, without;
   print_summary(with_bank, testing::run(on, 1, 3), "");
-  print_summary(without, testing::run(testing::small_baseline(100000, 30), 1, 3), "");
+  const Scenario off = testing::with(testing::small_baseline(100000, 30), {"bank.enabled=false"});
+  print_summary(without, testing::run(off, 1, 3), "");
   CHECK(with_bank.str().find("bank_price_account_kit_yuan") != std::string::npos);
   CHECK(with_bank.str().find("bank_arrests_collectors") != std::string::npos);
   CHECK(without.str().find("bank_") == std::string::npos);
@@ -519,7 +520,7 @@ const std::string kScenarioDir = std::string(CARDSIM_SOURCE_DIR) + "/scenarios/"
 
 }  // namespace
 
-// F26 calibrates the bank prices of scenarios/two_cards.yaml (docs/model.md
+// F26 calibrates the bank prices of the baseline (docs/model.md
 // 18 and 19): kits at 2,000-3,000 yuan, sellers paid "a few hundred yuan
 // (about 300)", read here as 150-600 yuan (a factor 2 either way of 300, as
 // the F20 bands). Both are run means of the prices the two markets make; the
@@ -527,8 +528,8 @@ const std::string kScenarioDir = std::string(CARDSIM_SOURCE_DIR) + "/scenarios/"
 // seller's pay the holders' market clears, plus their share of what a kit
 // brings rings as rings learn it from their accounts' freezes), so it moves
 // with the accounts' yield and freeze rate as well as with the seller's pay.
-TEST_CASE("two_cards.yaml: the kit price and the seller's pay fall inside F26's ranges (20 replicates)", "[bank][calibration]") {
-  const Scenario sc = load_scenario_file(kScenarioDir + "two_cards.yaml");
+TEST_CASE("the baseline's kit price and seller's pay fall inside F26's ranges (20 replicates)", "[bank][calibration]") {
+  const Scenario sc = load_scenario_file(kScenarioDir + "baseline.yaml");
   const RunResult r = testing::run(sc, 20, 1);
   const Interval kit = summarize(testing::totals(r, "bank_price_account_kit_yuan"));
   const Interval seller = summarize(testing::totals(r, "bank_price_account_seller_yuan"));
@@ -544,7 +545,7 @@ TEST_CASE("two_cards.yaml: the kit price and the seller's pay fall inside F26's 
 // ---- complements: scarcer accounts lower the rings' demand for phone cards ----
 
 // The issue's acceptance test for complements, on the calibrated bank
-// baseline (scenarios/two_cards.yaml at its 1,000,000 holders) against
+// baseline (scenarios/baseline.yaml at its 1,000,000 holders) against
 // policies/bank_monitoring_x2.yaml, 40 paired replicates: 20 are near what
 // can detect the effect (seed 1: cards bought by rings -194, 90% CI of the
 // mean paired difference -349 to -39; seed 2: -154, -311 to +3.6), while 40
@@ -555,7 +556,7 @@ TEST_CASE("two_cards.yaml: the kit price and the seller's pay fall inside F26's 
 // cases less the share of a kit it uses up (docs/model.md 19), and stronger
 // monitoring freezes more of their money.
 TEST_CASE("bank monitoring x2 lowers the rings' purchases of phone cards and the phone-card price (40 paired replicates)", "[bank][complements]") {
-  const Scenario base = load_scenario_file(kScenarioDir + "two_cards.yaml");
+  const Scenario base = load_scenario_file(kScenarioDir + "baseline.yaml");
   const Scenario strong = load_scenario_file(kScenarioDir + "policies/bank_monitoring_x2.yaml");
   const RunResult a = testing::run(base, 40, 1), b = testing::run(strong, 40, 1);
   const Interval frozen = testing::mean_difference_ci90(a, b, "bank_accounts_frozen_fraud");
@@ -570,7 +571,7 @@ TEST_CASE("bank monitoring x2 lowers the rings' purchases of phone cards and the
 
 // ---- determinism and snapshots with the module on ----
 
-/// The module on with police traces of accounts at two_cards.yaml's values.
+/// The module on with police traces of accounts at bank_police_traces.yaml's values.
 const std::vector<std::string> kBankWithTraces = {"bank.enabled=true", "controls.police.p_account=1",
                                                   "controls.police.p_account_seller=0.9",
                                                   "controls.police.p_kit_collector=0.1"};

@@ -148,8 +148,9 @@ TEST_CASE("half the inflow against the same recruiting depletes the pool and rai
   // meet half the people becoming willing each day, so recruitment is twice
   // the inflow it was. The pool settles lower, the willing left are dearer,
   // and since each seller is paid their ask, farmers' pay rises.
-  const RunResult base = run(fast_pool({}), kReplicates, 7);
-  const RunResult scarce = run(fast_pool({"farmer.pool.inflow_per_million=18.25"}), kReplicates, 7);
+  constexpr int kInflowReplicates = 40;
+  const RunResult base = run(fast_pool({}), kInflowReplicates, 7);
+  const RunResult scarce = run(fast_pool({"farmer.pool.inflow_per_million=18.25"}), kInflowReplicates, 7);
   const Interval pool = settled_difference(base, scarce, "farmer_pool");
   const Interval pay = settled_difference(base, scarce, "price_farmer_yuan");
   INFO("settled pool change " << pool.mean << " persons [" << pool.lo << ", " << pool.hi << "]; farmer pay change "

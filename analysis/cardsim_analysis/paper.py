@@ -146,7 +146,7 @@ def build(results: Path, figures: Path, tables: Path, generated: Path, quiet: bo
     sig = [p for p in ce.index if cmp.p95.loc[p, "fraud_losses_yuan"] < 0]
     M.add("PoliciesCuttingLossesCount", num(len(sig)), "policies whose whole loss-change interval is below zero")
 
-    # ---- two cards: the bank policies against scenarios/two_cards.yaml ------------
+    # ---- two cards: the bank policies against the baseline, in their own table --
     made += _two_cards(M, results, tables)
 
     # Q2 displacement
@@ -313,15 +313,15 @@ def figure_include(name: str, figures: Path) -> str:
 
 
 def _two_cards(M: Macros, results: Path, tables: Path) -> list[Path]:
-    """The bank policies' table and the two-cards base's prices (F26)."""
+    """The bank policies' table and the baseline's account prices (F26)."""
     tc = load_compare(results / "two_cards.h5")
     bt = tc.base.totals
     M.interval("TwoCardsKitPrice", *ci(bt["bank_price_account_kit_yuan"].to_numpy()),
-               comment="two_cards.yaml: run-mean kit price, yuan per kit")
+               comment="baseline: run-mean kit price, yuan per kit")
     M.interval("TwoCardsSellerPay", *ci(bt["bank_price_account_seller_yuan"].to_numpy()),
-               comment="two_cards.yaml: run-mean pay of an account's seller, yuan per account")
-    M.interval("TwoCardsCases", *ci(bt["fraud_cases"].to_numpy()), comment="two_cards.yaml: fraud cases per run")
-    M.add("TwoCardsPolicies", num(len(tc.policies)), "bank policies compared against two_cards.yaml")
+               comment="baseline: run-mean pay of an account's seller, yuan per account")
+    M.interval("TwoCardsCases", *ci(bt["fraud_cases"].to_numpy()), comment="baseline: fraud cases per run")
+    M.add("TwoCardsPolicies", num(len(tc.policies)), "bank policies compared against the baseline")
     cutting = [p for p in tc.policies if tc.p95.loc[p, "fraud_losses_yuan"] < 0]
     M.add("TwoCardsCutting", tex_escape(", ".join(cutting)) if cutting else "none",
           "bank policies whose whole 90% interval of the loss change is below zero")
@@ -330,9 +330,8 @@ def _two_cards(M: Macros, results: Path, tables: Path) -> list[Path]:
           "bank policies whose whole 90% interval of honest accounts frozen is above zero")
     for p in tc.policies:
         M.interval(camel("TwoCardsD", p, "fraud_cases"), *tc.interval(p, "fraud_cases"),
-                   comment=f"{p}: change in fraud cases against two_cards.yaml")
-    return compare_table(tc, tables, name="two_cards_effects", columns=TWO_CARDS_TABLE_COLUMNS,
-                         base_label=r"two\_cards.yaml")
+                   comment=f"{p}: change in fraud cases against the baseline")
+    return compare_table(tc, tables, name="two_cards_effects", columns=TWO_CARDS_TABLE_COLUMNS)
 
 
 def _validation(M: Macros, base, tables: Path) -> None:

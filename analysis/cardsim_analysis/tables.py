@@ -63,7 +63,7 @@ def write_calibration(df: pd.DataFrame, outdir, name: str = "calibration") -> li
 POLICY_TABLE_COLUMNS = (("fraud_losses_yuan", "losses (M yuan)", 1e6), ("fraud_cases", "cases", 1.0),
                         ("honest_refused", "honest refused", 1.0), ("shutdowns_honest", "honest shut", 1.0),
                         ("price_scammer_yuan", "scammer price", 1.0))
-# The bank policies against scenarios/two_cards.yaml: both cards' prices and
+# The bank policies against the baseline: both cards' prices and
 # the honest accounts frozen beside the phone customers harmed.
 TWO_CARDS_TABLE_COLUMNS = (("fraud_losses_yuan", "losses (M yuan)", 1e6), ("fraud_cases", "cases", 1.0),
                            ("bank_accounts_frozen_honest", "accts frozen", 1.0),
