@@ -546,15 +546,16 @@ TEST_CASE("the baseline's kit price and seller's pay fall inside F26's ranges (2
 
 // The issue's acceptance test for complements, on the calibrated bank
 // baseline (scenarios/baseline.yaml at its 1,000,000 holders) against
-// policies/bank_monitoring_x2.yaml, 40 paired replicates: 20 are near what
-// can detect the effect (seed 1: cards bought by rings -194, 90% CI of the
-// mean paired difference -349 to -39; seed 2: -154, -311 to +3.6), while 40
-// show it at every seed tried: cards -181 (-290 to -72), -167 (-273 to -61),
-// -258 (-355 to -161) and phone-card price -7.2 yuan (-10.2 to -4.2), -5.9
-// (-8.9 to -2.8), -7.7 (-11.9 to -3.5) at seeds 1, 2, 3. It comes from the rings' own accounts: a
-// case through an account is worth what rings have seen cashed out of such
-// cases less the share of a kit it uses up (docs/model.md 19), and stronger
-// monitoring freezes more of their money.
+// policies/bank_monitoring_x2.yaml, 40 paired replicates (measured with a
+// report's freeze keeping bank.report_funds_caught_share 0.25 of the money):
+// cards bought by rings -294 (90% CI of the mean paired difference -428 to
+// -159), -425 (-552 to -297), -329 (-475 to -182) and phone-card price -14.9
+// yuan (-19.0 to -10.8), -14.2 (-16.7 to -11.7), -13.0 (-16.8 to -9.2) at
+// seeds 1, 2, 3. Before that rule 20 replicates were near what can detect the
+// effect (seed 2: -154 cards, -311 to +3.6). It comes from the rings' own
+// accounts: a case through an account is worth what rings have seen cashed
+// out of such cases less the share of a kit it uses up (docs/model.md 19),
+// and stronger monitoring freezes more of their money.
 TEST_CASE("bank monitoring x2 lowers the rings' purchases of phone cards and the phone-card price (40 paired replicates)", "[bank][complements]") {
   const Scenario base = load_scenario_file(kScenarioDir + "baseline.yaml");
   const Scenario strong = load_scenario_file(kScenarioDir + "policies/bank_monitoring_x2.yaml");
