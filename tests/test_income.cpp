@@ -56,13 +56,13 @@ const RoleIncome kIncomes[] = {
 TEST_CASE("each role's daily income is what its accounts gained that day", "[income][conservation]") {
   // Heavy enforcement so that fines and damages flow too, raising and SIM banks on.
   // A SIM-bank card earns about 4 codes x 1 yuan x 97 days, near the card
-  // price, so whether operators buy at all turns on the run; at 2 yuan a
-  // code they buy some (740 cards in this run, seed 5) and raisers still
-  // raise (5). At 1 yuan they buy none; at 1.5 yuan (this test's setting
-  // before farmers' perceived risk was read per million holders, which in
-  // this 200,000-person area with a 1,000,000-person market pins farmers'
-  // risk at 1 and their pay at 301 instead of 251 yuan) they bought 494 and
-  // raisers raised none.
+  // price, so whether operators buy at all, and whether raisers still find
+  // white cards, turns on the run. Measured with `cardsim run` on the same
+  // settings (seed 5, one replicate): at 2 yuan a code operators buy 987
+  // cards and raisers raise 1; at 1.5 yuan (this test's setting before
+  // farmers' and insiders' perceived risk was read per million holders,
+  // docs/model.md 10.3, which changed the run's path) they buy 575 and
+  // raisers raise none.
   const Scenario sc = with(small_baseline(200000, 120),
                            {"controls.police.capacity_per_million=30", "controls.police.p_broker=0.9",
                             "controls.police.p_organiser=0.9", "controls.police.p_supplier=0.9",
