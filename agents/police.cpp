@@ -42,6 +42,13 @@ void deter(World& w, double& risk, double sentence_days) {
   risk = std::min(1.0, risk + w.p.risk_per_arrest * (sentence_days / 365.0));
 }
 
+/// The area's identity holders in millions (at least one person): farmers and
+/// insiders are drawn from the people and the outlets, so an arrest among
+/// twice the people (twice the farmers and insiders at the same densities)
+/// tells each peer half as much, and perceived risk reads the arrests per
+/// million holders. Exactly 1 at 1,000,000 holders.
+double area_millions(const World& w) { return std::max(1.0, double(w.citizens.count)) / 1e6; }
+
 void pay_fine(World& w, Stream& s, uint32_t account) {
   const double fine = w.p.police_fine_min_yuan + s.uniform() * (w.p.police_fine_max_yuan - w.p.police_fine_min_yuan);
   w.recorder.add(Metric::fines_paid_yuan, w.ledger.transfer(account, w.ledger.pool(Pool::State), fine));
@@ -264,7 +271,7 @@ void arrest_farmer(World& w, Stream& s, uint32_t identity) {
   farmer_leaves_pool(w, identity, Metric::farmers_left_arrest);
   const double sentence = draw_sentence_days(w, s);
   if (w.p.police_sentences_served) farmer_serves_sentence(w, identity, int64_t(sentence));
-  deter(w, w.risk.farmer, sentence);
+  deter(w, w.risk.farmer, sentence / area_millions(w));
 }
 
 void arrest_insider(World& w, Stream& s, int32_t insider) {
@@ -276,7 +283,7 @@ void arrest_insider(World& w, Stream& s, int32_t insider) {
     insider_serves_sentence(w, insider, int64_t(sentence));
   else
     replace_insider(w, insider);
-  deter(w, w.risk.insider, sentence);
+  deter(w, w.risk.insider, sentence / area_millions(w));
 }
 
 void arrest_broker(World& w, Stream& s, int32_t broker) {

@@ -16,7 +16,10 @@ namespace cardsim::testing {
 /// The baseline at a size that keeps tests quick: a smaller area with the
 /// criminals and police of the baseline's 1,000,000 people (densities and
 /// police capacity scaled up by 1e6 / population), so that every role is
-/// present however small the area.
+/// present however small the area. Farmers and insiders read each arrest
+/// per million holders (docs/model.md 10.3), so the rise of their perceived
+/// risk per arrest is scaled down by the same factor: the area then deters
+/// as the 1,000,000-person market it holds does.
 inline Scenario small_baseline(int64_t population = 300000, int64_t days = 240) {
   Scenario sc = builtin_baseline();
   const double scale = double(population) / 1e6;
@@ -24,6 +27,7 @@ inline Scenario small_baseline(int64_t population = 300000, int64_t days = 240) 
   sc.params.days = days;
   sc.params.density_caught_share *= scale;
   sc.params.police_capacity_per_million /= scale;
+  sc.params.risk_per_arrest *= scale;
   return sc;
 }
 

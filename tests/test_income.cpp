@@ -56,14 +56,17 @@ const RoleIncome kIncomes[] = {
 TEST_CASE("each role's daily income is what its accounts gained that day", "[income][conservation]") {
   // Heavy enforcement so that fines and damages flow too, raising and SIM banks on.
   // A SIM-bank card earns about 4 codes x 1 yuan x 97 days, near the card
-  // price, so whether operators buy at all turns on the run; at 1.5 yuan a
-  // code they buy some (152 cards in this run) and raisers still raise (15;
-  // at 3 yuan the operators' demand lifts the card price and white cards go
-  // to openers, leaving the raisers none in this run).
+  // price, so whether operators buy at all, and whether raisers still find
+  // white cards, turns on the run. Measured with `cardsim run` on the same
+  // settings (seed 5, one replicate): at 2 yuan a code operators buy 987
+  // cards and raisers raise 1; at 1.5 yuan (this test's setting before
+  // farmers' and insiders' perceived risk was read per million holders,
+  // docs/model.md 10.3, which changed the run's path) they buy 575 and
+  // raisers raise none.
   const Scenario sc = with(small_baseline(200000, 120),
                            {"controls.police.capacity_per_million=30", "controls.police.p_broker=0.9",
                             "controls.police.p_organiser=0.9", "controls.police.p_supplier=0.9",
-                            "sim_banks.fee_per_code_yuan=1.5"});
+                            "sim_banks.fee_per_code_yuan=2"});
   auto w = build_world(sc, 5, 0);
   RunOptions opts;
   opts.check_invariants = true;  // money by party is one of them

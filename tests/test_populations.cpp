@@ -86,6 +86,33 @@ TEST_CASE("twice the population at fixed densities gives twice the fraud cases",
   check_twice_the_population({}, 10);
 }
 
+TEST_CASE("with bank accounts on (a thinner ring margin), twice the population still gives twice the fraud cases",
+          "[populations][per-capita][bank]") {
+  check_twice_the_population({"bank.enabled=true"}, 10);
+}
+
+TEST_CASE("twice the population at fixed densities leaves the prices that clear where they were",
+          "[populations][per-capita][prices]") {
+  // Prices are per card: at the same densities they must not depend on the
+  // area's size. Farmers' and insiders' perceived risk once rose with every
+  // arrest in the area, whatever its size, so twice the people (twice the
+  // arrests) raised the asks: farmers' pay 2M/1M 1.047 (bank off) and 1.093
+  // (bank on), 20 replicates, seed 7.
+  for (const char* bank : {"bank.enabled=false", "bank.enabled=true"}) {
+    const RunResult one = run(area_of(1000000, {bank}), 10, 7);
+    const RunResult two = run(area_of(2000000, {bank}), 10, 7);
+    for (const char* metric : {"price_farmer_yuan", "price_scammer_yuan"}) {
+      const Interval ratio = mean_ratio_ci90(one, two, metric);
+      INFO(bank << ", " << metric << ": mean ratio 2M/1M " << ratio.mean << ", 90% CI [" << ratio.lo << ", "
+                << ratio.hi << "]");
+      CHECK(ratio.mean >= 0.97);
+      CHECK(ratio.mean <= 1.03);
+      CHECK(ratio.lo >= 0.94);
+      CHECK(ratio.hi <= 1.06);
+    }
+  }
+}
+
 TEST_CASE("with merchants entering and leaving by profit, twice the population still gives twice the fraud cases",
           "[populations][per-capita][entry]") {
   // 20 replicates: the places a merchant's exit or arrest leaves empty add
