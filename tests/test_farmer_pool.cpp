@@ -147,10 +147,18 @@ TEST_CASE("half the inflow against the same recruiting depletes the pool and rai
   // Depletion against inflow without a change of reach: the same recruiters
   // meet half the people becoming willing each day, so recruitment is twice
   // the inflow it was. The pool settles lower, the willing left are dearer,
-  // and since each seller is paid their ask, farmers' pay rises.
-  constexpr int kInflowReplicates = 40;
-  const RunResult base = run(fast_pool({}), kInflowReplicates, 7);
-  const RunResult scarce = run(fast_pool({"farmer.pool.inflow_per_million=18.25"}), kInflowReplicates, 7);
+  // and since each seller is paid their ask, farmers' pay rises. Run with
+  // free accounts (bank.enabled=false), where recruiting is the pool's main
+  // outflow: it takes the cheapest sellers, so the willing left ask more.
+  // With bank accounts in the rings' margin (the baseline) fewer farmers are
+  // recruited (4.0 a day against 6.0, days 250-500, 40 replicates, seed 7),
+  // exits at random drain the pool as much as sales do, and halving the
+  // inflow leaves the willing only 7 yuan dearer (26 with free accounts):
+  // farmers' pay moves by +1.3 yuan (-2.3 to +4.9) over 40 replicates, an
+  // effect the test cannot tell from noise (docs/model.md 4.1.3).
+  const RunResult base = run(fast_pool({"bank.enabled=false"}), kReplicates, 7);
+  const RunResult scarce =
+      run(fast_pool({"bank.enabled=false", "farmer.pool.inflow_per_million=18.25"}), kReplicates, 7);
   const Interval pool = settled_difference(base, scarce, "farmer_pool");
   const Interval pay = settled_difference(base, scarce, "price_farmer_yuan");
   INFO("settled pool change " << pool.mean << " persons [" << pool.lo << ", " << pool.hi << "]; farmer pay change "
