@@ -474,6 +474,48 @@ TEST_CASE("collectors and sellers price the arrests they have seen: expected arr
   CHECK(collector_risk_premium_yuan(*paid) == Approx(418000.0 / 2));
 }
 
+namespace {
+
+/// A value of `spec` other than its default, inside its range.
+double other_value(const ParamSpec& spec) {
+  if (spec.type == ParamType::Bool) return spec.default_value == 0 ? 1 : 0;
+  const double hi = std::min(spec.max_value, std::max(spec.default_value, 1.0) * 4);
+  double v = spec.default_value == spec.min_value ? hi : spec.min_value + (spec.default_value - spec.min_value) / 2;
+  if (spec.type == ParamType::Int) v = std::round(v);
+  if (v == spec.default_value) v = spec.max_value;
+  return v;
+}
+
+}  // namespace
+
+// Issue 14's first acceptance point in the form one build can test: with the
+// module off (free and unlimited accounts) the phone-card market is what it
+// was without the module, so no bank parameter, nor any of the police's
+// account steps, can change any result. Each is moved off its default.
+TEST_CASE("with the bank module off, no bank parameter changes any result", "[bank][off]") {
+  const Scenario off = testing::with(testing::small_baseline(300000, 120), {"bank.enabled=false"});
+  Scenario moved = off;
+  int changed = 0;
+  for (const ParamSpec& spec : param_registry()) {
+    const bool bank_key = spec.key.rfind("bank.", 0) == 0 && spec.key != "bank.enabled";
+    const bool account_step = spec.key == "controls.police.p_account" ||
+                              spec.key == "controls.police.p_account_seller" ||
+                              spec.key == "controls.police.p_kit_collector" ||
+                              spec.key == "sanctions.covers_bank_accounts";
+    if (!(bank_key || account_step) || spec.set == nullptr) continue;
+    spec.set(moved.params, other_value(spec));
+    CHECK(spec.get(moved.params) != spec.get(off.params));
+    ++changed;
+  }
+  CHECK(changed >= 29);  // 25 bank.* keys besides the switch, and the four account steps
+  const RunResult a = testing::run(off, 2, 3), b = testing::run(moved, 2, 3);
+  CHECK(a.daily == b.daily);
+  CHECK(a.totals == b.totals);
+  CHECK(testing::mean_total(a, "bank_kits_sold") == 0);
+  CHECK(testing::mean_total(a, "bank_accounts_frozen_honest") == 0);
+  CHECK(testing::mean_total(a, "fraud_cases") > 0);
+}
+
 TEST_CASE("the run summary lists the bank metrics when the module is on, and only then", "[bank][summary]") {
   for (const auto& name : bank_summary_metrics()) CHECK(find_metric(name) >= 0);
   const Scenario on = testing::with(testing::small_baseline(100000, 30), {"bank.enabled=true"});
