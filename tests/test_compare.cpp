@@ -3,6 +3,7 @@
 // snapshots and warm starts. Small worlds (100,000 identity holders, 120
 // days) keep each case to a few seconds.
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include <algorithm>
 #include <cstring>
@@ -141,6 +142,23 @@ TEST_CASE("honest-harm columns are non-zero for the controls that refuse honest 
   // Stronger monitoring refuses nobody but wrongly shuts more honest cards.
   require_direction(r, "monitoring_strong", "shutdowns_honest", +1);
   CHECK(effect_of(r, "monitoring_strong").honest_harmed > 0.0);
+}
+
+TEST_CASE("stronger bank monitoring freezes more honest accounts, counted in honest harm beside the losses avoided", "[compare][bank]") {
+  // The second card's honest cost (issue 14): twice the transfers reviewed
+  // means twice the honest transfers that can be frozen in error. The
+  // comparison reports them in their own column and inside honest_harmed,
+  // next to the losses the policy avoids.
+  const CompareResult r = run_compare(request({"bank_monitoring_x2.yaml"}, 10));
+  require_direction(r, "bank_monitoring_x2", "bank_accounts_frozen_honest", +1);
+  const PolicyEffect& e = effect_of(r, "bank_monitoring_x2");
+  const Interval frozen = interval_of(r, "bank_monitoring_x2", "bank_accounts_frozen_honest");
+  const Interval refused = interval_of(r, "bank_monitoring_x2", "honest_refused");
+  const Interval shut = interval_of(r, "bank_monitoring_x2", "shutdowns_honest");
+  const Interval reverified = interval_of(r, "bank_monitoring_x2", "shutdowns_honest_reverification");
+  CHECK(e.honest_harmed == Approx(frozen.mean + refused.mean + shut.mean + reverified.mean));
+  CHECK(e.harm_measurable);
+  CHECK(std::isfinite(e.losses_avoided_yuan));
 }
 
 TEST_CASE("a control scheduled on day 180 leaves the days before it untouched", "[compare]") {
