@@ -169,6 +169,30 @@ void check_cards(const Refuse& refuse, const World& w) {
       refuse("cards.commission_payee", "entry " + std::to_string(i) + " names no ledger account");
 }
 
+/// The criminal bank accounts (two cards): every column as long as the
+/// others, states known, sellers among the holders, holders among the
+/// collectors or rings, kits' lists naming accounts (the invariants then
+/// check each account against its holder's list and the counts by state).
+/// The lists' and counts' lengths are fixed when the world is built.
+void check_bank_accounts(const Refuse& refuse, const World& w) {
+  const Bank& b = w.bank;
+  const std::size_t n = b.state.size();
+  require_length(refuse, "bank.seller", b.seller, n);
+  require_length(refuse, "bank.holder", b.holder, n);
+  require_length(refuse, "bank.funds", b.funds, n);
+  require_length(refuse, "bank.receipts_today", b.receipts_today, n);
+  require_length(refuse, "bank.reports_today", b.reports_today, n);
+  require_length(refuse, "bank.collector", b.collector, n);
+  require_indices(refuse, "bank.state", b.state, 0, int64_t(AccountState::Count));
+  require_indices(refuse, "bank.seller", b.seller, 0, w.citizens.count);
+  const std::size_t holders = std::max(b.kits.size(), w.rings.fleet.size());
+  require_indices(refuse, "bank.holder", b.holder, 0, int64_t(holders));
+  require_indices(refuse, "bank.collector", b.collector, 0, int64_t(b.kits.size()));
+  require_finite(refuse, "bank.funds", b.funds);
+  require_nested_indices(refuse, "bank.kits", b.kits, int64_t(n));
+  require_nested_indices(refuse, "bank.ring_accounts", b.ring_accounts, int64_t(n));
+}
+
 /// The police cases: one list per source, columns in step, heads within
 /// them, cards made, days not after today (the invariants then check order
 /// and running sums).
@@ -247,6 +271,7 @@ void check_restored_world(const World& restored, const World& built, int64_t day
   check_agent_lengths(refuse, restored, built);
   check_books_lengths(refuse, restored, built);
   check_cards(refuse, restored);
+  check_bank_accounts(refuse, restored);
   check_references(refuse, restored);
   check_identities(refuse, restored);
   check_numbers(refuse, restored);
