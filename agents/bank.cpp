@@ -159,11 +159,11 @@ double monitoring_pass_probability(const Params& p, int32_t receipts) {
   return std::pow(1.0 - monitoring_flag_probability(p), double(receipts));
 }
 
-/// Chance that an account with `receipts` fraud transfers today, `reports`
-/// of them reported by their victims, is frozen: flagged by monitoring, or
-/// frozen on a report, each with bank.report_freeze_prob.
-double freeze_probability(const Params& p, int32_t receipts, int32_t reports) {
-  return 1.0 - monitoring_pass_probability(p, receipts) * std::pow(1.0 - p.bank_report_freeze_prob, double(reports));
+/// Chance that an account with `reports` of today's transfers reported by
+/// their victims is not frozen on any of them (each freezes it with
+/// bank.report_freeze_prob).
+double report_pass_probability(const Params& p, int32_t reports) {
+  return std::pow(1.0 - p.bank_report_freeze_prob, double(reports));
 }
 
 /// Money an account's owner ring takes out of it: it keeps
@@ -189,8 +189,11 @@ bool account_day_ends(World& w, Stream& s, uint32_t account) {
   const double funds = b.funds[account];
   const int32_t receipts = b.receipts_today[account];
   const double u = receipts > 0 ? s.uniform() : 1.0;
-  const bool frozen = receipts > 0 && u < freeze_probability(w.p, receipts, b.reports_today[account]);
-  const bool flagged = frozen && u < 1.0 - monitoring_pass_probability(w.p, receipts);
+  // Frozen: flagged by monitoring or frozen on a report; flagged: the first.
+  const double passes_monitoring = receipts > 0 ? monitoring_pass_probability(w.p, receipts) : 1.0;
+  const bool frozen =
+      receipts > 0 && u < 1.0 - passes_monitoring * report_pass_probability(w.p, b.reports_today[account]);
+  const bool flagged = frozen && u < 1.0 - passes_monitoring;
   b.funds[account] = 0;
   b.receipts_today[account] = 0;
   b.reports_today[account] = 0;
@@ -255,15 +258,21 @@ void init_bank(World& w) {
   b.price_kit = collectors_kit_floor_yuan(w);
 }
 
-double freeze_hazard_per_receipt(const Params& p) {
+namespace {
+
+/// Of one receipt: what monitoring flags, all of it, plus what a report's
+/// freeze takes, `report_caught` of it (1 counts accounts, the caught share
+/// counts money).
+double frozen_per_receipt(const Params& p, double report_caught) {
   const double flag = monitoring_flag_probability(p);
-  return flag + (1.0 - flag) * p.police_report_prob * p.bank_report_freeze_prob;
+  return flag + (1.0 - flag) * p.police_report_prob * p.bank_report_freeze_prob * report_caught;
 }
 
-double funds_frozen_share_per_receipt(const Params& p) {
-  const double flag = monitoring_flag_probability(p);
-  return flag + (1.0 - flag) * p.police_report_prob * p.bank_report_freeze_prob * p.bank_report_funds_caught_share;
-}
+}  // namespace
+
+double freeze_hazard_per_receipt(const Params& p) { return frozen_per_receipt(p, 1.0); }
+
+double funds_frozen_share_per_receipt(const Params& p) { return frozen_per_receipt(p, p.bank_report_funds_caught_share); }
 
 double case_value_with_accounts_yuan(const World& w, double gross_yuan) {
   if (!w.p.bank_enabled) return gross_yuan;
