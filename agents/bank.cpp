@@ -6,6 +6,7 @@
 #include "agents/farmer_pool.h"
 #include "agents/scammer.h"
 #include "core/market.h"
+#include "scenario/populations.h"
 
 namespace cardsim {
 namespace {
@@ -245,8 +246,7 @@ void rings_learn(World& w, double receipts, double cashed_yuan, double frozen_yu
 void init_bank(World& w) {
   if (!w.p.bank_enabled) return;
   Bank& b = w.bank;
-  const auto collectors =
-      std::max<int64_t>(1, std::llround(double(w.p.population) / 1e6 * w.p.bank_collectors_per_million));
+  const int64_t collectors = collector_count(w.p);
   b.kits.assign(std::size_t(collectors), {});
   b.ring_accounts.assign(w.rings.fleet.size(), {});
   b.by_state.assign(std::size_t(AccountState::Count), 0);

@@ -139,6 +139,23 @@ TEST_CASE("an area too small for its densities is warned about, naming the densi
   CHECK(data_sellers_named);
 }
 
+TEST_CASE("kit collectors too few for their density are warned about with bank accounts on", "[populations][bank]") {
+  const auto names_collectors = [](const Params& p) {
+    for (const auto& l : per_capita_warnings(p))
+      if (l.find("bank.collectors_per_million") != std::string::npos) return true;
+    return false;
+  };
+  Params p = area_of(1000000).params;
+  REQUIRE(p.bank_enabled);
+  CHECK(collector_count(p) == 6);  // 5.6 per million
+  CHECK_FALSE(names_collectors(p));
+  p.population = 300000;  // 1.68 collectors round to 2: 19% off
+  CHECK(collector_count(p) == 2);
+  CHECK(names_collectors(p));
+  p.bank_enabled = false;
+  CHECK_FALSE(names_collectors(p));
+}
+
 TEST_CASE("organisers' entry by profit in an area whose insiders leave a part-filled group is warned about", "[populations][entry]") {
   Params p = area_of(1000000).params;
   CHECK(per_capita_warnings(p).empty());  // the rule off: an organiser's cut is per insider

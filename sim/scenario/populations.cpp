@@ -29,10 +29,27 @@ double expected_count(const Params& p, const KindDensity& k) {
 // A rounded count further than this from its expectation distorts per-capita results.
 constexpr double kPerCapitaTolerance = 0.1;
 
+double collectors_expected(const Params& p) { return double(p.population) / 1e6 * p.bank_collectors_per_million; }
+
+/// The warning for a kind whose `count` agents are more than the tolerance
+/// off the `expected` its density `key` gives; empty if within it.
+std::string rounding_warning(const Params& p, const char* key, double expected, double count) {
+  if (expected <= 0 || std::abs(count - expected) <= kPerCapitaTolerance * expected) return {};
+  std::ostringstream msg;
+  msg << "key '" << key << "': at population " << p.population << " its density gives " << expected
+      << " agents, rounded to " << count << " (" << std::lround(100.0 * (count - expected) / expected)
+      << "% off): per-capita results of this run do not follow the declared densities; use a larger population";
+  return msg.str();
+}
+
 }  // namespace
 
 int64_t outlet_count(const Params& p) {
   return std::max<int64_t>(p.regions, std::llround(double(p.population) * p.outlets_per_100k / 1e5));
+}
+
+int64_t collector_count(const Params& p) {
+  return std::max<int64_t>(1, std::llround(collectors_expected(p)));
 }
 
 int64_t insider_posts(const Params& p) { return std::llround(double(outlet_count(p)) * p.insiders_share_of_outlets); }
@@ -51,17 +68,12 @@ CriminalCounts criminal_counts(const Params& p) {
 std::vector<std::string> per_capita_warnings(const Params& p) {
   std::vector<std::string> out;
   const CriminalCounts c = criminal_counts(p);
-  for (const auto& k : kKinds) {
-    const double e = expected_count(p, k);
-    if (e <= 0) continue;
-    const auto n = double(c.*k.count);
-    if (std::abs(n - e) <= kPerCapitaTolerance * e) continue;
-    std::ostringstream msg;
-    msg << "key '" << k.key << "': at population " << p.population << " its density gives " << e
-        << " agents, rounded to " << n << " (" << std::lround(100.0 * (n - e) / e)
-        << "% off): per-capita results of this run do not follow the declared densities; use a larger population";
-    out.push_back(msg.str());
-  }
+  const auto add = [&](std::string line) {
+    if (!line.empty()) out.push_back(std::move(line));
+  };
+  for (const auto& k : kKinds) add(rounding_warning(p, k.key, expected_count(p, k), double(c.*k.count)));
+  if (p.bank_enabled)
+    add(rounding_warning(p, "bank.collectors_per_million", collectors_expected(p), double(collector_count(p))));
   // With organisers' entry by profit, a part-filled group's organiser decides
   // on the cut of fewer insiders than a full group's: its entry and exit, and
   // so the code bounties' cut, then depend on the population.

@@ -26,6 +26,10 @@ struct CriminalCounts {
 /// Outlets of the area: max(regions, round(population * outlets_per_100k / 1e5)).
 int64_t outlet_count(const Params& p);
 
+/// Account-kit collectors (bank.enabled): round(population / 1e6 *
+/// bank.collectors_per_million), at least one.
+int64_t collector_count(const Params& p);
+
 /// Insiders' posts: round(outlets * insiders.share_of_outlets).
 int64_t insider_posts(const Params& p);
 
@@ -35,8 +39,9 @@ int64_t insider_posts(const Params& p);
 CriminalCounts criminal_counts(const Params& p);
 
 /// One line per kind whose rounded count is more than 10% off what its density
-/// asks for at this population (none at all included): per-capita results of
-/// such a run are not those of the densities declared.
+/// asks for at this population (none at all included), kit collectors among
+/// them when bank.enabled: per-capita results of such a run are not those of
+/// the densities declared.
 std::vector<std::string> per_capita_warnings(const Params& p);
 
 }  // namespace cardsim
