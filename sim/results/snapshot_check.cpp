@@ -185,8 +185,16 @@ void check_bank_accounts(const Refuse& refuse, const World& w) {
   require_length(refuse, "bank.collector", b.collector, n);
   require_indices(refuse, "bank.state", b.state, 0, int64_t(AccountState::Count));
   require_indices(refuse, "bank.seller", b.seller, 0, w.citizens.count);
-  const std::size_t holders = std::max(b.kits.size(), w.rings.fleet.size());
-  require_indices(refuse, "bank.holder", b.holder, 0, int64_t(holders));
+  // A collector holds an account in a kit or seized with its kit; a ring
+  // holds the others (in use, frozen in its hands, closed when it left).
+  const auto collectors = int64_t(b.kits.size()), rings = int64_t(w.rings.fleet.size());
+  for (std::size_t a = 0; a < n; ++a) {
+    const auto state = AccountState(b.state[a]);
+    const int64_t holders = state == AccountState::InKit || state == AccountState::Seized ? collectors : rings;
+    if (b.holder[a] < 0 || b.holder[a] >= holders)
+      refuse("bank.holder", "entry " + std::to_string(a) + " is " + std::to_string(b.holder[a]) + ", outside [0, " +
+                                std::to_string(holders) + ") for an account in state " + std::to_string(b.state[a]));
+  }
   require_indices(refuse, "bank.collector", b.collector, 0, int64_t(b.kits.size()));
   require_finite(refuse, "bank.funds", b.funds);
   require_nested_indices(refuse, "bank.kits", b.kits, int64_t(n));
