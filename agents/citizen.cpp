@@ -18,18 +18,6 @@ constexpr uint64_t kRetryChoices = 3;   // whether a refused customer tries agai
 constexpr uint64_t kRetryTries = 4;     // the retries' outlets and checks
 constexpr uint64_t kRemoteChoices = 5;  // whether a refused remote customer tries again
 
-// A refused honest customer waiting to try again, packed in 64 bits for the
-// event list World::honest_retry_due: identity, the day of their first
-// refusal (below 2^24: params.def caps a run at 36,500 days), tries since.
-struct Retry {
-  uint32_t identity;
-  int64_t first_refused;
-  int tries;
-};
-uint64_t pack(const Retry& r) {
-  return uint64_t(r.identity) | (uint64_t(r.first_refused) << 32) | (uint64_t(r.tries) << 56);
-}
-Retry unpack(uint64_t v) { return {uint32_t(v), int64_t((v >> 32) & 0xffffff), int(v >> 56)}; }
 
 /// One block of holders' share of a day's honest events. A block is a
 /// region's holders: a holder asks at an outlet of home except for the
@@ -107,7 +95,7 @@ void count_refusal(HonestBlock& b, const World& w, const Verdict& v, uint32_t id
 void refused_wait(HonestBlock& b, const World& w, Stream& choices, uint32_t identity, int64_t first_refused,
                   int tries) {
   if (tries < w.p.citizens_retry_max && choices.bernoulli(w.p.citizens_retry_share)) {
-    b.retries.push_back(pack({identity, first_refused, tries}));
+    b.retries.push_back(pack_retry({identity, first_refused, tries}));
     return;
   }
   b.add(Metric::honest_gave_up, 1);
@@ -155,8 +143,8 @@ void honest_retries(World& w, HonestBlock& b) {
   Stream s = w.stream(Phase::HonestDemand, kRetryTries);
   Stream choices = w.stream(Phase::HonestDemand, kRetryChoices);
   for (std::size_t k = 0; k < due.size(); ++k) {
-    if (k + kRecordsAhead < due.size()) prefetch_identity(w, unpack(due[k + kRecordsAhead]).identity);
-    const Retry r = unpack(due[k]);
+    if (k + kRecordsAhead < due.size()) prefetch_identity(w, unpack_retry(due[k + kRecordsAhead]).identity);
+    const Retry r = unpack_retry(due[k]);
     b.add(Metric::honest_retries, 1);
     const int home = w.region_of(r.identity);
     if (ask_for_card(w, b, s, r.identity, home, home).refused()) {

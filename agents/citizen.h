@@ -13,6 +13,19 @@ enum class VictimGroup : uint8_t { Elderly = 0, Student, Other, Count };
 /// (phase HonestDemand).
 void honest_demand(World& w);
 
+/// A refused honest customer waiting to try again, packed in 64 bits for the
+/// event list World::honest_retry_due: identity, the day of their first
+/// refusal (below 2^24: params.def caps a run at 36,500 days), tries since.
+struct Retry {
+  uint32_t identity;
+  int64_t first_refused;
+  int tries;
+};
+inline uint64_t pack_retry(const Retry& r) {
+  return uint64_t(r.identity) | (uint64_t(r.first_refused) << 32) | (uint64_t(r.tries) << 56);
+}
+inline Retry unpack_retry(uint64_t v) { return {uint32_t(v), int64_t((v >> 32) & 0xffffff), int(v >> 56)}; }
+
 /// An honest customer was refused (first refused on `first_refused`, `tries`
 /// retries made so far): they try again citizens.retry_delay_days later with
 /// chance citizens.retry_share, up to citizens.retry_max retries, or give up.

@@ -180,6 +180,8 @@ TEST_CASE("a damaged or altered snapshot is refused with a message, never crashe
        [&](const std::string& p) { set_entry(p, r1 + "bank.seller", 0, 4e9); }, "field 'bank.seller'"},
       {"account held by a collector or ring that does not exist",
        [&](const std::string& p) { set_entry(p, r1 + "bank.holder", 0, 1000); }, "field 'bank.holder'"},
+      {"refused customer's retry naming an identity outside the population",
+       [&](const std::string& p) { set_entry(p, r1 + "world.honest_retry_due.values", 0, 4e9); }, "honest retries"},
       {"account assembled by a collector that does not exist",
        [&](const std::string& p) { set_entry(p, r1 + "bank.collector", 0, 1e6); }, "field 'bank.collector'"},
       {"unknown card state", [&](const std::string& p) { set_entry(p, r1 + "cards.state", 0, 200); }, "snapshot"},

@@ -1,5 +1,6 @@
 #include "core/invariants.h"
 
+#include "agents/citizen.h"
 #include "agents/scammer.h"
 
 #include <cmath>
@@ -502,6 +503,22 @@ void check_bank(const World& w) {
 }
 // ---- end two cards ----
 
+// ---- refused honest customers waiting to try again (agents/citizen.cpp) ----
+/// Each waiting retry names a holder of the area, first refused on or
+/// before today, due after today (a day's list is emptied when its retries
+/// are made).
+void check_honest_retries(const World& w) {
+  for (std::size_t d = 0; d < w.honest_retry_due.size(); ++d)
+    for (const uint64_t packed : w.honest_retry_due[d]) {
+      const Retry r = unpack_retry(packed);
+      require(int64_t(r.identity) < w.citizens.count && r.first_refused <= w.day && int64_t(d) > r.first_refused, w,
+              "honest retries", [&] {
+                return "a retry due on day " + std::to_string(d) + " names identity " + std::to_string(r.identity) +
+                       " first refused on day " + std::to_string(r.first_refused);
+              });
+    }
+}
+
 void check_invariants(const World& w) {
   check_parts_in_step(w);
   const CardTally tally = tally_cards(w);
@@ -521,6 +538,7 @@ void check_invariants(const World& w) {
   check_cards_shut_by_reason(w, tally.by_state);
   check_bank(w);
   check_known_sellers(w);
+  check_honest_retries(w);
 }
 
 }  // namespace cardsim

@@ -207,6 +207,7 @@ void check_bank_accounts(const Refuse& refuse, const World& w) {
 void check_police_cases(const Refuse& refuse, const World& w) {
   const PoliceCases& q = w.police_cases;
   require_length(refuse, "world.police_cases.card", q.card, kCaseSources);
+  require_length(refuse, "world.police_cases.account", q.account, kCaseSources);
   require_length(refuse, "world.police_cases.day", q.day, kCaseSources);
   require_length(refuse, "world.police_cases.order", q.order, kCaseSources);
   require_length(refuse, "world.police_cases.head", q.head, kCaseSources);
@@ -220,6 +221,9 @@ void check_police_cases(const Refuse& refuse, const World& w) {
     if (q.head[s] > q.card[s].size()) refuse("world.police_cases.head", "points past the end of the police queue");
     for (uint64_t order : q.order[s])
       if (order >= q.arrivals) refuse("world.police_cases.order" + source, "names a case that never arrived");
+    for (const uint32_t account : q.account[s])  // two cards: the case's receiving account
+      if (account != kNoAccount && account >= w.bank.size())
+        refuse("world.police_cases.account" + source, "names account " + std::to_string(account) + ", never opened");
   }
 }
 
