@@ -180,6 +180,8 @@ TEST_CASE("a damaged or altered snapshot is refused with a message, never crashe
        [&](const std::string& p) { set_entry(p, r1 + "bank.seller", 0, 4e9); }, "field 'bank.seller'"},
       {"account held by a collector or ring that does not exist",
        [&](const std::string& p) { set_entry(p, r1 + "bank.holder", 0, 1000); }, "field 'bank.holder'"},
+      {"buyer at home in a region that does not exist",
+       [&](const std::string& p) { set_entry(p, r1 + "trade.home.values", 0, 60000); }, "trade.home"},
       {"refused customer's retry naming an identity outside the population",
        [&](const std::string& p) { set_entry(p, r1 + "world.honest_retry_due.values", 0, 4e9); }, "honest retries"},
       {"account assembled by a collector that does not exist",

@@ -66,6 +66,7 @@ void check_built_structure(const Refuse& refuse, const World& w, const World& bu
   same("brokers.insiders", w.brokers.insiders == built.brokers.insiders);
   same("world.initial_cards_cdf", w.initial_cards_cdf == built.initial_cards_cdf);
   same("world.initial_cards_key", w.initial_cards_key == built.initial_cards_key);
+  same("trade.home", w.trade.home == built.trade.home);
 }
 
 /// Arrays with one entry per agent keep the length they were built with.
