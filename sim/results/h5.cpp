@@ -227,6 +227,11 @@ void write_rows_into(hid_t parent, const std::vector<RowsToWrite>& sets, int thr
   write_chunks(ids, sets, threads);
 }
 
+void write_rows_into(const std::vector<hid_t>& datasets, const std::vector<RowsToWrite>& sets, int threads) {
+  if (datasets.size() != sets.size()) throw std::logic_error("write_rows_into: one open dataset per set");
+  write_chunks(datasets, sets, threads);
+}
+
 Handle create_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims) {
   Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
   hsize_t n = 1;
@@ -240,9 +245,16 @@ Handle create_doubles(hid_t parent, const std::string& name, const std::vector<h
 
 void write_doubles_into(hid_t parent, const std::string& name, const double* data) {
   Handle ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose);
+  write_doubles_into(ds, data);
+}
+
+void write_doubles_into(hid_t ds, const double* data) {
   Handle space(H5Dget_space(ds), H5Sclose);
-  if (H5Sget_simple_extent_npoints(space) > 0 && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
-    throw std::runtime_error("HDF5: cannot write dataset " + name);
+  if (H5Sget_simple_extent_npoints(space) > 0 && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+    char name[256] = "";
+    H5Iget_name(ds, name, sizeof name);
+    throw std::runtime_error(std::string("HDF5: cannot write dataset ") + name);
+  }
 }
 
 void quiet() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
@@ -457,12 +469,17 @@ hobj_ref_t reference_to(hid_t file, const std::string& path) {
   return ref;
 }
 
+/// A reference to the open object `obj` itself, without finding it by path.
+hobj_ref_t reference_to(hid_t obj) { return reference_to(obj, "."); }
+
+}  // namespace
+
 class ScaleAttacher {
  public:
   explicit ScaleAttacher(hid_t file) : file_(file) {}
 
-  /// Names the axes of dataset `path` (open as `ds`) by the root scales `dims`.
-  void attach(const std::string& path, hid_t ds, const std::vector<std::string>& dims) {
+  /// Names the axes of the open dataset `ds` by the root scales `dims`.
+  void attach(hid_t ds, const std::vector<std::string>& dims) {
     Handle space(H5Dget_space(ds), H5Sclose);
     const int rank = H5Sget_simple_extent_ndims(space);
     if (rank != int(dims.size())) return;  // a dimensions attribute that does not fit: leave the axes unnamed
@@ -488,7 +505,7 @@ class ScaleAttacher {
       }
       refs[axis] = scale->ref;
       list[axis] = hvl_t{1, &refs[axis]};
-      scale->users.push_back({reference_to(file_, path), axis});
+      scale->users.push_back({reference_to(ds), axis});
       any = true;
     }
     if (any) write_dimension_list(ds, list);
@@ -551,7 +568,19 @@ class ScaleAttacher {
   std::map<std::string, Scale> scales_;
 };
 
-}  // namespace
+DimensionScales::DimensionScales(hid_t file) : attacher_(std::make_unique<ScaleAttacher>(file)) {}
+DimensionScales::~DimensionScales() = default;
+
+void DimensionScales::name_axes(hid_t ds, const std::string& dimensions) {
+  write_attr(ds, "dimensions", dimensions);
+  attach(ds, dimensions);
+}
+
+void DimensionScales::attach(hid_t ds, const std::string& dimensions) {
+  attacher_->attach(ds, split_dimensions(dimensions));
+}
+
+void DimensionScales::finish() { attacher_->finish(); }
 
 void write_scale(hid_t file, const std::string& dim, const std::vector<std::string>& labels) {
   Handle type = utf8_string_type();
@@ -579,13 +608,13 @@ void write_int64_scale(hid_t file, const std::string& dim, const std::vector<int
 void attach_dimension_scales(hid_t file) {
   std::vector<std::string> paths;
   H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, collect_name, &paths);
-  ScaleAttacher attacher(file);
+  DimensionScales scales(file);
   for (const auto& path : paths) {
     Handle obj(H5Oopen(file, path.c_str(), H5P_DEFAULT), H5Oclose);
     if (H5Iget_type(obj) != H5I_DATASET || H5Aexists(obj, "dimensions") <= 0) continue;
-    attacher.attach(path, obj, split_dimensions(read_attr_string(obj, "dimensions")));
+    scales.attach(obj, read_attr_string(obj, "dimensions"));
   }
-  attacher.finish();
+  scales.finish();
 }
 
 }  // namespace cardsim::h5

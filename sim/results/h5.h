@@ -4,6 +4,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -90,10 +91,14 @@ std::vector<Handle> write_rows_parallel(hid_t parent, const std::vector<RowsToWr
 /// the dataset of that name under `parent`.
 Handle create_rows_dataset(hid_t parent, const RowsToWrite& set);
 void write_rows_into(hid_t parent, const std::vector<RowsToWrite>& sets, int threads);
+/// The same into datasets still open from create_rows_dataset, one per set.
+void write_rows_into(const std::vector<hid_t>& datasets, const std::vector<RowsToWrite>& sets, int threads);
 
 /// The two halves of write_doubles: an empty dataset, and later its values.
 Handle create_doubles(hid_t parent, const std::string& name, const std::vector<hsize_t>& dims);
 void write_doubles_into(hid_t parent, const std::string& name, const double* data);
+/// The same into a dataset still open from create_doubles.
+void write_doubles_into(hid_t ds, const double* data);
 
 /// Reads a dataset of doubles; fills dims.
 std::vector<double> read_doubles(hid_t parent, const std::string& name, std::vector<hsize_t>& dims);
@@ -111,6 +116,30 @@ void write_int64_scale(hid_t file, const std::string& dim, const std::vector<int
 /// root (/replicate, /day, /run, ...: 0..n-1 unless write_scale labelled
 /// them), which keeps each group's members the metrics and nothing else.
 void attach_dimension_scales(hid_t file);
+
+class ScaleAttacher;
+
+/// The same as attach_dimension_scales, for datasets as they are made: a
+/// writer that knows each dataset's axes names them while the dataset is
+/// open, instead of every dataset being found again by its path afterwards
+/// (a fifth of a one-replicate run's instructions went there).
+class DimensionScales {
+ public:
+  explicit DimensionScales(hid_t file);
+  ~DimensionScales();
+  DimensionScales(const DimensionScales&) = delete;
+  DimensionScales& operator=(const DimensionScales&) = delete;
+  /// Writes the open dataset's "dimensions" attribute ("replicate, day")
+  /// and names its axes by the root scales of those names.
+  void name_axes(hid_t ds, const std::string& dimensions);
+  /// Names the axes of an open dataset whose attribute is written already.
+  void attach(hid_t ds, const std::string& dimensions);
+  /// Writes each scale's list of the datasets it names; call once, last.
+  void finish();
+
+ private:
+  std::unique_ptr<ScaleAttacher> attacher_;
+};
 
 /// Names of the links directly under a group, sorted.
 std::vector<std::string> list(hid_t group);

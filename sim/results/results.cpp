@@ -375,7 +375,8 @@ SeriesMode region_series_mode(SeriesMode mode) {
 /// /regions: each RegionSeries as [replicate, day or week, region] (weeks hold
 /// sums), and /regions/cards_mailed_between [replicate, from_region, to_region],
 /// cards over the run. Laid out whatever the series mode: they are small.
-void lay_out_regions(hid_t file, const RunFileShape& s, SeriesMode mode) {
+void lay_out_regions(hid_t file, const RunFileShape& s, SeriesMode mode, h5::DimensionScales& scales,
+                     std::vector<h5::Handle>& open) {
   if (!s.region_series) return;
   const auto regions = hsize_t(s.regions);
   h5::Handle group = h5::create_group(file, "regions");
@@ -387,21 +388,24 @@ void lay_out_regions(hid_t file, const RunFileShape& s, SeriesMode mode) {
     const std::string units = spec.units;
     h5::write_attr(d, "units", stored == SeriesMode::Weekly ? units.substr(0, units.find(" per ")) + " per week" : units);
     h5::write_attr(d, "description", std::string(spec.description));
-    h5::write_attr(d, "dimensions", "replicate, " + period_axis(stored) + ", region");
+    scales.name_axes(d, "replicate, " + period_axis(stored) + ", region");
+    open.push_back(std::move(d));
   }
   h5::Handle d = h5::create_doubles(group, "cards_mailed_between", {hsize_t(s.replicates), regions, regions});
   h5::write_attr(d, "units", std::string("cards per run"));
   h5::write_attr(d, "description",
                  std::string("cards bought by a buyer of one region (to_region) from a seller of another (from_region) "
                              "and mailed to it, over the run"));
-  h5::write_attr(d, "dimensions", std::string("replicate, from_region, to_region"));
+  scales.name_axes(d, "replicate, from_region, to_region");
+  open.push_back(std::move(d));
 }
 
-void fill_regions(hid_t file, const RunResult& r, const RunFileShape& s, int threads, SeriesMode mode) {
+/// Fills /regions' datasets, open from lay_out_regions in its order.
+void fill_regions(const std::vector<h5::Handle>& open, const RunResult& r, const RunFileShape& s, int threads,
+                  SeriesMode mode) {
   if (!s.region_series) return;
   if (!has_region_series(r)) throw std::logic_error("run file: the run has no region series for /regions");
   const auto regions = std::size_t(r.regions);
-  h5::Handle group = h5::open_group(file, "regions");
   const SeriesMode stored = region_series_mode(mode);
   const int64_t periods = period_count(r.days, stored);
   const auto series = static_cast<std::size_t>(kRegionSeriesCount);
@@ -416,17 +420,19 @@ void fill_regions(hid_t file, const RunResult& r, const RunFileShape& s, int thr
                                   {hsize_t(periods), hsize_t(regions)},
                                   precompressed ? &r.encoded_by_region[k] : nullptr));
   }
-  h5::write_rows_into(group, sets, threads);
+  if (open.size() != sets.size() + 1) throw std::logic_error("run file: /regions is not laid out as filled");
+  h5::write_rows_into(std::vector<hid_t>(open.begin(), open.end() - 1), sets, threads);
   std::vector<double> mailed;
   for (const auto& rep : r.mailed_between) mailed.insert(mailed.end(), rep.begin(), rep.end());
-  h5::write_doubles_into(group, "cards_mailed_between", mailed.data());
+  h5::write_doubles_into(open.back(), mailed.data());
 }
 // ---- end regions that trade ----
 
 /// /timeseries: every metric's series as `mode` stores them (nothing for
 /// none), and honest_refused_by_check [replicate, day or week, check], the
 /// checks named in rank order by its `checks` attribute; weeks hold sums.
-void lay_out_series(hid_t file, const RunFileShape& s, SeriesMode mode) {
+void lay_out_series(hid_t file, const RunFileShape& s, SeriesMode mode, h5::DimensionScales& scales,
+                    std::vector<h5::Handle>& open) {
   if (mode == SeriesMode::None) return;
   h5::Handle ts = h5::create_group(file, "timeseries");
   const auto& reg = metric_registry();
@@ -436,17 +442,19 @@ void lay_out_series(hid_t file, const RunFileShape& s, SeriesMode mode) {
     h5::Handle d = h5::create_rows_dataset(ts, empty_rows(spec.name, s.replicates, {periods}));
     h5::write_attr(d, "units", period_units(spec, mode));
     h5::write_attr(d, "description", spec.description);
-    h5::write_attr(d, "dimensions", "replicate, " + period_axis(mode));
+    scales.name_axes(d, "replicate, " + period_axis(mode));
     if (!spec.parts.empty()) h5::write_attr(d, "parts", spec.parts);
     if (mode == SeriesMode::Weekly) h5::write_attr(d, "period_rule", std::string(period_rule(spec.kind)));
+    open.push_back(std::move(d));
   }
   if (s.check_names.empty()) return;
   h5::Handle d = h5::create_rows_dataset(
       ts, empty_rows("honest_refused_by_check", s.replicates, {periods, hsize_t(s.check_names.size())}));
   h5::write_attr(d, "units", std::string(mode == SeriesMode::Weekly ? "customers per week" : "customers per day"));
   h5::write_attr(d, "description", std::string("honest customers refused a card, by the activation check that refused them"));
-  h5::write_attr(d, "dimensions", "replicate, " + period_axis(mode) + ", check");
+  scales.name_axes(d, "replicate, " + period_axis(mode) + ", check");
   h5::write_attr(d, "checks", s.check_names);
+  open.push_back(std::move(d));
 }
 
 /// Each replicate's refusals by check, (day x check) each; empty when the run lacks them.
@@ -461,9 +469,10 @@ std::vector<const double*> refusals_by_check(const RunResult& r) {
   return daily;
 }
 
-void fill_series(hid_t file, const RunResult& r, const RunFileShape& s, int threads, SeriesMode mode) {
+/// Fills /timeseries' datasets, open from lay_out_series in its order.
+void fill_series(const std::vector<h5::Handle>& open, const RunResult& r, const RunFileShape& s, int threads,
+                 SeriesMode mode) {
   if (mode == SeriesMode::None) return;
-  h5::Handle ts = h5::open_group(file, "timeseries");
   const int64_t periods = period_count(r.days, mode);
   std::vector<std::vector<double>> aggregated;
   if (mode != SeriesMode::Daily) aggregated = aggregate_run(r, mode);
@@ -481,11 +490,11 @@ void fill_series(hid_t file, const RunResult& r, const RunFileShape& s, int thre
                                   {hsize_t(periods), hsize_t(checks)},
                                   mode == SeriesMode::Daily ? &r.encoded_by_check : nullptr));
   }
-  h5::write_rows_into(ts, sets, threads);
+  h5::write_rows_into(std::vector<hid_t>(open.begin(), open.end()), sets, threads);
 }
 
 /// /totals: each metric over the run, one value per replicate.
-void lay_out_totals(hid_t file, const RunFileShape& s) {
+void lay_out_totals(hid_t file, const RunFileShape& s, h5::DimensionScales& scales, std::vector<h5::Handle>& open) {
   h5::Handle tot = h5::create_group(file, "totals");
   for (const MetricSpec& spec : metric_registry()) {
     const bool flow = spec.kind == MetricKind::Flow;
@@ -493,16 +502,17 @@ void lay_out_totals(hid_t file, const RunFileShape& s) {
     h5::write_attr(t, "units", spec.units + (flow ? " per run" : ""));
     h5::write_attr(t, "description", spec.description);
     h5::write_attr(t, "total_rule", spec.total_rule);
-    h5::write_attr(t, "dimensions", std::string("replicate"));
+    scales.name_axes(t, "replicate");
     // A composite (metrics.def, M_SUM) names the metrics it is the sum of.
     if (!spec.parts.empty()) h5::write_attr(t, "parts", spec.parts);
+    open.push_back(std::move(t));
   }
 }
 
-void fill_totals(hid_t file, const RunResult& r) {
-  h5::Handle tot = h5::open_group(file, "totals");
-  for (int m = 0; m < kMetricCount; ++m)
-    h5::write_doubles_into(tot, metric_registry()[std::size_t(m)].name, r.totals[std::size_t(m)].data());
+/// Fills /totals' datasets, open from lay_out_totals in metric order.
+void fill_totals(const std::vector<h5::Handle>& open, const RunResult& r) {
+  if (open.size() != std::size_t(kMetricCount)) throw std::logic_error("run file: /totals is not laid out as filled");
+  for (int m = 0; m < kMetricCount; ++m) h5::write_doubles_into(open[std::size_t(m)], r.totals[std::size_t(m)].data());
 }
 
 }  // namespace
@@ -560,6 +570,22 @@ RunFileShape run_file_shape(const RunResult& r) {
   return s;
 }
 
+/// The in-memory file once laid out, with the datasets finish() fills kept
+/// open: finding some 300 datasets again by path cost more than filling them.
+/// Members close in reverse order, the file last.
+struct RunFileWriter::LaidOut {
+  h5::Handle file;
+  std::vector<h5::Handle> series;   // /timeseries: each metric, then honest_refused_by_check if any
+  std::vector<h5::Handle> regions;  // /regions: each region series, then cards_mailed_between
+  std::vector<h5::Handle> totals;   // /totals: each metric
+
+  void close_datasets() {
+    totals.clear();
+    regions.clear();
+    series.clear();
+  }
+};
+
 RunFileWriter::RunFileWriter(std::string path, RunFileShape shape, SeriesMode mode)
     : path_(std::move(path)), shape_(std::move(shape)), mode_(mode) {}
 
@@ -569,18 +595,21 @@ void RunFileWriter::lay_out() {
   std::exception_ptr failed;  // rethrown outside: an exception may not leave a critical section
 #pragma omp critical(cardsim_hdf5)
   try {
-    if (!file_) {
-      file_ = std::make_unique<h5::Handle>(create_memory_file(prepare_temporary(path_).string()));
-      write_provenance(*file_, shape_.scenario, shape_.seed, shape_.replicates);
-      h5::write_attr(*file_, "days", shape_.days);
-      write_series_layout(*file_, shape_.days, mode_);
-      lay_out_series(*file_, shape_, mode_);
-      lay_out_regions(*file_, shape_, mode_);  // regions that trade
-      lay_out_totals(*file_, shape_);
-      h5::attach_dimension_scales(*file_);
+    if (!laid_out_) {
+      auto out = std::make_unique<LaidOut>();
+      out->file = create_memory_file(prepare_temporary(path_).string());
+      const hid_t file = out->file;
+      write_provenance(file, shape_.scenario, shape_.seed, shape_.replicates);
+      h5::write_attr(file, "days", shape_.days);
+      h5::DimensionScales scales(file);
+      write_series_layout(file, shape_.days, mode_, &scales);
+      lay_out_series(file, shape_, mode_, scales, out->series);
+      lay_out_regions(file, shape_, mode_, scales, out->regions);  // regions that trade
+      lay_out_totals(file, shape_, scales, out->totals);
+      scales.finish();
+      laid_out_ = std::move(out);
     }
   } catch (...) {
-    file_.reset();
     failed = std::current_exception();
   }
   if (!failed) return;
@@ -596,19 +625,19 @@ void RunFileWriter::finish(const RunResult& r, int threads) {
   const RunFileShape actual = run_file_shape(r);
   if (actual.replicates != shape_.replicates || actual.days != shape_.days || actual.regions != shape_.regions ||
       actual.check_names != shape_.check_names || actual.region_series != shape_.region_series) {
-    file_.reset();
+    laid_out_.reset();
     shape_ = actual;
   }
   lay_out();
   finish_atomically(path_, [&](const fs::path& tmp) {
     FileImage image;
     {
-      const h5::Handle file = std::move(*file_);
-      file_.reset();
-      fill_series(file, r, shape_, threads, mode_);
-      fill_regions(file, r, shape_, threads, mode_);
-      fill_totals(file, r);
-      image = file_image(file);
+      const std::unique_ptr<LaidOut> open = std::move(laid_out_);
+      fill_series(open->series, r, shape_, threads, mode_);
+      fill_regions(open->regions, r, shape_, threads, mode_);
+      fill_totals(open->totals, r);
+      open->close_datasets();
+      image = file_image(open->file);
     }
     write_and_sync(tmp, path_, image);
   });

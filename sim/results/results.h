@@ -96,7 +96,8 @@ class RunFileWriter {
   std::string path_;
   RunFileShape shape_;
   SeriesMode mode_;
-  std::unique_ptr<h5::Handle> file_;  // the in-memory file, once laid out
+  struct LaidOut;
+  std::unique_ptr<LaidOut> laid_out_;  // the in-memory file and its open datasets, once laid out
 };
 
 /// Writes a run to `path` atomically: a temporary file in the same folder,

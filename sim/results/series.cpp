@@ -78,7 +78,7 @@ std::string period_units(const MetricSpec& spec, SeriesMode mode) {
   return spec.units + (mode == SeriesMode::Weekly ? " per week" : " per day");
 }
 
-void write_series_layout(hid_t file, int64_t days, SeriesMode mode) {
+void write_series_layout(hid_t file, int64_t days, SeriesMode mode, h5::DimensionScales* scales) {
   h5::write_attr(file, "series", std::string(series_mode_name(mode)));
   h5::write_attr(file, "series_period_days", period_days(mode));
   if (mode != SeriesMode::Weekly) return;
@@ -89,7 +89,10 @@ void write_series_layout(hid_t file, int64_t days, SeriesMode mode) {
   h5::Handle len = h5::write_int64s(file, "week_days", {hsize_t(lengths.size())}, lengths.data());
   h5::write_attr(len, "units", std::string("days"));
   h5::write_attr(len, "description", std::string("days each week covers (7; the last week of a run may be shorter)"));
-  h5::write_attr(len, "dimensions", std::string("week"));
+  if (scales)
+    scales->name_axes(len, "week");
+  else
+    h5::write_attr(len, "dimensions", std::string("week"));
 }
 
 SeriesMode read_series_mode(hid_t file) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/metrics.h"
+#include "results/h5.h"
 
 namespace cardsim {
 
@@ -55,7 +56,9 @@ std::string period_units(const MetricSpec& spec, SeriesMode mode);
 /// Root attributes `series` (the mode) and `series_period_days`, and for
 /// weekly files the /week dimension scale holding each week's first day plus
 /// /week_days, the days each week covers (7, the last possibly fewer).
-void write_series_layout(hid_t file, int64_t days, SeriesMode mode);
+/// With `scales`, /week_days' axis is named there; without, by a later
+/// h5::attach_dimension_scales.
+void write_series_layout(hid_t file, int64_t days, SeriesMode mode, h5::DimensionScales* scales = nullptr);
 
 /// The mode recorded in a file (files from before the attribute: daily).
 SeriesMode read_series_mode(hid_t file);

@@ -529,10 +529,14 @@ std::string read_input_text(const std::string& path, const std::string& kind, bo
   require_readable_kind(path, kind, pipe_allowed);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot open " + kind + " file (" + std::strerror(errno) + ")");
-  // Reads at most one byte past the limit, whatever the file's size.
-  std::string text(kMaxScenarioBytes + 1, '\0');
-  in.read(text.data(), std::streamsize(text.size()));
-  text.resize(std::size_t(in.gcount()));
+  // Reads at most one byte past the limit, whatever the file's size, in
+  // pieces: a buffer of the limit's size would be cleared for every file.
+  std::string text;
+  char piece[16 << 10];
+  while (text.size() <= kMaxScenarioBytes && in) {
+    in.read(piece, std::streamsize(std::min(sizeof piece, kMaxScenarioBytes + 1 - text.size())));
+    text.append(piece, std::size_t(in.gcount()));
+  }
   if (text.size() > kMaxScenarioBytes)
     throw InputError(path + ": larger than " + std::to_string(kMaxScenarioBytes >> 20) + " MB; not a " + kind +
                      " file");
