@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <utility>
 
 #include "agents/farmer_pool.h"
 #include "agents/scammer.h"
@@ -118,29 +120,63 @@ void collector_restocks(World& w, Stream& s, int32_t c) {
   b.contacts_used += double(used);
 }
 
-/// Ring `r` buys up to its demand from collectors' stock, trying collectors
-/// from `first` on in index order; pays today's kit price for each.
-void ring_buys_kits(World& w, int32_t r, std::size_t first) {
+/// Ring `r` buys up to its demand from collectors' stock, in the order of
+/// take_kits_in_order; pays today's kit price for each.
+void ring_buys_kits(World& w, int32_t r, std::size_t first, StockedCollectors& stocked) {
   Bank& b = w.bank;
   const double demand = ring_kit_demand(w, r);
   b.kits_wanted += demand;
-  auto wanted = int64_t(std::ceil(demand));
-  const std::size_t n = b.kits.size();
-  for (std::size_t k = 0; k < n && wanted > 0; ++k) {
-    auto& kits = b.kits[(first + k) % n];
-    while (wanted > 0 && !kits.empty()) {
-      const uint32_t account = kits.back();
-      kits.pop_back();
-      set_account_state(w, account, AccountState::InUse);
-      b.holder[account] = r;
-      b.ring_accounts[std::size_t(r)].push_back(account);
-      w.ledger.transfer(w.ledger.ring(r), w.ledger.pool(Pool::Collectors), b.price_kit);
-      w.rings.profit_today[std::size_t(r)] -= b.price_kit;
-      w.recorder.add(Metric::bank_kits_sold, 1);
+  take_kits_in_order(b.kits, first, int64_t(std::ceil(demand)), stocked, [&](uint32_t account) {
+    set_account_state(w, account, AccountState::InUse);
+    b.holder[account] = r;
+    b.ring_accounts[std::size_t(r)].push_back(account);
+    w.ledger.transfer(w.ledger.ring(r), w.ledger.pool(Pool::Collectors), b.price_kit);
+    w.rings.profit_today[std::size_t(r)] -= b.price_kit;
+    w.recorder.add(Metric::bank_kits_sold, 1);
+  });
+}
+
+}  // namespace
+
+StockedCollectors::StockedCollectors(const std::vector<std::vector<uint32_t>>& kits) : next_(kits.size() + 1) {
+  for (std::size_t c = 0; c < kits.size(); ++c) next_[c] = kits[c].empty() ? c + 1 : c;
+  next_.back() = kits.size();
+}
+
+std::size_t StockedCollectors::at_or_after(std::size_t c) {
+  std::size_t found = c;
+  while (next_[found] != found) found = next_[found];
+  while (next_[c] != found) c = std::exchange(next_[c], found);
+  return found;
+}
+
+void take_kits_in_order(std::vector<std::vector<uint32_t>>& kits, std::size_t first, int64_t wanted,
+                        StockedCollectors& stocked, const std::function<void(uint32_t)>& sold) {
+  const std::size_t n = kits.size();
+  if (n == 0 || wanted <= 0) return;
+  // Collectors without stock sell nothing, so only those with stock are
+  // visited, in the same order: first..n-1, then 0..first-1.
+  for (std::size_t c = stocked.at_or_after(first); wanted > 0;) {
+    if (c == n) {
+      c = stocked.at_or_after(0);
+      if (c >= first) return;  // every collector asked
+    }
+    auto& stock = kits[c];
+    while (wanted > 0 && !stock.empty()) {
+      const uint32_t account = stock.back();
+      stock.pop_back();
+      sold(account);
       --wanted;
     }
+    if (!stock.empty()) return;  // demand met
+    stocked.sold_out(c);
+    const std::size_t after = stocked.at_or_after(c);
+    if (c < first && after >= first) return;  // the second pass reached where the first began
+    c = after;
   }
 }
+
+namespace {
 
 /// Money in an account frozen for fraud: bank.recovery_share goes back to
 /// the victims (bank_funds_recovered_yuan), the rest stays frozen at the bank
@@ -303,7 +339,9 @@ void bank_market(World& w) {
   // Rings are served in index order; each starts at a collector drawn for the
   // day, so that no collector sells first every day.
   Stream order = w.stream(Phase::Bank, kKitMarketEntity);
-  for (std::size_t r = 0; r < w.rings.fleet.size(); ++r) ring_buys_kits(w, int32_t(r), order.below(b.kits.size()));
+  StockedCollectors stocked(b.kits);
+  for (std::size_t r = 0; r < w.rings.fleet.size(); ++r)
+    ring_buys_kits(w, int32_t(r), order.below(b.kits.size()), stocked);
   for (std::size_t c = 0; c < b.kits.size(); ++c) {
     Stream s = w.stream(Phase::Bank, kBankCollectorEntity + c);
     collector_restocks(w, s, int32_t(c));

@@ -7,6 +7,11 @@
 // With bank.enabled off nothing here runs and no stream of Phase::Bank is drawn.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
 #include "core/world.h"
 
 namespace cardsim {
@@ -51,6 +56,32 @@ double ring_kit_demand(const World& w, int32_t ring);
 /// they reach (seller's pay against each holder's asking price, the bank's
 /// opening check), each from its own stream.
 void bank_market(World& w);
+
+/// The collectors with kits in stock, for one day's sales: `next_[c]` leads
+/// to the first collector at or after `c` with stock (the count of
+/// collectors when none), the paths shortened as they are followed. Rings
+/// once asked every collector in turn, and when kits ran short every ring
+/// asked all of them and found none: rings times collectors a day, most of a
+/// national run's bank time. A ring's search now costs about as many steps
+/// as the collectors it buys from.
+class StockedCollectors {
+ public:
+  explicit StockedCollectors(const std::vector<std::vector<uint32_t>>& kits);
+  /// The first collector at or after `c` with kits in stock; the count of collectors when none.
+  std::size_t at_or_after(std::size_t c);
+  void sold_out(std::size_t c) { next_[c] = c + 1; }
+
+ private:
+  std::vector<std::size_t> next_;
+};
+
+/// A ring wanting `wanted` kits takes them from the collectors' `kits`,
+/// asking collectors from `first` on in index order, then from the first
+/// collector up to `first`, each until it is sold out, the last kit of a
+/// list first; `sold` is told each account taken. `stocked` must describe
+/// `kits` (the same day's StockedCollectors, updated by every ring's purchases).
+void take_kits_in_order(std::vector<std::vector<uint32_t>>& kits, std::size_t first, int64_t wanted,
+                        StockedCollectors& stocked, const std::function<void(uint32_t)>& sold);
 /// After the day's fraud: each bank reviews the day's receipts of every
 /// account in rings' hands and freezes flagged or reported ones with their
 /// funds; rings cash out the rest. Monitoring also freezes honest accounts in

@@ -642,3 +642,47 @@ TEST_CASE("with the bank module on, a run continued from a snapshot equals the r
   for (int64_t d = 0; d < whole->recorder.days(); ++d) arrests += whole->recorder.series(sellers)[d];
   CHECK(arrests > 0);
 }
+
+namespace {
+
+/// take_kits_in_order as rings bought kits before it: every collector asked
+/// in turn from `first`, wrapping round, whether it has stock or not.
+std::vector<uint32_t> kits_taken_one_by_one(std::vector<std::vector<uint32_t>>& kits, std::size_t first,
+                                            int64_t wanted) {
+  std::vector<uint32_t> taken;
+  const std::size_t n = kits.size();
+  for (std::size_t k = 0; k < n && wanted > 0; ++k) {
+    auto& stock = kits[(first + k) % n];
+    while (wanted > 0 && !stock.empty()) {
+      taken.push_back(stock.back());
+      stock.pop_back();
+      --wanted;
+    }
+  }
+  return taken;
+}
+
+}  // namespace
+
+TEST_CASE("rings take kits from the collectors with stock in the order of asking every collector in turn", "[bank]") {
+  // Many days of many rings over collectors with gaps in their stock: the
+  // same accounts, in the same order, as asking every collector.
+  Stream draw(2024, 1, 1, Phase::Init, 1);
+  for (int day = 0; day < 300; ++day) {
+    const std::size_t n = 1 + draw.below(12);
+    std::vector<std::vector<uint32_t>> kits(n);
+    uint32_t next_account = 0;
+    for (auto& stock : kits)
+      for (auto k = draw.below(4) == 0 ? draw.below(5) : 0; k > 0; --k) stock.push_back(next_account++);
+    std::vector<std::vector<uint32_t>> by_turn = kits;
+    StockedCollectors stocked(kits);
+    for (int ring = 0; ring < 6; ++ring) {
+      const std::size_t first = draw.below(n);
+      const auto wanted = int64_t(draw.below(8));
+      std::vector<uint32_t> taken;
+      take_kits_in_order(kits, first, wanted, stocked, [&](uint32_t a) { taken.push_back(a); });
+      REQUIRE(taken == kits_taken_one_by_one(by_turn, first, wanted));
+      REQUIRE(kits == by_turn);
+    }
+  }
+}
