@@ -106,8 +106,8 @@ ten="--set population=10000000 --set citizens.activation_rate=0.00004 --set citi
  --set controls.monitoring.false_positive=0.0000004 --set outlets_per_100k=2
  --set density.rings_caught_per_million=0.84 --set density.merchants_caught_per_million=0.56
  --set density.labor_agencies_caught_per_million=0.21 --set density.data_sellers_caught_per_million=0.14
- --set density.raisers_caught_per_million=0.14
- --set controls.police.capacity_per_million=0.06"
+ --set density.raisers_caught_per_million=0.14 --set density.sim_banks_caught_per_million=0.07
+ --set bank.collectors_per_million=0.56 --set controls.police.capacity_per_million=0.06"
 # 16 replicates each (0.3 s and more): one replicate takes 0.02 s, too close
 # to the 0.01 s resolution of the timer and to process start-up.
 ratio=$(paired_ratio 5 "$(run scenarios/baseline.yaml -r 16 -t 1 $ten)" "$(run scenarios/baseline.yaml -r 16 -t 1)")
