@@ -11,7 +11,7 @@
 namespace {
 
 /// The VmFlags line of the mapping of /proc/self/smaps that contains `address`.
-std::string vm_flags_at(std::uintptr_t address) {
+[[maybe_unused]] std::string vm_flags_at(std::uintptr_t address) {
   std::ifstream smaps("/proc/self/smaps");
   std::string line;
   bool inside = false;
@@ -25,7 +25,7 @@ std::string vm_flags_at(std::uintptr_t address) {
   return "";
 }
 
-bool kernel_offers_huge_pages() {
+[[maybe_unused]] bool kernel_offers_huge_pages() {
   std::ifstream mode("/sys/kernel/mm/transparent_hugepage/enabled");
   std::string text;
   std::getline(mode, text);
