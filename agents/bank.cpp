@@ -153,27 +153,22 @@ std::size_t StockedCollectors::at_or_after(std::size_t c) {
 void take_kits_in_order(std::vector<std::vector<uint32_t>>& kits, std::size_t first, int64_t wanted,
                         StockedCollectors& stocked, const std::function<void(uint32_t)>& sold) {
   const std::size_t n = kits.size();
-  if (n == 0 || wanted <= 0) return;
+  if (n == 0) return;
   // Collectors without stock sell nothing, so only those with stock are
   // visited, in the same order: first..n-1, then 0..first-1.
-  for (std::size_t c = stocked.at_or_after(first); wanted > 0;) {
-    if (c == n) {
-      c = stocked.at_or_after(0);
-      if (c >= first) return;  // every collector asked
+  const auto take_from_range = [&](std::size_t from, std::size_t end) {
+    for (std::size_t c = stocked.at_or_after(from); c < end && wanted > 0; c = stocked.at_or_after(c)) {
+      auto& stock = kits[c];
+      for (; wanted > 0 && !stock.empty(); --wanted) {
+        const uint32_t account = stock.back();
+        stock.pop_back();
+        sold(account);
+      }
+      if (stock.empty()) stocked.sold_out(c);
     }
-    auto& stock = kits[c];
-    while (wanted > 0 && !stock.empty()) {
-      const uint32_t account = stock.back();
-      stock.pop_back();
-      sold(account);
-      --wanted;
-    }
-    if (!stock.empty()) return;  // demand met
-    stocked.sold_out(c);
-    const std::size_t after = stocked.at_or_after(c);
-    if (c < first && after >= first) return;  // the second pass reached where the first began
-    c = after;
-  }
+  };
+  take_from_range(first, n);
+  take_from_range(0, first);
 }
 
 namespace {

@@ -196,7 +196,7 @@ void check_bank_accounts(const Refuse& refuse, const World& w) {
       refuse("bank.holder", "entry " + std::to_string(a) + " is " + std::to_string(b.holder[a]) + ", outside [0, " +
                                 std::to_string(holders) + ") for an account in state " + std::to_string(b.state[a]));
   }
-  require_indices(refuse, "bank.collector", b.collector, 0, int64_t(b.kits.size()));
+  require_indices(refuse, "bank.collector", b.collector, 0, collectors);
   require_finite(refuse, "bank.funds", b.funds);
   require_nested_indices(refuse, "bank.kits", b.kits, int64_t(n));
   require_nested_indices(refuse, "bank.ring_accounts", b.ring_accounts, int64_t(n));
