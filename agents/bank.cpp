@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <utility>
 
 #include "agents/farmer_pool.h"
 #include "agents/scammer.h"
@@ -137,18 +136,6 @@ void ring_buys_kits(World& w, int32_t r, std::size_t first, StockedCollectors& s
 }
 
 }  // namespace
-
-StockedCollectors::StockedCollectors(const std::vector<std::vector<uint32_t>>& kits) : next_(kits.size() + 1) {
-  for (std::size_t c = 0; c < kits.size(); ++c) next_[c] = kits[c].empty() ? c + 1 : c;
-  next_.back() = kits.size();
-}
-
-std::size_t StockedCollectors::at_or_after(std::size_t c) {
-  std::size_t found = c;
-  while (next_[found] != found) found = next_[found];
-  while (next_[c] != found) c = std::exchange(next_[c], found);
-  return found;
-}
 
 void take_kits_in_order(std::vector<std::vector<uint32_t>>& kits, std::size_t first, int64_t wanted,
                         StockedCollectors& stocked, const std::function<void(uint32_t)>& sold) {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <vector>
 
+#include "core/open_positions.h"
 #include "core/world.h"
 
 namespace cardsim {
@@ -57,22 +58,17 @@ double ring_kit_demand(const World& w, int32_t ring);
 /// opening check), each from its own stream.
 void bank_market(World& w);
 
-/// The collectors with kits in stock, for one day's sales: `next_[c]` leads
-/// to the first collector at or after `c` with stock (the count of
-/// collectors when none), the paths shortened as they are followed. Rings
-/// once asked every collector in turn, and when kits ran short every ring
-/// asked all of them and found none: rings times collectors a day, most of a
-/// national run's bank time. A ring's search now costs about as many steps
-/// as the collectors it buys from.
-class StockedCollectors {
+/// The collectors with kits in stock, for one day's sales (a collector
+/// sold out stays so until the collectors restock). Rings once asked every
+/// collector in turn, and when kits ran short every ring asked all of them
+/// and found none: rings times collectors a day, most of a national run's
+/// bank time. A ring's search now costs about as many steps as the
+/// collectors it buys from.
+class StockedCollectors : public OpenPositions {
  public:
-  explicit StockedCollectors(const std::vector<std::vector<uint32_t>>& kits);
-  /// The first collector at or after `c` with kits in stock; the count of collectors when none.
-  std::size_t at_or_after(std::size_t c);
-  void sold_out(std::size_t c) { next_[c] = c + 1; }
-
- private:
-  std::vector<std::size_t> next_;
+  explicit StockedCollectors(const std::vector<std::vector<uint32_t>>& kits)
+      : OpenPositions(kits.size(), [&kits](std::size_t c) { return !kits[c].empty(); }) {}
+  void sold_out(std::size_t c) { close(c); }
 };
 
 /// A ring wanting `wanted` kits takes them from the collectors' `kits`,

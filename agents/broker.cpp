@@ -12,6 +12,7 @@
 #include "agents/insider.h"
 #include "core/market.h"
 #include "core/identity_lookahead.h"
+#include "core/open_positions.h"
 
 namespace cardsim {
 namespace {
@@ -59,22 +60,43 @@ double record_price_of(const World& w, std::size_t i) {
 
 constexpr std::size_t kNoSupplier = ~std::size_t(0);
 
+/// The suppliers with records to sell, by position in each RecordSuppliers
+/// order ([need_face]), for one day's production. While production runs,
+/// records leave a supplier's stock only through buy_record (suppliers
+/// harvest earlier, in Phase::Records) and no supplier is arrested or enters
+/// (police and entry come later), so a supplier once found without records
+/// stays without until production ends.
+struct RecordSellersToday {
+  OpenPositions with_records[2];
+  bool built[2] = {false, false};
+};
+
+/// Set by produce_cards while it runs on this thread: a replicate's
+/// production runs on one thread, and buy_record is reached from each
+/// channel's production function, whose signature is the channel table's.
+thread_local RecordSellersToday* t_record_sellers = nullptr;
+
 /// A present supplier with records to sell, asked in turn from position
 /// `start` of `suppliers` on (wrapping round once), or kNoSupplier. Once
-/// records run short most suppliers hold none and a buyer asks thousands of
-/// them (national runs), so the positions run in two plain ranges instead of
-/// taking a remainder per supplier asked.
-std::size_t first_supplier_with_records(const World& w, const RecordSuppliers& suppliers, std::size_t start) {
+/// records run short most suppliers hold none, and a buyer asking each in
+/// turn made thousands of steps per purchase (national runs): only suppliers
+/// with records are visited now, in the same order (RecordSellersToday).
+std::size_t first_supplier_with_records(const World& w, const RecordSuppliers& suppliers, std::size_t start,
+                                        bool need_face) {
   const Brokers& b = w.brokers;
   const auto has_records = [&](std::size_t k) {
     const std::size_t i = suppliers[k];
     return !b.records[i].empty() && w.broker_present(int32_t(i));
   };
-  for (std::size_t k = start; k < suppliers.size(); ++k)
-    if (has_records(k)) return suppliers[k];
-  for (std::size_t k = 0; k < start; ++k)
-    if (has_records(k)) return suppliers[k];
-  return kNoSupplier;
+  RecordSellersToday outside_production;
+  RecordSellersToday& today = t_record_sellers ? *t_record_sellers : outside_production;
+  OpenPositions& open = today.with_records[need_face];
+  if (!today.built[need_face]) {
+    open = OpenPositions(suppliers.size(), has_records);
+    today.built[need_face] = true;
+  }
+  const std::size_t k = open.first_from(start, has_records);
+  return k < suppliers.size() ? suppliers[k] : kNoSupplier;
 }
 
 /// Buys one identity record from a supplier that has one; identity kNone when
@@ -92,7 +114,7 @@ Record buy_record(World& w, Stream& s, uint32_t buyer_account, bool need_face) {
   // Found out earlier today: nothing to buy (the draw above is kept, so that
   // knowing it changes no later draw).
   if (w.market.records_out > 0 || (need_face && w.market.face_records_out > 0)) return {};
-  const std::size_t i = first_supplier_with_records(w, suppliers, start);
+  const std::size_t i = first_supplier_with_records(w, suppliers, start, need_face);
   if (i == kNoSupplier) {
     (need_face ? w.market.face_records_out : w.market.records_out) = 1;
     return {};
@@ -505,6 +527,11 @@ void harvest_records(World& w) {
 
 void produce_cards(World& w) {
   if (w.citizens.count == 0) return;
+  RecordSellersToday record_sellers;
+  t_record_sellers = &record_sellers;
+  struct Unset {
+    ~Unset() { t_record_sellers = nullptr; }
+  } unset;
   update_farmer_pool(w);
   for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
     if (!w.broker_present(int32_t(i))) continue;
