@@ -66,15 +66,19 @@ constexpr std::size_t kNoSupplier = ~std::size_t(0);
 /// harvest earlier, in Phase::Records) and no supplier is arrested or enters
 /// (police and entry come later), so a supplier once found without records
 /// stays without until production ends.
-struct RecordSellersToday {
-  OpenPositions with_records[2];
-  bool built[2] = {false, false};
-};
+using RecordSellersToday = OpenPositions[2];
 
-/// Set by produce_cards while it runs on this thread: a replicate's
-/// production runs on one thread, and buy_record is reached from each
-/// channel's production function, whose signature is the channel table's.
+/// Set by produce_cards while it runs on this thread, the only caller of
+/// buy_record: a replicate's production runs on one thread, and buy_record is
+/// reached from each channel's production function, whose signature is the
+/// channel table's.
 thread_local RecordSellersToday* t_record_sellers = nullptr;
+
+/// Whether position `k` of `suppliers` is a present supplier with records.
+bool has_records(const World& w, const RecordSuppliers& suppliers, std::size_t k) {
+  const std::size_t i = suppliers[k];
+  return !w.brokers.records[i].empty() && w.broker_present(int32_t(i));
+}
 
 /// A present supplier with records to sell, asked in turn from position
 /// `start` of `suppliers` on (wrapping round once), or kNoSupplier. Once
@@ -83,19 +87,9 @@ thread_local RecordSellersToday* t_record_sellers = nullptr;
 /// with records are visited now, in the same order (RecordSellersToday).
 std::size_t first_supplier_with_records(const World& w, const RecordSuppliers& suppliers, std::size_t start,
                                         bool need_face) {
-  const Brokers& b = w.brokers;
-  const auto has_records = [&](std::size_t k) {
-    const std::size_t i = suppliers[k];
-    return !b.records[i].empty() && w.broker_present(int32_t(i));
-  };
-  RecordSellersToday outside_production;
-  RecordSellersToday& today = t_record_sellers ? *t_record_sellers : outside_production;
-  OpenPositions& open = today.with_records[need_face];
-  if (!today.built[need_face]) {
-    open = OpenPositions(suppliers.size(), has_records);
-    today.built[need_face] = true;
-  }
-  const std::size_t k = open.first_from(start, has_records);
+  assert(t_record_sellers && "buy_record runs only inside produce_cards");
+  OpenPositions& open = (*t_record_sellers)[need_face];
+  const std::size_t k = open.first_from(start, [&](std::size_t at) { return has_records(w, suppliers, at); });
   return k < suppliers.size() ? suppliers[k] : kNoSupplier;
 }
 
@@ -527,12 +521,17 @@ void harvest_records(World& w) {
 
 void produce_cards(World& w) {
   if (w.citizens.count == 0) return;
+  update_farmer_pool(w);
   RecordSellersToday record_sellers;
+  for (const bool need_face : {false, true}) {
+    const RecordSuppliers suppliers(w.brokers, need_face, w.p.records_by_profit);
+    record_sellers[need_face] =
+        OpenPositions(suppliers.size(), [&](std::size_t k) { return has_records(w, suppliers, k); });
+  }
   t_record_sellers = &record_sellers;
   struct Unset {
     ~Unset() { t_record_sellers = nullptr; }
   } unset;
-  update_farmer_pool(w);
   for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
     if (!w.broker_present(int32_t(i))) continue;
     Stream s = w.stream(Phase::Production, i);
