@@ -259,6 +259,7 @@ bool accepts_offer(World& w, Stream& s, int band, double offer_yuan, double* ask
   if (ask_yuan) *ask_yuan = ask;
   const bool accepts = offer_yuan >= ask;
   w.farmer_pool.reached_today += 1;
+  w.recorder.add(Metric::farmers_reached, 1);
   if (!accepts) w.farmer_pool.refused_today += 1;
   return accepts;
 }
