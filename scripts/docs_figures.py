@@ -37,6 +37,17 @@ DOUBLING_SETTINGS = [
     ("baseline pool, fixed reach (contact cost 0)",
      ["farmer.pool.enabled=true", "farmer.contact_cost_yuan=0"], 40, 1460, 1000),
 ]
+# The area as one province of a national market (docs/model.md 7.4), set by
+# the rule of scenarios/commission_ring.yaml: the national price is the
+# closed area's own (the first setting's settled ring price at k0 = 4, 474
+# yuan), and the nation buys up to the area's cards sold to rings a day
+# (18.8 per million) times the other 1,408.8 million holders.
+NATIONAL = ["farmer.pool.enabled=true", "market.outside.price_yuan=474", "market.outside.cards_per_day=26500"]
+DOUBLING_SETTINGS += [
+    ("baseline pool, the area a price taker in a national market", NATIONAL, 100, 1460, 1000),
+    ("baseline pool, price taker, fixed reach (contact cost 0)", NATIONAL + ["farmer.contact_cost_yuan=0"], 40, 1460,
+     1000),
+]
 FAST_TURNOVER = ["farmer.pool.enabled=true", "sanctions.enabled=true", "farmer.pool.exit_rate=0.01",
                  "bank.enabled=false"]
 for inflow in ("36.5", "18.25", "9"):
