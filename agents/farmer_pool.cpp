@@ -95,6 +95,75 @@ int draw_member(World& w, Stream& s, std::size_t r, uint32_t& person, int64_t& k
   return kBands - 1;  // unreachable while the bands sum to the willing count
 }
 
+/// Each band's eagerness, e_b = (R_b / median)^-eagerness (1 for every band
+/// at eagerness 0), and the untapped pool's mean eagerness per holder (the
+/// mean of e_b over the bands' shares at the start, init_farmer_pool's
+/// spread). Kept per thread for the parameters last seen, since a contact
+/// needs them and a schedule may change them during a run.
+struct EagernessTable {
+  double eagerness = -1, sigma = -1;
+  double by_band[kBands] = {};
+  double untapped = 1;
+};
+
+const EagernessTable& eagerness_table(const Params& p) {
+  thread_local EagernessTable t;
+  if (t.eagerness == p.farmer_pool_eagerness && t.sigma == p.farmer_reservation_sigma) return t;
+  t.eagerness = p.farmer_pool_eagerness;
+  t.sigma = p.farmer_reservation_sigma;
+  t.untapped = 0;
+  double below = 0;
+  for (int b = 0; b < kBands; ++b) {
+    const double middle = 0.5 * (band_edge(b) + band_edge(b + 1));
+    t.by_band[b] = std::exp(-t.eagerness * t.sigma * middle);
+    const double upto = b == kBands - 1 ? 1.0 : 0.5 * std::erfc(-band_edge(b + 1) / std::sqrt(2.0));
+    t.untapped += (upto - below) * t.by_band[b];
+    below = upto;
+  }
+  return t;
+}
+
+double band_eagerness(const Params& p, int b) { return eagerness_table(p).by_band[b]; }
+
+double untapped_eagerness(const Params& p) { return eagerness_table(p).untapped; }
+
+/// Region `r`'s willing weighted by eagerness.
+double eager_willing(const World& w, std::size_t r) {
+  double sum = 0;
+  for (int b = 0; b < kBands; ++b)
+    sum += double(w.farmer_pool.by_band[r * std::size_t(kBands) + std::size_t(b)]) * band_eagerness(w.p, b);
+  return sum;
+}
+
+/// draw_member with eagerness: a band by its willing times their eagerness,
+/// then a known seller of it (drawn from the region's list until one of the
+/// band comes up) or an anonymous one, by their counts in the band.
+int draw_eager_member(World& w, Stream& s, std::size_t r, uint32_t& person, int64_t& known_index) {
+  const FarmerPool& f = w.farmer_pool;
+  double u = s.uniform() * eager_willing(w, r);
+  int band = kBands - 1;
+  for (int b = 0; b < kBands; ++b) {
+    const int64_t n = f.by_band[r * std::size_t(kBands) + std::size_t(b)];
+    if (n > 0 && (u -= double(n) * band_eagerness(w.p, b)) < 0) {
+      band = b;
+      break;
+    }
+  }
+  const int64_t in_band = f.by_band[r * std::size_t(kBands) + std::size_t(band)];
+  const int64_t known = f.known_by_band[r * std::size_t(kBands) + std::size_t(band)];
+  known_index = -1;
+  if (known > 0 && s.below(uint64_t(std::max<int64_t>(1, in_band))) < uint64_t(known)) {
+    for (;;) {
+      const auto i = int64_t(s.below(uint64_t(f.known[r].size())));
+      if (f.known_band[r][std::size_t(i)] != band) continue;
+      known_index = i;
+      person = f.known[r][std::size_t(i)];
+      break;
+    }
+  }
+  return band;
+}
+
 /// Sanctions ending today: the holder may sell again and returns to the pool
 /// with a reservation drawn afresh (the old one is not kept).
 void end_sanctions(World& w, Stream& s) {
@@ -168,9 +237,11 @@ double pool_expected_surplus_yuan(const World& w, double value_yuan) {
     double sum = 0;
     for (int b = 0; b < kBands; ++b) {
       const double ask = farmer_ask_yuan(w, band_reservation_yuan(w.p, b));
-      if (ask < value_yuan) sum += double(f.by_band[r * std::size_t(kBands) + std::size_t(b)]) * (value_yuan - ask);
+      if (ask < value_yuan)
+        sum += double(f.by_band[r * std::size_t(kBands) + std::size_t(b)]) * band_eagerness(w.p, b) * (value_yuan - ask);
     }
-    total += weight * sum / double(f.untapped[r]);
+    const double eager = w.p.farmer_pool_eagerness > 0 ? untapped_eagerness(w.p) : 1.0;
+    total += weight * sum / (double(f.untapped[r]) * eager);
   }
   return holders > 0 ? total / holders : 0.0;
 }
@@ -237,11 +308,14 @@ Reached reach_willing_seller(World& w, Stream& s, uint32_t person) {
   out.band = kNotReached;
   const std::size_t r = region_index(w, person);
   const FarmerPool& f = w.farmer_pool;
-  const double reach = f.untapped[r] > 0 ? double(f.willing[r]) / double(f.untapped[r]) : 0.0;
+  const bool eager = w.p.farmer_pool_eagerness > 0;
+  const double untapped = double(f.untapped[r]) * (eager ? untapped_eagerness(w.p) : 1.0);
+  const double reach = untapped > 0 ? (eager ? eager_willing(w, r) : double(f.willing[r])) / untapped : 0.0;
   if (!s.bernoulli(reach)) return out;
   if (w.p.sanctions_bars_selling && under_sanction(w, person)) return out;
   if (f.willing[r] <= 0) return out;
-  const int band = draw_member(w, s, r, out.person, out.known_index);
+  const int band = eager ? draw_eager_member(w, s, r, out.person, out.known_index)
+                         : draw_member(w, s, r, out.person, out.known_index);
   // A known seller met as an anonymous one (the contact's identity is on
   // the list): a spent contact, so that no one is counted twice.
   if (out.known_index < 0 && (w.citizens.person[person].flags() & Citizens::kFarmer)) return out;
