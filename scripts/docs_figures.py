@@ -60,6 +60,10 @@ FAST_TURNOVER = RANDOM + ["sanctions.enabled=true", "farmer.pool.exit_rate=0.01"
 for inflow in ("36.5", "18.25", "9"):
     DOUBLING_SETTINGS.append((f"fast-turnover pool, free accounts, inflow {inflow} per million a day",
                      FAST_TURNOVER + [f"farmer.pool.inflow_per_million={inflow}"], 12, 500, 250))
+for inflow in ("36.5", "18.25", "9"):
+    DOUBLING_SETTINGS.append((f"fast-turnover pool, free accounts, eager sellers met first, inflow {inflow} per million a day",
+                     FAST_TURNOVER + [f"farmer.pool.inflow_per_million={inflow}", "farmer.pool.eagerness=1"], 12,
+                     500, 250))
 
 DOUBLING_METRICS = [
     ("farmer_pool", "persons"),
