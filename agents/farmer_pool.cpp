@@ -141,18 +141,20 @@ double eager_willing(const World& w, std::size_t r) {
 int draw_eager_member(World& w, Stream& s, std::size_t r, uint32_t& person, int64_t& known_index) {
   const FarmerPool& f = w.farmer_pool;
   double u = s.uniform() * eager_willing(w, r);
-  int band = kBands - 1;
+  int band = -1;
   for (int b = 0; b < kBands; ++b) {
     const int64_t n = f.by_band[r * std::size_t(kBands) + std::size_t(b)];
-    if (n > 0 && (u -= double(n) * band_eagerness(w.p, b)) < 0) {
-      band = b;
-      break;
-    }
+    if (n <= 0) continue;
+    band = b;  // the last band with willing, should rounding leave u >= 0 after it
+    if ((u -= double(n) * band_eagerness(w.p, b)) < 0) break;
   }
+  assert(band >= 0 && "draw_eager_member needs a willing holder in the region");
   const int64_t in_band = f.by_band[r * std::size_t(kBands) + std::size_t(band)];
   const int64_t known = f.known_by_band[r * std::size_t(kBands) + std::size_t(band)];
   known_index = -1;
   if (known > 0 && s.below(uint64_t(std::max<int64_t>(1, in_band))) < uint64_t(known)) {
+    // known_by_band counts the list's members of each band (the 'known
+    // sellers' invariant), so one of the band is on the list.
     for (;;) {
       const auto i = int64_t(s.below(uint64_t(f.known[r].size())));
       if (f.known_band[r][std::size_t(i)] != band) continue;
