@@ -38,8 +38,11 @@ HeapPages back_heap_with_huge_pages(std::size_t pad_bytes) {
     if (!blocks[n]) break;
     ++n;
   }
-  const auto top = reinterpret_cast<std::uintptr_t>(sbrk(0));
   for (int i = 0; i < n; ++i) std::free(blocks[i]);
+  // The heap's top after the frees: glibc may trim the blocks' bytes above
+  // the pad, and a range past the new top is not mapped (madvise would
+  // refuse it all, about one start in 30).
+  const auto top = reinterpret_cast<std::uintptr_t>(sbrk(0));
   // Only whole huge pages of the new, untouched range: a 2 MB page whose
   // 4 kB pages were already faulted cannot become one.
   const std::uintptr_t start = (before + kHuge - 1) / kHuge * kHuge;
