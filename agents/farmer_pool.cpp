@@ -23,6 +23,13 @@ constexpr double kBandSpan = 3.0;  // bands cover the median +- 3 spreads; the t
 /// Lower edge of band `b` in spreads from the median (b = kBands: the top edge).
 double band_edge(int b) { return -kBandSpan + 2.0 * kBandSpan * double(b) / double(kBands); }
 
+/// The standard normal's mass below the upper edge of band `b` (1 for the
+/// last band, which takes the upper tail): the share of a fresh pool in
+/// bands 0..b.
+double mass_up_to_band(int b) {
+  return b == kBands - 1 ? 1.0 : 0.5 * std::erfc(-band_edge(b + 1) / std::sqrt(2.0));
+}
+
 int64_t& band_count(World& w, std::size_t region, int band) {
   return w.farmer_pool.by_band[region * std::size_t(kBands) + std::size_t(band)];
 }
@@ -116,22 +123,19 @@ const EagernessTable& eagerness_table(const Params& p) {
   for (int b = 0; b < kBands; ++b) {
     const double middle = 0.5 * (band_edge(b) + band_edge(b + 1));
     t.by_band[b] = std::exp(-t.eagerness * t.sigma * middle);
-    const double upto = b == kBands - 1 ? 1.0 : 0.5 * std::erfc(-band_edge(b + 1) / std::sqrt(2.0));
-    t.untapped += (upto - below) * t.by_band[b];
-    below = upto;
+    t.untapped += (mass_up_to_band(b) - below) * t.by_band[b];
+    below = mass_up_to_band(b);
   }
+  // Exactly 1 without eagerness (the shares' sum may round below it), so
+  // that the willing met at random keep the reach and surplus they had.
+  if (t.eagerness == 0) t.untapped = 1;
   return t;
 }
 
-double band_eagerness(const Params& p, int b) { return eagerness_table(p).by_band[b]; }
-
-double untapped_eagerness(const Params& p) { return eagerness_table(p).untapped; }
-
 /// Region `r`'s willing weighted by eagerness.
-double eager_willing(const World& w, std::size_t r) {
+double eager_willing(const World& w, const EagernessTable& e, std::size_t r) {
   double sum = 0;
-  for (int b = 0; b < kBands; ++b)
-    sum += double(w.farmer_pool.by_band[r * std::size_t(kBands) + std::size_t(b)]) * band_eagerness(w.p, b);
+  for (int b = 0; b < kBands; ++b) sum += double(w.farmer_pool.by_band[r * std::size_t(kBands) + std::size_t(b)]) * e.by_band[b];
   return sum;
 }
 
@@ -140,17 +144,18 @@ double eager_willing(const World& w, std::size_t r) {
 /// band comes up) or an anonymous one, by their counts in the band.
 int draw_eager_member(World& w, Stream& s, std::size_t r, uint32_t& person, int64_t& known_index) {
   const FarmerPool& f = w.farmer_pool;
-  double u = s.uniform() * eager_willing(w, r);
+  const EagernessTable& e = eagerness_table(w.p);
+  double u = s.uniform() * eager_willing(w, e, r);
   int band = -1;
   for (int b = 0; b < kBands; ++b) {
-    const int64_t n = f.by_band[r * std::size_t(kBands) + std::size_t(b)];
+    const int64_t n = band_count(w, r, b);
     if (n <= 0) continue;
     band = b;  // the last band with willing, should rounding leave u >= 0 after it
-    if ((u -= double(n) * band_eagerness(w.p, b)) < 0) break;
+    if ((u -= double(n) * e.by_band[b]) < 0) break;
   }
   assert(band >= 0 && "draw_eager_member needs a willing holder in the region");
-  const int64_t in_band = f.by_band[r * std::size_t(kBands) + std::size_t(band)];
-  const int64_t known = f.known_by_band[r * std::size_t(kBands) + std::size_t(band)];
+  const int64_t in_band = band_count(w, r, band);
+  const int64_t known = known_in_band(w, r, band);
   known_index = -1;
   if (known > 0 && s.below(uint64_t(std::max<int64_t>(1, in_band))) < uint64_t(known)) {
     // known_by_band counts the list's members of each band (the 'known
@@ -231,6 +236,7 @@ double fresh_expected_surplus_yuan(const World& w, double value_yuan) {
 /// region with chance willing / untapped, and regions are met by their holders.
 double pool_expected_surplus_yuan(const World& w, double value_yuan) {
   const FarmerPool& f = w.farmer_pool;
+  const EagernessTable& e = eagerness_table(w.p);
   double total = 0, holders = 0;
   for (std::size_t r = 0; r < f.willing.size(); ++r) {
     const double weight = double(w.holders_in(int(r)));
@@ -240,10 +246,9 @@ double pool_expected_surplus_yuan(const World& w, double value_yuan) {
     for (int b = 0; b < kBands; ++b) {
       const double ask = farmer_ask_yuan(w, band_reservation_yuan(w.p, b));
       if (ask < value_yuan)
-        sum += double(f.by_band[r * std::size_t(kBands) + std::size_t(b)]) * band_eagerness(w.p, b) * (value_yuan - ask);
+        sum += double(f.by_band[r * std::size_t(kBands) + std::size_t(b)]) * e.by_band[b] * (value_yuan - ask);
     }
-    const double eager = w.p.farmer_pool_eagerness > 0 ? untapped_eagerness(w.p) : 1.0;
-    total += weight * sum / (double(f.untapped[r]) * eager);
+    total += weight * sum / (double(f.untapped[r]) * e.untapped);
   }
   return holders > 0 ? total / holders : 0.0;
 }
@@ -264,8 +269,7 @@ void init_farmer_pool(World& w) {
     // The normal's mass below each upper edge, rounded cumulatively so that the bands sum to the size.
     int64_t below = 0;
     for (int b = 0; b < kBands; ++b) {
-      const double mass = b == kBands - 1 ? 1.0 : 0.5 * std::erfc(-band_edge(b + 1) / std::sqrt(2.0));
-      const int64_t upto = std::llround(double(size) * mass);
+      const int64_t upto = std::llround(double(size) * mass_up_to_band(b));
       band_count(w, std::size_t(r), b) = upto - below;
       below = upto;
     }
@@ -310,9 +314,11 @@ Reached reach_willing_seller(World& w, Stream& s, uint32_t person) {
   out.band = kNotReached;
   const std::size_t r = region_index(w, person);
   const FarmerPool& f = w.farmer_pool;
+  // Without eagerness the eager willing are the willing: no pass over the bands.
   const bool eager = w.p.farmer_pool_eagerness > 0;
-  const double untapped = double(f.untapped[r]) * (eager ? untapped_eagerness(w.p) : 1.0);
-  const double reach = untapped > 0 ? (eager ? eager_willing(w, r) : double(f.willing[r])) / untapped : 0.0;
+  const EagernessTable& e = eagerness_table(w.p);
+  const double untapped = double(f.untapped[r]) * e.untapped;
+  const double reach = untapped > 0 ? (eager ? eager_willing(w, e, r) : double(f.willing[r])) / untapped : 0.0;
   if (!s.bernoulli(reach)) return out;
   if (w.p.sanctions_bars_selling && under_sanction(w, person)) return out;
   if (f.willing[r] <= 0) return out;

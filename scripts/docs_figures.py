@@ -31,13 +31,13 @@ import h5py
 import numpy as np
 
 # ---- recruitment-doubling ----
-# (name, --set options, replicates, days, first settled day)
+# (name, --set options, replicates, days, first settled day[, seed]; 7 unless given)
 # Every setting but the first meets the willing at random
 # (farmer.pool.eagerness 0), the rule before eager sellers.
 RANDOM = ["farmer.pool.enabled=true", "farmer.pool.eagerness=0"]
 DOUBLING_SETTINGS = [
     ("baseline pool, eager sellers met first (the default)", ["farmer.pool.enabled=true"], 100, 1460, 1000),
-    ("baseline pool, eager sellers met first, seed 11", ["farmer.pool.enabled=true"], 100, 1460, 1000),
+    ("baseline pool, eager sellers met first, seed 11", ["farmer.pool.enabled=true"], 100, 1460, 1000, 11),
     ("baseline pool, eager sellers met first, fixed reach (contact cost 0)",
      ["farmer.pool.enabled=true", "farmer.contact_cost_yuan=0"], 40, 1460, 1000),
     ("baseline pool, the willing met at random", RANDOM, 100, 1460, 1000),
@@ -97,9 +97,9 @@ def ci90(d):
 
 
 def recruitment_doubling(cardsim, work):
-    for i, (name, sets, reps, days, start) in enumerate(DOUBLING_SETTINGS):
+    for i, (name, sets, reps, days, start, *seed) in enumerate(DOUBLING_SETTINGS):
+        seed = seed[0] if seed else 7
         base, doubled = os.path.join(work, f"{i}_k4.h5"), os.path.join(work, f"{i}_k8.h5")
-        seed = 11 if name.endswith("seed 11") else 7
         run(cardsim, sets, reps, days, base, seed)
         run(cardsim, sets + ["farmer.contacts_per_recruiter=8"], reps, days, doubled, seed)
         print(f"\n{name}: {reps} paired replicates, seed {seed}, days {start}-{days - 1}")
