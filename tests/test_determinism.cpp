@@ -3,10 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <sstream>
+#include <string>
 
 #include "core/block_pool.h"
 #include "core/identity_lookahead.h"
 #include "core/simulation.h"
+#include "results/summary.h"
 #include "model_fixtures.h"
 
 using namespace cardsim;
@@ -52,6 +55,39 @@ TEST_CASE("every channel and control on: still identical across thread counts", 
                            {"controls.dealer_cap.enabled=true", "controls.velocity.enabled=true",
                             "commission.clawback=true", "controls.remote_activation.mode=block"});
   CHECK(identical(run(sc, 3, 5, 1), run(sc, 3, 5, 2)));
+}
+
+// `cardsim run --phase-times`: every phase is timed in every replicate, the
+// phases that do the run's work take time, and the results are those of an
+// untimed run.
+TEST_CASE("timing the phases leaves results bit-identical and times every phase", "[determinism][phase_times]") {
+  const Scenario sc = small_baseline(200000, 60);
+  RunRequest req;
+  req.scenario = sc;
+  req.seed = 3;
+  req.replicates = 2;
+  req.threads = 2;
+  req.time_phases = true;
+  const RunResult timed = run_scenario(req);
+  CHECK(identical(timed, run(sc, 2, 3, 2)));
+  CHECK(run(sc, 2, 3, 2).phase_seconds.empty());
+  REQUIRE(timed.phase_seconds.size() == 2);
+  const auto& phases = daily_phases();
+  for (const auto& replicate : timed.phase_seconds) {
+    REQUIRE(replicate.size() == phases.size());
+    for (std::size_t i = 0; i < phases.size(); ++i) {
+      INFO(phases[i].name);
+      CHECK(replicate[i] >= 0);
+      if (std::string(phases[i].name) == "honest_demand") CHECK(replicate[i] > 0);
+    }
+  }
+  std::ostringstream table;
+  print_phase_times(table, timed);
+  CHECK(table.str().find("honest_demand") != std::string::npos);
+  CHECK(table.str().find("all phases") != std::string::npos);
+  std::ostringstream none;
+  print_phase_times(none, run(sc, 1, 3, 1));
+  CHECK(none.str().empty());
 }
 
 // One replicate on several threads: honest demand runs by blocks of holders

@@ -150,7 +150,11 @@ int cmd_run(const std::vector<std::string>& args) {
       "continue the worlds saved in this snapshot (e.g. by compare --burn-in) instead of starting at day 0; "
       "seed and replicates come from the snapshot, the scenario (default: the snapshot's own) must have its "
       "structure")(
-      "quiet,q", "print no summary and no progress")("scenario", po::value<std::string>(), "scenario YAML file");
+      "quiet,q", "print no summary and no progress")(
+      "phase-times",
+      "after the run, print on stderr the wall seconds each daily phase took, summed over replicates, largest "
+      "first (where a long run spends its time; a clock read around each phase, results unchanged)")(
+      "scenario", po::value<std::string>(), "scenario YAML file");
   opts.add(series_options());
   opts.add(progress_options());
   po::positional_options_description pos;
@@ -170,6 +174,7 @@ int cmd_run(const std::vector<std::string>& args) {
   req.threads = p.vm["threads"].as<int>();
   if (req.threads < 0) throw InputError("--threads must be 0 (all cores) or more");
   req.options.check_invariants = p.vm.count("check") > 0;
+  req.time_phases = p.vm.count("phase-times") > 0;
   req.progress = true;  // live or logged as the progress options say
   if (p.vm.count("from-snapshot")) continue_from_snapshot(p.vm, req);
   check_memory(req.scenario, req.replicates, req.threads > 0 ? req.threads : omp_get_max_threads(),
@@ -191,6 +196,7 @@ int cmd_run(const std::vector<std::string>& args) {
   RunResult result = run_scenario(req);
   file.finish(result, req.threads);
   if (!p.vm.count("quiet")) print_summary(std::cout, result, out);
+  print_phase_times(std::cerr, result);  // asked for explicitly: printed even with --quiet
   return kExitOk;
 }
 

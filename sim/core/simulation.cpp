@@ -3,6 +3,7 @@
 #include "core/block_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "agents/bank.h"
 #include "agents/broker.h"
@@ -121,6 +122,22 @@ std::unique_ptr<World> build_world(const Scenario& scenario, uint64_t seed, uint
   return w;
 }
 
+namespace {
+
+/// The day's phases with the wall time of each added to `seconds`.
+void run_phases_timed(World& w, std::vector<double>& seconds) {
+  using Clock = std::chrono::steady_clock;
+  const auto& phases = daily_phases();
+  seconds.resize(phases.size(), 0.0);
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    const auto start = Clock::now();
+    phases[i].run(w);
+    seconds[i] += std::chrono::duration<double>(Clock::now() - start).count();
+  }
+}
+
+}  // namespace
+
 void run_days(World& w, const Scenario& scenario, int64_t until, const RunOptions& options) {
   BlockPool pool(std::max(1, options.threads_inside));
   w.block_pool = pool.threads() > 1 ? &pool : nullptr;
@@ -134,7 +151,10 @@ void run_days(World& w, const Scenario& scenario, int64_t until, const RunOption
     w.actions = &scenario.actions;
     w.market.clear_tallies();
     w.ledger.open_day();
-    for (const auto& phase : daily_phases()) phase.run(w);
+    if (options.phase_seconds)
+      run_phases_timed(w, *options.phase_seconds);
+    else
+      for (const auto& phase : daily_phases()) phase.run(w);
     if (options.check_invariants) check_invariants(w);
     record_day(w);
   }

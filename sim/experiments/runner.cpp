@@ -178,6 +178,7 @@ RunResult run_scenario(const RunRequest& req) {
   result.regions = plan.regions;  // regions that trade
   result.by_region.assign(std::size_t(req.replicates), {});
   result.mailed_between.assign(std::size_t(req.replicates), {});
+  if (req.time_phases) result.phase_seconds.assign(std::size_t(req.replicates), {});
   Progress progress("run " + req.scenario.name, req.replicates, req.progress);
   // Replicates still to finish per chunk of the file's daily series: the
   // thread that stores a chunk's last replicate compresses the chunk, while
@@ -195,7 +196,9 @@ RunResult run_scenario(const RunRequest& req) {
   options.threads_inside = std::max(1, threads / at_once);
   parallel_jobs(req.replicates, at_once, progress, req.alongside, [&](int64_t rep) {
     auto world = starting_world(req, rep);
-    run_days(*world, req.scenario, req.scenario.params.days, options);
+    RunOptions mine = options;
+    if (req.time_phases) mine.phase_seconds = &result.phase_seconds[std::size_t(rep)];
+    run_days(*world, req.scenario, req.scenario.params.days, mine);
     store_replicate(result, rep, world->recorder);
     world.reset();  // free the world before compressing
     if (req.encode_series && --unfinished[std::size_t(rep / kReplicatesPerChunk)] == 0)

@@ -43,6 +43,11 @@ struct RunResult {
   std::vector<std::vector<std::vector<unsigned char>>> encoded;
   std::vector<std::vector<unsigned char>> encoded_by_check;
   std::vector<std::vector<std::vector<unsigned char>>> encoded_by_region;
+  // phase_seconds[replicate][phase]: wall seconds each of daily_phases() took
+  // in that replicate, when the run was asked to time them (RunRequest::
+  // time_phases); empty otherwise. Never written to the run file: timings
+  // differ between runs, results do not.
+  std::vector<std::vector<double>> phase_seconds;
 };
 
 /// Sizes the chunk slots that encode_series_chunk fills.

@@ -7,6 +7,7 @@
 #include "core/card_uses.h"
 #include "core/channels.h"
 #include "core/metrics.h"
+#include "core/simulation.h"
 
 namespace cardsim {
 
@@ -89,6 +90,34 @@ void print_summary(std::ostream& out, const RunResult& r, const std::string& pat
     out << line;
   }
   if (!path.empty()) out << "results written to " << path << "\n";
+}
+
+void print_phase_times(std::ostream& out, const RunResult& result) {
+  if (result.phase_seconds.empty()) return;
+  const auto& phases = daily_phases();
+  std::vector<double> seconds(phases.size(), 0.0);
+  for (const auto& replicate : result.phase_seconds)
+    for (std::size_t i = 0; i < replicate.size() && i < seconds.size(); ++i) seconds[i] += replicate[i];
+  double total = 0;
+  for (double s : seconds) total += s;
+  std::vector<std::size_t> order(phases.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return seconds[a] > seconds[b]; });
+  const double replicate_days = double(result.replicates) * double(std::max<int64_t>(1, result.days));
+  char line[160];
+  std::snprintf(line, sizeof line, "phase times: wall seconds over %lld replicate(s) x %lld days\n",
+                static_cast<long long>(result.replicates), static_cast<long long>(result.days));
+  out << line;
+  std::snprintf(line, sizeof line, "  %-20s %12s %8s %16s\n", "phase", "seconds", "share", "ms per day");
+  out << line;
+  for (std::size_t i : order) {
+    std::snprintf(line, sizeof line, "  %-20s %12.3f %7.1f%% %16.4f\n", phases[i].name, seconds[i],
+                  total > 0 ? 100.0 * seconds[i] / total : 0.0, 1000.0 * seconds[i] / replicate_days);
+    out << line;
+  }
+  std::snprintf(line, sizeof line, "  %-20s %12.3f %7.1f%% %16.4f\n", "all phases", total, total > 0 ? 100.0 : 0.0,
+                1000.0 * total / replicate_days);
+  out << line;
 }
 
 }  // namespace cardsim

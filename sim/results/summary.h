@@ -25,4 +25,10 @@ const std::vector<std::string>& bank_summary_metrics();
 
 void print_summary(std::ostream& out, const RunResult& result, const std::string& path);
 
+/// The table `cardsim run --phase-times` prints: each daily phase's wall
+/// seconds summed over replicates, its share of their sum, and its mean per
+/// replicate-day, largest first. Prints nothing when the run did not time
+/// its phases.
+void print_phase_times(std::ostream& out, const RunResult& result);
+
 }  // namespace cardsim
