@@ -271,9 +271,21 @@ void honest_demand(World& w) {
   share_churn(w, blocks, s);
   // A run-time registered activation check may touch any state: blocks then
   // run one after another (same results, since blocks never share state).
-  if (w.block_pool && only_builtin_activation_checks())
-    w.block_pool->run(regions, [&](int r) { run_block(w, blocks[std::size_t(r)], r); });
-  else
+  if (w.block_pool && only_builtin_activation_checks()) {
+    // Largest regions first, so that the blocks left when a thread runs out
+    // of work are small ones (a region's block takes time in proportion to
+    // its holders); which thread ran a block never shows in the results.
+    static thread_local std::vector<int> largest_first;
+    largest_first.resize(std::size_t(regions));
+    for (int r = 0; r < regions; ++r) largest_first[std::size_t(r)] = r;
+    std::stable_sort(largest_first.begin(), largest_first.end(),
+                     [&w](int a, int b) { return w.holders_in(a) > w.holders_in(b); });
+    const std::vector<int>& order = largest_first;
+    w.block_pool->run(regions, [&](int k) {
+      const int r = order[std::size_t(k)];
+      run_block(w, blocks[std::size_t(r)], r);
+    });
+  } else
     for (int r = 0; r < regions; ++r) run_block(w, blocks[std::size_t(r)], r);
   serve_remote(w, blocks, crossing);
   for (const auto& b : blocks) merge_block(w, b);

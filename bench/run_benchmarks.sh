@@ -82,12 +82,19 @@ read -r t mb <<<"$(measure $(run scenarios/scale/country.yaml -r 1 -t 1))"
 record "country: 100,000,000 holders x 365 days, wall time" "$t" s "<" 120
 record "country: peak memory" "$mb" MB "<" 12000
 
-read -r t mb <<<"$(measure "$CARDSIM" run scenarios/scale/china.yaml -r 1 -t 1 -q --out "$TMP/china1.h5")"
+# The profile behind a china figure: the largest phases of --phase-times
+# (stderr of the run just measured), "name seconds" each.
+phase_profile() {
+  awk '/^  [a-z_]+ +[0-9.]+ +[0-9.]+%/ && $1 != "phase" && n < 6 {printf "%s%s %s s", (n ? ", " : ""), $1, $2; n++}' "$TMP/err"
+}
+read -r t mb <<<"$(measure "$CARDSIM" run scenarios/scale/china.yaml -r 1 -t 1 -q --phase-times --out "$TMP/china1.h5")"
 record "china: 1,409,778,724 holders in 31 provinces x 365 days, one thread" "$t" s "<" 60
 record "china: peak memory" "$mb" MB "<" 4500
+NOTES+=("china, one thread, largest phases (--phase-times): $(phase_profile)")
 # One replicate on 2 threads: honest demand runs by region on both. One pair
 # only (each run takes minutes); the two files must be the same bit for bit.
-read -r t2 _ <<<"$(measure "$CARDSIM" run scenarios/scale/china.yaml -r 1 -t 2 -q --out "$TMP/china2.h5")"
+read -r t2 _ <<<"$(measure "$CARDSIM" run scenarios/scale/china.yaml -r 1 -t 2 -q --phase-times --out "$TMP/china2.h5")"
+NOTES+=("china, 2 threads, largest phases (--phase-times): $(phase_profile)")
 if h5diff -q "$TMP/china1.h5" "$TMP/china2.h5" /timeseries /timeseries >/dev/null 2>&1 &&
    h5diff -q "$TMP/china1.h5" "$TMP/china2.h5" /totals /totals >/dev/null 2>&1; then
   ratio=$(awk "BEGIN{printf \"%.2f\", $t/$t2}")
@@ -189,6 +196,15 @@ if cmake --build "$build_dir" --target bench_tools >/dev/null 2>&1; then
   NOTES+=("random access, $(awk '/^buffer_mb/{print $2}' "$TMP/chase") MB buffer: ${dep_ns} ns per dependent miss ($(awk "BEGIN{printf \"%.3g\", 1e9/$dep_ns}") misses/s), ${mlp} misses/s with ${mlp_k} interleaved chains")
   NOTES+=("baseline 1M x 365 daily step, one thread: $(awk '/^events_total/{print $2}' "$TMP/events") events ($(awk '/^events_activations/{print $2}' "$TMP/events") activation attempts, $(awk '/^events_churn/{print $2}' "$TMP/events") churned cards, $(awk '/^events_fraud_cases/{print $2}' "$TMP/events") fraud cases, $(awk '/^events_monitoring/{print $2}' "$TMP/events") monitoring checks) in $(awk '/^days_seconds/{print $2}' "$TMP/events") s: ${ev} events/s, ${ratio}x the MLP miss rate, ${ratio_dep}x the dependent-miss rate")
   echo "note: $ev events/s; random access ${dep_ns} ns dependent, ${mlp} misses/s with MLP"
+  # What two cores give random access at all: two chasers at once (each
+  # its own buffer), their rates summed, against one alone just before. A
+  # run whose time is misses on holders' records (china) cannot run faster
+  # on 2 threads than this, however well its phases divide.
+  "$build_dir/cardsim_pointer_chase" 512 > "$TMP/chase_a" & "$build_dir/cardsim_pointer_chase" 512 > "$TMP/chase_b"; wait
+  both=$(awk '/^mlp_misses_per_s/{s += $2} END{print s}' "$TMP/chase_a" "$TMP/chase_b")
+  ceiling=$(awk "BEGIN{printf \"%.2f\", $both / $mlp}")
+  NOTES+=("random access on both cores at once (two chasers, each with its own 512 MB buffer): ${both} misses/s, ${ceiling}x one alone (this machine's ceiling for the china 2-thread row)")
+  echo "note: two random-access chasers at once: ${ceiling}x one alone"
 else
   record "daily step: events/s over random-access misses/s (bench tools failed to build)" 0 x ">" 0
 fi

@@ -108,6 +108,34 @@ TEST_CASE("the built-in checks are registered under their names in rank order", 
                                           "liveness", "credit_sanction"});
 }
 
+// The velocity check counts an outlet's activations of the day only while it
+// is on (it is switched at day start); the dealer cap counts its window
+// always, since a cap switched on mid-window must see the window's
+// activations.
+TEST_CASE("activations count toward the outlet's day only while the velocity check is on", "[agents][checks]") {
+  auto w = tiny_world();
+  Params& p = w->p;
+  p.velocity_max_per_outlet_day = 2;
+  p.velocity_max_per_identity = 1000;  // only the outlet's day can refuse
+  p.dealer_cap_window_days = 30;
+  count_activation(*w, 0, 0);
+  count_activation(*w, 1, 0);
+  CHECK(w->outlets.burst_count[0] == 0);
+  CHECK(w->outlets.cap_count[0] == 2);
+  CHECK(verdict(*w, honest(0, 0)) == Refusal::None);
+  // Switched on the next day: that day's activations count from zero.
+  w->day += 1;
+  p.velocity_enabled = true;
+  CHECK(verdict(*w, honest(0, 0)) == Refusal::None);
+  count_activation(*w, 0, 0);
+  CHECK(verdict(*w, honest(1, 0)) == Refusal::None);
+  count_activation(*w, 1, 0);
+  CHECK(w->outlets.burst_count[0] == 2);
+  CHECK(verdict(*w, honest(0, 0)) == Refusal::Velocity);
+  CHECK(verdict(*w, honest(2, 1)) == Refusal::None);  // the other outlet's day is its own
+  CHECK(w->outlets.cap_count[0] == 4);
+}
+
 TEST_CASE("white-card requisitions count against the dealer cap and stop at it", "[agents]") {
   auto w = tiny_world();
   w->p.dealer_cap_enabled = true;
