@@ -1,16 +1,5 @@
-# Embeds the git commit at configure time so every output names its code.
-execute_process(COMMAND git rev-parse --short=12 HEAD
-                WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
-                OUTPUT_VARIABLE CARDSIM_GIT_COMMIT OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-if(NOT CARDSIM_GIT_COMMIT)
-  set(CARDSIM_GIT_COMMIT "unknown")
-endif()
-execute_process(COMMAND git status --porcelain --untracked-files=no
-                WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}
-                OUTPUT_VARIABLE CARDSIM_GIT_DIRTY OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-if(CARDSIM_GIT_DIRTY)
-  set(CARDSIM_GIT_COMMIT "${CARDSIM_GIT_COMMIT}-dirty")
-endif()
+# Embeds the git commit so every output names its code: at configure time and
+# again at every build (cmake/WriteVersion.cmake, target cardsim_version).
 # The build type goes into `cardsim --version`: a Debug or sanitizer build
 # runs many times slower, and a bug report should say which one it was.
 set(CARDSIM_BUILD_TYPE "${CMAKE_BUILD_TYPE}")
@@ -22,4 +11,11 @@ if(CARDSIM_SANITIZE)
 elseif(CARDSIM_TSAN)
   string(APPEND CARDSIM_BUILD_TYPE ", TSan")
 endif()
-configure_file(${CMAKE_CURRENT_SOURCE_DIR}/sim/results/version.h.in ${CMAKE_CURRENT_BINARY_DIR}/generated/results/version.h @ONLY)
+set(CARDSIM_VERSION_HEADER ${CMAKE_CURRENT_BINARY_DIR}/generated/results/version.h)
+set(CARDSIM_WRITE_VERSION
+    -DSOURCE_DIR=${CMAKE_CURRENT_SOURCE_DIR} -DOUTPUT=${CARDSIM_VERSION_HEADER}
+    -DPROJECT_VERSION=${PROJECT_VERSION} -DCARDSIM_BUILD_TYPE=${CARDSIM_BUILD_TYPE}
+    -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/WriteVersion.cmake)
+execute_process(COMMAND ${CMAKE_COMMAND} ${CARDSIM_WRITE_VERSION})
+add_custom_target(cardsim_version COMMAND ${CMAKE_COMMAND} ${CARDSIM_WRITE_VERSION}
+                  BYPRODUCTS ${CARDSIM_VERSION_HEADER} VERBATIM)
