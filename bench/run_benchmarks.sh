@@ -83,25 +83,54 @@ record "country: 100,000,000 holders x 365 days, wall time" "$t" s "<" 120
 record "country: peak memory" "$mb" MB "<" 12000
 
 # The profile behind a china figure: the largest phases of --phase-times
-# (stderr of the run just measured), "name seconds" each.
+# (stderr of a run, saved in FILE), "name seconds" each.
 phase_profile() {
-  awk '/^  [a-z_]+ +[0-9.]+ +[0-9.]+%/ && $1 != "phase" && n < 6 {printf "%s%s %s s", (n ? ", " : ""), $1, $2; n++}' "$TMP/err"
+  awk '/^  [a-z_]+ +[0-9.]+ +[0-9.]+%/ && $1 != "phase" && n < 6 {printf "%s%s %s s", (n ? ", " : ""), $1, $2; n++}' "$1"
 }
-read -r t mb <<<"$(measure "$CARDSIM" run scenarios/scale/china.yaml -r 1 -t 1 -q --phase-times --out "$TMP/china1.h5")"
+# One replicate on 1 and on 2 threads (honest demand and the records' page
+# blocks run on both), three pairs in alternating order: a run takes a minute
+# or more, and this VM's memory system changes speed between minutes, so one
+# pair can read 1.3x or 1.9x (bench/README.md, tenth pass). The one-thread row
+# is the best of its three runs, the ratio the median of the pairs; every
+# file's series and totals must be bit-identical to the first one-thread
+# file's, else the ratio row is a MISS.
+china_run() {  # THREADS PAIR: prints "SECONDS MB"; stderr (the phase table) kept per run
+  measure "$CARDSIM" run scenarios/scale/china.yaml -r 1 -t "$1" -q --phase-times --out "$TMP/china$1_$2.h5"
+  cp "$TMP/err" "$TMP/phases$1_$2"
+}
+china_ratios=() china_one=() china_two=() china_mb=0 china_same=yes
+for i in 1 2 3; do
+  if (( i % 2 )); then
+    read -r t1 mb1 <<<"$(china_run 1 "$i")"; read -r t2 _ <<<"$(china_run 2 "$i")"
+  else
+    read -r t2 _ <<<"$(china_run 2 "$i")"; read -r t1 mb1 <<<"$(china_run 1 "$i")"
+  fi
+  echo "  china pair $i: $t1 s on one thread, $t2 s on two" >&2
+  china_one+=("$t1"); china_two+=("$t2"); china_ratios+=("$(awk "BEGIN{print $t1/$t2}")")
+  if [[ $mb1 =~ ^[0-9]+$ && $china_mb != nan ]]; then
+    china_mb=$(( mb1 > china_mb ? mb1 : china_mb ))
+  else
+    china_mb=nan  # a failed run: the memory row is a MISS
+  fi
+  for f in "$TMP/china1_$i.h5" "$TMP/china2_$i.h5"; do
+    h5diff -q "$TMP/china1_1.h5" "$f" /timeseries /timeseries >/dev/null 2>&1 &&
+      h5diff -q "$TMP/china1_1.h5" "$f" /totals /totals >/dev/null 2>&1 || china_same=no
+  done
+  [[ $i -gt 1 ]] && rm -f "$TMP/china1_$i.h5" "$TMP/china2_$i.h5"
+done
+best_index() { printf '%s\n' "$@" | awk 'NR == 1 || $1 < b {b = $1; i = NR} END {print i}'; }
+b1=$(best_index "${china_one[@]}") b2=$(best_index "${china_two[@]}")
+t=${china_one[$((b1 - 1))]}
 record "china: 1,409,778,724 holders in 31 provinces x 365 days, one thread" "$t" s "<" 60
-record "china: peak memory" "$mb" MB "<" 4500
-NOTES+=("china, one thread, largest phases (--phase-times): $(phase_profile)")
-# One replicate on 2 threads: honest demand runs by region on both. One pair
-# only (each run takes minutes); the two files must be the same bit for bit.
-read -r t2 _ <<<"$(measure "$CARDSIM" run scenarios/scale/china.yaml -r 1 -t 2 -q --phase-times --out "$TMP/china2.h5")"
-NOTES+=("china, 2 threads, largest phases (--phase-times): $(phase_profile)")
-if h5diff -q "$TMP/china1.h5" "$TMP/china2.h5" /timeseries /timeseries >/dev/null 2>&1 &&
-   h5diff -q "$TMP/china1.h5" "$TMP/china2.h5" /totals /totals >/dev/null 2>&1; then
-  ratio=$(awk "BEGIN{printf \"%.2f\", $t/$t2}")
-  NOTES+=("china on 2 threads: $t2 s against $t s on one; series and totals bit-identical")
+record "china: peak memory" "$china_mb" MB "<" 4500
+NOTES+=("china, one thread, largest phases of its best run (--phase-times): $(phase_profile "$TMP/phases1_$b1")")
+NOTES+=("china, 2 threads, largest phases of its best run (--phase-times): $(phase_profile "$TMP/phases2_$b2")")
+if [[ $china_same == yes ]]; then
+  ratio=$(printf '%s\n' "${china_ratios[@]}" | sort -g | sed -n 2p | awk '{printf "%.2f", $1}')
+  NOTES+=("china on 2 threads against one, three pairs: $(for i in 0 1 2; do printf '%s s against %s s; ' "${china_two[$i]}" "${china_one[$i]}"; done)series and totals bit-identical in all six runs")
 else
   ratio=nan
-  NOTES+=("china on 2 threads: results differ from one thread, or a run failed (the row is a MISS)")
+  NOTES+=("china on 2 threads: results differ between runs, or a run failed (the row is a MISS)")
 fi
 record "china: one replicate, 2 threads vs 1 (bit-identical)" "$ratio" x ">=" 1.5
 
