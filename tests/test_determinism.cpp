@@ -70,24 +70,34 @@ TEST_CASE("timing the phases leaves results bit-identical and times every phase"
   req.time_phases = true;
   const RunResult timed = run_scenario(req);
   CHECK(identical(timed, run(sc, 2, 3, 2)));
-  CHECK(run(sc, 2, 3, 2).phase_seconds.empty());
-  REQUIRE(timed.phase_seconds.size() == 2);
+  CHECK(run(sc, 2, 3, 2).phase_times.empty());
+  REQUIRE(timed.phase_times.size() == 2);
   const auto& phases = daily_phases();
-  for (const auto& replicate : timed.phase_seconds) {
-    REQUIRE(replicate.size() == phases.size());
+  for (const auto& replicate : timed.phase_times) {
+    CHECK(replicate.days == 60);
+    REQUIRE(replicate.seconds.size() == phases.size());
     for (std::size_t i = 0; i < phases.size(); ++i) {
       INFO(phases[i].name);
-      CHECK(replicate[i] >= 0);
-      if (std::string(phases[i].name) == "honest_demand") CHECK(replicate[i] > 0);
+      CHECK(replicate.seconds[i] >= 0);
+      if (std::string(phases[i].name) == "honest_demand") CHECK(replicate.seconds[i] > 0);
     }
   }
   std::ostringstream table;
   print_phase_times(table, timed);
   CHECK(table.str().find("honest_demand") != std::string::npos);
   CHECK(table.str().find("all phases") != std::string::npos);
+  CHECK(table.str().find("120 replicate-days") != std::string::npos);
   std::ostringstream none;
   print_phase_times(none, run(sc, 1, 3, 1));
   CHECK(none.str().empty());
+  // A world continued past day 0 (as from a snapshot) counts only the days it ran.
+  auto w = build_world(sc, 3, 0);
+  run_days(*w, sc, 20, RunOptions{});
+  PhaseTimes rest;
+  RunOptions timing;
+  timing.phase_times = &rest;
+  run_days(*w, sc, 60, timing);
+  CHECK(rest.days == 40);
 }
 
 // One replicate on several threads: honest demand runs by blocks of holders

@@ -124,16 +124,17 @@ std::unique_ptr<World> build_world(const Scenario& scenario, uint64_t seed, uint
 
 namespace {
 
-/// The day's phases with the wall time of each added to `seconds`.
-void run_phases_timed(World& w, std::vector<double>& seconds) {
+/// The day's phases with the wall time of each added to `times`.
+void run_phases_timed(World& w, PhaseTimes& times) {
   using Clock = std::chrono::steady_clock;
   const auto& phases = daily_phases();
-  seconds.resize(phases.size(), 0.0);
+  times.seconds.resize(phases.size(), 0.0);
   for (std::size_t i = 0; i < phases.size(); ++i) {
     const auto start = Clock::now();
     phases[i].run(w);
-    seconds[i] += std::chrono::duration<double>(Clock::now() - start).count();
+    times.seconds[i] += std::chrono::duration<double>(Clock::now() - start).count();
   }
+  times.days++;
 }
 
 }  // namespace
@@ -151,8 +152,8 @@ void run_days(World& w, const Scenario& scenario, int64_t until, const RunOption
     w.actions = &scenario.actions;
     w.market.clear_tallies();
     w.ledger.open_day();
-    if (options.phase_seconds)
-      run_phases_timed(w, *options.phase_seconds);
+    if (options.phase_times)
+      run_phases_timed(w, *options.phase_times);
     else
       for (const auto& phase : daily_phases()) phase.run(w);
     if (options.check_invariants) check_invariants(w);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "scenario/scenario.h"
+#include "core/phase_times.h"
 #include "core/world.h"
 
 namespace cardsim {
@@ -23,10 +24,10 @@ const std::vector<PhaseEntry>& daily_phases();
 struct RunOptions {
   bool check_invariants = false;  // assert conservation every day (tests, --check)
   int threads_inside = 1;         // threads for one replicate's block phases (honest demand); results do not change
-  // When set, run_days adds to entry i the wall-clock seconds daily_phases()[i]
-  // took (sized to the phases on first use): `cardsim run --phase-times`.
-  // Reads a clock around each phase; never changes results.
-  std::vector<double>* phase_seconds = nullptr;
+  // When set, run_days adds each phase's wall-clock seconds and the days it
+  // ran to it (`cardsim run --phase-times`). Reads a clock around each phase;
+  // never changes results.
+  PhaseTimes* phase_times = nullptr;
 };
 
 /// Builds the world for one replicate (day 0, nothing run yet).

@@ -178,7 +178,7 @@ RunResult run_scenario(const RunRequest& req) {
   result.regions = plan.regions;  // regions that trade
   result.by_region.assign(std::size_t(req.replicates), {});
   result.mailed_between.assign(std::size_t(req.replicates), {});
-  if (req.time_phases) result.phase_seconds.assign(std::size_t(req.replicates), {});
+  if (req.time_phases) result.phase_times.assign(std::size_t(req.replicates), {});
   Progress progress("run " + req.scenario.name, req.replicates, req.progress);
   // Replicates still to finish per chunk of the file's daily series: the
   // thread that stores a chunk's last replicate compresses the chunk, while
@@ -197,7 +197,7 @@ RunResult run_scenario(const RunRequest& req) {
   parallel_jobs(req.replicates, at_once, progress, req.alongside, [&](int64_t rep) {
     auto world = starting_world(req, rep);
     RunOptions mine = options;
-    if (req.time_phases) mine.phase_seconds = &result.phase_seconds[std::size_t(rep)];
+    if (req.time_phases) mine.phase_times = &result.phase_times[std::size_t(rep)];
     run_days(*world, req.scenario, req.scenario.params.days, mine);
     store_replicate(result, rep, world->recorder);
     world.reset();  // free the world before compressing

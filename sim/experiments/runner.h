@@ -24,7 +24,7 @@ struct RunRequest {
   bool progress = false;  // print progress and ETA on stderr
   std::string from_snapshot;  // continue the worlds saved in this snapshot file ("" = start at day 0)
   bool encode_series = false;  // compress the daily series for write_run_file as replicates finish
-  bool time_phases = false;    // fill RunResult::phase_seconds (cardsim run --phase-times)
+  bool time_phases = false;    // fill RunResult::phase_times (cardsim run --phase-times)
   // Work done by the replicates' threads beside them, before the first
   // replicate on its thread (e.g. RunFileWriter::lay_out): on one thread it
   // runs first; on more it overlaps the replicates.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/phase_times.h"
 #include "results/h5.h"
 #include "results/series.h"
 #include "scenario/scenario.h"
@@ -43,11 +44,11 @@ struct RunResult {
   std::vector<std::vector<std::vector<unsigned char>>> encoded;
   std::vector<std::vector<unsigned char>> encoded_by_check;
   std::vector<std::vector<std::vector<unsigned char>>> encoded_by_region;
-  // phase_seconds[replicate][phase]: wall seconds each of daily_phases() took
-  // in that replicate, when the run was asked to time them (RunRequest::
-  // time_phases); empty otherwise. Never written to the run file: timings
-  // differ between runs, results do not.
-  std::vector<std::vector<double>> phase_seconds;
+  // phase_times[replicate]: wall seconds each of daily_phases() took in that
+  // replicate, when the run was asked to time them (RunRequest::time_phases);
+  // empty otherwise. Never written to the run file: timings differ between
+  // runs, results do not.
+  std::vector<PhaseTimes> phase_times;
 };
 
 /// Sizes the chunk slots that encode_series_chunk fills.

@@ -93,30 +93,33 @@ void print_summary(std::ostream& out, const RunResult& r, const std::string& pat
 }
 
 void print_phase_times(std::ostream& out, const RunResult& result) {
-  if (result.phase_seconds.empty()) return;
+  if (result.phase_times.empty()) return;
   const auto& phases = daily_phases();
   std::vector<double> seconds(phases.size(), 0.0);
-  for (const auto& replicate : result.phase_seconds)
-    for (std::size_t i = 0; i < replicate.size() && i < seconds.size(); ++i) seconds[i] += replicate[i];
+  int64_t replicate_days = 0;  // the days each replicate ran, summed (a continued run starts past day 0)
+  for (const auto& replicate : result.phase_times) {
+    for (std::size_t i = 0; i < replicate.seconds.size() && i < seconds.size(); ++i) seconds[i] += replicate.seconds[i];
+    replicate_days += replicate.days;
+  }
   double total = 0;
   for (double s : seconds) total += s;
   std::vector<std::size_t> order(phases.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return seconds[a] > seconds[b]; });
-  const double replicate_days = double(result.replicates) * double(std::max<int64_t>(1, result.days));
+  const double per_day = 1000.0 / double(std::max<int64_t>(1, replicate_days));  // ms per replicate-day
   char line[160];
-  std::snprintf(line, sizeof line, "phase times: wall seconds over %lld replicate(s) x %lld days\n",
-                static_cast<long long>(result.replicates), static_cast<long long>(result.days));
+  std::snprintf(line, sizeof line, "phase times: wall seconds over %lld replicate(s), %lld replicate-days in all\n",
+                static_cast<long long>(result.phase_times.size()), static_cast<long long>(replicate_days));
   out << line;
-  std::snprintf(line, sizeof line, "  %-20s %12s %8s %16s\n", "phase", "seconds", "share", "ms per day");
+  std::snprintf(line, sizeof line, "  %-20s %12s %8s %17s\n", "phase", "seconds", "share", "ms/replicate-day");
   out << line;
   for (std::size_t i : order) {
-    std::snprintf(line, sizeof line, "  %-20s %12.3f %7.1f%% %16.4f\n", phases[i].name, seconds[i],
-                  total > 0 ? 100.0 * seconds[i] / total : 0.0, 1000.0 * seconds[i] / replicate_days);
+    std::snprintf(line, sizeof line, "  %-20s %12.3f %7.1f%% %17.4f\n", phases[i].name, seconds[i],
+                  total > 0 ? 100.0 * seconds[i] / total : 0.0, seconds[i] * per_day);
     out << line;
   }
-  std::snprintf(line, sizeof line, "  %-20s %12.3f %7.1f%% %16.4f\n", "all phases", total, total > 0 ? 100.0 : 0.0,
-                1000.0 * total / replicate_days);
+  std::snprintf(line, sizeof line, "  %-20s %12.3f %7.1f%% %17.4f\n", "all phases", total, total > 0 ? 100.0 : 0.0,
+                total * per_day);
   out << line;
 }
 
