@@ -123,8 +123,9 @@ const EagernessTable& eagerness_table(const Params& p) {
   for (int b = 0; b < kBands; ++b) {
     const double middle = 0.5 * (band_edge(b) + band_edge(b + 1));
     t.by_band[b] = std::exp(-t.eagerness * t.sigma * middle);
-    t.untapped += (mass_up_to_band(b) - below) * t.by_band[b];
-    below = mass_up_to_band(b);
+    const double upto = mass_up_to_band(b);
+    t.untapped += (upto - below) * t.by_band[b];
+    below = upto;
   }
   // Exactly 1 without eagerness (the shares' sum may round below it), so
   // that the willing met at random keep the reach and surplus they had.
