@@ -6,6 +6,7 @@
 
 #include "agents/farmer_pool.h"
 #include "agents/scammer.h"
+#include "core/identity_lookahead.h"
 #include "core/market.h"
 #include "scenario/populations.h"
 
@@ -33,21 +34,42 @@ double kits_in_stock(const Bank& b) {
 /// Chance that one receipt is flagged by transaction monitoring.
 double monitoring_flag_probability(const Params& p) { return p.bank_monitoring_review_share * p.bank_monitoring_sensitivity; }
 
-/// Accounts `person` has opened for sale so far. O(accounts): criminal
-/// accounts are few, and only the opening controls ask.
-int64_t accounts_opened_by(const World& w, uint32_t person) {
-  return std::count(w.bank.seller.begin(), w.bank.seller.end(), person);
+/// One collector's contacts of the day, kept apart from the shared state
+/// (the accounts, the ledger, the day's tallies) until they are opened in
+/// collector order (open_accounts): collectors' contacts can then run at
+/// once on a replicate's block threads.
+struct CollectorDay {
+  std::vector<uint32_t> sellers;  // holders whose accounts the bank opened, in contact order
+  int64_t order = 0;              // kits short of bank.collector_target_stock
+  int64_t reached = 0, refused = 0, opening_refused = 0, used = 0;
+  bool active = false;  // present, with holders to reach
+};
+
+/// Accounts `person` has opened for sale so far: those the bank holds and
+/// those opened today for the collector whose contacts are running
+/// (`pending`). O(accounts): criminal accounts are few, and only the opening
+/// controls ask.
+int64_t accounts_opened_by(const World& w, uint32_t person, const std::vector<uint32_t>& pending) {
+  return std::count(w.bank.seller.begin(), w.bank.seller.end(), person) +
+         std::count(pending.begin(), pending.end(), person);
+}
+
+/// Whether an opening's checks read accounts other collectors open the same
+/// day (the limits per person): then each collector's accounts are opened
+/// before the next collector's contacts run.
+bool opening_counts_accounts(const Params& p) {
+  return p.bank_opening_max_accounts > 0 || p.bank_opening_extra_check_from > 0;
 }
 
 /// The bank's checks at opening, in order: the two cards sanction, the
 /// limit of accounts per person, the extra check for holders of many
 /// accounts, then the check every opening faces. The controls that are off
 /// draw nothing, so that switching them on moves no other draw.
-bool opening_refused(World& w, Stream& s, uint32_t person) {
+bool opening_refused(const World& w, Stream& s, uint32_t person, const std::vector<uint32_t>& pending) {
   const Params& p = w.p;
   if (p.sanctions_enabled && p.sanctions_covers_bank_accounts && under_sanction(w, person)) return true;
-  if (p.bank_opening_max_accounts > 0 || p.bank_opening_extra_check_from > 0) {
-    const int64_t opened = accounts_opened_by(w, person);
+  if (opening_counts_accounts(p)) {
+    const int64_t opened = accounts_opened_by(w, person, pending);
     if (p.bank_opening_max_accounts > 0 && opened >= p.bank_opening_max_accounts) return true;
     if (p.bank_opening_extra_check_from > 0 && opened >= p.bank_opening_extra_check_from &&
         s.bernoulli(p.bank_opening_extra_check_refusal))
@@ -56,14 +78,10 @@ bool opening_refused(World& w, Stream& s, uint32_t person) {
   return s.bernoulli(p.bank_opening_refusal);
 }
 
-/// A holder reached by collector `c` who sells: opens the account (the bank's
-/// opening checks may refuse it), is paid today's seller's pay, and the
-/// collector completes the kit at bank.kit_assembly_cost_yuan.
-void buy_account(World& w, Stream& s, int32_t c, uint32_t person) {
-  if (opening_refused(w, s, person)) {
-    w.recorder.add(Metric::bank_accounts_opening_refused, 1);
-    return;
-  }
+/// Opens the account `person` sold to collector `c`: it is paid today's
+/// seller's pay, and the collector completes the kit at
+/// bank.kit_assembly_cost_yuan.
+void open_account(World& w, int32_t c, uint32_t person) {
   Bank& b = w.bank;
   const auto account = b.size();
   b.state.push_back(uint8_t(AccountState::InKit));
@@ -90,33 +108,115 @@ bool willing_to_sell_account(const World& w, Stream& s, uint32_t person) {
   return drawn || (w.citizens.person[person].flags() & Citizens::kFarmer);
 }
 
-/// Collector `c` restocks towards bank.collector_target_stock, reaching at
-/// most bank.collector_contacts_per_day holders.
-void collector_restocks(World& w, Stream& s, int32_t c) {
+/// Collector `c`'s contacts towards bank.collector_target_stock, at most
+/// bank.collector_contacts_per_day holders, into `day`. Reads the world
+/// only: the accounts are opened afterwards (open_accounts).
+void collector_contacts(const World& w, Stream& s, int32_t c, CollectorDay& day) {
+  day.sellers.clear();  // kept between days: its room is reused
+  day.order = day.reached = day.refused = day.opening_refused = day.used = 0;
+  day.active = false;
   if (!collector_present(w, c)) return;  // an arrested collector's niche is empty (draws nothing)
   if (w.citizens.count == 0) return;      // an area without holders has no one to buy an account from
-  Bank& b = w.bank;
-  const int64_t order = std::max<int64_t>(0, w.p.bank_collector_target_stock - int64_t(b.kits[std::size_t(c)].size()));
-  b.seller_ordered += double(order);
-  b.contacts_cap += double(w.p.bank_collector_contacts_per_day);
-  int64_t got = 0, used = 0;
-  for (; used < w.p.bank_collector_contacts_per_day && got < order; ++used) {
+  const Bank& b = w.bank;
+  day.active = true;
+  day.order = std::max<int64_t>(0, w.p.bank_collector_target_stock - int64_t(b.kits[std::size_t(c)].size()));
+  for (; day.used < w.p.bank_collector_contacts_per_day && int64_t(day.sellers.size()) < day.order; ++day.used) {
     const uint32_t person = w.random_identity(s);
     if (!willing_to_sell_account(w, s, person)) continue;
-    b.seller_reached += 1;
+    day.reached += 1;
     // The holder's own price plus the arrest cost per account sold that
     // sellers have seen (0 before any arrest).
     const double asking = w.p.bank_seller_reservation_median_yuan * std::exp(w.p.bank_seller_reservation_sigma * s.normal()) +
                           seller_risk_premium_yuan(w);
     if (asking > b.price_seller) {
-      b.seller_refused += 1;
+      day.refused += 1;
       continue;
     }
-    const auto before = b.size();
-    buy_account(w, s, c, person);
-    got += int64_t(b.size() - before);
+    if (opening_refused(w, s, person, day.sellers))
+      day.opening_refused += 1;
+    else
+      day.sellers.push_back(person);
   }
-  b.contacts_used += double(used);
+}
+
+/// Collector `c`'s day made real: its accounts opened, in contact order, and
+/// its contacts counted in the day's tallies.
+void open_accounts(World& w, int32_t c, const CollectorDay& day) {
+  if (!day.active) return;
+  Bank& b = w.bank;
+  b.seller_ordered += double(day.order);
+  b.contacts_cap += double(w.p.bank_collector_contacts_per_day);
+  b.seller_reached += double(day.reached);
+  b.seller_refused += double(day.refused);
+  b.contacts_used += double(day.used);
+  if (day.opening_refused > 0) w.recorder.add(Metric::bank_accounts_opening_refused, double(day.opening_refused));
+  for (const uint32_t person : day.sellers) open_account(w, c, person);
+}
+
+/// The holders collector `c` reaches today if none of them is willing to
+/// sell, drawn from a copy of its stream `s` (each contact draws a holder,
+/// then whether they are willing). With bank.seller_willing_share small
+/// these are nearly always the holders collector_contacts reaches; after a
+/// willing one its draws move on and the rest are wrong guesses, which cost
+/// a wasted read and change nothing.
+void guess_contacts(const World& w, Stream s, int32_t c, std::vector<uint32_t>& out) {
+  const Bank& b = w.bank;
+  if (!collector_present(w, c) || w.citizens.count == 0) return;
+  if (w.p.bank_collector_target_stock <= int64_t(b.kits[std::size_t(c)].size())) return;  // no order today
+  for (int64_t k = 0; k < w.p.bank_collector_contacts_per_day; ++k) {
+    out.push_back(w.random_identity(s));
+    s.next_u64();  // the willingness draw
+  }
+}
+
+Stream collector_stream(const World& w, std::size_t c) { return w.stream(Phase::Bank, kBankCollectorEntity + c); }
+
+/// Reads the records of the holders collectors [first, end) will reach
+/// today, in the order of their pages (warm_records), before their contacts
+/// run: at national scale each contact was a cache and TLB miss on a random
+/// holder's record. The reads are hints; they change no result.
+void warm_contacts(const World& w, std::size_t first, std::size_t end) {
+  static thread_local std::vector<uint32_t> guessed;
+  static thread_local RecordWarming warming;
+  guessed.clear();
+  for (std::size_t c = first; c < end; ++c) guess_contacts(w, collector_stream(w, c), int32_t(c), guessed);
+  warm_records(w, guessed, warming);
+}
+
+/// Every collector restocks. Contacts run by groups of collectors, on the
+/// replicate's block threads where it has them, and the accounts are then
+/// opened in collector order, so that results depend neither on the groups
+/// nor on the threads. With an opening limit per person, which reads the
+/// accounts other collectors opened today, the groups run in order and each
+/// collector's accounts are opened before the next collector's contacts.
+void collectors_restock(World& w) {
+  // Kept between days for their room. The groups reach it through a
+  // reference: in a lambda run on a block thread, the thread_local's name
+  // would mean that thread's own, empty one.
+  static thread_local std::vector<CollectorDay> kept;
+  std::vector<CollectorDay>& days = kept;
+  const std::size_t collectors = w.bank.kits.size();
+  days.resize(collectors);
+  const bool one_by_one = opening_counts_accounts(w.p);
+  const auto contacts = std::size_t(std::max<int64_t>(1, w.p.bank_collector_contacts_per_day));
+  const std::size_t group = std::max<std::size_t>(1, kWarmBatch / contacts);
+  const int groups = int((collectors + group - 1) / group);
+  const auto run_group = [&](int g) {
+    const std::size_t first = std::size_t(g) * group, end = std::min(collectors, first + group);
+    warm_contacts(w, first, end);
+    for (std::size_t c = first; c < end; ++c) {
+      Stream s = collector_stream(w, c);
+      collector_contacts(w, s, int32_t(c), days[c]);
+      if (one_by_one) open_accounts(w, int32_t(c), days[c]);
+    }
+  };
+  if (w.block_pool && !one_by_one) {
+    w.block_pool->run(groups, run_group);
+  } else {
+    for (int g = 0; g < groups; ++g) run_group(g);
+  }
+  if (!one_by_one)
+    for (std::size_t c = 0; c < collectors; ++c) open_accounts(w, int32_t(c), days[c]);
 }
 
 /// Ring `r` buys up to its demand from collectors' stock, in the order of
@@ -324,10 +424,7 @@ void bank_market(World& w) {
   StockedCollectors stocked(b.kits);
   for (std::size_t r = 0; r < w.rings.fleet.size(); ++r)
     ring_buys_kits(w, int32_t(r), order.below(b.kits.size()), stocked);
-  for (std::size_t c = 0; c < b.kits.size(); ++c) {
-    Stream s = w.stream(Phase::Bank, kBankCollectorEntity + c);
-    collector_restocks(w, s, int32_t(c));
-  }
+  collectors_restock(w);
 }
 
 CaseRoute route_case(World& w, Stream& bank_stream, int32_t ring, double loss_yuan, bool reported, uint32_t& account) {
