@@ -74,3 +74,30 @@ TEST_CASE("the velocity window counts in the estimate only where the check can r
   CHECK(estimate_world_bytes(params_for_memory(on)) == estimate_world_bytes(params_for_memory(off)) + extra);
   CHECK(estimate_world_bytes(params_for_memory(later)) == estimate_world_bytes(params_for_memory(on)));
 }
+
+// Card arrays are reserved on day 16 for the rest of the run at the rate the
+// market made cards from day 8 (sim/core/simulation.cpp, plan_card_arrays): a
+// baseline year then needs no further growth, the reservation stays within
+// the estimate's bound on cards, and a run of fewer days reserves nothing.
+TEST_CASE("card arrays are reserved from the first days' rate: a baseline year grows them no further",
+          "[memory]") {
+  const Scenario sc = with(builtin_baseline(), {"days=365"});
+  auto w = build_world(sc, 1, 0);
+  run_days(*w, sc, 16, RunOptions{});
+  const std::size_t before_plan = w->cards.state.capacity();
+  run_days(*w, sc, 17, RunOptions{});
+  const std::size_t planned = w->cards.state.capacity();
+  INFO("cards on day 17: " << w->cards.size() << ", capacity before the plan " << before_plan << ", after "
+                           << planned);
+  CHECK(planned > before_plan);
+  CHECK(planned <= estimate_card_count(sc.params));
+  CHECK(w->cards.identity.capacity() == planned);  // every card array
+  CHECK(w->cards.supplier.capacity() == planned);
+  run_days(*w, sc, 365, RunOptions{});
+  INFO("cards at the end: " << w->cards.size());
+  CHECK(w->cards.size() > 2 * before_plan);
+  CHECK(w->cards.state.capacity() == planned);  // no growth after the plan
+  const Scenario short_run = with(builtin_baseline(), {"days=10"});
+  const auto s = run_replicate(short_run, 1, 0, RunOptions{});
+  CHECK(s->cards.state.capacity() < planned);
+}

@@ -102,12 +102,16 @@ uint64_t saturating_add(uint64_t a, uint64_t b) {
   return __builtin_add_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
+uint64_t estimate_card_count(const Params& p) {
+  const CriminalCounts counts = criminal_counts(p);
+  const uint64_t brokers = uint64_t(counts.merchants + counts.raisers);
+  return std::min<uint64_t>(uint64_t(p.days) * brokers * kCardsPerBrokerDay, uint64_t(p.population) * 4 + 1024);
+}
+
 uint64_t estimate_world_bytes(const Params& p) {
   const auto days = uint64_t(p.days);
   const uint64_t outlets = uint64_t(std::max<double>(double(p.regions), double(p.population) * p.outlets_per_100k / 1e5));
-  const CriminalCounts counts = criminal_counts(p);
-  const uint64_t brokers = uint64_t(counts.merchants + counts.raisers);
-  const uint64_t cards = std::min<uint64_t>(days * brokers * kCardsPerBrokerDay, uint64_t(p.population) * 4 + 1024);
+  const uint64_t cards = estimate_card_count(p);
   const uint64_t series = 2 * uint64_t(kMetricCount) * days * sizeof(double);
   const uint64_t events = days * (3 * 24 + 8 * uint64_t(p.carriers));
   const uint64_t per_identity = kBytesPerIdentity + (p.velocity_enabled ? kBytesPerVelocityWindow : 0) +

@@ -15,6 +15,11 @@ struct World;
 /// Bytes one replicate's World needs for these parameters.
 uint64_t estimate_world_bytes(const Params& p);
 
+/// Criminal cards a run makes at most, as the estimate counts them (a
+/// generous bound on the market's output; runs reserve card arrays up to it,
+/// sim/core/simulation.cpp).
+uint64_t estimate_card_count(const Params& p);
+
 /// The scenario's parameters as the estimate must see them: a lever that a
 /// schedule switches on later (the velocity check, whose per-holder window
 /// costs memory only once it runs) counts as on.

@@ -20,6 +20,7 @@
 #include "core/interrupt.h"
 #include "core/invariants.h"
 #include "core/market.h"
+#include "core/memory.h"
 
 #include <utility>
 
@@ -137,6 +138,30 @@ void run_phases_timed(World& w, PhaseTimes& times) {
   times.days++;
 }
 
+/// Sizes the card arrays for the rest of the run once its first days show
+/// how fast the market makes cards. Each card is a push onto every card
+/// array, and each doubling of an array copied it whole into fresh pages:
+/// a few percent of a national year, on one thread whatever the threads. On
+/// day kAt the rate is read from the cards made since day kFrom (the first
+/// week, when merchants stock up, is left out; cards lie in the arrays in
+/// the order they were made), and the arrays are reserved for it
+/// over the days left, with kSpare room to spare, never beyond the memory
+/// estimate's bound on cards (estimate_card_count). Capacity only: results
+/// do not change, and reserved pages never written take no memory.
+void plan_card_arrays(World& w) {
+  constexpr int64_t kFrom = 8, kAt = 16;
+  constexpr double kSpare = 1.25;
+  if (w.day != kAt) return;
+  const auto& made_on = w.cards.activation_day;
+  const auto since = std::partition_point(made_on.begin(), made_on.end(), [](int32_t d) { return d < kFrom; });
+  const double per_day = double(made_on.end() - since) / double(kAt - kFrom);
+  const double days_left = double(int64_t(w.horizon()) - kAt);
+  const double wanted = double(w.cards.size()) + kSpare * per_day * days_left;
+  const uint64_t bound = std::min<uint64_t>(estimate_card_count(w.p), UINT32_MAX);
+  const auto cards = std::size_t(std::min(wanted, double(bound)));
+  if (cards > w.cards.state.capacity()) w.reserve_cards(cards);
+}
+
 }  // namespace
 
 void run_days(World& w, const Scenario& scenario, int64_t until, const RunOptions& options) {
@@ -149,6 +174,7 @@ void run_days(World& w, const Scenario& scenario, int64_t until, const RunOption
   for (; w.day < until; ++w.day) {
     stop_if_interrupted(w.day);  // between days every structure is consistent
     w.p = params_on_day(scenario, w.day);  // scheduled changes take effect at day start
+    plan_card_arrays(w);
     w.actions = &scenario.actions;
     w.market.clear_tallies();
     w.ledger.open_day();

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <iterator>
 #include <numeric>
 #include <stdexcept>
@@ -340,6 +341,23 @@ uint32_t World::random_outlet_in(Stream& s, int region) const {
   const int64_t first = outlets.region_first[std::size_t(region)];
   const int64_t last = outlets.region_first[std::size_t(region) + 1];
   return uint32_t(first + int64_t(s.below(uint64_t(last - first))));
+}
+
+namespace {
+
+/// Reserves room in each array of the part it visits.
+struct ReserveArrays {
+  std::size_t n;
+  template <class T, class A> void array(const std::string&, std::vector<T, A>& v, Extent) { v.reserve(n); }
+  template <class T> void scalar(const std::string&, T&) {}
+  template <class T> void nested(const std::string&, std::vector<std::vector<T>>&) {}
+};
+
+}  // namespace
+
+void World::reserve_cards(std::size_t n) {
+  ReserveArrays reserve{n};
+  visit_fields(reserve, cards);
 }
 
 uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider) {

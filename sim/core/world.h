@@ -697,6 +697,8 @@ struct World {
   int64_t outlet_count() const { return int64_t(outlets.region.size()); }
 
   // Card life.
+  /// Room for `n` cards in every card array (capacity only: no card is made).
+  void reserve_cards(std::size_t n);
   /// A card made by channel `ch`, in stock; counts it in the channel's activation metric.
   uint32_t new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider);
   /// Sells a card in stock to `buyer` of `use`: it goes InUse, counted in the use's entry metric.
