@@ -108,6 +108,15 @@ bool willing_to_sell_account(const World& w, Stream& s, uint32_t person) {
   return drawn || (w.citizens.person[person].flags() & Citizens::kFarmer);
 }
 
+/// Whether collector `c` restocks today: present (an arrested collector's
+/// niche is empty and draws nothing), with holders to reach.
+bool collector_restocks_today(const World& w, int32_t c) { return collector_present(w, c) && w.citizens.count > 0; }
+
+/// Kits collector `c` is short of bank.collector_target_stock.
+int64_t kits_to_order(const World& w, int32_t c) {
+  return std::max<int64_t>(0, w.p.bank_collector_target_stock - int64_t(w.bank.kits[std::size_t(c)].size()));
+}
+
 /// Collector `c`'s contacts towards bank.collector_target_stock, at most
 /// bank.collector_contacts_per_day holders, into `day`. Reads the world
 /// only: the accounts are opened afterwards (open_accounts).
@@ -115,11 +124,9 @@ void collector_contacts(const World& w, Stream& s, int32_t c, CollectorDay& day)
   day.sellers.clear();  // kept between days: its room is reused
   day.order = day.reached = day.refused = day.opening_refused = day.used = 0;
   day.active = false;
-  if (!collector_present(w, c)) return;  // an arrested collector's niche is empty (draws nothing)
-  if (w.citizens.count == 0) return;      // an area without holders has no one to buy an account from
-  const Bank& b = w.bank;
+  if (!collector_restocks_today(w, c)) return;
   day.active = true;
-  day.order = std::max<int64_t>(0, w.p.bank_collector_target_stock - int64_t(b.kits[std::size_t(c)].size()));
+  day.order = kits_to_order(w, c);
   for (; day.used < w.p.bank_collector_contacts_per_day && int64_t(day.sellers.size()) < day.order; ++day.used) {
     const uint32_t person = w.random_identity(s);
     if (!willing_to_sell_account(w, s, person)) continue;
@@ -128,7 +135,7 @@ void collector_contacts(const World& w, Stream& s, int32_t c, CollectorDay& day)
     // sellers have seen (0 before any arrest).
     const double asking = w.p.bank_seller_reservation_median_yuan * std::exp(w.p.bank_seller_reservation_sigma * s.normal()) +
                           seller_risk_premium_yuan(w);
-    if (asking > b.price_seller) {
+    if (asking > w.bank.price_seller) {
       day.refused += 1;
       continue;
     }
@@ -160,9 +167,7 @@ void open_accounts(World& w, int32_t c, const CollectorDay& day) {
 /// willing one its draws move on and the rest are wrong guesses, which cost
 /// a wasted read and change nothing.
 void guess_contacts(const World& w, Stream s, int32_t c, std::vector<uint32_t>& out) {
-  const Bank& b = w.bank;
-  if (!collector_present(w, c) || w.citizens.count == 0) return;
-  if (w.p.bank_collector_target_stock <= int64_t(b.kits[std::size_t(c)].size())) return;  // no order today
+  if (!collector_restocks_today(w, c) || kits_to_order(w, c) == 0) return;
   for (int64_t k = 0; k < w.p.bank_collector_contacts_per_day; ++k) {
     out.push_back(w.random_identity(s));
     s.next_u64();  // the willingness draw

@@ -10,10 +10,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <string>
 #include <iterator>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 namespace cardsim {
 namespace {
