@@ -68,11 +68,67 @@ constexpr std::size_t kNoSupplier = ~std::size_t(0);
 /// stays without until production ends.
 using RecordSellersToday = OpenPositions[2];
 
+/// What a merchant's or raiser's channel has ordered, obtained and spent today.
+struct ChannelTally {
+  double ordered = 0, obtained = 0, spend = 0;
+  /// Where the activations on records this tally ordered count what they
+  /// obtain, once decided: ProductionToday::tally_of; kNone for a raiser's,
+  /// who learns from commissions paid instead.
+  uint32_t id = kNone;
+};
+
+/// An activation on a bought record (a merchant's harvested or white card, a
+/// raiser's raised card). Every broker buys its records, white cards and
+/// outlets first; the checks come afterwards, by blocks of the records'
+/// holders (decide_record_activations), and the cards are made after that,
+/// in the order they were bought (make_record_cards). What a broker buys
+/// never depends on whether an earlier activation was refused, so only the
+/// order of the checks moves, and with it what a holder's record reads.
+struct RecordActivation {
+  uint32_t identity = kNone;
+  uint32_t outlet = kNone;
+  int32_t broker = -1;
+  int32_t supplier = -1;   // who sold the record: a police trace can follow the card to them
+  int32_t insider = -1;    // whose white card or location-editing login is used; -1: none
+  uint32_t tally = kNone;  // ChannelTally::id of the channel that ordered it
+  Channel channel = Channel::Harvested;
+  bool insider_login = false;  // a white card, registered inside the dealer system
+  bool location_edit = false;  // the login can rewrite the activation location (F3)
+  bool accepted = false;       // no check refused it
+  bool first_misuse = false;   // accepted, and the first card in its holder's name without them
+};
+
+/// A merchant's day between its purchases and its farmers: farmers are
+/// recruited for their own share and for what the other channels fell short
+/// of, known once the activations on records are decided.
+struct MerchantDay {
+  MerchantDay(std::size_t m, const Stream& s) : merchant(m), stream(s) {}
+  std::size_t merchant;
+  Stream stream;  // the merchant's production stream, where its purchases left it
+  int64_t split[kProductionChannels] = {};
+  ChannelTally tally[kProductionChannels];
+};
+
+/// One day's production, kept between days (no allocation per day).
+struct ProductionToday {
+  RecordSellersToday record_sellers;
+  std::vector<RecordActivation> activations;  // in the order they were bought
+  std::vector<MerchantDay> merchants;         // merchants with an order today, in broker order
+  std::vector<uint32_t> holders;              // activations[k].identity, for the order of pages
+  PageOrder pages;
+  ChannelTally& tally_of(uint32_t id) { return merchants[id / kProductionChannels].tally[id % kProductionChannels]; }
+};
+
 /// Set by produce_cards while it runs on this thread, the only caller of
-/// buy_record: a replicate's production runs on one thread, and buy_record is
-/// reached from each channel's production function, whose signature is the
-/// channel table's.
-thread_local RecordSellersToday* t_record_sellers = nullptr;
+/// buy_record and of the channels' production functions: a replicate's
+/// purchases run on one thread, and they are reached from each channel's
+/// production function, whose signature is the channel table's.
+thread_local ProductionToday* t_production = nullptr;
+
+ProductionToday& production_today() {
+  assert(t_production && "production runs only inside produce_cards");
+  return *t_production;
+}
 
 /// Whether position `k` of `suppliers` is a present supplier with records.
 bool has_records(const World& w, const RecordSuppliers& suppliers, std::size_t k) {
@@ -87,8 +143,7 @@ bool has_records(const World& w, const RecordSuppliers& suppliers, std::size_t k
 /// with records are visited now, in the same order (RecordSellersToday).
 std::size_t first_supplier_with_records(const World& w, const RecordSuppliers& suppliers, std::size_t start,
                                         bool need_face) {
-  assert(t_record_sellers && "buy_record runs only inside produce_cards");
-  OpenPositions& open = (*t_record_sellers)[need_face];
+  OpenPositions& open = production_today().record_sellers[need_face];
   const std::size_t k = open.first_from(start, [&](std::size_t at) { return has_records(w, suppliers, at); });
   return k < suppliers.size() ? suppliers[k] : kNoSupplier;
 }
@@ -152,35 +207,24 @@ void add_to_stock(World& w, std::size_t broker, uint32_t card) {
   schedule_commission(w, card);
 }
 
-/// Activates a card on a record; used by the harvested, white and raising
-/// paths. `insider` is the insider whose white card (insider_login) or
-/// location-editing login is used, -1 for none. The card remembers the
-/// record's supplier, whom a police trace can follow it to.
-uint32_t activate_on_record(World& w, Stream& s, std::size_t broker, const Record& record, uint32_t outlet,
-                            Channel channel, bool insider_login, int32_t insider) {
-  const uint32_t identity = record.identity;
-  ActivationAttempt a;
-  a.identity = identity;
+/// Orders an activation on a bought record, for the harvested, white and
+/// raising paths; the checks decide it after every broker has bought
+/// (RecordActivation). `insider` is the insider whose white card
+/// (insider_login) or location-editing login is used, -1 for none.
+void order_activation_on_record(World& w, std::size_t broker, const Record& record, uint32_t outlet,
+                                Channel channel, bool insider_login, int32_t insider, const ChannelTally& t) {
+  RecordActivation a;
+  a.identity = record.identity;
   a.outlet = outlet;
-  a.person_present = false;
-  a.reused_photo = !insider_login;
+  a.broker = int32_t(broker);
+  a.supplier = record.supplier;
+  a.insider = insider;
+  a.tally = t.id;
+  a.channel = channel;
   a.insider_login = insider_login;
   a.location_edit = insider >= 0 && login_edits_location(w, insider);
-  if (check_activation(w, s, a).refused()) return kNone;
-  count_activation(w, identity, outlet);
-  const bool remote = w.region_of(identity) != w.outlets.region[outlet];
-  // A harvested card involves the insider only when their login edited its location.
-  const bool edited = remote && a.location_edit && w.p.remote_mode != RemoteMode::allow;
-  const int32_t involved = insider_login || edited ? insider : -1;
-  const uint32_t card = w.new_card(channel, identity, outlet, int32_t(broker), involved);
-  w.cards.supplier[card] = record.supplier;
-  mark_misused(w, identity);
-  return card;
+  production_today().activations.push_back(a);
 }
-
-struct ChannelTally {
-  double ordered = 0, obtained = 0, spend = 0;
-};
 
 /// A recruiter's mean contacts today. With farmer.contact_cost_yuan 0 the
 /// reach is fixed at farmer.contacts_per_recruiter (k0). Otherwise the k-th
@@ -257,28 +301,27 @@ void produce_harvested(World& w, Stream& s, std::size_t m, int64_t order, Channe
     if (record.identity == kNone) break;
     t.spend += record.price;
     const uint32_t outlet = w.random_outlet_in(s, w.brokers.region[m]);
-    const uint32_t card = activate_on_record(w, s, m, record, outlet, Channel::Harvested, false, login);
-    if (card == kNone) continue;
-    add_to_stock(w, m, card);
-    t.obtained += 1;
+    order_activation_on_record(w, m, record, outlet, Channel::Harvested, false, login, t);
   }
 }
 
-/// One white card from `insider`, registered on a bought record; kNone on failure.
-uint32_t make_white_card(World& w, Stream& s, std::size_t broker, int32_t insider, Channel channel,
-                         double& spend) {
+/// One white card bought from `insider` and a record to register it on, its
+/// activation ordered; false when either could not be bought.
+bool buy_white_card_and_record(World& w, Stream& s, std::size_t broker, int32_t insider, Channel channel,
+                               ChannelTally& t) {
   const uint32_t account = w.ledger.broker(int32_t(broker));
   if (!buy_white_card(w, insider, account)) {
     if (w.insider_present(insider) && insider_white_ask(w, insider) > w.market.price_white) w.market.white_ordered += 1;
-    return kNone;
+    return false;
   }
   w.market.white_ordered += 1;
-  spend += w.market.price_white;
+  t.spend += w.market.price_white;
   const Record record = buy_record(w, s, account, false);
-  if (record.identity == kNone) return kNone;  // the white card waits unused; its cost is sunk
-  spend += record.price;
+  if (record.identity == kNone) return false;  // the white card waits unused; its cost is sunk
+  t.spend += record.price;
   const auto outlet = uint32_t(w.insiders.outlet[std::size_t(insider)]);
-  return activate_on_record(w, s, broker, record, outlet, channel, true, insider);
+  order_activation_on_record(w, broker, record, outlet, channel, true, insider, t);
+  return true;
 }
 
 void produce_white(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {
@@ -290,23 +333,14 @@ void produce_white(World& w, Stream& s, std::size_t m, int64_t order, ChannelTal
       if (linked_insider_priced_out(w, m)) w.market.white_ordered += 1;
       break;
     }
-    const uint32_t card = make_white_card(w, s, m, insider, Channel::White, t.spend);
-    if (card == kNone) continue;
-    add_to_stock(w, m, card);
-    t.obtained += 1;
+    buy_white_card_and_record(w, s, m, insider, Channel::White, t);
   }
 }
 
 /// Raised cards: white cards kept looking used until their commission is paid.
 void produce_raised(World& w, Stream& s, std::size_t r, int64_t order, ChannelTally& t) {
   const int32_t insider = w.brokers.insiders[r][0];
-  for (int64_t k = 0; k < order; ++k) {
-    const uint32_t card = make_white_card(w, s, r, insider, Channel::Raised, t.spend);
-    if (card == kNone) continue;
-    w.set_card_state(card, CardState::Raising);
-    w.brokers.raising[r].push_back(card);
-    schedule_commission(w, card);
-  }
+  for (int64_t k = 0; k < order; ++k) buy_white_card_and_record(w, s, r, insider, Channel::Raised, t);
 }
 
 /// Each channel's production function, named by channels.def: a row without
@@ -366,31 +400,43 @@ int64_t target_stock(const World& w, std::size_t m) {
 constexpr int kFarmerSlot = 0;
 static_assert(kMerchantChannels[kFarmerSlot] == Channel::Farmer);
 
-void run_merchant(World& w, Stream& s, std::size_t m) {
+/// A merchant's purchases: its order split across its channels, and every
+/// channel but farmers run (their activations on records ordered). The rest
+/// of its day waits in ProductionToday::merchants (recruit_farmers).
+void buy_for_merchant(World& w, Stream& s, std::size_t m) {
   const int64_t order = std::max<int64_t>(0, target_stock(w, m) - int64_t(w.brokers.stock[m].size()));
   if (order == 0) return;
-  int64_t split[kProductionChannels];
-  split_order(w, s, m, order, split);
-  ChannelTally tally[kProductionChannels];
-  for (int c = 0; c < kProductionChannels; ++c) tally[c].ordered = double(split[c]);
-  // Farmers are recruited last, for their own share and for whatever the
-  // other channels fell short of today: insiders' white cards and harvested
-  // records run out, people who would sell a card are looked for (reach
-  // permitting) until the order is filled.
-  int64_t shortfall = 0;
+  ProductionToday& today = production_today();
+  MerchantDay& d = today.merchants.emplace_back(m, s);
+  split_order(w, d.stream, m, order, d.split);
+  const auto first_tally = uint32_t((today.merchants.size() - 1) * kProductionChannels);
   for (int c = 0; c < kProductionChannels; ++c) {
-    if (c == kFarmerSlot || split[c] == 0) continue;
-    produce(w, s, kMerchantChannels[std::size_t(c)], m, split[c], tally[c]);
-    shortfall += split[c] - int64_t(tally[c].obtained);
+    d.tally[c].ordered = double(d.split[c]);
+    d.tally[c].id = first_tally + uint32_t(c);
   }
-  const int64_t farmer_order = split[kFarmerSlot] + (merchant_uses(w, kFarmerSlot) ? shortfall : 0);
-  tally[kFarmerSlot].ordered = double(farmer_order);
-  if (farmer_order > 0) produce(w, s, Channel::Farmer, m, farmer_order, tally[kFarmerSlot]);
+  for (int c = 0; c < kProductionChannels; ++c)
+    if (c != kFarmerSlot && d.split[c] > 0) produce(w, d.stream, kMerchantChannels[std::size_t(c)], m, d.split[c], d.tally[c]);
+}
+
+/// The rest of a merchant's day, once its activations on records are
+/// decided. Farmers are recruited last, for their own share and for whatever
+/// the other channels fell short of today: insiders' white cards and
+/// harvested records run out or are refused, people who would sell a card are
+/// looked for (reach permitting) until the order is filled. Then the
+/// merchant learns each channel's profit and its unit cost.
+void recruit_farmers(World& w, MerchantDay& d) {
+  const std::size_t m = d.merchant;
+  int64_t shortfall = 0;
+  for (int c = 0; c < kProductionChannels; ++c)
+    if (c != kFarmerSlot && d.split[c] > 0) shortfall += d.split[c] - int64_t(d.tally[c].obtained);
+  const int64_t farmer_order = d.split[kFarmerSlot] + (merchant_uses(w, kFarmerSlot) ? shortfall : 0);
+  d.tally[kFarmerSlot].ordered = double(farmer_order);
+  if (farmer_order > 0) produce(w, d.stream, Channel::Farmer, m, farmer_order, d.tally[kFarmerSlot]);
   double spend = 0, made = 0;
   for (int c = 0; c < kProductionChannels; ++c) {
-    record_profit(w, m, c, tally[c]);
-    spend += tally[c].spend;
-    made += tally[c].obtained;
+    record_profit(w, m, c, d.tally[c]);
+    spend += d.tally[c].spend;
+    made += d.tally[c].obtained;
   }
   if (made > 0) w.brokers.unit_cost_ema[m] += kProfitMemory * (spend / made - w.brokers.unit_cost_ema[m]);
 }
@@ -429,7 +475,7 @@ void run_raiser(World& w, Stream& s, std::size_t r) {
     w.ledger.transfer(account, w.ledger.pool(Pool::Suppliers), w.p.raising_upkeep_yuan * double(raising.size()));
   if (!channel_enabled(w.p, Channel::Raised) || w.brokers.insiders[r].empty()) return;
   const int64_t n = s.poisson(w.p.raising_cards_per_day * w.brokers.effort[r] * w.restraint(w.brokers.convictions[r]));
-  ChannelTally tally;  // raisers learn from commissions paid, not from today's spend
+  ChannelTally tally;  // raisers learn from commissions paid, not from today's spend (id kNone)
   produce(w, s, Channel::Raised, r, n, tally);
 }
 
@@ -519,25 +565,130 @@ void harvest_records(World& w) {
   mark_leaked(w, leaked);
 }
 
+namespace {
+
+/// Whether the checks of activations on records can run by blocks of
+/// holders: they then read nothing but the holder's record and fixed facts of
+/// the outlet (its region). The dealer cap and the velocity check read and
+/// count outlets' windows, which holders of every block share, and a check
+/// registered at run time may touch any state: the activations are then
+/// decided one after another in the order they were bought, each counted at
+/// its outlet at once. Without those checks both ways give the same results
+/// (a test runs both).
+bool record_checks_by_blocks(const Params& p) {
+  return !p.dealer_cap_enabled && !p.velocity_enabled && only_builtin_activation_checks();
+}
+
+/// The checks of the day's k-th activation on a record, from a stream of its
+/// own (so that the order the checks run in moves no draw). Accepted, the card
+/// takes a slot of its holder's under the per-ID cap and marks them misused:
+/// the holder's own record, which later checks on the same holder read.
+void decide_record_activation(World& w, RecordActivation& a, std::size_t k) {
+  Stream s = w.stream(Phase::Production, kRecordCheckEntity + k);
+  ActivationAttempt attempt;
+  attempt.identity = a.identity;
+  attempt.outlet = a.outlet;
+  attempt.person_present = false;
+  attempt.reused_photo = !a.insider_login;
+  attempt.insider_login = a.insider_login;
+  attempt.location_edit = a.location_edit;
+  if (check_activation(w, s, attempt).refused()) return;
+  a.accepted = true;
+  w.take_slot(a.identity);
+  a.first_misuse = mark_misused(w, a.identity);
+}
+
+/// Decides the day's activations on records. By blocks of holders: in the
+/// order of the records' pages (a holder's activations in the order they were
+/// bought), the blocks on the world's block threads; read in buying order,
+/// each record cost a TLB and a cache miss at national scale (bench/README.md).
+/// Otherwise one after another (record_checks_by_blocks).
+void decide_record_activations(World& w, ProductionToday& today) {
+  std::vector<RecordActivation>& activations = today.activations;
+  if (!record_checks_by_blocks(w.p)) {
+    for (std::size_t k = 0; k < activations.size(); ++k) {
+      decide_record_activation(w, activations[k], k);
+      if (activations[k].accepted) count_activation(w, activations[k].identity, activations[k].outlet);
+    }
+    return;
+  }
+  today.holders.resize(activations.size());
+  for (std::size_t k = 0; k < activations.size(); ++k) today.holders[k] = activations[k].identity;
+  update_records_by_page(w, today.holders, today.pages,
+                         [&w, &activations](std::size_t k) { decide_record_activation(w, activations[k], k); });
+  for (const RecordActivation& a : activations)
+    if (a.accepted) count_activation(w, a.identity, a.outlet);
+}
+
+/// A decided activation's card goes to its maker: a merchant's into stock
+/// (counted as obtained by the channel that ordered it), a raiser's into
+/// raising until its commission is paid.
+void hand_over(World& w, ProductionToday& today, const RecordActivation& a, uint32_t card) {
+  const auto broker = std::size_t(a.broker);
+  if (channel_spec(a.channel).maker == Maker::Raiser) {
+    w.set_card_state(card, CardState::Raising);
+    w.brokers.raising[broker].push_back(card);
+    schedule_commission(w, card);
+    return;
+  }
+  add_to_stock(w, broker, card);
+  today.tally_of(a.tally).obtained += 1;
+}
+
+/// The cards of the accepted activations on records, made in the order they
+/// were bought. A card remembers its record's supplier, whom a police trace
+/// can follow it to.
+void make_record_cards(World& w, ProductionToday& today) {
+  for (const RecordActivation& a : today.activations) {
+    if (!a.accepted) continue;
+    if (a.first_misuse) w.recorder.add(Metric::identities_misused, 1);
+    // A harvested card involves the insider only when their login edited its location.
+    const bool remote = w.region_of(a.identity) != w.outlets.region[a.outlet];
+    const bool edited = remote && a.location_edit && w.p.remote_mode != RemoteMode::allow;
+    const int32_t involved = a.insider_login || edited ? a.insider : -1;
+    const uint32_t card = w.new_card_in_taken_slot(a.channel, a.identity, a.outlet, a.broker, involved);
+    w.cards.supplier[card] = a.supplier;
+    hand_over(w, today, a, card);
+  }
+}
+
+/// The day's production, kept between days (no allocation per day). The
+/// blocks' threads see this thread's through the reference it is passed by.
+ProductionToday& fresh_production_day(World& w) {
+  static thread_local ProductionToday kept;
+  kept.activations.clear();
+  kept.merchants.clear();
+  for (const bool need_face : {false, true}) {
+    const RecordSuppliers suppliers(w.brokers, need_face, w.p.records_by_profit);
+    kept.record_sellers[need_face] =
+        OpenPositions(suppliers.size(), [&](std::size_t k) { return has_records(w, suppliers, k); });
+  }
+  return kept;
+}
+
+}  // namespace
+
+/// Production in four steps: every broker buys, in broker order (records,
+/// white cards, outlets; activations on records ordered); the activations are
+/// decided by blocks of holders; their cards are made in buying order; each
+/// merchant with an order recruits farmers for its shortfall, in broker order.
 void produce_cards(World& w) {
   if (w.citizens.count == 0) return;
   update_farmer_pool(w);
-  RecordSellersToday record_sellers;
-  for (const bool need_face : {false, true}) {
-    const RecordSuppliers suppliers(w.brokers, need_face, w.p.records_by_profit);
-    record_sellers[need_face] =
-        OpenPositions(suppliers.size(), [&](std::size_t k) { return has_records(w, suppliers, k); });
-  }
-  t_record_sellers = &record_sellers;
+  ProductionToday& today = fresh_production_day(w);
+  t_production = &today;
   struct Unset {
-    ~Unset() { t_record_sellers = nullptr; }
+    ~Unset() { t_production = nullptr; }
   } unset;
   for (std::size_t i = 0; i < w.brokers.kind.size(); ++i) {
     if (!w.broker_present(int32_t(i))) continue;
     Stream s = w.stream(Phase::Production, i);
-    if (w.brokers.kind[i] == BrokerKind::Merchant) run_merchant(w, s, i);
+    if (w.brokers.kind[i] == BrokerKind::Merchant) buy_for_merchant(w, s, i);
     if (w.brokers.kind[i] == BrokerKind::Raiser) run_raiser(w, s, i);
   }
+  decide_record_activations(w, today);
+  make_record_cards(w, today);
+  for (MerchantDay& d : today.merchants) recruit_farmers(w, d);
 }
 
 void adapt_merchants(World& w) {

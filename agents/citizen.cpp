@@ -311,10 +311,11 @@ uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker) 
   return w.new_card(Channel::Farmer, person, a.outlet, broker, -1);
 }
 
-void mark_misused(World& w, uint32_t identity) {
-  if (w.citizens.person[identity].flags() & Citizens::kMisused) return;
-  w.citizens.person[identity].set_flags(Citizens::kMisused);
-  w.recorder.add(Metric::identities_misused, 1);
+bool mark_misused(World& w, uint32_t identity) {
+  Identity& holder = w.citizens.person[identity];
+  if (holder.flags() & Citizens::kMisused) return false;
+  holder.set_flags(Citizens::kMisused);
+  return true;
 }
 
 double deception_probability(const World& w, VictimGroup g) {

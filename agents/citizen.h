@@ -43,8 +43,11 @@ double farmer_ask_yuan(const World& w, double reservation_yuan);
 /// The farmer opens one card in their own name; kNone when refused.
 uint32_t open_farmer_card(World& w, Stream& s, uint32_t person, int32_t broker);
 
-/// Records that a card was registered to an identity without its owner.
-void mark_misused(World& w, uint32_t identity);
+/// Records in the holder's own record that a card was registered to their
+/// identity without them; true the first time (the caller counts it in
+/// identities_misused: this touches nothing but the record, so that blocks
+/// of holders can mark theirs at once).
+bool mark_misused(World& w, uint32_t identity);
 
 /// Chance that one fraud attempt on a person of this group becomes a case.
 double deception_probability(const World& w, VictimGroup g);

@@ -278,6 +278,41 @@ TEST_CASE("brokers' kinds come from their kind field: a supplier laid out before
   CHECK(w->ledger.balance(w->ledger.broker(0)) == w->market.price_record);
 }
 
+TEST_CASE("production decides activations on records after buying: a holder's second record under a cap of one is refused and paid for",
+          "[agents][production]") {
+  Params p = tiny_world()->p;
+  p.density_labor_agencies = 250000;  // one labor agency beside the merchant
+  p.channel_farmer = false;
+  p.channel_white_card = false;
+  p.brokers_target_stock = 2;
+  p.per_id_cap_max = 1;
+  p.liveness_strength = 0;  // no draw refuses: the cap alone decides
+  World w(p, 7, 0);
+  for (uint32_t id = 0; id < 4; ++id) w.set_legit_cards(id, 0);
+  w.day = 10;
+  Brokers& b = w.brokers;
+  REQUIRE(b.kind == std::vector<BrokerKind>{BrokerKind::Merchant, BrokerKind::LaborAgency});
+  b.records[1] = {2, 2};  // sold from the back: both records are holder 2's
+  const double scammer_price = w.market.price_scammer, record_price = w.market.price_record;
+  const double unit_cost = b.unit_cost_ema[0];
+  produce_cards(w);
+  // Both records were bought before either was checked; the first card took
+  // holder 2's only slot, so the second was refused, its record paid for.
+  CHECK(b.records[1].empty());
+  REQUIRE(b.stock[0].size() == 1);
+  CHECK(w.cards.size() == 1);
+  CHECK(w.cards.identity[b.stock[0][0]] == 2);
+  CHECK(w.cards.supplier[b.stock[0][0]] == 1);
+  CHECK(w.citizens.person[2].criminal_cards() == 1);
+  CHECK((w.citizens.person[2].flags() & Citizens::kMisused) != 0);
+  CHECK(w.ledger.balance(w.ledger.broker(1)) == 2 * record_price);
+  // The harvested channel ordered 2 and obtained 1: its profit per card ordered.
+  const std::size_t harvested = 1;
+  REQUIRE(kMerchantChannels[harvested] == Channel::Harvested);
+  CHECK(b.profit_ema[harvested] == Approx(0.1 * (scammer_price - 2 * record_price) / 2));
+  CHECK(b.unit_cost_ema[0] == Approx(unit_cost + 0.1 * (2 * record_price / 1 - unit_cost)));
+}
+
 TEST_CASE("raising teams keep their profit apart from merchants' channel slots", "[agents][life]") {
   Params p = tiny_world()->p;
   p.density_raisers = 250000;  // one raiser beside the merchant

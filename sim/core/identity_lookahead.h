@@ -117,7 +117,11 @@ void update_records_by_page(const World& w, const std::vector<uint32_t>& ids, Pa
   const auto run_block = [&](int b) {
     const std::size_t first = page_start[std::size_t(b) * block_pages];
     const std::size_t last = page_start[std::min(pages, std::size_t(b + 1) * block_pages)];
-    for (std::size_t j = first; j < last; ++j) update(std::size_t(order[j]));
+    for (std::size_t j = first; j < last; ++j) {
+      // A few records a page at national scale: each is a cache miss, overlapped this way.
+      if (j + kRecordsAhead < last) prefetch_identity(w, ids[order[j + kRecordsAhead]]);
+      update(std::size_t(order[j]));
+    }
   };
   if (w.block_pool)
     w.block_pool->run(blocks, run_block);

@@ -360,7 +360,8 @@ void World::reserve_cards(std::size_t n) {
   visit_fields(reserve, cards);
 }
 
-uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider) {
+uint32_t World::new_card_in_taken_slot(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker,
+                                       int32_t insider) {
   cards.channel.push_back(uint8_t(ch));
   cards.state.push_back(uint8_t(CardState::Stock));
   cards.identity.push_back(identity);
@@ -377,8 +378,6 @@ uint32_t World::new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t
   cards_by_state[std::size_t(CardState::Stock)]++;
   recorder.add(channel_spec(ch).activated, 1);
   if (ch == Channel::Farmer) recorder.add_region(RegionSeries::FarmerActivations, outlets.region[outlet], 1);
-  Identity& holder = citizens.person[identity];
-  holder.set_criminal_cards(holder.criminal_cards() + 1);
   return cards.size() - 1;
 }
 

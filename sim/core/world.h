@@ -700,7 +700,18 @@ struct World {
   /// Room for `n` cards in every card array (capacity only: no card is made).
   void reserve_cards(std::size_t n);
   /// A card made by channel `ch`, in stock; counts it in the channel's activation metric.
-  uint32_t new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider);
+  uint32_t new_card(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider) {
+    take_slot(identity);
+    return new_card_in_taken_slot(ch, identity, outlet, broker, insider);
+  }
+  /// new_card in two steps, for a caller that takes many holders' slots at
+  /// once, in the order of their records' pages (production's activations on
+  /// records): the holder's slot under the per-ID cap is taken, then the card made.
+  void take_slot(uint32_t identity) {
+    Identity& holder = citizens.person[identity];
+    holder.set_criminal_cards(holder.criminal_cards() + 1);
+  }
+  uint32_t new_card_in_taken_slot(Channel ch, uint32_t identity, uint32_t outlet, int32_t broker, int32_t insider);
   /// Sells a card in stock to `buyer` of `use`: it goes InUse, counted in the use's entry metric.
   void put_in_use(uint32_t card, CardUse use, int32_t buyer);
   /// A ring's cards in fraud use changed by `delta`: keeps Rings::cards_in_use
