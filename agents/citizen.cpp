@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "agents/carrier.h"
@@ -13,24 +14,30 @@ namespace {
 
 // Streams of the honest-demand phase. Holders are drawn from streams of their
 // own so that they can be drawn ahead of use (IdentityLookahead).
-constexpr uint64_t kDemandEvents = 0;   // churn's count and remote customers' regions, outlets, checks
-constexpr uint64_t kRetryChoices = 3;   // whether a refused customer tries again
-constexpr uint64_t kRetryTries = 4;     // the retries' outlets and checks
-constexpr uint64_t kRemoteChoices = 5;  // whether a refused remote customer tries again
+constexpr uint64_t kDemandEvents = 0;  // the day's churned cards, shared among the blocks
 
 
 /// One block of holders' share of a day's honest events. A block is a
-/// region's holders: a holder asks at an outlet of home except for the
-/// remote share, so a block's home events touch only its own holders and its
-/// region's outlets, and blocks can run on several threads at once. What the
-/// events change beyond them (metrics, counts of honest cards, commissions
-/// due, retries, remote customers) is kept here and merged into the world in
-/// block order, so results do not depend on how many threads ran the blocks.
+/// region's holders: a holder asks at an outlet of home (a new customer or a
+/// retry) except for the remote share, so a block's home events touch only
+/// its own holders and its region's outlets, and blocks can run on several
+/// threads at once. Its remote customers ask at outlets of other regions: in
+/// the block too while no check reads an outlet's counts
+/// (remote_customers_in_blocks), their outlets counted after every block;
+/// after every block otherwise. What the events change beyond the block's
+/// holders (metrics, counts of honest cards, commissions due, retries, remote
+/// outlets' counts) is kept here and merged into the world in block order, so
+/// results do not depend on how many threads ran the blocks.
 struct HonestBlock {
   std::vector<double> value, den, by_check;  // today's metrics, as Recorder::add / add_ratio count them
   std::vector<int64_t> commissions;          // honest commissions per carrier, due commission_delay_days ahead
   std::vector<uint64_t> retries;             // packed Retry: next try retry_delay_days ahead
-  std::vector<uint32_t> remote;              // holders asking in another region (served after the blocks)
+  std::vector<uint64_t> due;                 // packed Retry: the block's holders trying again today
+  std::vector<uint32_t> remote;              // holders asking in another region
+  std::vector<std::pair<uint32_t, uint32_t>> counted_later;  // (holder, outlet of another region): a remote customer's card
+  bool count_outlets_later = false;          // while remote customers are served inside the block
+  std::vector<uint32_t> batch;               // scratch: holders whose records are read in page order
+  RecordWarming warming;                     // scratch of warm_records
   int64_t activated = 0, churned = 0;        // honest cards
   int64_t churn = 0;                         // honest cards the block's holders give up today
 
@@ -40,7 +47,10 @@ struct HonestBlock {
     by_check.assign(std::size_t(w.recorder.checks()), 0.0);
     commissions.assign(std::size_t(w.p.carriers), 0);
     retries.clear();
+    due.clear();
     remote.clear();
+    counted_later.clear();
+    count_outlets_later = false;
     activated = churned = churn = 0;
   }
   void add(Metric m, double v) { value[std::size_t(m)] += v; }
@@ -103,7 +113,10 @@ void refused_wait(HonestBlock& b, const World& w, Stream& choices, uint32_t iden
 }
 
 void activate_honest_card(World& w, HonestBlock& b, uint32_t identity, uint32_t outlet) {
-  count_activation(w, identity, outlet);
+  if (b.count_outlets_later)
+    b.counted_later.emplace_back(identity, outlet);  // another region's outlet: counted after the blocks
+  else
+    count_activation(w, identity, outlet);
   w.set_legit_cards(identity, w.legit_cards(identity) + 1);
   b.activated++;
   b.add(Metric::cards_activated_legit, 1);
@@ -135,27 +148,19 @@ void honest_customer(World& w, HonestBlock& b, Stream& s, Stream& choices, uint3
   refused_wait(b, w, choices, identity, w.day, 0);
 }
 
-/// Today's retries, each at an outlet of the customer's home region. Their
-/// refusals are not counted again in honest_refused (a customer, not a try).
-void honest_retries(World& w, HonestBlock& b) {
-  auto& due = w.honest_retry_due[std::size_t(w.day)];
-  if (due.empty()) return;
-  Stream s = w.stream(Phase::HonestDemand, kRetryTries);
-  Stream choices = w.stream(Phase::HonestDemand, kRetryChoices);
-  for (std::size_t k = 0; k < due.size(); ++k) {
-    if (k + kRecordsAhead < due.size()) prefetch_identity(w, unpack_retry(due[k + kRecordsAhead]).identity);
-    const Retry r = unpack_retry(due[k]);
-    b.add(Metric::honest_retries, 1);
-    const int home = w.region_of(r.identity);
-    if (ask_for_card(w, b, s, r.identity, home, home).refused()) {
-      refused_wait(b, w, choices, r.identity, r.first_refused, r.tries + 1);
-      continue;
-    }
-    b.add_ratio(Metric::honest_days_to_card, double(w.day - r.first_refused), 1);
-    b.add_ratio(Metric::honest_gave_up_share, 0, 1);
+/// Calls `serve(identity)` for each of `ids` in order, reading their records
+/// first in page order, a batch at a time (warm_records): drawn on earlier
+/// days or earlier in the block, they have left the caches since.
+template <class Serve>
+void serve_warmed(const World& w, HonestBlock& b, std::size_t count, uint32_t (*id_at)(const HonestBlock&, std::size_t),
+                  Serve serve) {
+  for (std::size_t first = 0; first < count; first += kWarmBatch) {
+    const std::size_t last = std::min(count, first + kWarmBatch);
+    b.batch.clear();
+    for (std::size_t k = first; k < last; ++k) b.batch.push_back(id_at(b, k));
+    warm_records(w, b.batch, b.warming);
+    for (std::size_t k = first; k < last; ++k) serve(k);
   }
-  due.clear();
-  due.shrink_to_fit();
 }
 
 /// Honest cards given up by a block's holders: each from a random holder of
@@ -174,7 +179,17 @@ void honest_churn(World& w, HonestBlock& b, IdentityLookahead& who) {
 }
 
 // Each block draws from streams of its own, keyed by its region.
-enum BlockStream : uint64_t { kBlockEvents, kBlockChoices, kBlockCustomers, kBlockChurners, kBlockStreamCount };
+enum BlockStream : uint64_t {
+  kBlockEvents,         // new customers: how many, remote or not, outlets and checks
+  kBlockChoices,        // whether a refused new customer tries again
+  kBlockCustomers,      // which holders are new customers
+  kBlockChurners,       // which holders give up an honest card
+  kBlockRetries,        // retries' outlets and checks
+  kBlockRetryChoices,   // whether a refused retry tries again
+  kBlockRemote,         // remote customers' regions, outlets and checks
+  kBlockRemoteChoices,  // whether a refused remote customer tries again
+  kBlockStreamCount
+};
 constexpr uint64_t kFirstBlockStream = uint64_t(1) << 20;
 uint64_t block_key(int region, BlockStream which) {
   return kFirstBlockStream + kBlockStreamCount * uint64_t(region) + which;
@@ -184,9 +199,52 @@ uint64_t block_key(int region, BlockStream which) {
 /// no holders (World::random_identity_in then draws from everyone): -1, unknown.
 int home_of_block(const World& w, int region) { return w.holders_in(region) > 0 ? region : -1; }
 
-/// One block's day: its new customers asking at home (the remote share set
-/// aside for later), then the honest cards its holders give up.
+/// Today's retries of the block's holders, each at an outlet of home. Their
+/// refusals are not counted again in honest_refused (a customer, not a try).
+void block_retries(World& w, HonestBlock& b, int region) {
+  if (b.due.empty()) return;
+  Stream s = w.stream(Phase::HonestDemand, block_key(region, kBlockRetries));
+  Stream choices = w.stream(Phase::HonestDemand, block_key(region, kBlockRetryChoices));
+  const auto identity_at = [](const HonestBlock& hb, std::size_t k) { return unpack_retry(hb.due[k]).identity; };
+  serve_warmed(w, b, b.due.size(), identity_at, [&](std::size_t k) {
+    const Retry r = unpack_retry(b.due[k]);
+    b.add(Metric::honest_retries, 1);
+    if (ask_for_card(w, b, s, r.identity, region, region).refused()) {
+      refused_wait(b, w, choices, r.identity, r.first_refused, r.tries + 1);
+      return;
+    }
+    b.add_ratio(Metric::honest_days_to_card, double(w.day - r.first_refused), 1);
+    b.add_ratio(Metric::honest_gave_up_share, 0, 1);
+  });
+}
+
+/// The block's remote customers, each at an outlet of another region.
+void block_remote_customers(World& w, HonestBlock& b, int region) {
+  if (b.remote.empty()) return;
+  Stream s = w.stream(Phase::HonestDemand, block_key(region, kBlockRemote));
+  Stream choices = w.stream(Phase::HonestDemand, block_key(region, kBlockRemoteChoices));
+  const int home = home_of_block(w, region);
+  const auto identity_at = [](const HonestBlock& hb, std::size_t k) { return hb.remote[k]; };
+  serve_warmed(w, b, b.remote.size(), identity_at, [&](std::size_t k) {
+    honest_customer(w, b, s, choices, b.remote[k], home, w.random_other_region(s, region));
+  });
+}
+
+/// Whether remote customers can be served inside their home block: no check
+/// then reads the counts of the other region's outlet they ask at (the dealer
+/// cap and the velocity check do, and a check registered at run time may
+/// touch any state), so the outlets can be counted after every block.
+/// Otherwise they are served after every block, in block order; both ways
+/// give the same results when no such check binds (a test).
+bool remote_customers_in_blocks(const Params& p) {
+  return !p.dealer_cap_enabled && !p.velocity_enabled && only_builtin_activation_checks();
+}
+
+/// One block's day: its retries, its new customers asking at home (the
+/// remote share set aside), the honest cards its holders give up, and its
+/// remote customers when they are served in the block.
 void run_block(World& w, HonestBlock& b, int region) {
+  block_retries(w, b, region);
   Stream s = w.stream(Phase::HonestDemand, block_key(region, kBlockEvents));
   Stream choices = w.stream(Phase::HonestDemand, block_key(region, kBlockChoices));
   const int64_t n = s.poisson(double(w.holders_in(region)) * w.p.citizens_activation_rate);
@@ -205,6 +263,19 @@ void run_block(World& w, HonestBlock& b, int region) {
     IdentityLookahead who(w, w.stream(Phase::HonestDemand, block_key(region, kBlockChurners)), region, b.churn);
     honest_churn(w, b, who);
   }
+  if (remote_customers_in_blocks(w.p)) {
+    b.count_outlets_later = true;
+    block_remote_customers(w, b, region);
+    b.count_outlets_later = false;
+  }
+}
+
+/// Today's retries, each to the block of its holder's region.
+void share_retries(World& w, std::vector<HonestBlock>& blocks) {
+  auto& due = w.honest_retry_due[std::size_t(w.day)];
+  for (uint64_t packed : due) blocks[std::size_t(w.region_of(unpack_retry(packed).identity))].due.push_back(packed);
+  due.clear();
+  due.shrink_to_fit();
 }
 
 /// Splits today's churned honest cards among the blocks in proportion to
@@ -222,25 +293,23 @@ void share_churn(World& w, std::vector<HonestBlock>& blocks, Stream& s) {
   }
 }
 
-/// Customers who ask in another region, after every block: their outlets
-/// belong to other blocks.
-void serve_remote(World& w, const std::vector<HonestBlock>& blocks, HonestBlock& b) {
-  Stream s = w.stream(Phase::HonestDemand, kDemandEvents);
-  Stream choices = w.stream(Phase::HonestDemand, kRemoteChoices);
-  // Drawn while their block ran, these holders' records have left the caches
-  // since: each batch of them is read in page order first (warm_records).
-  std::vector<uint32_t> batch;
-  RecordWarming scratch;
-  for (int r = 0; r < w.p.regions; ++r) {
-    const std::vector<uint32_t>& remote = blocks[std::size_t(r)].remote;
-    for (std::size_t first = 0; first < remote.size(); first += kWarmBatch) {
-      batch.assign(remote.begin() + std::ptrdiff_t(first),
-                   remote.begin() + std::ptrdiff_t(std::min(remote.size(), first + kWarmBatch)));
-      warm_records(w, batch, scratch);
-      for (uint32_t identity : batch)
-        honest_customer(w, b, s, choices, identity, home_of_block(w, r), w.random_other_region(s, r));
+/// Remote customers when they are not served in their blocks: after every
+/// block, in block order, counted at their outlets at once.
+void serve_remote_after_blocks(World& w, std::vector<HonestBlock>& blocks) {
+  for (int r = 0; r < w.p.regions; ++r) block_remote_customers(w, blocks[std::size_t(r)], r);
+}
+
+/// The outlets of other regions that activated cards for remote customers
+/// served in their blocks, counted in block order. A count is a sum, the same
+/// in any order; only the dealer cap and the velocity check read it, and
+/// with either on the customers are served after the blocks instead.
+void count_remote_outlets(World& w, const std::vector<HonestBlock>& blocks) {
+  for (const HonestBlock& b : blocks)
+    for (std::size_t k = 0; k < b.counted_later.size(); ++k) {
+      if (k + kRecordsAhead < b.counted_later.size())
+        __builtin_prefetch(&w.outlets.cap_count[b.counted_later[k + kRecordsAhead].second], 1);
+      count_activation(w, b.counted_later[k].first, b.counted_later[k].second);
     }
-  }
 }
 
 }  // namespace
@@ -254,19 +323,16 @@ void honest_refused_wait(World& w, Stream& choices, uint32_t identity, int64_t f
 
 void honest_demand(World& w) {
   if (w.citizens.count == 0) return;
-  // Blocks 0..regions-1 are the regions' holders; the last one gathers the
-  // events that cross regions (retries before the blocks, remote customers
-  // after), which run on this thread alone.
+  // Block r is region r's holders.
   // Kept between days (no allocation per day). The blocks' threads see this
   // thread's vector through the reference: in their code the name of a
   // thread_local would mean each thread's own, empty one.
   static thread_local std::vector<HonestBlock> kept;
   std::vector<HonestBlock>& blocks = kept;
   const int regions = int(w.p.regions);
-  blocks.resize(std::size_t(regions) + 1);
+  blocks.resize(std::size_t(regions));
   for (auto& b : blocks) b.reset(w);
-  HonestBlock& crossing = blocks.back();
-  honest_retries(w, crossing);
+  share_retries(w, blocks);
   Stream s = w.stream(Phase::HonestDemand, kDemandEvents);
   share_churn(w, blocks, s);
   // A run-time registered activation check may touch any state: blocks then
@@ -287,7 +353,10 @@ void honest_demand(World& w) {
     });
   } else
     for (int r = 0; r < regions; ++r) run_block(w, blocks[std::size_t(r)], r);
-  serve_remote(w, blocks, crossing);
+  if (remote_customers_in_blocks(w.p))
+    count_remote_outlets(w, blocks);
+  else
+    serve_remote_after_blocks(w, blocks);
   for (const auto& b : blocks) merge_block(w, b);
 }
 

@@ -253,11 +253,14 @@ TEST_CASE("kit collectors' contacts by groups: 1 and 2 threads bit-identical", "
 
 // Production decides its activations on bought records by blocks of their
 // holders, in the order of the records' pages, each activation's checks from
-// a stream of its own (agents/broker.cpp, decide_record_activations). With
-// several page blocks the results are the same on 1 and 2 threads, and the
-// same as deciding them one by one in buying order, the way taken when the
-// dealer cap is on: a cap that never binds changes nothing else.
-TEST_CASE("activations on records by page blocks: 1 and 2 threads, and one by one, bit-identical",
+// a stream of its own (agents/broker.cpp, decide_record_activations), and
+// honest customers asking in another region are served in their home
+// region's block, the other region's outlets counted afterwards
+// (agents/citizen.cpp). With several page blocks the results are the same
+// on 1 and 2 threads, and the same as the way taken when the dealer cap is
+// on (activations decided one by one in buying order, remote customers served
+// after every block): a cap that never binds changes nothing else.
+TEST_CASE("activations on records by page blocks and remote customers in their blocks: 1 and 2 threads, and one by one, bit-identical",
           "[determinism][threads]") {
   const OnePageBlocks one_page;
   const Scenario sc = with(small_baseline(3500000, 120), {"regions=31", "region_sizes=china_provinces_2020"});
@@ -269,4 +272,6 @@ TEST_CASE("activations on records by page blocks: 1 and 2 threads, and one by on
   for (const char* metric : {"cards_activated_harvested", "cards_activated_white", "cards_raised"})
     CHECK(mean_total(one, metric) > 0);
   CHECK(mean_total(one, "identities_misused") > 0);
+  CHECK(mean_total(one, "honest_retries") > 0);
+  CHECK(mean_total(one, "honest_refused_remote") > 0);
 }
