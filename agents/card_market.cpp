@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <utility>
 
 #include "agents/carrier.h"
@@ -293,6 +294,36 @@ void buyers_buy_cards(World& w) {
   sell_outside(w);
 }
 
+namespace {
+
+/// Detection in one use's fleets, by thinning: candidates come at the
+/// highest hazard of the use's channels, a gap of failures drawn at once
+/// (Stream::failures_before_success), and a candidate card is detected with
+/// its channel's hazard over the highest. The same chance for every card as
+/// a draw per card, with a draw per candidate instead of one per card in use
+/// (hundreds of thousands a day at national scale), and a card's channel read
+/// only for candidates (a cache miss each: a fleet's cards were made on
+/// different days and lie scattered over the card arrays).
+void detect_in_fleets(World& w, Stream& s, CardUse use, const double (&hazard)[kChannelCount]) {
+  const double highest = *std::max_element(std::begin(hazard), std::end(hazard));
+  if (highest <= 0) return;
+  const auto due = std::size_t(w.day + w.p.monitoring_delay_days);
+  uint64_t gap = s.failures_before_success(highest);
+  for (const auto& fleet : use_fleets(w, use)) {
+    std::size_t k = 0;
+    while (fleet.size() - k > gap) {
+      k += std::size_t(gap);
+      const uint32_t card = fleet[k++];
+      const double h = hazard[w.cards.channel[card]];
+      if ((h >= highest || s.bernoulli(h / highest)) && due < w.horizon()) w.shutdown_due[due].push_back(card);
+      gap = s.failures_before_success(highest);
+    }
+    gap -= fleet.size() - k;
+  }
+}
+
+}  // namespace
+
 void detect_cards_in_use(World& w, Stream& s) {
   for (int u = 0; u < kCardUseCount; ++u) {
     // The hazard depends on the use and the card's channel only: computed
@@ -300,18 +331,7 @@ void detect_cards_in_use(World& w, Stream& s) {
     double hazard[kChannelCount];
     for (int c = 0; c < kChannelCount; ++c)
       hazard[c] = std::min(1.0, kUseFunctions[u].hazard(w.p, Channel(c)));
-    // A fleet's cards were made on different days: their channels lie
-    // scattered over the card arrays, so each is fetched a few cards ahead.
-    constexpr std::size_t kAhead = 16;
-    for (const auto& fleet : use_fleets(w, CardUse(u)))
-      for (std::size_t k = 0; k < fleet.size(); ++k) {
-        if (k + kAhead < fleet.size()) __builtin_prefetch(&w.cards.channel[fleet[k + kAhead]]);
-        const uint32_t card = fleet[k];
-        if (s.bernoulli(hazard[w.cards.channel[card]])) {
-          const auto due = std::size_t(w.day + w.p.monitoring_delay_days);
-          if (due < w.horizon()) w.shutdown_due[due].push_back(card);
-        }
-      }
+    detect_in_fleets(w, s, CardUse(u), hazard);
   }
 }
 

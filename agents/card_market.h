@@ -13,8 +13,9 @@ namespace cardsim {
 /// Buyers of every use buy from brokers' stock (phase Market).
 void buyers_buy_cards(World& w);
 
-/// Monitoring draws, for every card in every use, whether it is detected
-/// today, and queues the detected ones for shutdown after the delay.
+/// Monitoring detects each card in every use today with its use's and
+/// channel's hazard (drawn by thinning: a draw per candidate, not per card),
+/// and queues the detected ones for shutdown after the delay.
 void detect_cards_in_use(World& w, Stream& s);
 
 /// Days a card is expected to work within `horizon_days` when monitoring shuts

@@ -336,6 +336,59 @@ std::unique_ptr<World> tiny_world_with_ring() {
   return w;
 }
 
+TEST_CASE("a run of failed trials drawn at once: failures before the first success are geometric", "[agents][monitoring]") {
+  Stream s(3, 0, 0, Phase::Monitoring, 0);
+  for (const double p : {0.5, 0.06, 0.002}) {
+    CAPTURE(p);
+    constexpr int kDraws = 200000;
+    double sum = 0, zeros = 0;
+    for (int k = 0; k < kDraws; ++k) {
+      const uint64_t n = s.failures_before_success(p);
+      sum += double(n);
+      zeros += n == 0;
+    }
+    // Mean (1 - p) / p, variance (1 - p) / p^2; P(0) = p. Five standard errors.
+    const double mean = (1 - p) / p, se = std::sqrt((1 - p) / (p * p) / kDraws);
+    CHECK(std::abs(sum / kDraws - mean) < 5 * se);
+    CHECK(std::abs(zeros / kDraws - p) < 5 * std::sqrt(p * (1 - p) / kDraws));
+  }
+  CHECK(s.failures_before_success(1.0) == 0);
+  CHECK(s.failures_before_success(0.0) == UINT64_MAX);
+}
+
+TEST_CASE("monitoring detects each card in use with its own channel's hazard", "[agents][monitoring]") {
+  auto w = tiny_world_with_ring();
+  w->p.monitoring_raised_factor = 0.5;  // raised cards at half the others' hazard (they look normal)
+  // 600 cards in one ring's fleet, every third one raised (the holders' slots
+  // are not counted: four holders could not hold them).
+  for (int k = 0; k < 600; ++k) {
+    const Channel c = k % 3 == 2 ? Channel::Raised : Channel::Farmer;
+    const uint32_t card = w->new_card_in_taken_slot(c, uint32_t(k % 4), 0, 0, -1);
+    w->put_in_use(card, CardUse::FraudCalls, 0);
+    w->rings.fleet[0].push_back(card);
+  }
+  const double farmer = fraud_card_hazard(w->p, Channel::Farmer), raised = fraud_card_hazard(w->p, Channel::Raised);
+  REQUIRE(raised > 0);
+  REQUIRE(raised < farmer);
+  double detected[2] = {0, 0};
+  const int days = 80;
+  for (int d = 0; d < days; ++d) {
+    w->day = d;
+    Stream s = w->stream(Phase::Monitoring, 0);
+    detect_cards_in_use(*w, s);
+    auto& due = w->shutdown_due[std::size_t(d + w->p.monitoring_delay_days)];
+    for (uint32_t card : due) detected[w->cards.channel[card] == uint8_t(Channel::Raised)] += 1;
+    due.clear();
+  }
+  // Each card's daily chance is its channel's hazard: 400 farmer and 200
+  // raised cards a day over 80 days, within five standard errors.
+  const double n[2] = {400.0 * days, 200.0 * days}, h[2] = {farmer, raised};
+  for (int c = 0; c < 2; ++c) {
+    CAPTURE(c, detected[c], n[c] * h[c]);
+    CHECK(std::abs(detected[c] - n[c] * h[c]) < 5 * std::sqrt(n[c] * h[c] * (1 - h[c])));
+  }
+}
+
 TEST_CASE("a ring's place is founded at world building by found_ring on the build stream", "[agents][life]") {
   auto w = tiny_world_with_ring();
   REQUIRE(w->rings.fleet.size() == 1);

@@ -109,6 +109,15 @@ class Stream {
 
   double exponential(double rate) { return -std::log(uniform()) / rate; }
 
+  /// Failures before the first success in trials that each succeed with
+  /// probability p (geometric on 0, 1, 2, ...): one draw for a whole run of
+  /// trials. UINT64_MAX when p is 0 or the run is longer than that.
+  uint64_t failures_before_success(double p) {
+    if (p >= 1) return 0;
+    const double n = std::floor(std::log(uniform()) / std::log1p(-p));
+    return n < 0x1.0p63 ? uint64_t(n) : UINT64_MAX;
+  }
+
   int64_t poisson(double lambda);
   int64_t binomial(int64_t n, double p);
 
