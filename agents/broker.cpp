@@ -91,6 +91,7 @@ struct RecordActivation {
   int32_t supplier = -1;   // who sold the record: a police trace can follow the card to them
   int32_t insider = -1;    // whose white card or location-editing login is used; -1: none
   uint32_t tally = kNone;  // ChannelTally::id of the channel that ordered it
+  uint32_t nth = 0;        // the broker's nth activation on a record today: its checks' stream
   Channel channel = Channel::Harvested;
   bool insider_login = false;  // a white card, registered inside the dealer system
   bool location_edit = false;  // the login can rewrite the activation location (F3)
@@ -223,7 +224,10 @@ void order_activation_on_record(World& w, std::size_t broker, const Record& reco
   a.channel = channel;
   a.insider_login = insider_login;
   a.location_edit = insider >= 0 && login_edits_location(w, insider);
-  production_today().activations.push_back(a);
+  // A broker's purchases are one run of the day's activations (brokers buy one after another).
+  std::vector<RecordActivation>& activations = production_today().activations;
+  if (!activations.empty() && activations.back().broker == a.broker) a.nth = activations.back().nth + 1;
+  activations.push_back(a);
 }
 
 /// A recruiter's mean contacts today. With farmer.contact_cost_yuan 0 the
@@ -579,12 +583,14 @@ bool record_checks_by_blocks(const Params& p) {
   return !p.dealer_cap_enabled && !p.velocity_enabled && only_builtin_activation_checks();
 }
 
-/// The checks of the day's k-th activation on a record, from a stream of its
-/// own (so that the order the checks run in moves no draw). Accepted, the card
-/// takes a slot of its holder's under the per-ID cap and marks them misused:
-/// the holder's own record, which later checks on the same holder read.
-void decide_record_activation(World& w, RecordActivation& a, std::size_t k) {
-  Stream s = w.stream(Phase::Production, kRecordCheckEntity + k);
+/// The checks of an activation on a record, from a stream of its own, keyed
+/// by its broker and its place among the broker's activations today: the
+/// order the checks run in moves no draw, and another broker's purchases
+/// move none either (common random numbers between two settings). Accepted,
+/// the card takes a slot of its holder's under the per-ID cap and marks them
+/// misused: the holder's own record, which later checks on the same holder read.
+void decide_record_activation(World& w, RecordActivation& a) {
+  Stream s = w.stream(Phase::Production, record_check_entity(a.broker, a.nth));
   ActivationAttempt attempt;
   attempt.identity = a.identity;
   attempt.outlet = a.outlet;
@@ -607,7 +613,7 @@ void decide_record_activations(World& w, ProductionToday& today) {
   std::vector<RecordActivation>& activations = today.activations;
   if (!record_checks_by_blocks(w.p)) {
     for (std::size_t k = 0; k < activations.size(); ++k) {
-      decide_record_activation(w, activations[k], k);
+      decide_record_activation(w, activations[k]);
       if (activations[k].accepted) count_activation(w, activations[k].identity, activations[k].outlet);
     }
     return;
@@ -615,7 +621,7 @@ void decide_record_activations(World& w, ProductionToday& today) {
   today.holders.resize(activations.size());
   for (std::size_t k = 0; k < activations.size(); ++k) today.holders[k] = activations[k].identity;
   update_records_by_page(w, today.holders, today.pages,
-                         [&w, &activations](std::size_t k) { decide_record_activation(w, activations[k], k); });
+                         [&w, &activations](std::size_t k) { decide_record_activation(w, activations[k]); });
   for (const RecordActivation& a : activations)
     if (a.accepted) count_activation(w, a.identity, a.outlet);
 }

@@ -51,10 +51,13 @@ constexpr uint64_t kPoliceReplacementEntity = 1;
 /// levers off no other draw moves.
 constexpr uint64_t kLeadEntity = uint64_t(1) << 41;
 constexpr uint64_t kReportedNumberEntity = uint64_t(1) << 42;
-/// Production streams beyond the brokers' indices: the checks of the day's
-/// k-th activation on a bought record draw from kRecordCheckEntity + k
-/// (agents/broker.cpp, decide_record_activations).
+/// Production streams beyond the brokers' indices: the checks of broker b's
+/// n-th activation on a bought record today draw from
+/// record_check_entity(b, n) (agents/broker.cpp, decide_record_activations).
 constexpr uint64_t kRecordCheckEntity = uint64_t(1) << 40;
+constexpr uint64_t record_check_entity(int32_t broker, uint32_t nth) {
+  return kRecordCheckEntity + (uint64_t(broker) << 32) + nth;
+}
 /// Init streams (day -1): world building draws from this entity, the key of
 /// holders' initial cards from the next one; both lie above any agent index.
 constexpr uint64_t kWorldBuildEntity = uint64_t(1) << 40;
