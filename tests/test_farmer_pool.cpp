@@ -113,7 +113,7 @@ const Doubling& doubled_recruiting() {
 // pay. Pay rises because recruiters meet the eager (cheap) willing first
 // (farmer.pool.eagerness, 1 by default): deeper recruiting sells them off,
 // and the sellers found ask more. With every willing holder equally likely
-// (eagerness 0) the same doubling moves pay by +0.16 yuan [-1.49, +1.81]
+// (eagerness 0) the same doubling moves pay by -1.1 yuan [-3.0, +0.8]
 // over 100 replicates: the depletion then shows in the share of the willing
 // above what a card is worth, hardly in the asks of those who sell
 // (docs/model.md 4.1.3). Against it, the extra cards lower the ring price
