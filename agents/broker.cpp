@@ -310,22 +310,21 @@ void produce_harvested(World& w, Stream& s, std::size_t m, int64_t order, Channe
 }
 
 /// One white card bought from `insider` and a record to register it on, its
-/// activation ordered; false when either could not be bought.
-bool buy_white_card_and_record(World& w, Stream& s, std::size_t broker, int32_t insider, Channel channel,
+/// activation ordered; nothing ordered when either could not be bought.
+void buy_white_card_and_record(World& w, Stream& s, std::size_t broker, int32_t insider, Channel channel,
                                ChannelTally& t) {
   const uint32_t account = w.ledger.broker(int32_t(broker));
   if (!buy_white_card(w, insider, account)) {
     if (w.insider_present(insider) && insider_white_ask(w, insider) > w.market.price_white) w.market.white_ordered += 1;
-    return false;
+    return;
   }
   w.market.white_ordered += 1;
   t.spend += w.market.price_white;
   const Record record = buy_record(w, s, account, false);
-  if (record.identity == kNone) return false;  // the white card waits unused; its cost is sunk
+  if (record.identity == kNone) return;  // the white card waits unused; its cost is sunk
   t.spend += record.price;
   const auto outlet = uint32_t(w.insiders.outlet[std::size_t(insider)]);
   order_activation_on_record(w, broker, record, outlet, channel, true, insider, t);
-  return true;
 }
 
 void produce_white(World& w, Stream& s, std::size_t m, int64_t order, ChannelTally& t) {
