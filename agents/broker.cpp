@@ -570,18 +570,6 @@ void harvest_records(World& w) {
 
 namespace {
 
-/// Whether the checks of activations on records can run by blocks of
-/// holders: they then read nothing but the holder's record and fixed facts of
-/// the outlet (its region). The dealer cap and the velocity check read and
-/// count outlets' windows, which holders of every block share, and a check
-/// registered at run time may touch any state: the activations are then
-/// decided one after another in the order they were bought, each counted at
-/// its outlet at once. Without those checks both ways give the same results
-/// (a test runs both).
-bool record_checks_by_blocks(const Params& p) {
-  return !p.dealer_cap_enabled && !p.velocity_enabled && only_builtin_activation_checks();
-}
-
 /// The checks of an activation on a record, from a stream of its own, keyed
 /// by its broker and its place among the broker's activations today: the
 /// order the checks run in moves no draw, and another broker's purchases
@@ -607,10 +595,12 @@ void decide_record_activation(World& w, RecordActivation& a) {
 /// order of the records' pages (a holder's activations in the order they were
 /// bought), the blocks on the world's block threads; read in buying order,
 /// each record cost a TLB and a cache miss at national scale (bench/README.md).
-/// Otherwise one after another (record_checks_by_blocks).
+/// Otherwise (checks_read_no_outlet_counts false) one after another in buying
+/// order, each counted at its outlet at once; with a cap that never binds both
+/// ways give the same results (a test).
 void decide_record_activations(World& w, ProductionToday& today) {
   std::vector<RecordActivation>& activations = today.activations;
-  if (!record_checks_by_blocks(w.p)) {
+  if (!checks_read_no_outlet_counts(w.p)) {
     for (std::size_t k = 0; k < activations.size(); ++k) {
       decide_record_activation(w, activations[k]);
       if (activations[k].accepted) count_activation(w, activations[k].identity, activations[k].outlet);

@@ -348,6 +348,10 @@ void count_activation(World& w, uint32_t identity, uint32_t outlet) {
   identity_window(w, identity).count++;
 }
 
+bool checks_read_no_outlet_counts(const Params& p) {
+  return !p.dealer_cap_enabled && !p.velocity_enabled && only_builtin_activation_checks();
+}
+
 bool requisition_white_card(World& w, uint32_t outlet) {
   if (dealer_cap_binds(w, outlet) && cap_count_today(w, outlet) >= w.p.dealer_cap_max) return false;
   cap_count_today(w, outlet);

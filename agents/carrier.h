@@ -15,6 +15,14 @@ namespace cardsim {
 /// Counts an accepted activation against the outlet's and identity's windows.
 void count_activation(World& w, uint32_t identity, uint32_t outlet);
 
+/// Whether the checks in force read nothing of an outlet but its region: the
+/// dealer cap and the velocity check read and count outlets' windows, and a
+/// check registered at run time may touch any state. Then activations of
+/// blocks of holders can be checked at once even at outlets that other
+/// blocks use, each outlet counted afterwards (production's activations on
+/// records, honest customers asking in another region).
+bool checks_read_no_outlet_counts(const Params& p);
+
 /// Counts a white-card requisition against the outlet's dealer cap; false when capped.
 bool requisition_white_card(World& w, uint32_t outlet);
 

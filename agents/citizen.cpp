@@ -23,7 +23,7 @@ constexpr uint64_t kDemandEvents = 0;  // the day's churned cards, shared among 
 /// its own holders and its region's outlets, and blocks can run on several
 /// threads at once. Its remote customers ask at outlets of other regions: in
 /// the block too while no check reads an outlet's counts
-/// (remote_customers_in_blocks), their outlets counted after every block;
+/// (checks_read_no_outlet_counts), their outlets counted after every block;
 /// after every block otherwise. What the events change beyond the block's
 /// holders (metrics, counts of honest cards, commissions due, retries, remote
 /// outlets' counts) is kept here and merged into the world in block order, so
@@ -230,16 +230,6 @@ void block_remote_customers(World& w, HonestBlock& b, int region) {
   });
 }
 
-/// Whether remote customers can be served inside their home block: no check
-/// then reads the counts of the other region's outlet they ask at (the dealer
-/// cap and the velocity check do, and a check registered at run time may
-/// touch any state), so the outlets can be counted after every block.
-/// Otherwise they are served after every block, in block order; both ways
-/// give the same results when no such check binds (a test).
-bool remote_customers_in_blocks(const Params& p) {
-  return !p.dealer_cap_enabled && !p.velocity_enabled && only_builtin_activation_checks();
-}
-
 /// One block's day: its retries, its new customers asking at home (the
 /// remote share set aside), the honest cards its holders give up, and its
 /// remote customers when they are served in the block.
@@ -263,7 +253,7 @@ void run_block(World& w, HonestBlock& b, int region) {
     IdentityLookahead who(w, w.stream(Phase::HonestDemand, block_key(region, kBlockChurners)), region, b.churn);
     honest_churn(w, b, who);
   }
-  if (remote_customers_in_blocks(w.p)) {
+  if (checks_read_no_outlet_counts(w.p)) {
     b.count_outlets_later = true;
     block_remote_customers(w, b, region);
     b.count_outlets_later = false;
@@ -353,7 +343,7 @@ void honest_demand(World& w) {
     });
   } else
     for (int r = 0; r < regions; ++r) run_block(w, blocks[std::size_t(r)], r);
-  if (remote_customers_in_blocks(w.p))
+  if (checks_read_no_outlet_counts(w.p))
     count_remote_outlets(w, blocks);
   else
     serve_remote_after_blocks(w, blocks);
